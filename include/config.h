@@ -1,0 +1,68 @@
+/*
+ * NAME
+ *	config - libconfig file to an immutable struct config
+ * SYNOPSIS
+ *	struct config *config_load(const char *path, char *const *overrides,
+ *	    size_t noverrides, char *err, size_t errlen);
+ * DESCRIPTION
+ *	config_load() reads path (or, when path is NULL, the built-in default
+ *	configuration, the same text as etc/mailban.conf), applies each
+ *	"NAME=VALUE" override (VALUE is a libconfig value that replaces the
+ *	top-level setting NAME), range-checks every setting and compiles every
+ *	pattern.  On error it returns NULL with "FILE:LINE: message" in err.
+ *	The result is immutable; config_free() accepts NULL.
+ */
+#ifndef MAILBAN_CONFIG_H
+#define MAILBAN_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+#define CONFIG_MAX_PORTS 32
+#define CONFIG_MAX_BANTIMES 32
+#define CONFIG_SETNAME_MAX 31 /* IPSET_MAXNAMELEN - 1 */
+
+enum policy {
+	POLICY_PORT, /* hash:ip,port; only the listed tcp ports */
+	POLICY_DROP, /* hash:ip; everything from the address */
+};
+
+struct pattern_set;
+
+struct config {
+	char *path; /* file name for diagnostics ("(built-in)") */
+	enum policy policy;
+	uint16_t ports[CONFIG_MAX_PORTS];
+	size_t nports;
+	char set4[CONFIG_SETNAME_MAX + 1];
+	char set6[CONFIG_SETNAME_MAX + 1];
+	uint32_t maxelem;
+	struct addr_list ignore;
+	long threshold;
+	int64_t window; /* seconds */
+	int64_t bantimes[CONFIG_MAX_BANTIMES]; /* seconds */
+	size_t nbantimes;
+	int64_t forget; /* seconds */
+	char *state; /* SQLite file */
+	uint32_t batch_size;
+	uint32_t batch_idle_ms;
+	uint32_t max_tracked; /* tracked addresses */
+	uint32_t max_qids; /* queue-ID cache entries */
+	struct pattern_set *patterns;
+};
+
+struct config *config_load(const char *path, char *const *overrides,
+    size_t noverrides, char *err, size_t errlen);
+void config_free(struct config *cfg);
+
+/* The built-in default configuration text (generated from etc/mailban.conf). */
+extern const char config_default_text[];
+
+/* Parse "90", "10s", "5m", "2h", "1d", "1w" into seconds; 0 or -1. */
+int config_parse_duration(const char *text, int64_t *out);
+/* The same with an "ms" suffix allowed, into milliseconds. */
+int config_parse_duration_ms(const char *text, int64_t *out);
+
+#endif

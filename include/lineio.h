@@ -1,0 +1,48 @@
+/*
+ * NAME
+ *	lineio - bounded block reader that hands out lines without copying
+ * DESCRIPTION
+ *	lineio_fill() does one read(2) of up to LINEIO_BLOCK bytes into the
+ *	buffer; lineio_next() hands out the next complete line (without its
+ *	newline) as a pointer into the buffer, valid until the next fill.
+ *	A line longer than maxline is cut: its first maxline bytes are handed
+ *	out with *truncated set, the rest is discarded up to the next newline
+ *	and the line counted in lr->overlong.  A last line without newline is
+ *	handed out at EOF.  Memory is fixed: LINEIO_BLOCK + maxline bytes.
+ * SECURITY
+ *	Input is hostile: any byte, any length.
+ */
+#ifndef MAILBAN_LINEIO_H
+#define MAILBAN_LINEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LINEIO_BLOCK (256 * 1024)
+#define LINEIO_MAXLINE (16 * 1024)
+
+enum lineio_status {
+	LINEIO_LINE = 1, /* *line, *len set */
+	LINEIO_NEED = 0, /* call lineio_fill() */
+	LINEIO_EOF = -1, /* nothing left */
+};
+
+struct lineio {
+	int fd;
+	char *buf;
+	size_t cap, start, end, scan;
+	size_t maxline;
+	int eof;
+	int discarding;
+	uint64_t overlong;
+	uint64_t bytes;
+};
+
+void lineio_init(struct lineio *lr, int fd, size_t maxline);
+void lineio_free(struct lineio *lr);
+/* >0 bytes read, 0 at EOF, -1 on error (errno set; EINTR/EAGAIN included). */
+long lineio_fill(struct lineio *lr);
+enum lineio_status lineio_next(struct lineio *lr, const char **line,
+    size_t *len, int *truncated);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * NAME
+ *	pattern - PCRE2 patterns per program: compile (JIT), dispatch, match
+ * DESCRIPTION
+ *	The only PCRE2 user.  A pattern has a name, a score, the programs it
+ *	applies to (glob: '*' matches any run of bytes, '/' included), and a
+ *	regex with a named group "ip" and/or "qid".  pattern_match() runs, in
+ *	configuration order, only the patterns whose program globs match the
+ *	line's program (dispatch is cached per program name), and reports the
+ *	first match.  Match data is allocated once; the JIT stack is bounded,
+ *	and so are PCRE2's match and depth limits.
+ *
+ *	Captured pointers point into the line; they live as long as it does.
+ */
+#ifndef MAILBAN_PATTERN_H
+#define MAILBAN_PATTERN_H
+
+#include <stddef.h>
+
+#include "prefix.h"
+
+struct pattern;
+struct pattern_set;
+
+struct pattern_match {
+	const struct pattern *pat;
+	const char *ip; /* NULL when the pattern has no ip group */
+	size_t iplen;
+	const char *qid; /* NULL when the pattern has no qid group */
+	size_t qidlen;
+};
+
+struct pattern_set *pattern_set_new(void);
+void pattern_set_free(struct pattern_set *ps);
+/*
+ * Compile and append one pattern.  On error returns -1 with PCRE2's message
+ * and offset in err ("... at offset N").
+ */
+int pattern_add(struct pattern_set *ps, const char *name,
+    const char *const *progs, size_t nprogs, long score, const char *regex,
+    char *err, size_t errlen);
+size_t pattern_count(const struct pattern_set *ps);
+const struct pattern *pattern_get(const struct pattern_set *ps, size_t i);
+const char *pattern_name(const struct pattern *p);
+long pattern_score(const struct pattern *p);
+size_t pattern_index(const struct pattern *p);
+
+/* 1 and *m filled on a match, 0 when no pattern matches, -1 on match error. */
+int pattern_match(struct pattern_set *ps, const struct logline *ll,
+    struct pattern_match *m);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * NAME
+ *	prefix - syslog prefix parser: timestamp, host, program tag
+ * DESCRIPTION
+ *	prefix_parse() splits one input line (not NUL-terminated, may contain
+ *	any byte) into timestamp, host, program and message without copying.
+ *	Accepted shapes:
+ *
+ *	  Oct  9 01:50:13 host prog[pid]: msg          classic RFC 3164 file
+ *	  2026-11-27T01:09:07.163796+00:00 host prog[pid]: msg   RFC 3339
+ *	  2026-11-27T01:09:07+00:00 host prog msg      tag without colon
+ *	  <PRI>... any of the above with a priority in front
+ *	  2026-11-27 01:05:46 [pid] msg                Exim mainlog
+ *
+ *	Exim mainlog lines get program "exim" and no host.  For programs whose
+ *	name starts with "exim", Exim's own "YYYY-MM-DD HH:MM:SS[.fff][ +ZZZZ]"
+ *	stamp and "[pid]" at the start of the message are skipped.
+ *
+ *	Year-less stamps take the year that puts them no more than one day
+ *	after the reference time (the clock), so that a
+ *	replay across New Year keeps its order.  Classic stamps are local time.
+ * SECURITY
+ *	Lines are attacker-influenced; every field is bounded by len.
+ */
+#ifndef MAILBAN_PREFIX_H
+#define MAILBAN_PREFIX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct logline {
+	int64_t ts; /* seconds since the epoch */
+	int has_ts; /* 0: no stamp, ts is the reference time */
+	const char *host;
+	size_t hostlen;
+	const char *prog; /* tag without [pid] and colon */
+	size_t proglen;
+	const char *msg;
+	size_t msglen;
+};
+
+struct prefix_clock {
+	int64_t now; /* reference time: wall clock */
+	int year; /* local year of now */
+	/* cache for classic stamps: month, day, hour -> epoch of that hour */
+	int c_year, c_mon, c_day, c_hour;
+	int64_t c_base;
+};
+
+void prefix_clock_init(struct prefix_clock *clk, int64_t now);
+/* 0 on success, -1 for a line that has no recognisable prefix. */
+int prefix_parse(struct prefix_clock *clk, const char *line, size_t len,
+    struct logline *out);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * NAME
+ *	state - the SQLite state file: ban history and active bans
+ * DESCRIPTION
+ *	The only SQLite user.  The database (WAL mode, so that other programs
+ *	may read it while mailban runs) holds one row per address ever banned
+ *	within the forget horizon: how often, when, until when, why.  Bans
+ *	are written in one transaction per committed batch, never per line.
+ *	The schema is documented in README.md and below in state.c.
+ *
+ *	state_open() creates the file and its directory (mode 0750) when
+ *	missing.  Every function returns 0 or -1 and reports failures with
+ *	msg_warn(); callers keep enforcing when the state file fails.
+ */
+#ifndef MAILBAN_STATE_H
+#define MAILBAN_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+#define STATE_NAME_MAX 63
+
+struct state_ban {
+	struct addr addr;
+	unsigned count; /* bans within the forget horizon */
+	int64_t first_ban, last_ban;
+	int64_t until; /* 0: lifted */
+	int64_t duration;
+	long score;
+	char pattern[STATE_NAME_MAX + 1];
+	char host[STATE_NAME_MAX + 1]; /* syslog host that reported it */
+};
+
+struct state;
+
+/* readonly: never creates anything (list). */
+struct state *state_open(const char *path, int readonly);
+void state_close(struct state *st);
+/* Insert or update bans in one transaction. */
+int state_record(struct state *st, const struct state_ban *b, size_t n);
+/* Every ban with until > now (active), or every row within the horizon
+ * (history: last_ban >= since), in address order.  cb returns 0 to go on. */
+int state_active(struct state *st, int64_t now,
+    int (*cb)(void *, const struct state_ban *), void *ctx);
+int state_history(struct state *st, int64_t since,
+    int (*cb)(void *, const struct state_ban *), void *ctx);
+/* Rows lifted (unban, flush) after changed_after: their addresses. */
+int state_lifted_since(struct state *st, int64_t changed_after,
+    int (*cb)(void *, const struct state_ban *), void *ctx);
+/* Lift one ban (1 if it was active, 0 if not), or all (count lifted). */
+int state_unban(struct state *st, const struct addr *a, int64_t now);
+int state_flush(struct state *st, int64_t now);
+/* Forget rows whose last ban is older than since. */
+int state_expire(struct state *st, int64_t since);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * NAME
+ *	tracker - per-address scores over a sliding window, ban decisions,
+ *	repeat-offender escalation, and the queue-ID evidence cache
+ * DESCRIPTION
+ *	tracker_hit() adds score to an address at time now (seconds; a replay
+ *	passes the line's own stamp).  Scores older than cfg->window are
+ *	forgotten.  When the sum reaches cfg->threshold and the address is not
+ *	already banned, a ban is decided: the nth ban within cfg->forget lasts
+ *	cfg->bantimes[n - 1] (the last entry repeating), and the score starts
+ *	again from zero.  Score 0 records the address without counting.
+ *
+ *	Each address keeps at most TRACKER_EVENTS score events; when more
+ *	arrive, the two oldest are merged and keep the older time, so that they
+ *	expire early rather than late (never a ban the window does not justify).
+ *
+ *	At most cfg->max_tracked addresses are kept.  When full, the least
+ *	recently seen address that is not banned is evicted (its score is
+ *	lost); if the TRACKER_EVICT_SCAN least recent are all banned, the least
+ *	recent of them goes (its history is also kept by the state database).
+ *
+ *	tracker_qid() joins evidence spread over lines by queue ID (Sendmail's
+ *	"QID: <user>... User unknown" before "QID: from=..., relay=[ip]"): a
+ *	line with a qid and no address parks its score under the qid; a line
+ *	with both binds the qid to the address and applies what was parked.
+ *	The cache holds cfg->max_qids queue IDs, oldest replaced first.
+ * SECURITY
+ *	Addresses and queue IDs come from hostile input: every table is bounded.
+ */
+#ifndef MAILBAN_TRACKER_H
+#define MAILBAN_TRACKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "config.h"
+
+#define TRACKER_EVENTS 6
+#define TRACKER_EVICT_SCAN 64
+#define TRACKER_QID_MAX 31
+
+struct pattern;
+
+struct ban_decision {
+	struct addr addr;
+	int64_t start; /* seconds */
+	int64_t duration; /* seconds */
+	unsigned count; /* 1 for a first ban */
+	const struct pattern *pat; /* the pattern whose hit decided it */
+	long score; /* the summed score that crossed the threshold */
+};
+
+struct tracker_stats {
+	uint64_t tracked; /* addresses held now */
+	uint64_t evicted;
+	uint64_t qids_evicted;
+	uint64_t qid_parked; /* hits parked under a queue ID */
+};
+
+struct tracker;
+
+struct tracker *tracker_new(const struct config *cfg);
+void tracker_free(struct tracker *t);
+
+/* 1 when this hit decides a ban (*d filled), 0 otherwise. */
+int tracker_hit(struct tracker *t, const struct addr *a, int64_t now,
+    long score, const struct pattern *p, struct ban_decision *d);
+/*
+ * Evidence by queue ID; a is NULL when the line carries no address.
+ * 1 when a ban is decided (*d filled), 0 otherwise.
+ */
+int tracker_qid(struct tracker *t, const char *qid, size_t qidlen,
+    const struct addr *a, int64_t now, long score, const struct pattern *p,
+    struct ban_decision *d);
+/* Forget an address's score and ban (unban); its ban count stays. */
+void tracker_unban(struct tracker *t, const struct addr *a);
+/* Seed history (restore from state): count bans, the last at last_ban,
+ * banned until until (0: not banned). */
+void tracker_seed(struct tracker *t, const struct addr *a, unsigned count,
+    int64_t last_ban, int64_t until);
+void tracker_get_stats(const struct tracker *t, struct tracker_stats *st);
+
+#endif

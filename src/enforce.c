@@ -1,0 +1,556 @@
+/*
+ * NAME
+ *	enforce - the commands that change the kernel and the state: run,
+ *	restore, setup, list, unban, flush
+ * DESCRIPTION
+ *	run: restore the active bans from the state file in one batch, then
+ *	read lines on stdin; every ban decision is queued, and the queue is
+ *	committed (kernel first, then the state file in one transaction) when
+ *	it holds batch.size bans, when input has been idle for batch.idle, at
+ *	EOF, and on SIGTERM or SIGINT before exiting.  Once a second while
+ *	idle, bans lifted by "mailban unban"/"flush" are forgotten from memory;
+ *	once an hour, bans longer than the kernel's largest timeout are
+ *	re-added so that they hold for their whole length.
+ *
+ *	A state file that cannot be opened or written never stops enforcement:
+ *	the failure is reported, the unwritten records are kept and retried.
+ * SECURITY
+ *	Runs as root (needs CAP_NET_ADMIN).  Input lines are hostile; only
+ *	validated struct addr values reach libipset and SQLite.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "config.h"
+#include "engine.h"
+#include "kset.h"
+#include "lineio.h"
+#include "log.h"
+#include "report.h"
+#include "state.h"
+
+#define REFRESH_EVERY 3600 /* seconds between long-ban refreshes */
+#define PRESENCE_EVERY 2 /* seconds between checks that the sets exist */
+#define STATE_RETRY 10 /* seconds between attempts to open the state */
+#define STATE_BACKLOG_MAX 1000000 /* unwritten ban records kept */
+
+static volatile sig_atomic_t got_stop, got_hup;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_stop = 1;
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static uint32_t
+kernel_timeout(int64_t left)
+{
+	if (left <= 0)
+		return 1;
+	return left > KSET_MAX_TIMEOUT ? KSET_MAX_TIMEOUT : (uint32_t)left;
+}
+
+static struct kset *
+open_kset(const struct config *cfg)
+{
+	char err[512];
+	struct kset *ks = kset_open(cfg, err, sizeof(err));
+
+	if (ks == NULL)
+		msg_fatal("%s", err);
+	if (kset_ensure(ks, err, sizeof(err)) < 0)
+		msg_fatal("%s", err);
+	return ks;
+}
+
+/* --- queue everything active in the state file --- */
+
+struct requeue {
+	struct kset *ks;
+	int64_t now;
+	int64_t min_duration; /* only bans at least this long */
+	size_t n;
+};
+
+static int
+requeue_one(void *ctx, const struct state_ban *b)
+{
+	struct requeue *rq = ctx;
+
+	if (b->duration < rq->min_duration)
+		return 0;
+	kset_queue_add(rq->ks, &b->addr, kernel_timeout(b->until - rq->now));
+	rq->n++;
+	return 0;
+}
+
+static int
+requeue_active(struct state *st, struct kset *ks, int64_t now,
+    int64_t min_duration, size_t *count)
+{
+	struct requeue rq = {ks, now, min_duration, 0};
+	int rc;
+
+	rc = state_active(st, now, requeue_one, &rq);
+	if (count != NULL)
+		*count = rq.n;
+	return rc;
+}
+
+/* --- run --- */
+
+struct runner {
+	struct config *cfg;
+	struct engine en;
+	struct kset *ks;
+	struct state *st;
+	struct state_ban *backlog; /* bans not yet in the state file */
+	size_t nbacklog, capbacklog;
+	int64_t last_state_try;
+	int64_t last_refresh;
+	int64_t last_lifted_poll;
+	uint64_t committed, kernel_failures;
+	size_t recreated; /* kset_recreated() already answered */
+	int64_t last_presence;
+};
+
+static void
+open_state(struct runner *r, int64_t now)
+{
+	if (r->st != NULL || now - r->last_state_try < STATE_RETRY)
+		return;
+	r->last_state_try = now;
+	r->st = state_open(r->cfg->state, 0);
+	if (r->st == NULL)
+		msg_warn("state %s unavailable; bans still reach the kernel, "
+		    "retrying every %ds", r->cfg->state, STATE_RETRY);
+}
+
+static void
+run_on_ban(void *ctx, const struct engine_match *m,
+    const struct ban_decision *d)
+{
+	struct runner *r = ctx;
+	struct state_ban *b;
+	char ip[ADDR_STRLEN], tb[32], db[32];
+	size_t hl;
+
+	kset_queue_add(r->ks, &d->addr, kernel_timeout(d->duration));
+	if (r->nbacklog == STATE_BACKLOG_MAX) {
+		msg_warn("state backlog full: the oldest unwritten ban record is "
+		    "dropped from the state file (it is in the kernel)");
+		memmove(r->backlog, r->backlog + 1,
+		    (r->nbacklog - 1) * sizeof(*r->backlog));
+		r->nbacklog--;
+	}
+	if (r->nbacklog == r->capbacklog) {
+		r->capbacklog = r->capbacklog ? r->capbacklog * 2 : 256;
+		r->backlog = xreallocarray(r->backlog, r->capbacklog,
+		    sizeof(*r->backlog));
+	}
+	b = &r->backlog[r->nbacklog++];
+	memset(b, 0, sizeof(*b));
+	b->addr = d->addr;
+	b->count = d->count;
+	b->first_ban = b->last_ban = d->start;
+	b->until = d->start + d->duration;
+	b->duration = d->duration;
+	b->score = d->score;
+	snprintf(b->pattern, sizeof(b->pattern), "%s", pattern_name(d->pat));
+	hl = m->ll->hostlen < STATE_NAME_MAX ? m->ll->hostlen : STATE_NAME_MAX;
+	memcpy(b->host, m->ll->host, hl);
+	b->host[hl] = '\0';
+	msg_info("ban %s for %s (%u%s ban, pattern %s, score %ld) at %s",
+	    addr_format(&d->addr, ip), report_duration(db, sizeof(db), d->duration),
+	    d->count, d->count == 1 ? "st" : d->count == 2 ? "nd" :
+	    d->count == 3 ? "rd" : "th", pattern_name(d->pat), d->score,
+	    report_time(tb, sizeof(tb), d->start));
+}
+
+/* A set vanished and was re-created: every active ban goes back in. */
+static void
+repair_sets(struct runner *r, int64_t now)
+{
+	char err[512];
+	size_t n = 0;
+
+	if (!kset_present(r->ks)) {
+		msg_warn("a ban set has vanished; re-creating it");
+		if (kset_ensure(r->ks, err, sizeof(err)) < 0) {
+			msg_warn("%s", err);
+			return;
+		}
+	} else if (kset_recreated(r->ks) == r->recreated) {
+		return;
+	}
+	r->recreated = kset_recreated(r->ks);
+	open_state(r, now);
+	if (r->st != NULL && requeue_active(r->st, r->ks, now, 0, &n) == 0)
+		msg_warn("re-adding %zu active bans to the re-created sets", n);
+	if (kset_commit(r->ks) < 0)
+		r->kernel_failures++;
+	r->recreated = kset_recreated(r->ks);
+}
+
+/* Kernel first, then the state file. */
+static void
+run_commit(struct runner *r, int64_t now)
+{
+	size_t n = kset_pending(r->ks);
+
+	if (n > 0) {
+		if (kset_commit(r->ks) < 0)
+			r->kernel_failures++;
+		r->committed += n - kset_pending(r->ks);
+		if (kset_recreated(r->ks) != r->recreated)
+			repair_sets(r, now);
+	}
+	if (r->nbacklog == 0)
+		return;
+	open_state(r, now);
+	if (r->st == NULL)
+		return;
+	if (state_record(r->st, r->backlog, r->nbacklog) == 0) {
+		r->nbacklog = 0;
+	} else {
+		msg_warn("state: %zu ban records not written yet; will retry",
+		    r->nbacklog);
+		state_close(r->st);
+		r->st = NULL;
+	}
+}
+
+static int
+lifted_one(void *ctx, const struct state_ban *b)
+{
+	struct runner *r = ctx;
+
+	tracker_unban(r->en.tr, &b->addr);
+	return 0;
+}
+
+static int
+seed_one(void *ctx, const struct state_ban *b)
+{
+	struct runner *r = ctx;
+
+	tracker_seed(r->en.tr, &b->addr, b->count, b->last_ban, b->until);
+	return 0;
+}
+
+/* Once a second when idle: the clock, lifted bans, long-ban refresh. */
+static void
+run_tick(struct runner *r, int64_t now)
+{
+	engine_set_now(&r->en, now);
+	if (now - r->last_presence >= PRESENCE_EVERY) {
+		r->last_presence = now;
+		repair_sets(r, now);
+	}
+	open_state(r, now);
+	if (r->st == NULL)
+		return;
+	if (now != r->last_lifted_poll) {
+		state_lifted_since(r->st, r->last_lifted_poll - 1, lifted_one, r);
+		r->last_lifted_poll = now;
+	}
+	if (now - r->last_refresh >= REFRESH_EVERY) {
+		size_t n = 0;
+
+		r->last_refresh = now;
+		requeue_active(r->st, r->ks, now, KSET_MAX_TIMEOUT + 1, &n);
+		if (n > 0)
+			msg_info("refreshing %zu bans longer than the kernel's "
+			    "largest timeout", n);
+	}
+}
+
+static void
+run_restore(struct runner *r, int64_t now)
+{
+	size_t n = 0;
+
+	open_state(r, now);
+	if (r->st == NULL)
+		return;
+	state_history(r->st, now - r->cfg->forget, seed_one, r);
+	requeue_active(r->st, r->ks, now, 0, &n);
+	r->last_refresh = now;
+	r->last_lifted_poll = now;
+	if (n > 0) {
+		msg_info("restoring %zu active bans", n);
+		run_commit(r, now);
+	}
+}
+
+int
+cmd_run(struct cmdline *cl)
+{
+	struct runner r;
+	struct engine_hooks hooks;
+	struct lineio lr;
+	struct pollfd pfd;
+	const char *line;
+	size_t len;
+	int trunc, timeout, rc = 0;
+	enum lineio_status s;
+	int64_t now;
+	long n;
+
+	memset(&r, 0, sizeof(r));
+	r.cfg = cmd_load_config(cl);
+	install_signals();
+	r.ks = open_kset(r.cfg);
+	now = cmd_now();
+	r.last_state_try = now - STATE_RETRY;
+	hooks.on_match = NULL;
+	hooks.on_ban = run_on_ban;
+	hooks.ctx = &r;
+	engine_init(&r.en, r.cfg, now, 1, &hooks);
+	run_restore(&r, now);
+
+	lineio_init(&lr, 0, LINEIO_MAXLINE);
+	while (!got_stop) {
+		s = lineio_next(&lr, &line, &len, &trunc);
+		if (s == LINEIO_LINE) {
+			engine_line(&r.en, line, len, trunc);
+			if (kset_pending(r.ks) >= r.cfg->batch_size)
+				run_commit(&r, r.en.clk.now);
+			continue;
+		}
+		if (s == LINEIO_EOF)
+			break;
+		pfd.fd = 0;
+		pfd.events = POLLIN;
+		timeout = kset_pending(r.ks) || r.nbacklog ?
+		    (int)r.cfg->batch_idle_ms : 1000;
+		n = poll(&pfd, 1, timeout);
+		now = cmd_now();
+		if (n == 0) {
+			run_commit(&r, now);
+			run_tick(&r, now);
+			continue;
+		}
+		if (n < 0) {
+			if (errno != EINTR)
+				msg_fatal("poll: %s", strerror(errno));
+			continue;
+		}
+		if (now != r.en.clk.now)
+			run_tick(&r, now);
+		n = lineio_fill(&lr);
+		if (n < 0 && errno != EINTR && errno != EAGAIN) {
+			msg_warn("stdin: read: %s", strerror(errno));
+			break;
+		}
+	}
+	run_commit(&r, cmd_now());
+	if (kset_pending(r.ks) > 0) {
+		msg_warn("%zu queued kernel entries could not be committed",
+		    kset_pending(r.ks));
+		rc = 1;
+	}
+	if (kset_dropped(r.ks) > 0) {
+		msg_warn("%zu kernel entries were refused and not applied "
+		    "(each reported above)", kset_dropped(r.ks));
+		rc = 1;
+	}
+	if (r.nbacklog > 0) {
+		msg_warn("%zu ban records could not be written to the state file "
+		    "%s (they are in the kernel)", r.nbacklog, r.cfg->state);
+		rc = 1;
+	}
+	msg_info("exiting: %" PRIu64 " lines, %" PRIu64 " matched, %" PRIu64
+	    " bans, %" PRIu64 " malformed, %" PRIu64 " over-long",
+	    r.en.st.lines, r.en.st.matched, r.en.st.bans, r.en.st.malformed,
+	    r.en.st.overlong);
+	lineio_free(&lr);
+	engine_free(&r.en);
+	state_close(r.st);
+	free(r.backlog);
+	kset_close(r.ks);
+	config_free(r.cfg);
+	return rc;
+}
+
+/* --- restore, setup --- */
+
+int
+cmd_restore(struct cmdline *cl)
+{
+	struct config *cfg = cmd_load_config(cl);
+	struct kset *ks = open_kset(cfg);
+	struct state *st = state_open(cfg->state, 0);
+	size_t n = 0;
+	int rc = 0;
+
+	if (st == NULL)
+		rc = 1;
+	else if (requeue_active(st, ks, cmd_now(), 0, &n) < 0)
+		rc = 1;
+	if (n > 0 && kset_commit(ks) < 0)
+		rc = 1;
+	if (rc == 0)
+		printf("restored %zu active bans\n", n);
+	state_close(st);
+	kset_close(ks);
+	config_free(cfg);
+	return rc;
+}
+
+int
+cmd_setup(struct cmdline *cl)
+{
+	struct config *cfg = cmd_load_config(cl);
+	int rc = kset_setup(cfg, cl->print) < 0 ? 1 : 0;
+
+	config_free(cfg);
+	return rc;
+}
+
+/* --- list, unban, flush --- */
+
+struct lister {
+	FILE *out;
+	int json;
+	int64_t now;
+	size_t n;
+};
+
+static int
+list_one(void *ctx, const struct state_ban *b)
+{
+	struct lister *l = ctx;
+	char ip[ADDR_STRLEN], tb[32], db[32];
+
+	addr_format(&b->addr, ip);
+	if (l->json) {
+		fprintf(l->out, "{\"ip\":\"%s\",\"left\":%" PRId64
+		    ",\"until\":\"%s\",\"duration\":%" PRId64 ",\"count\":%u"
+		    ",\"score\":%ld,\"pattern\":",
+		    ip, b->until - l->now, report_time(tb, sizeof(tb), b->until),
+		    b->duration, b->count, b->score);
+		report_json_string(l->out, b->pattern, strlen(b->pattern));
+		fputs(",\"host\":", l->out);
+		report_json_string(l->out, b->host, strlen(b->host));
+		fprintf(l->out, ",\"since\":\"%s\"}\n",
+		    report_time(tb, sizeof(tb), b->last_ban));
+	} else {
+		if (l->n == 0)
+			fprintf(l->out, "%-39s %10s %5s  %-28s %s\n", "ADDRESS",
+			    "LEFT", "BANS", "PATTERN", "HOST");
+		fprintf(l->out, "%-39s %10s %5u  %-28s %s\n", ip,
+		    report_left(db, sizeof(db), b->until - l->now), b->count,
+		    b->pattern, b->host);
+	}
+	l->n++;
+	return 0;
+}
+
+int
+cmd_list(struct cmdline *cl)
+{
+	struct config *cfg = cmd_load_config(cl);
+	struct lister l = {stdout, cl->json, cmd_now(), 0};
+	struct state *st;
+	int rc = 0;
+
+	if (access(cfg->state, F_OK) < 0 && errno == ENOENT) {
+		if (!l.json)
+			printf("no active bans (no state file %s yet)\n", cfg->state);
+		config_free(cfg);
+		return 0;
+	}
+	st = state_open(cfg->state, 1);
+	if (st == NULL || state_active(st, l.now, list_one, &l) < 0)
+		rc = 1;
+	else if (!l.json)
+		printf("%zu active ban%s\n", l.n, l.n == 1 ? "" : "s");
+	state_close(st);
+	config_free(cfg);
+	return rc;
+}
+
+int
+cmd_unban(struct cmdline *cl)
+{
+	struct config *cfg = cmd_load_config(cl);
+	struct addr *addrs = xcalloc((size_t)cl->nargs, sizeof(*addrs));
+	struct kset *ks;
+	struct state *st;
+	int i, rc = 0, k;
+	char ip[ADDR_STRLEN];
+
+	for (i = 0; i < cl->nargs; i++)
+		if (addr_parse(cl->args[i], strlen(cl->args[i]), &addrs[i]) < 0) {
+			fprintf(stderr, "mailban unban: \"%.64s\" is not an IPv4 or "
+			    "IPv6 address\n", cl->args[i]);
+			free(addrs);
+			config_free(cfg);
+			return 2;
+		}
+	ks = open_kset(cfg);
+	st = state_open(cfg->state, 0);
+	for (i = 0; i < cl->nargs; i++) {
+		addr_format(&addrs[i], ip);
+		if (kset_del(ks, &addrs[i]) < 0)
+			rc = 1;
+		k = st ? state_unban(st, &addrs[i], cmd_now()) : -1;
+		if (k < 0)
+			rc = 1;
+		printf("%s: %s\n", ip, k > 0 ? "unbanned" : "was not banned");
+	}
+	if (st == NULL)
+		rc = 1;
+	state_close(st);
+	kset_close(ks);
+	free(addrs);
+	config_free(cfg);
+	return rc;
+}
+
+int
+cmd_flush(struct cmdline *cl)
+{
+	struct config *cfg = cmd_load_config(cl);
+	struct kset *ks = open_kset(cfg);
+	struct state *st = state_open(cfg->state, 0);
+	int rc = 0, k = 0;
+
+	if (kset_flush(ks) < 0)
+		rc = 1;
+	if (st == NULL || (k = state_flush(st, cmd_now())) < 0)
+		rc = 1;
+	else
+		printf("flushed: %d active bans lifted\n", k);
+	state_close(st);
+	kset_close(ks);
+	config_free(cfg);
+	return rc;
+}

@@ -1,0 +1,149 @@
+/*
+ * NAME
+ *	engine - the line path shared by "test" and "run"
+ * DESCRIPTION
+ *	See include/engine.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "log.h"
+
+void
+engine_init(struct engine *en, const struct config *cfg, int64_t now,
+    int use_clock, const struct engine_hooks *hooks)
+{
+	memset(en, 0, sizeof(*en));
+	en->cfg = cfg;
+	prefix_clock_init(&en->clk, now);
+	en->tr = tracker_new(cfg);
+	en->use_clock = use_clock;
+	if (hooks != NULL)
+		en->hooks = *hooks;
+	en->st.per_pattern = xcalloc(pattern_count(cfg->patterns) + 1,
+	    sizeof(uint64_t));
+}
+
+void
+engine_free(struct engine *en)
+{
+	tracker_free(en->tr);
+	free(en->st.per_pattern);
+	en->tr = NULL;
+	en->st.per_pattern = NULL;
+}
+
+void
+engine_set_now(struct engine *en, int64_t now)
+{
+	if (now / 86400 != en->clk.now / 86400)
+		prefix_clock_init(&en->clk, now); /* the year may have turned */
+	else
+		en->clk.now = now;
+}
+
+static uint64_t
+line_hash(const struct logline *ll)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < ll->hostlen; i++) {
+		h ^= (unsigned char)ll->host[i];
+		h *= 0x100000001b3ULL;
+	}
+	h ^= 0xff;
+	h *= 0x100000001b3ULL;
+	for (i = 0; i < ll->msglen; i++) {
+		h ^= (unsigned char)ll->msg[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* Exim's reject-log copy of a line it already sent. */
+static int
+is_duplicate(struct engine *en, const struct logline *ll)
+{
+	uint64_t h;
+	unsigned i;
+
+	if (ll->proglen < 4 || memcmp(ll->prog, "exim", 4) != 0)
+		return 0;
+	h = line_hash(ll);
+	for (i = 0; i < ENGINE_DUPS; i++)
+		if (en->dup_hash[i] == h && en->dup_time[i] == ll->ts) {
+			en->dup_hash[i] = 0; /* a third copy counts again */
+			return 1;
+		}
+	en->dup_hash[en->dup_next] = h;
+	en->dup_time[en->dup_next] = ll->ts;
+	en->dup_next = (en->dup_next + 1) % ENGINE_DUPS;
+	return 0;
+}
+
+void
+engine_line(struct engine *en, const char *line, size_t len, int truncated)
+{
+	struct pattern_match pm;
+	struct engine_match em;
+	struct ban_decision d;
+	struct logline ll;
+	struct addr a;
+	int64_t t;
+	int rc, banned = 0;
+
+	en->st.lines++;
+	if (truncated)
+		en->st.overlong++;
+	if (prefix_parse(&en->clk, line, len, &ll) < 0) {
+		en->st.malformed++;
+		return;
+	}
+	rc = pattern_match(en->cfg->patterns, &ll, &pm);
+	if (rc < 0)
+		en->st.match_errors++;
+	if (rc <= 0)
+		return;
+	memset(&em, 0, sizeof(em));
+	em.line = en->st.lines;
+	em.ll = &ll;
+	em.pat = pm.pat;
+	em.qid = pm.qid;
+	em.qidlen = pm.qidlen;
+	if (pm.ip != NULL) {
+		if (addr_parse(pm.ip, pm.iplen, &a) < 0) {
+			en->st.bad_addr++;
+			return;
+		}
+		em.addr = &a;
+		if (addr_list_contains(&en->cfg->ignore, &a))
+			em.ignored = 1;
+	} else if (pm.qid == NULL) {
+		return;
+	}
+	en->st.matched++;
+	en->st.per_pattern[pattern_index(pm.pat)]++;
+	if (em.ignored) {
+		en->st.ignored++;
+	} else if (is_duplicate(en, &ll)) {
+		em.duplicate = 1;
+		en->st.duplicates++;
+	} else {
+		t = en->use_clock || !ll.has_ts ? en->clk.now : ll.ts;
+		if (pm.qid != NULL)
+			banned = tracker_qid(en->tr, pm.qid, pm.qidlen, em.addr, t,
+			    pattern_score(pm.pat), pm.pat, &d);
+		else
+			banned = tracker_hit(en->tr, &a, t, pattern_score(pm.pat),
+			    pm.pat, &d);
+	}
+	if (en->hooks.on_match != NULL)
+		en->hooks.on_match(en->hooks.ctx, &em);
+	if (banned) {
+		en->st.bans++;
+		if (en->hooks.on_ban != NULL)
+			en->hooks.on_ban(en->hooks.ctx, &em, &d);
+	}
+}

@@ -1,0 +1,1091 @@
+/*
+ * NAME
+ *	kset - kernel ipsets through libipset: sets, batched bans, repairs
+ * SYNOPSIS
+ *	#include "kset.h"
+ * DESCRIPTION
+ *	See include/kset.h for the interface.  One libipset session per kset,
+ *	driven through the session API only (never ipset_init(), whose default
+ *	handlers exit()), with a print callback that discards everything, so
+ *	that fd 1 stays the omprog protocol's.
+ *
+ *	Elements are built field by field with ipset_data_set() from the
+ *	binary struct addr; no text is ever parsed here, so libipset never
+ *	resolves a name.  addr_format() is only used for diagnostics.
+ *
+ *	Batches.  The queue holds one entry per kernel element (address, port,
+ *	timeout).  kset_commit() sends the IPv4 entries to cfg->set4 and then
+ *	the IPv6 entries to cfg->set6 as ADD commands whose lineno is the
+ *	entry's queue index + 1: libipset aggregates consecutive ADDs with a
+ *	non-zero lineno to the same set into page-sized netlink messages, and
+ *	a message is sent when the page fills (inside ipset_cmd()) or at
+ *	ipset_commit().  The kernel applies a message's elements in order and
+ *	stops at the first failure; its error message carries the failing
+ *	element's lineno (for a message-level error, such as a missing set, the
+ *	lineno of the message's first element).  libipset reports it only as
+ *	the prefix "Error in line N: " of ipset_session_report_msg(); that is
+ *	the lineno -> entry map.  Everything before N reached the kernel,
+ *	entry N did not, everything after N was never applied.
+ *
+ *	After a failure the set is inspected (HEADER command).  Missing: it is
+ *	re-created and every entry of this commit for that set is re-sent.
+ *	Wrong type or family: reported, the entries stay queued.  Otherwise
+ *	entry N is reported and the rest re-sent; once the pass is through,
+ *	the entries that failed once are sent again, and one that fails a
+ *	second time is dropped with a warning (kset_dropped() counts them).
+ *	A failure that names no queued entry is retried once with the whole
+ *	remainder (re-adding with -exist only refreshes timeouts); if it
+ *	fails again the entries stay queued.
+ *
+ *	kset_setup() runs iptables and ip6tables with posix_spawnp() and an
+ *	argument vector, stdout to /dev/null; no shell.
+ * DIAGNOSTICS
+ *	msg_warn() for every failed operation and every entry that did not
+ *	reach the kernel; msg_panic() when libipset refuses data it must take.
+ * SECURITY
+ *	Addresses arrive validated (inet_pton) as struct addr; set names come
+ *	from the configuration.  Needs CAP_NET_ADMIN.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libipset/data.h>
+#include <libipset/session.h>
+#include <libipset/types.h>
+
+#include "kset.h"
+#include "log.h"
+
+extern char **environ;
+
+#define KS_V4 0
+#define KS_V6 1
+#define KS_CHAIN "MAILBAN"
+#define KS_MAX_PENDING (1u << 21) /* queued elements; lineno stays small */
+#define KS_MAX_RECREATE 3 /* re-creations of a vanished set per commit */
+#define KS_DESTROY_TRIES 40 /* nft drops set references asynchronously */
+
+enum ke_state { KE_PENDING, KE_DONE, KE_DROPPED };
+
+struct kentry {
+	struct addr addr;
+	uint8_t state; /* enum ke_state */
+	uint8_t tries; /* element failures in this commit */
+	uint16_t port; /* tcp port; 0 with policy drop */
+	uint32_t timeout; /* seconds, capped; 0 = permanent */
+};
+
+struct kset {
+	const struct config *cfg; /* borrowed; outlives the kset */
+	struct ipset_session *s;
+	const struct ipset_type *type[2]; /* per family, resolved lazily */
+	struct kentry *q;
+	size_t n, cap;
+	size_t dropped;
+	size_t recreated;
+	char msg[IPSET_ERRORBUFLEN]; /* last libipset report, trimmed */
+};
+
+/* Result of looking at a set after a failed batch. */
+enum ks_setstate { KS_SET_OK, KS_SET_RECREATED, KS_SET_BAD };
+
+static int types_loaded;
+
+/* Copy a formatted message into err; mark truncation with "...". */
+static void MB_PRINTF(3, 4)
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		err[0] = '\0';
+	else if ((size_t)n >= errlen && errlen > 4)
+		memcpy(err + errlen - 4, "...", 4);
+}
+
+/* libipset output (list, save) must never reach stdout: discard it. */
+static int MB_PRINTF(3, 4)
+ks_discard(struct ipset_session *session, void *p, const char *fmt, ...)
+{
+	(void)session;
+	(void)p;
+	(void)fmt;
+	return 0;
+}
+
+static int
+ks_fam(const struct addr *a)
+{
+	return a->family == ADDR_V4 ? KS_V4 : KS_V6;
+}
+
+static const char *
+ks_setname(const struct config *cfg, int fam)
+{
+	return fam == KS_V4 ? cfg->set4 : cfg->set6;
+}
+
+static const char *
+ks_typename(const struct config *cfg)
+{
+	return cfg->policy == POLICY_PORT ? "hash:ip,port" : "hash:ip";
+}
+
+static uint8_t
+ks_nfproto(int fam)
+{
+	return fam == KS_V4 ? AF_INET : AF_INET6;
+}
+
+static const char *
+ks_famname(uint8_t nfproto)
+{
+	return nfproto == AF_INET ? "inet" : nfproto == AF_INET6 ? "inet6" :
+	    "unspec";
+}
+
+/* "203.0.113.7,tcp:25" or "2001:db8::1" into buf. */
+static char *
+ks_elemtext(const struct addr *a, uint16_t port, char *buf, size_t len)
+{
+	char ab[ADDR_STRLEN];
+
+	addr_format(a, ab);
+	if (port != 0)
+		xsnprintf(buf, len, "%s,tcp:%u", ab, (unsigned)port);
+	else
+		xsnprintf(buf, len, "%s", ab);
+	return buf;
+}
+
+#define ELEMTEXT_LEN (ADDR_STRLEN + 16)
+
+/* Start a command: no stale report, lineno or data from the last one. */
+static struct ipset_data *
+ks_begin(struct kset *ks)
+{
+	struct ipset_data *d = ipset_session_data(ks->s);
+
+	ipset_session_report_reset(ks->s);
+	ipset_session_lineno(ks->s, 0);
+	ipset_data_reset(d);
+	return d;
+}
+
+/*
+ * Move libipset's report into ks->msg without the "Error in line N: "
+ * prefix and the trailing newline; return N, or 0 when there is none.
+ */
+static uint32_t
+ks_take_report(struct kset *ks)
+{
+	static const char pfx[] = "Error in line ";
+	const char *r = ipset_session_report_msg(ks->s);
+	uint32_t line = 0;
+	size_t len;
+
+	if (strncmp(r, pfx, sizeof(pfx) - 1) == 0) {
+		const char *p = r + sizeof(pfx) - 1;
+		unsigned long long v = 0;
+
+		while (*p >= '0' && *p <= '9' && v <= UINT32_MAX)
+			v = v * 10 + (unsigned)(*p++ - '0');
+		if (p > r + sizeof(pfx) - 1 && v <= UINT32_MAX &&
+		    p[0] == ':' && p[1] == ' ') {
+			line = (uint32_t)v;
+			r = p + 2;
+		}
+	}
+	len = strlen(r);
+	if (len >= sizeof(ks->msg))
+		len = sizeof(ks->msg) - 1;
+	while (len > 0 && (r[len - 1] == '\n' || r[len - 1] == ' '))
+		len--;
+	if (len == 0) {
+		r = "unknown libipset error";
+		len = strlen(r);
+	}
+	memcpy(ks->msg, r, len);
+	ks->msg[len] = '\0';
+	ipset_session_report_reset(ks->s);
+	return line;
+}
+
+/* The libipset type for family fam (kernel support checked once). */
+static const struct ipset_type *
+ks_type(struct kset *ks, int fam)
+{
+	struct ipset_data *d;
+	uint8_t family = ks_nfproto(fam);
+	const struct ipset_type *t;
+
+	if (ks->type[fam] != NULL)
+		return ks->type[fam];
+	d = ks_begin(ks);
+	if (ipset_data_set(d, IPSET_OPT_TYPENAME, ks_typename(ks->cfg)) < 0 ||
+	    ipset_data_set(d, IPSET_OPT_FAMILY, &family) < 0)
+		msg_panic("kset: libipset refused type data");
+	t = ipset_type_get(ks->s, IPSET_CMD_CREATE);
+	if (t == NULL) {
+		ks_take_report(ks);
+		return NULL;
+	}
+	ipset_data_reset(d);
+	ks->type[fam] = t;
+	return t;
+}
+
+/* Fill the session data with one element of family fam. */
+static void
+ks_elem(struct kset *ks, int fam, const struct addr *a, uint16_t port,
+    const uint32_t *timeout)
+{
+	struct ipset_data *d = ipset_session_data(ks->s);
+	uint8_t family = ks_nfproto(fam);
+	uint8_t proto = IPPROTO_TCP;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} ip;
+
+	/* Aligned copy: libipset reads it as struct in_addr/in6_addr. */
+	memset(&ip, 0, sizeof(ip));
+	memcpy(&ip, a->bytes, fam == KS_V4 ? 4 : 16);
+	ipset_data_reset(d);
+	if (ipset_data_set(d, IPSET_SETNAME, ks_setname(ks->cfg, fam)) < 0 ||
+	    ipset_data_set(d, IPSET_OPT_TYPE, ks->type[fam]) < 0 ||
+	    ipset_data_set(d, IPSET_OPT_FAMILY, &family) < 0 ||
+	    ipset_data_set(d, IPSET_OPT_IP, &ip) < 0)
+		msg_panic("kset: libipset refused element data");
+	if (ks->cfg->policy == POLICY_PORT &&
+	    (ipset_data_set(d, IPSET_OPT_PORT, &port) < 0 ||
+		ipset_data_set(d, IPSET_OPT_PROTO, &proto) < 0))
+		msg_panic("kset: libipset refused port data");
+	if (timeout != NULL && ipset_data_set(d, IPSET_OPT_TIMEOUT, timeout) < 0)
+		msg_panic("kset: libipset refused timeout data");
+}
+
+/* Create one set with -exist; 0, or -1 with ks->msg. */
+static int
+ks_create(struct kset *ks, int fam)
+{
+	struct ipset_data *d;
+	const struct ipset_type *t;
+	uint8_t family = ks_nfproto(fam);
+	uint32_t timeout = 0, maxelem = ks->cfg->maxelem;
+
+	if ((t = ks_type(ks, fam)) == NULL)
+		return -1;
+	d = ks_begin(ks);
+	if (ipset_data_set(d, IPSET_SETNAME, ks_setname(ks->cfg, fam)) < 0 ||
+	    ipset_data_set(d, IPSET_OPT_TYPE, t) < 0 ||
+	    ipset_data_set(d, IPSET_OPT_FAMILY, &family) < 0 ||
+	    ipset_data_set(d, IPSET_OPT_TIMEOUT, &timeout) < 0 ||
+	    ipset_data_set(d, IPSET_OPT_MAXELEM, &maxelem) < 0)
+		msg_panic("kset: libipset refused create data");
+	if (ipset_cmd(ks->s, IPSET_CMD_CREATE, 0) < 0) {
+		ks_take_report(ks);
+		return -1;
+	}
+	return 0;
+}
+
+/* A command that takes only the set name (DESTROY, FLUSH); 0 or -1. */
+static int
+ks_setcmd(struct kset *ks, int fam, enum ipset_cmd cmd)
+{
+	struct ipset_data *d = ks_begin(ks);
+
+	if (ipset_data_set(d, IPSET_SETNAME, ks_setname(ks->cfg, fam)) < 0)
+		msg_panic("kset: libipset refused a set name");
+	if (ipset_cmd(ks->s, cmd, 0) < 0) {
+		ks_take_report(ks);
+		return -1;
+	}
+	return 0;
+}
+
+/* Type name and family of an existing set; 0, or -1 with ks->msg. */
+static int
+ks_header(struct kset *ks, int fam, char *tname, size_t tlen,
+    uint8_t *family)
+{
+	struct ipset_data *d = ks_begin(ks);
+	const char *t;
+
+	if (ipset_data_set(d, IPSET_SETNAME, ks_setname(ks->cfg, fam)) < 0)
+		msg_panic("kset: libipset refused a set name");
+	if (ipset_cmd(ks->s, IPSET_CMD_HEADER, 0) < 0) {
+		ks_take_report(ks);
+		return -1;
+	}
+	t = ipset_data_get(d, IPSET_OPT_TYPENAME);
+	seterr(tname, tlen, "%s", t != NULL ? t : "(unknown)");
+	*family = ipset_data_family(d);
+	ipset_data_reset(d);
+	return 0;
+}
+
+/*
+ * Create set fam unless an identical one exists.  -1 with a message in
+ * err; *exists is set when a set of that name exists but differs.  The
+ * header is checked even when create succeeds: the kernel's "create
+ * -exist" compares the type and its parameters but not the set's
+ * family, so an inet create over an inet6 set of that name "succeeds".
+ */
+static int
+ks_ensure_one(struct kset *ks, int fam, char *err, size_t errlen,
+    int *exists)
+{
+	const char *name = ks_setname(ks->cfg, fam);
+	const char *want = ks_typename(ks->cfg);
+	char why[IPSET_ERRORBUFLEN], tname[IPSET_MAXNAMELEN];
+	uint8_t family;
+	int created;
+
+	*exists = 0;
+	created = ks_create(ks, fam) == 0;
+	memcpy(why, ks->msg, sizeof(why));
+	if (ks_header(ks, fam, tname, sizeof(tname), &family) < 0) {
+		seterr(err, errlen, "cannot %s set %s (%s family %s): %s",
+		    created ? "inspect" : "create", name, want,
+		    ks_famname(ks_nfproto(fam)), created ? ks->msg : why);
+		return -1;
+	}
+	if (strcmp(tname, want) != 0 || family != ks_nfproto(fam)) {
+		*exists = 1;
+		seterr(err, errlen,
+		    "set %s exists with type %s family %s, but policy %s "
+		    "needs type %s family %s",
+		    name, tname, ks_famname(family),
+		    ks->cfg->policy == POLICY_PORT ? "port" : "drop", want,
+		    ks_famname(ks_nfproto(fam)));
+		return -1;
+	}
+	if (created)
+		return 0;
+	*exists = 1;
+	seterr(err, errlen,
+	    "set %s exists as %s family %s but with other parameters "
+	    "(mailban needs maxelem %lu and timeout support): %s",
+	    name, tname, ks_famname(family),
+	    (unsigned long)ks->cfg->maxelem, why);
+	return -1;
+}
+
+struct kset *
+kset_open(const struct config *cfg, char *err, size_t errlen)
+{
+	struct ipset_session *s;
+	struct kset *ks;
+
+	if (cfg->set4[0] == '\0' || cfg->set6[0] == '\0') {
+		seterr(err, errlen, "kset: empty set name");
+		return NULL;
+	}
+	if (cfg->policy == POLICY_PORT &&
+	    (cfg->nports == 0 || cfg->nports > CONFIG_MAX_PORTS)) {
+		seterr(err, errlen, "kset: policy port needs 1 to %d ports",
+		    CONFIG_MAX_PORTS);
+		return NULL;
+	}
+	if (!types_loaded) {
+		ipset_load_types();
+		types_loaded = 1;
+	}
+	if ((s = ipset_session_init(ks_discard, NULL)) == NULL) {
+		seterr(err, errlen, "cannot initialize a libipset session");
+		return NULL;
+	}
+	ipset_envopt_set(s, IPSET_ENV_EXIST);
+	ks = xcalloc(1, sizeof(*ks));
+	ks->cfg = cfg;
+	ks->s = s;
+	/* Open the netlink socket and check the protocol version now. */
+	if (ipset_cmd(s, IPSET_CMD_NONE, 0) < 0) {
+		ks_take_report(ks);
+		seterr(err, errlen, "cannot talk to the kernel's ipset: %s",
+		    ks->msg);
+		kset_close(ks);
+		return NULL;
+	}
+	return ks;
+}
+
+void
+kset_close(struct kset *ks)
+{
+	if (ks == NULL)
+		return;
+	ipset_session_fini(ks->s);
+	free(ks->q);
+	free(ks);
+}
+
+int
+kset_present(struct kset *ks)
+{
+	char tname[IPSET_MAXNAMELEN];
+	uint8_t family;
+	int fam;
+
+	for (fam = KS_V4; fam <= KS_V6; fam++)
+		if (ks_header(ks, fam, tname, sizeof(tname), &family) < 0)
+			return 0;
+	return 1;
+}
+
+int
+kset_ensure(struct kset *ks, char *err, size_t errlen)
+{
+	int fam, exists;
+
+	for (fam = KS_V4; fam <= KS_V6; fam++)
+		if (ks_ensure_one(ks, fam, err, errlen, &exists) < 0)
+			return -1;
+	return 0;
+}
+
+static void
+ks_push(struct kset *ks, const struct addr *a, uint16_t port,
+    uint32_t timeout)
+{
+	struct kentry *e;
+
+	if (ks->n == ks->cap) {
+		ks->cap = ks->cap ? 2 * ks->cap : 256;
+		ks->q = xreallocarray(ks->q, ks->cap, sizeof(*ks->q));
+	}
+	e = &ks->q[ks->n++];
+	memset(e, 0, sizeof(*e));
+	e->addr = *a;
+	e->port = port;
+	e->timeout = timeout;
+	e->state = KE_PENDING;
+}
+
+void
+kset_queue_add(struct kset *ks, const struct addr *a, uint32_t timeout)
+{
+	char ab[ADDR_STRLEN];
+	size_t i, need;
+
+	if (a->family != ADDR_V4 && a->family != ADDR_V6)
+		msg_panic("kset_queue_add: bad address family %d", a->family);
+	if (timeout > KSET_MAX_TIMEOUT)
+		timeout = KSET_MAX_TIMEOUT;
+	need = ks->cfg->policy == POLICY_PORT ? ks->cfg->nports : 1;
+	if (ks->n + need > KS_MAX_PENDING) {
+		msg_warn("ban queue full (%u entries): not banning %s",
+		    KS_MAX_PENDING, addr_format(a, ab));
+		ks->dropped += need;
+		return;
+	}
+	if (ks->cfg->policy == POLICY_PORT)
+		for (i = 0; i < ks->cfg->nports; i++)
+			ks_push(ks, a, ks->cfg->ports[i], timeout);
+	else
+		ks_push(ks, a, 0, timeout);
+}
+
+size_t
+kset_pending(const struct kset *ks)
+{
+	return ks->n;
+}
+
+size_t
+kset_dropped(const struct kset *ks)
+{
+	return ks->dropped;
+}
+
+size_t
+kset_recreated(const struct kset *ks)
+{
+	return ks->recreated;
+}
+
+/*
+ * Send the pending entries of family fam from index start on.  0 when
+ * all were acknowledged; -1 with ks->msg and *line = the lineno the
+ * kernel named (0: none).
+ */
+static int
+ks_send(struct kset *ks, int fam, size_t start, uint32_t *line)
+{
+	size_t i;
+
+	*line = 0;
+	if (ks_type(ks, fam) == NULL)
+		return -1;
+	ks_begin(ks);
+	for (i = start; i < ks->n; i++) {
+		struct kentry *e = &ks->q[i];
+
+		if (e->state != KE_PENDING || ks_fam(&e->addr) != fam)
+			continue;
+		ks_elem(ks, fam, &e->addr, e->port, &e->timeout);
+		if (ipset_cmd(ks->s, IPSET_CMD_ADD, (uint32_t)(i + 1)) < 0)
+			goto fail;
+	}
+	if (ipset_commit(ks->s) < 0)
+		goto fail;
+	return 0;
+fail:
+	*line = ks_take_report(ks);
+	return -1;
+}
+
+/* Pending entries of fam in [from, to) reached the kernel. */
+static void
+ks_mark_done(struct kset *ks, int fam, size_t from, size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to; i++)
+		if (ks->q[i].state == KE_PENDING && ks_fam(&ks->q[i].addr) == fam)
+			ks->q[i].state = KE_DONE;
+}
+
+static size_t
+ks_count_pending(const struct kset *ks, int fam)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < ks->n; i++)
+		if (ks->q[i].state == KE_PENDING && ks_fam(&ks->q[i].addr) == fam)
+			c++;
+	return c;
+}
+
+/* After a failed batch: is set fam still there and of the right kind? */
+static enum ks_setstate
+ks_check(struct kset *ks, int fam, char *why, size_t whylen)
+{
+	char tname[IPSET_MAXNAMELEN];
+	uint8_t family;
+	int exists;
+
+	if (ks_header(ks, fam, tname, sizeof(tname), &family) == 0) {
+		if (strcmp(tname, ks_typename(ks->cfg)) == 0 &&
+		    family == ks_nfproto(fam))
+			return KS_SET_OK;
+		seterr(why, whylen, "set %s has type %s family %s, expected %s "
+		    "family %s", ks_setname(ks->cfg, fam), tname,
+		    ks_famname(family), ks_typename(ks->cfg),
+		    ks_famname(ks_nfproto(fam)));
+		return KS_SET_BAD;
+	}
+	/* No header: the set is most likely gone.  Create it again. */
+	if (ks_ensure_one(ks, fam, why, whylen, &exists) == 0)
+		return KS_SET_RECREATED;
+	return KS_SET_BAD;
+}
+
+static int
+ks_commit_family(struct kset *ks, int fam)
+{
+	const char *name = ks_setname(ks->cfg, fam);
+	char kmsg[IPSET_ERRORBUFLEN], why[2 * IPSET_ERRORBUFLEN];
+	char et[ELEMTEXT_LEN];
+	size_t start = 0, idx, i;
+	unsigned recreated = 0, unknown = 0;
+	struct kentry *e;
+	uint32_t line;
+	int rc = 0;
+
+	for (;;) {
+		if (ks_send(ks, fam, start, &line) == 0) {
+			ks_mark_done(ks, fam, start, ks->n);
+			if (start == 0)
+				return rc;
+			/* Second round: the entries that failed once. */
+			start = 0;
+			continue;
+		}
+		memcpy(kmsg, ks->msg, sizeof(kmsg));
+		switch (ks_check(ks, fam, why, sizeof(why))) {
+		case KS_SET_OK:
+			break;
+		case KS_SET_RECREATED:
+			ks->recreated++;
+			if (++recreated > KS_MAX_RECREATE) {
+				msg_warn("set %s keeps vanishing: %zu entries "
+				    "stay queued", name,
+				    ks_count_pending(ks, fam));
+				return -1;
+			}
+			msg_warn("set %s was missing (%s): re-created it, "
+			    "re-sending this batch; earlier bans in it are "
+			    "gone", name, kmsg);
+			for (i = 0; i < ks->n; i++)
+				if (ks->q[i].state == KE_DONE &&
+				    ks_fam(&ks->q[i].addr) == fam)
+					ks->q[i].state = KE_PENDING;
+			start = 0;
+			continue;
+		case KS_SET_BAD:
+			msg_warn("cannot add to set %s: %s (%s); %zu entries "
+			    "stay queued", name, kmsg, why,
+			    ks_count_pending(ks, fam));
+			return -1;
+		}
+		idx = line != 0 ? (size_t)line - 1 : ks->n;
+		if (idx < start || idx >= ks->n ||
+		    ks->q[idx].state != KE_PENDING ||
+		    ks_fam(&ks->q[idx].addr) != fam) {
+			/* The failure names no entry of this batch. */
+			if (unknown++ == 0) {
+				msg_warn("set %s: batch failed (%s); re-sending "
+				    "it", name, kmsg);
+				continue;
+			}
+			msg_warn("set %s: batch failed again (%s); %zu entries "
+			    "stay queued", name, kmsg,
+			    ks_count_pending(ks, fam));
+			return -1;
+		}
+		ks_mark_done(ks, fam, start, idx);
+		e = &ks->q[idx];
+		ks_elemtext(&e->addr, e->port, et, sizeof(et));
+		if (++e->tries >= 2) {
+			e->state = KE_DROPPED;
+			ks->dropped++;
+			rc = -1;
+			msg_warn("set %s: dropped %s after a second failure: %s",
+			    name, et, kmsg);
+		} else {
+			msg_warn("set %s: kernel refused %s: %s (will retry)",
+			    name, et, kmsg);
+		}
+		start = idx + 1;
+	}
+}
+
+int
+kset_commit(struct kset *ks)
+{
+	size_t i, j;
+	int fam, rc = 0;
+
+	for (fam = KS_V4; fam <= KS_V6; fam++)
+		if (ks_count_pending(ks, fam) > 0 &&
+		    ks_commit_family(ks, fam) < 0)
+			rc = -1;
+	/* Keep what is still pending (a transient failure), nothing else. */
+	for (i = j = 0; i < ks->n; i++) {
+		if (ks->q[i].state != KE_PENDING)
+			continue;
+		ks->q[j] = ks->q[i];
+		ks->q[j].tries = 0;
+		j++;
+	}
+	ks->n = j;
+	if (ks->n > 0)
+		rc = -1;
+	return rc;
+}
+
+/* Forget queued entries of one address. */
+static void
+ks_unqueue(struct kset *ks, const struct addr *a)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < ks->n; i++)
+		if (!addr_equal(&ks->q[i].addr, a))
+			ks->q[j++] = ks->q[i];
+	ks->n = j;
+}
+
+int
+kset_del(struct kset *ks, const struct addr *a)
+{
+	int fam = ks_fam(a);
+	size_t i, n = ks->cfg->policy == POLICY_PORT ? ks->cfg->nports : 1;
+	char ab[ADDR_STRLEN];
+
+	ks_unqueue(ks, a);
+	if (ks_type(ks, fam) == NULL)
+		goto fail;
+	ks_begin(ks);
+	for (i = 0; i < n; i++) {
+		ks_elem(ks, fam, a,
+		    ks->cfg->policy == POLICY_PORT ? ks->cfg->ports[i] : 0,
+		    NULL);
+		if (ipset_cmd(ks->s, IPSET_CMD_DEL, (uint32_t)(i + 1)) < 0)
+			goto report;
+	}
+	if (ipset_commit(ks->s) < 0)
+		goto report;
+	return 0;
+report:
+	ks_take_report(ks);
+fail:
+	msg_warn("cannot remove %s from set %s: %s", addr_format(a, ab),
+	    ks_setname(ks->cfg, fam), ks->msg);
+	return -1;
+}
+
+int
+kset_flush(struct kset *ks)
+{
+	int fam, rc = 0;
+
+	ks->n = 0;
+	for (fam = KS_V4; fam <= KS_V6; fam++) {
+		if (ks_setcmd(ks, fam, IPSET_CMD_FLUSH) < 0) {
+			msg_warn("cannot flush set %s: %s",
+			    ks_setname(ks->cfg, fam), ks->msg);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+int
+kset_test(struct kset *ks, const struct addr *a)
+{
+	int fam = ks_fam(a);
+	size_t i, n = ks->cfg->policy == POLICY_PORT ? ks->cfg->nports : 1;
+	char ab[ADDR_STRLEN];
+
+	if (ks_type(ks, fam) == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		ks_begin(ks);
+		ks_elem(ks, fam, a,
+		    ks->cfg->policy == POLICY_PORT ? ks->cfg->ports[i] : 0,
+		    NULL);
+		if (ipset_cmd(ks->s, IPSET_CMD_TEST, 0) == 0)
+			return 1;
+		/* "is NOT in set" comes back as a notice, errors as errors. */
+		if (ipset_session_report_type(ks->s) != IPSET_NOTICE) {
+			ks_take_report(ks);
+			goto fail;
+		}
+	}
+	ks_begin(ks);
+	return 0;
+fail:
+	msg_warn("cannot test %s in set %s: %s", addr_format(a, ab),
+	    ks_setname(ks->cfg, fam), ks->msg);
+	return -1;
+}
+
+/*
+ * Setup: firewall commands.
+ */
+
+/* Write one argument for sh, quoted when it needs to be. */
+static void
+ks_print_arg(const char *s)
+{
+	const char *p;
+
+	if (*s != '\0' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_.,:/=+-@%") == strlen(s)) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('\'');
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*p);
+	}
+	putchar('\'');
+}
+
+static void
+ks_print_argv(const char *const argv[])
+{
+	size_t i;
+
+	for (i = 0; argv[i] != NULL; i++) {
+		if (i > 0)
+			putchar(' ');
+		ks_print_arg(argv[i]);
+	}
+}
+
+/* argv as one line for diagnostics (truncated with "..."). */
+static char *
+ks_argv_text(const char *const argv[], char *buf, size_t len)
+{
+	size_t i, off = 0, l;
+
+	buf[0] = '\0';
+	for (i = 0; argv[i] != NULL; i++) {
+		l = strlen(argv[i]);
+		if (off + l + 2 >= len) {
+			seterr(buf + off, len - off, "...");
+			break;
+		}
+		if (i > 0)
+			buf[off++] = ' ';
+		memcpy(buf + off, argv[i], l + 1);
+		off += l;
+	}
+	return buf;
+}
+
+/*
+ * Run argv[0] found on PATH, stdout to /dev/null (and stderr when quiet);
+ * return its exit status, or -1 when it could not run or was killed.
+ */
+static int
+ks_run(const char *const argv[], int quiet)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, def;
+	char text[256];
+	pid_t pid;
+	int err, status;
+
+	if (posix_spawn_file_actions_init(&fa) != 0 ||
+	    posix_spawnattr_init(&at) != 0)
+		msg_fatal("posix_spawn: out of memory");
+	sigemptyset(&none);
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	sigaddset(&def, SIGINT);
+	sigaddset(&def, SIGTERM);
+	sigaddset(&def, SIGHUP);
+	if (posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
+		O_WRONLY, 0) != 0 ||
+	    (quiet && posix_spawn_file_actions_addopen(&fa, STDERR_FILENO,
+		"/dev/null", O_WRONLY, 0) != 0) ||
+	    posix_spawnattr_setsigmask(&at, &none) != 0 ||
+	    posix_spawnattr_setsigdefault(&at, &def) != 0 ||
+	    posix_spawnattr_setflags(&at,
+		POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) != 0)
+		msg_fatal("posix_spawn: cannot set up attributes");
+	err = posix_spawnp(&pid, argv[0], &fa, &at, (char *const *)argv,
+	    environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	if (err != 0) {
+		msg_warn("cannot run %s: %s", argv[0], strerror(err));
+		return -1;
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			msg_warn("waitpid %s: %s", argv[0], strerror(errno));
+			return -1;
+		}
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	msg_warn("%s killed by signal %d",
+	    ks_argv_text(argv, text, sizeof(text)), WTERMSIG(status));
+	return -1;
+}
+
+/* Run argv; 0 if it exits 0, else -1 with a warning. */
+static int
+ks_must(const char *const argv[])
+{
+	char text[256];
+	int st = ks_run(argv, 0);
+
+	if (st == 0)
+		return 0;
+	if (st > 0)
+		msg_warn("command failed (exit %d): %s", st,
+		    ks_argv_text(argv, text, sizeof(text)));
+	return -1;
+}
+
+static const char *
+ks_iptables(int fam)
+{
+	return fam == KS_V4 ? "iptables" : "ip6tables";
+}
+
+/* The MAILBAN rule for set fam into argv (NULL-terminated). */
+static void
+ks_rule_argv(const struct config *cfg, int fam, const char *op,
+    const char *argv[16])
+{
+	size_t i = 0;
+
+	argv[i++] = ks_iptables(fam);
+	argv[i++] = "-w";
+	argv[i++] = "-t";
+	argv[i++] = "filter";
+	argv[i++] = op;
+	argv[i++] = KS_CHAIN;
+	if (cfg->policy == POLICY_PORT) {
+		argv[i++] = "-p";
+		argv[i++] = "tcp";
+	}
+	argv[i++] = "-m";
+	argv[i++] = "set";
+	argv[i++] = "--match-set";
+	argv[i++] = ks_setname(cfg, fam);
+	argv[i++] = cfg->policy == POLICY_PORT ? "src,dst" : "src";
+	argv[i++] = "-j";
+	argv[i++] = "DROP";
+	argv[i] = NULL;
+}
+
+static int
+ks_setup_print(const struct config *cfg)
+{
+	const char *rule[16];
+	char num[32];
+	int fam;
+
+	printf("# mailban setup, policy %s\n",
+	    cfg->policy == POLICY_PORT ? "port" : "drop");
+	for (fam = KS_V4; fam <= KS_V6; fam++) {
+		const char *ipt = ks_iptables(fam);
+
+		printf("%s -w -t filter -n -L %s >/dev/null 2>&1 || "
+		    "%s -w -t filter -N %s\n", ipt, KS_CHAIN, ipt, KS_CHAIN);
+		printf("%s -w -t filter -F %s\n", ipt, KS_CHAIN);
+	}
+	xsnprintf(num, sizeof(num), "%lu", (unsigned long)cfg->maxelem);
+	for (fam = KS_V4; fam <= KS_V6; fam++) {
+		const char *argv[] = {"ipset", "-exist", "create",
+		    ks_setname(cfg, fam), ks_typename(cfg), "family",
+		    ks_famname(ks_nfproto(fam)), "timeout", "0", "maxelem",
+		    num, NULL};
+
+		printf("# a set %s of another type or with other parameters "
+		    "is destroyed first\n", ks_setname(cfg, fam));
+		ks_print_argv(argv);
+		putchar('\n');
+	}
+	for (fam = KS_V4; fam <= KS_V6; fam++) {
+		const char *ipt = ks_iptables(fam);
+
+		ks_rule_argv(cfg, fam, "-A", rule);
+		ks_print_argv(rule);
+		putchar('\n');
+		printf("%s -w -t filter -C INPUT -j %s 2>/dev/null || "
+		    "%s -w -t filter -I INPUT -j %s\n", ipt, KS_CHAIN, ipt,
+		    KS_CHAIN);
+	}
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		msg_warn("cannot write to stdout: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Destroy set fam, waiting a little for references to go away. */
+static int
+ks_destroy(struct kset *ks, int fam)
+{
+	struct timespec ts = {0, 50 * 1000 * 1000};
+	int i;
+
+	for (i = 0; i < KS_DESTROY_TRIES; i++) {
+		if (ks_setcmd(ks, fam, IPSET_CMD_DESTROY) == 0)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+int
+kset_setup(const struct config *cfg, int print)
+{
+	struct kset *ks;
+	const char *rule[16];
+	char err[2 * IPSET_ERRORBUFLEN], text[256];
+	int fam, st, exists, rc = -1;
+
+	if (print)
+		return ks_setup_print(cfg);
+	if ((ks = kset_open(cfg, err, sizeof(err))) == NULL) {
+		msg_warn("%s", err);
+		return -1;
+	}
+	/* 1. Empty our chains: no rule references our sets any more. */
+	for (fam = KS_V4; fam <= KS_V6; fam++) {
+		const char *list[] = {ks_iptables(fam), "-w", "-t", "filter",
+		    "-n", "-L", KS_CHAIN, NULL};
+		const char *mk[] = {ks_iptables(fam), "-w", "-t", "filter",
+		    "-N", KS_CHAIN, NULL};
+		const char *fl[] = {ks_iptables(fam), "-w", "-t", "filter",
+		    "-F", KS_CHAIN, NULL};
+
+		if (ks_run(list, 1) != 0 && ks_must(mk) < 0)
+			goto out;
+		if (ks_must(fl) < 0)
+			goto out;
+	}
+	/* 2. The sets, replacing one of the wrong kind. */
+	for (fam = KS_V4; fam <= KS_V6; fam++) {
+		if (ks_ensure_one(ks, fam, err, sizeof(err), &exists) == 0)
+			continue;
+		if (!exists) {
+			msg_warn("%s", err);
+			goto out;
+		}
+		msg_warn("%s: destroying and re-creating it; the bans it held "
+		    "are removed (mailban restore re-applies them)", err);
+		if (ks_destroy(ks, fam) < 0) {
+			msg_warn("cannot destroy set %s: %s",
+			    ks_setname(cfg, fam), ks->msg);
+			goto out;
+		}
+		if (ks_create(ks, fam) < 0) {
+			msg_warn("cannot create set %s: %s",
+			    ks_setname(cfg, fam), ks->msg);
+			goto out;
+		}
+	}
+	/* 3. The rule in our chain, and one jump to it from INPUT. */
+	for (fam = KS_V4; fam <= KS_V6; fam++) {
+		const char *check[] = {ks_iptables(fam), "-w", "-t", "filter",
+		    "-C", "INPUT", "-j", KS_CHAIN, NULL};
+		const char *jump[] = {ks_iptables(fam), "-w", "-t", "filter",
+		    "-I", "INPUT", "-j", KS_CHAIN, NULL};
+
+		ks_rule_argv(cfg, fam, "-A", rule);
+		if (ks_must(rule) < 0)
+			goto out;
+		st = ks_run(check, 1);
+		if (st == 1) {
+			if (ks_must(jump) < 0)
+				goto out;
+		} else if (st != 0) {
+			if (st > 0)
+				msg_warn("command failed (exit %d): %s", st,
+				    ks_argv_text(check, text, sizeof(text)));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	kset_close(ks);
+	return rc;
+}

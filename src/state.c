@@ -1,0 +1,273 @@
+/*
+ * NAME
+ *	state - the SQLite state file: ban history and active bans
+ * DESCRIPTION
+ *	See include/state.h.  Schema (version 1):
+ *
+ *	bans(addr TEXT PRIMARY KEY,  canonical address text
+ *	     family INTEGER,         4 or 6
+ *	     count INTEGER,          bans within the forget horizon
+ *	     first_ban INTEGER,      unix seconds
+ *	     last_ban INTEGER,
+ *	     until INTEGER,          end of the current ban; 0 when lifted
+ *	     duration INTEGER,       length of the last ban, seconds
+ *	     pattern TEXT,           pattern that decided the last ban
+ *	     score INTEGER,          summed score at that decision
+ *	     host TEXT,              syslog host of the deciding line
+ *	     changed INTEGER)        last ban, unban or flush, unix seconds
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "state.h"
+
+struct state {
+	sqlite3 *db;
+	char *path;
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS bans ("
+    " addr TEXT PRIMARY KEY NOT NULL,"
+    " family INTEGER NOT NULL,"
+    " count INTEGER NOT NULL,"
+    " first_ban INTEGER NOT NULL,"
+    " last_ban INTEGER NOT NULL,"
+    " until INTEGER NOT NULL,"
+    " duration INTEGER NOT NULL,"
+    " pattern TEXT NOT NULL,"
+    " score INTEGER NOT NULL,"
+    " host TEXT NOT NULL DEFAULT '',"
+    " changed INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS bans_until ON bans(until);"
+    "CREATE INDEX IF NOT EXISTS bans_changed ON bans(changed);"
+    "PRAGMA user_version = 1;";
+
+static int
+fail(struct state *st, const char *what)
+{
+	msg_warn("state %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+	return -1;
+}
+
+static void
+make_parent(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+			msg_warn("state: mkdir %s: %s", dir, strerror(errno));
+	}
+	free(dir);
+}
+
+struct state *
+state_open(const char *path, int readonly)
+{
+	struct state *st = xcalloc(1, sizeof(*st));
+	int flags = readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	char *err = NULL;
+
+	st->path = xstrdup(path);
+	if (!readonly)
+		make_parent(path);
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		fail(st, "open");
+		state_close(st);
+		return NULL;
+	}
+	sqlite3_busy_timeout(st->db, 2000);
+	if (readonly)
+		return st;
+	if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL;"
+		"PRAGMA synchronous=NORMAL;", NULL, NULL, &err) != SQLITE_OK ||
+	    sqlite3_exec(st->db, schema, NULL, NULL, &err) != SQLITE_OK) {
+		msg_warn("state %s: %s", path, err ? err : "schema failed");
+		sqlite3_free(err);
+		state_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+void
+state_close(struct state *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+int
+state_record(struct state *st, const struct state_ban *b, size_t n)
+{
+	static const char sql[] =
+	    "INSERT INTO bans(addr, family, count, first_ban, last_ban, until,"
+	    " duration, pattern, score, host, changed)"
+	    " VALUES(?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?4)"
+	    " ON CONFLICT(addr) DO UPDATE SET count = excluded.count,"
+	    " last_ban = excluded.last_ban, until = excluded.until,"
+	    " duration = excluded.duration, pattern = excluded.pattern,"
+	    " score = excluded.score, host = excluded.host,"
+	    " changed = excluded.changed";
+	sqlite3_stmt *stmt = NULL;
+	char ip[ADDR_STRLEN];
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(st, "begin");
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_text(stmt, 1, addr_format(&b[i].addr, ip), -1,
+		    SQLITE_TRANSIENT);
+		sqlite3_bind_int(stmt, 2, b[i].addr.family);
+		sqlite3_bind_int64(stmt, 3, b[i].count);
+		sqlite3_bind_int64(stmt, 4, b[i].last_ban);
+		sqlite3_bind_int64(stmt, 5, b[i].until);
+		sqlite3_bind_int64(stmt, 6, b[i].duration);
+		sqlite3_bind_text(stmt, 7, b[i].pattern, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 8, b[i].score);
+		sqlite3_bind_text(stmt, 9, b[i].host, -1, SQLITE_STATIC);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(stmt);
+	}
+	sqlite3_finalize(stmt);
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		fail(st, "commit");
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+fail:
+	fail(st, "write");
+	sqlite3_finalize(stmt);
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+static int
+query(struct state *st, const char *sql, int64_t arg,
+    int (*cb)(void *, const struct state_ban *), void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct state_ban b;
+	const unsigned char *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return fail(st, "query");
+	sqlite3_bind_int64(stmt, 1, arg);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		memset(&b, 0, sizeof(b));
+		s = sqlite3_column_text(stmt, 0);
+		if (s == NULL || addr_parse((const char *)s, strlen((const char *)s),
+			&b.addr) < 0) {
+			msg_warn("state %s: skipping a row with a bad address", st->path);
+			continue;
+		}
+		b.count = (unsigned)sqlite3_column_int64(stmt, 1);
+		b.first_ban = sqlite3_column_int64(stmt, 2);
+		b.last_ban = sqlite3_column_int64(stmt, 3);
+		b.until = sqlite3_column_int64(stmt, 4);
+		b.duration = sqlite3_column_int64(stmt, 5);
+		s = sqlite3_column_text(stmt, 6);
+		snprintf(b.pattern, sizeof(b.pattern), "%s", s ? (const char *)s : "");
+		b.score = (long)sqlite3_column_int64(stmt, 7);
+		s = sqlite3_column_text(stmt, 8);
+		snprintf(b.host, sizeof(b.host), "%s", s ? (const char *)s : "");
+		if (cb(ctx, &b) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		fail(st, "read");
+		sqlite3_finalize(stmt);
+		return -1;
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+#define COLUMNS "addr, count, first_ban, last_ban, until, duration, pattern," \
+		" score, host FROM bans "
+
+int
+state_active(struct state *st, int64_t now,
+    int (*cb)(void *, const struct state_ban *), void *ctx)
+{
+	return query(st, "SELECT " COLUMNS "WHERE until > ?1 ORDER BY addr", now,
+	    cb, ctx);
+}
+
+int
+state_history(struct state *st, int64_t since,
+    int (*cb)(void *, const struct state_ban *), void *ctx)
+{
+	return query(st, "SELECT " COLUMNS "WHERE last_ban >= ?1 ORDER BY addr",
+	    since, cb, ctx);
+}
+
+int
+state_lifted_since(struct state *st, int64_t changed_after,
+    int (*cb)(void *, const struct state_ban *), void *ctx)
+{
+	return query(st, "SELECT " COLUMNS "WHERE until = 0 AND changed > ?1",
+	    changed_after, cb, ctx);
+}
+
+static int
+exec1(struct state *st, const char *sql, const char *text, int64_t now)
+{
+	sqlite3_stmt *stmt = NULL;
+	int changes;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return fail(st, "prepare");
+	sqlite3_bind_int64(stmt, 1, now);
+	if (text != NULL)
+		sqlite3_bind_text(stmt, 2, text, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		sqlite3_finalize(stmt);
+		return fail(st, "update");
+	}
+	sqlite3_finalize(stmt);
+	changes = sqlite3_changes(st->db);
+	return changes;
+}
+
+int
+state_unban(struct state *st, const struct addr *a, int64_t now)
+{
+	char ip[ADDR_STRLEN];
+
+	return exec1(st, "UPDATE bans SET until = 0, changed = ?1"
+	    " WHERE addr = ?2 AND until > ?1", addr_format(a, ip), now);
+}
+
+int
+state_flush(struct state *st, int64_t now)
+{
+	return exec1(st, "UPDATE bans SET until = 0, changed = ?1"
+	    " WHERE until > ?1", NULL, now);
+}
+
+int
+state_expire(struct state *st, int64_t since)
+{
+	return exec1(st, "DELETE FROM bans WHERE last_ban < ?1 AND until <= ?1",
+	    NULL, since);
+}

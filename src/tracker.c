@@ -1,0 +1,426 @@
+/*
+ * NAME
+ *	tracker - per-address scores, ban decisions, queue-ID evidence
+ * DESCRIPTION
+ *	See include/tracker.h.  Addresses live in an array of fixed-size
+ *	entries (grown by doubling up to max_tracked), found through a chained
+ *	hash of 32-bit indices, and kept in least-recently-seen order on a
+ *	doubly linked list of indices.  Times are stored as 32-bit seconds.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "tracker.h"
+
+#define NIL UINT32_MAX
+
+struct event {
+	uint32_t t;
+	int32_t score;
+};
+
+struct entry {
+	struct addr addr;
+	uint8_t nev;
+	uint16_t nbans;
+	uint32_t last_seen;
+	uint32_t banned_until;
+	uint32_t last_ban;
+	uint32_t hnext; /* hash chain */
+	uint32_t prev, next; /* LRU list; head = most recent */
+	struct event ev[TRACKER_EVENTS];
+};
+
+struct qent {
+	char qid[TRACKER_QID_MAX + 1];
+	uint8_t qidlen;
+	uint8_t has_addr;
+	struct addr addr;
+	uint32_t t;
+	int32_t pending;
+	const struct pattern *pat;
+	uint32_t hnext;
+};
+
+struct tracker {
+	const struct config *cfg;
+	struct entry *e;
+	uint32_t n, cap, max;
+	uint32_t *heads;
+	uint32_t nheads; /* power of two */
+	uint32_t lru_head, lru_tail;
+	uint32_t free_list; /* evicted slots, chained through hnext */
+	struct qent *q;
+	uint32_t qmax, qnext, qn;
+	uint32_t *qheads;
+	uint32_t nqheads;
+	struct tracker_stats st;
+};
+
+static uint32_t
+clamp_time(int64_t t)
+{
+	if (t < 0)
+		return 0;
+	if (t > (int64_t)UINT32_MAX - 1)
+		return UINT32_MAX - 1;
+	return (uint32_t)t;
+}
+
+static uint32_t
+pow2_at_least(uint64_t n)
+{
+	uint32_t p = 16;
+
+	while (p < n && p < (1u << 30))
+		p <<= 1;
+	return p;
+}
+
+struct tracker *
+tracker_new(const struct config *cfg)
+{
+	struct tracker *t = xcalloc(1, sizeof(*t));
+	uint32_t i;
+
+	t->cfg = cfg;
+	t->max = cfg->max_tracked;
+	t->lru_head = t->lru_tail = t->free_list = NIL;
+	t->qmax = cfg->max_qids;
+	t->q = xcalloc(t->qmax, sizeof(*t->q));
+	t->nqheads = pow2_at_least((uint64_t)t->qmax * 2);
+	t->qheads = xmalloc(t->nqheads * sizeof(*t->qheads));
+	for (i = 0; i < t->nqheads; i++)
+		t->qheads[i] = NIL;
+	return t;
+}
+
+void
+tracker_free(struct tracker *t)
+{
+	if (t == NULL)
+		return;
+	free(t->e);
+	free(t->heads);
+	free(t->q);
+	free(t->qheads);
+	free(t);
+}
+
+static void
+rehash(struct tracker *t, uint32_t nheads)
+{
+	uint32_t i, h;
+
+	free(t->heads);
+	t->heads = xmalloc(nheads * sizeof(*t->heads));
+	t->nheads = nheads;
+	for (i = 0; i < nheads; i++)
+		t->heads[i] = NIL;
+	for (i = 0; i < t->n; i++) {
+		if (t->e[i].addr.family == 0)
+			continue; /* free slot */
+		h = (uint32_t)addr_hash(&t->e[i].addr) & (nheads - 1);
+		t->e[i].hnext = t->heads[h];
+		t->heads[h] = i;
+	}
+}
+
+static void
+lru_unlink(struct tracker *t, uint32_t i)
+{
+	struct entry *e = &t->e[i];
+
+	if (e->prev != NIL)
+		t->e[e->prev].next = e->next;
+	else
+		t->lru_head = e->next;
+	if (e->next != NIL)
+		t->e[e->next].prev = e->prev;
+	else
+		t->lru_tail = e->prev;
+	e->prev = e->next = NIL;
+}
+
+static void
+lru_push(struct tracker *t, uint32_t i)
+{
+	struct entry *e = &t->e[i];
+
+	e->prev = NIL;
+	e->next = t->lru_head;
+	if (t->lru_head != NIL)
+		t->e[t->lru_head].prev = i;
+	t->lru_head = i;
+	if (t->lru_tail == NIL)
+		t->lru_tail = i;
+}
+
+static uint32_t
+lookup(const struct tracker *t, const struct addr *a)
+{
+	uint32_t i;
+
+	if (t->nheads == 0)
+		return NIL;
+	for (i = t->heads[(uint32_t)addr_hash(a) & (t->nheads - 1)]; i != NIL;
+	     i = t->e[i].hnext)
+		if (addr_equal(&t->e[i].addr, a))
+			return i;
+	return NIL;
+}
+
+static void
+hash_remove(struct tracker *t, uint32_t i)
+{
+	uint32_t *pp = &t->heads[(uint32_t)addr_hash(&t->e[i].addr) &
+	    (t->nheads - 1)];
+
+	while (*pp != i)
+		pp = &t->e[*pp].hnext;
+	*pp = t->e[i].hnext;
+}
+
+static uint32_t
+evict(struct tracker *t, uint32_t now)
+{
+	uint32_t i = t->lru_tail, k;
+
+	for (k = 0; k < TRACKER_EVICT_SCAN && i != NIL; k++, i = t->e[i].prev)
+		if (t->e[i].banned_until <= now)
+			break;
+	if (i == NIL || k == TRACKER_EVICT_SCAN)
+		i = t->lru_tail;
+	hash_remove(t, i);
+	lru_unlink(t, i);
+	t->st.evicted++;
+	return i;
+}
+
+static uint32_t
+find_or_add(struct tracker *t, const struct addr *a, uint32_t now)
+{
+	uint32_t i = lookup(t, a), h;
+
+	if (i != NIL) {
+		lru_unlink(t, i);
+		lru_push(t, i);
+		return i;
+	}
+	if (t->n < t->max) {
+		if (t->n == t->cap) {
+			t->cap = t->cap ? t->cap * 2 : 1024;
+			if (t->cap > t->max)
+				t->cap = t->max;
+			t->e = xreallocarray(t->e, t->cap, sizeof(*t->e));
+		}
+		i = t->n++;
+		if (t->n > t->nheads)
+			rehash(t, pow2_at_least(t->cap));
+	} else {
+		i = evict(t, now);
+	}
+	memset(&t->e[i], 0, sizeof(t->e[i]));
+	t->e[i].addr = *a;
+	h = (uint32_t)addr_hash(a) & (t->nheads - 1);
+	t->e[i].hnext = t->heads[h];
+	t->heads[h] = i;
+	lru_push(t, i);
+	return i;
+}
+
+static void
+expire_events(struct entry *e, uint32_t now, int64_t window)
+{
+	uint8_t k, j = 0;
+
+	for (k = 0; k < e->nev; k++)
+		if ((int64_t)now - (int64_t)e->ev[k].t < window)
+			e->ev[j++] = e->ev[k];
+	e->nev = j;
+}
+
+static int
+decide(struct tracker *t, uint32_t i, uint32_t now, long score,
+    const struct pattern *p, struct ban_decision *d)
+{
+	const struct config *cfg = t->cfg;
+	struct entry *e = &t->e[i];
+	long sum = 0;
+	uint8_t k;
+	size_t n;
+
+	e->last_seen = now;
+	if (score <= 0 || e->banned_until > now)
+		return 0;
+	expire_events(e, now, cfg->window);
+	if (e->nev == TRACKER_EVENTS) {
+		/* merge the two oldest, keeping the older time */
+		int64_t s = (int64_t)e->ev[0].score + e->ev[1].score;
+
+		e->ev[0].score = s > INT32_MAX ? INT32_MAX : (int32_t)s;
+		memmove(&e->ev[1], &e->ev[2],
+		    (TRACKER_EVENTS - 2) * sizeof(e->ev[0]));
+		e->nev--;
+	}
+	e->ev[e->nev].t = now;
+	e->ev[e->nev].score = score > INT32_MAX ? INT32_MAX : (int32_t)score;
+	e->nev++;
+	for (k = 0; k < e->nev; k++)
+		sum += e->ev[k].score;
+	if (sum < cfg->threshold)
+		return 0;
+	if (e->nbans > 0 && (int64_t)now - (int64_t)e->last_ban > cfg->forget)
+		e->nbans = 0;
+	if (e->nbans < UINT16_MAX)
+		e->nbans++;
+	n = e->nbans < cfg->nbantimes ? e->nbans : cfg->nbantimes;
+	memset(d, 0, sizeof(*d));
+	d->addr = e->addr;
+	d->start = now;
+	d->duration = cfg->bantimes[n - 1];
+	d->count = e->nbans;
+	d->pat = p;
+	d->score = sum;
+	e->last_ban = now;
+	e->banned_until = clamp_time((int64_t)now + d->duration);
+	e->nev = 0;
+	return 1;
+}
+
+int
+tracker_hit(struct tracker *t, const struct addr *a, int64_t now, long score,
+    const struct pattern *p, struct ban_decision *d)
+{
+	uint32_t tn = clamp_time(now);
+
+	return decide(t, find_or_add(t, a, tn), tn, score, p, d);
+}
+
+void
+tracker_unban(struct tracker *t, const struct addr *a)
+{
+	uint32_t i = lookup(t, a);
+
+	if (i == NIL)
+		return;
+	t->e[i].banned_until = 0;
+	t->e[i].nev = 0;
+}
+
+void
+tracker_seed(struct tracker *t, const struct addr *a, unsigned count,
+    int64_t last_ban, int64_t until)
+{
+	uint32_t i = find_or_add(t, a, clamp_time(last_ban));
+
+	t->e[i].nbans = count > UINT16_MAX ? UINT16_MAX : (uint16_t)count;
+	t->e[i].last_ban = clamp_time(last_ban);
+	t->e[i].banned_until = clamp_time(until);
+	t->e[i].last_seen = clamp_time(last_ban);
+}
+
+void
+tracker_get_stats(const struct tracker *t, struct tracker_stats *st)
+{
+	*st = t->st;
+	st->tracked = t->n;
+}
+
+/* --- queue-ID evidence --- */
+
+static uint32_t
+qhash(const struct tracker *t, const char *qid, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)qid[i];
+		h *= 0x100000001b3ULL;
+	}
+	return (uint32_t)(h ^ (h >> 32)) & (t->nqheads - 1);
+}
+
+static struct qent *
+qfind(struct tracker *t, const char *qid, size_t len)
+{
+	uint32_t i;
+
+	for (i = t->qheads[qhash(t, qid, len)]; i != NIL; i = t->q[i].hnext)
+		if (t->q[i].qidlen == len && memcmp(t->q[i].qid, qid, len) == 0)
+			return &t->q[i];
+	return NULL;
+}
+
+static struct qent *
+qadd(struct tracker *t, const char *qid, size_t len, uint32_t now)
+{
+	uint32_t i = t->qnext, *pp;
+	struct qent *q = &t->q[i];
+
+	if (i < t->qn) { /* replace the oldest */
+		pp = &t->qheads[qhash(t, q->qid, q->qidlen)];
+		while (*pp != i)
+			pp = &t->q[*pp].hnext;
+		*pp = q->hnext;
+		t->st.qids_evicted++;
+	} else {
+		t->qn++;
+	}
+	t->qnext = (i + 1) % t->qmax;
+	memset(q, 0, sizeof(*q));
+	memcpy(q->qid, qid, len);
+	q->qidlen = (uint8_t)len;
+	q->t = now;
+	pp = &t->qheads[qhash(t, qid, len)];
+	q->hnext = *pp;
+	*pp = i;
+	return q;
+}
+
+int
+tracker_qid(struct tracker *t, const char *qid, size_t qidlen,
+    const struct addr *a, int64_t now, long score, const struct pattern *p,
+    struct ban_decision *d)
+{
+	uint32_t tn = clamp_time(now);
+	struct qent *q;
+	long total;
+
+	if (qidlen == 0 || qidlen > TRACKER_QID_MAX) {
+		if (a != NULL)
+			return tracker_hit(t, a, now, score, p, d);
+		return 0;
+	}
+	q = qfind(t, qid, qidlen);
+	if (q != NULL && (int64_t)tn - (int64_t)q->t > t->cfg->window) {
+		/* too old to join: start over under the same slot */
+		q->has_addr = 0;
+		q->pending = 0;
+		q->t = tn;
+	}
+	if (q == NULL)
+		q = qadd(t, qid, qidlen, tn);
+	if (a == NULL) {
+		if (q->has_addr)
+			return tracker_hit(t, &q->addr, now, score, p, d);
+		if (score > 0) {
+			int64_t s = (int64_t)q->pending + score;
+
+			q->pending = s > INT32_MAX ? INT32_MAX : (int32_t)s;
+			q->pat = p;
+			q->t = tn;
+			t->st.qid_parked++;
+		}
+		return 0;
+	}
+	q->has_addr = 1;
+	q->addr = *a;
+	total = score + q->pending;
+	if (q->pending > 0 && q->pat != NULL && score <= 0)
+		p = q->pat;
+	q->pending = 0;
+	return tracker_hit(t, a, now, total, p, d);
+}

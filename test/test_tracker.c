@@ -1,0 +1,126 @@
+/* Unit tests for tracker.c: window, threshold, escalation, bounds, qids. */
+#include <stdlib.h>
+
+#include "config.h"
+#include "test.h"
+#include "tracker.h"
+
+static struct config cfg;
+
+static struct addr
+ip(const char *s)
+{
+	struct addr a;
+
+	if (addr_parse(s, strlen(s), &a) < 0)
+		abort();
+	return a;
+}
+
+int
+main(void)
+{
+	struct ban_decision d;
+	struct tracker *t;
+	struct tracker_stats st;
+	struct addr a = ip("203.0.113.7"), b = ip("2001:db8::7");
+	int64_t t0 = 1795780800;
+	int i, n;
+
+	cfg.threshold = 10;
+	cfg.window = 600;
+	cfg.bantimes[0] = 3600;
+	cfg.bantimes[1] = 86400;
+	cfg.bantimes[2] = 604800;
+	cfg.nbantimes = 3;
+	cfg.forget = 365 * 86400;
+	cfg.max_tracked = 100;
+	cfg.max_qids = 16;
+	t = tracker_new(&cfg);
+
+	/* three hits of 3 do not ban; the fourth inside the window does */
+	CHECK(tracker_hit(t, &a, t0, 3, NULL, &d) == 0, "1");
+	CHECK(tracker_hit(t, &a, t0 + 10, 3, NULL, &d) == 0, "2");
+	CHECK(tracker_hit(t, &a, t0 + 20, 3, NULL, &d) == 0, "3");
+	CHECK(tracker_hit(t, &a, t0 + 30, 3, NULL, &d) == 1, "4th bans");
+	CHECK(d.duration == 3600 && d.count == 1 && d.score == 12, "first ban");
+	CHECK(addr_equal(&d.addr, &a), "address");
+	/* while banned, nothing decides again */
+	CHECK(tracker_hit(t, &a, t0 + 40, 100, NULL, &d) == 0, "banned");
+	/* after the ban, the second ban lasts a day */
+	CHECK(tracker_hit(t, &a, t0 + 3700, 10, NULL, &d) == 1 &&
+	    d.duration == 86400 && d.count == 2, "second");
+	CHECK(tracker_hit(t, &a, t0 + 3700 + 86400, 10, NULL, &d) == 1 &&
+	    d.duration == 604800 && d.count == 3, "third");
+	/* the last duration repeats */
+	CHECK(tracker_hit(t, &a, t0 + 3700 + 86400 + 604800, 10, NULL, &d) == 1 &&
+	    d.duration == 604800 && d.count == 4, "fourth repeats the last");
+	/* after the forget horizon, it is a first offence again */
+	CHECK(tracker_hit(t, &a, t0 + 2 * 365 * 86400, 10, NULL, &d) == 1 &&
+	    d.count == 1 && d.duration == 3600, "forgotten");
+
+	/* scores outside the window are forgotten */
+	CHECK(tracker_hit(t, &b, t0, 5, NULL, &d) == 0, "b1");
+	CHECK(tracker_hit(t, &b, t0 + 600, 5, NULL, &d) == 0, "b2 after window");
+	CHECK(tracker_hit(t, &b, t0 + 601, 5, NULL, &d) == 1, "b3 within");
+	/* score 0 records without counting */
+	{
+		struct addr c = ip("198.51.100.1");
+
+		for (i = 0; i < 50; i++)
+			CHECK(tracker_hit(t, &c, t0 + i, 0, NULL, &d) == 0, "zero");
+	}
+	/* many small events: merging keeps the sum, never bans early */
+	{
+		struct addr c = ip("198.51.100.2");
+
+		for (i = 0, n = 0; i < 10; i++)
+			n += tracker_hit(t, &c, t0 + i, 1, NULL, &d);
+		CHECK(n == 1 && d.score == 10, "ten ones ban once (%d)", n);
+	}
+	/* unban forgets the ban but not the count */
+	tracker_unban(t, &b);
+	CHECK(tracker_hit(t, &b, t0 + 700, 10, NULL, &d) == 1 && d.count == 2,
+	    "after unban");
+
+	/* bounded: never more than max_tracked addresses */
+	for (i = 0; i < 1000; i++) {
+		struct addr c = ip("10.0.0.1");
+
+		c.bytes[2] = (uint8_t)(i >> 8);
+		c.bytes[3] = (uint8_t)i;
+		tracker_hit(t, &c, t0 + i, 1, NULL, &d);
+	}
+	tracker_get_stats(t, &st);
+	CHECK(st.tracked <= 100, "tracked %llu", (unsigned long long)st.tracked);
+	CHECK(st.evicted > 0, "evicted");
+	tracker_free(t);
+
+	/* queue IDs: parked evidence applies to the later session line */
+	t = tracker_new(&cfg);
+	CHECK(tracker_qid(t, "5AR1W9Aa012345", 14, NULL, t0, 4, NULL, &d) == 0,
+	    "parked 1");
+	CHECK(tracker_qid(t, "5AR1W9Aa012345", 14, NULL, t0, 4, NULL, &d) == 0,
+	    "parked 2");
+	CHECK(tracker_qid(t, "5AR1W9Aa099999", 14, NULL, t0, 4, NULL, &d) == 0,
+	    "other qid");
+	CHECK(tracker_qid(t, "5AR1W9Aa012345", 14, &a, t0 + 1, 0, NULL, &d) == 0,
+	    "8 < 10");
+	CHECK(tracker_qid(t, "5AR1W9Aa012345", 14, NULL, t0 + 2, 4, NULL, &d) == 1
+	    && addr_equal(&d.addr, &a), "bound qid bans its address");
+	/* the other queue ID's evidence never counts against a */
+	CHECK(tracker_qid(t, "5AR1W9Aa099999", 14, &b, t0 + 3, 0, NULL, &d) == 0,
+	    "4 for b only");
+	/* the qid cache is bounded: old qids are replaced */
+	for (i = 0; i < 100; i++) {
+		char q[16];
+
+		snprintf(q, sizeof(q), "Q%05d", i);
+		tracker_qid(t, q, strlen(q), NULL, t0, 4, NULL, &d);
+	}
+	tracker_get_stats(t, &st);
+	CHECK(st.qids_evicted >= 84, "qids evicted %llu",
+	    (unsigned long long)st.qids_evicted);
+	tracker_free(t);
+	return TEST_DONE();
+}
