@@ -31,7 +31,7 @@
 struct logline {
 	int64_t ts; /* seconds since the epoch */
 	int has_ts; /* 0: no stamp, ts is the reference time */
-	const char *host;
+	const char *host; /* never NULL; hostlen 0 when there is none */
 	size_t hostlen;
 	const char *prog; /* tag without [pid] and colon */
 	size_t proglen;

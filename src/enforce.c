@@ -68,6 +68,15 @@ install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+static double
+monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static uint32_t
 kernel_timeout(int64_t left)
 {
@@ -136,6 +145,7 @@ struct runner {
 	int64_t last_refresh;
 	int64_t last_lifted_poll;
 	uint64_t committed, kernel_failures;
+	double kernel_secs; /* time spent in kset_commit() */
 	size_t recreated; /* kset_recreated() already answered */
 	int64_t last_presence;
 };
@@ -225,8 +235,11 @@ run_commit(struct runner *r, int64_t now)
 	size_t n = kset_pending(r->ks);
 
 	if (n > 0) {
+		double t0 = monotonic();
+
 		if (kset_commit(r->ks) < 0)
 			r->kernel_failures++;
+		r->kernel_secs += monotonic() - t0;
 		r->committed += n - kset_pending(r->ks);
 		if (kset_recreated(r->ks) != r->recreated)
 			repair_sets(r, now);
@@ -390,6 +403,8 @@ cmd_run(struct cmdline *cl)
 	    " bans, %" PRIu64 " malformed, %" PRIu64 " over-long",
 	    r.en.st.lines, r.en.st.matched, r.en.st.bans, r.en.st.malformed,
 	    r.en.st.overlong);
+	msg_info("kernel: %" PRIu64 " entries committed in %.3f s", r.committed,
+	    r.kernel_secs);
 	lineio_free(&lr);
 	engine_free(&r.en);
 	state_close(r.st);

@@ -343,6 +343,7 @@ prefix_parse(struct prefix_clock *clk, const char *line, size_t len,
 	size_t n;
 
 	memset(ll, 0, sizeof(*ll));
+	ll->host = ll->prog = ll->msg = line; /* never NULL, even when empty */
 	if (len > 0 && end[-1] == '\r')
 		end--;
 	if (p < end && *p == '<') { /* <PRI> */
