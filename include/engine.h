@@ -65,6 +65,8 @@ struct engine {
 void engine_init(struct engine *en, const struct config *cfg, int64_t now,
     int use_clock, const struct engine_hooks *hooks);
 void engine_free(struct engine *en);
+/* Switch to a reloaded configuration; per-pattern counts start again. */
+void engine_set_config(struct engine *en, const struct config *cfg);
 void engine_set_now(struct engine *en, int64_t now);
 void engine_line(struct engine *en, const char *line, size_t len,
     int truncated);

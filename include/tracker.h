@@ -79,6 +79,9 @@ void tracker_unban(struct tracker *t, const struct addr *a);
  * banned until until (0: not banned). */
 void tracker_seed(struct tracker *t, const struct addr *a, unsigned count,
     int64_t last_ban, int64_t until);
+/* A reloaded configuration: threshold, window, ban times, forget.  The
+ * table sizes stay as they were.  Forgets pattern references. */
+void tracker_set_config(struct tracker *t, const struct config *cfg);
 void tracker_get_stats(const struct tracker *t, struct tracker_stats *st);
 
 #endif

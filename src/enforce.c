@@ -34,6 +34,7 @@
 #include "kset.h"
 #include "lineio.h"
 #include "log.h"
+#include "omprog.h"
 #include "report.h"
 #include "state.h"
 
@@ -135,7 +136,8 @@ requeue_active(struct state *st, struct kset *ks, int64_t now,
 /* --- run --- */
 
 struct runner {
-	struct config *cfg;
+	struct config *cfg; /* patterns, scores: replaced on SIGHUP */
+	struct config *kcfg; /* sets, policy, state: fixed for the run */
 	struct engine en;
 	struct kset *ks;
 	struct state *st;
@@ -156,10 +158,10 @@ open_state(struct runner *r, int64_t now)
 	if (r->st != NULL || now - r->last_state_try < STATE_RETRY)
 		return;
 	r->last_state_try = now;
-	r->st = state_open(r->cfg->state, 0);
+	r->st = state_open(r->kcfg->state, 0);
 	if (r->st == NULL)
 		msg_warn("state %s unavailable; bans still reach the kernel, "
-		    "retrying every %ds", r->cfg->state, STATE_RETRY);
+		    "retrying every %ds", r->kcfg->state, STATE_RETRY);
 }
 
 static void
@@ -228,8 +230,12 @@ repair_sets(struct runner *r, int64_t now)
 	r->recreated = kset_recreated(r->ks);
 }
 
-/* Kernel first, then the state file. */
-static void
+/*
+ * Kernel first, then the state file.  0 when every queued ban is in the
+ * kernel (refused entries are reported and counted, not retried forever);
+ * -1 when some wait for a retry.
+ */
+static int
 run_commit(struct runner *r, int64_t now)
 {
 	size_t n = kset_pending(r->ks);
@@ -244,19 +250,20 @@ run_commit(struct runner *r, int64_t now)
 		if (kset_recreated(r->ks) != r->recreated)
 			repair_sets(r, now);
 	}
-	if (r->nbacklog == 0)
-		return;
-	open_state(r, now);
-	if (r->st == NULL)
-		return;
-	if (state_record(r->st, r->backlog, r->nbacklog) == 0) {
-		r->nbacklog = 0;
-	} else {
-		msg_warn("state: %zu ban records not written yet; will retry",
-		    r->nbacklog);
-		state_close(r->st);
-		r->st = NULL;
+	if (r->nbacklog > 0) {
+		open_state(r, now);
+		if (r->st != NULL) {
+			if (state_record(r->st, r->backlog, r->nbacklog) == 0) {
+				r->nbacklog = 0;
+			} else {
+				msg_warn("state: %zu ban records not written yet; "
+				    "will retry", r->nbacklog);
+				state_close(r->st);
+				r->st = NULL;
+			}
+		}
 	}
+	return kset_pending(r->ks) == 0 ? 0 : -1;
 }
 
 static int
@@ -322,6 +329,80 @@ run_restore(struct runner *r, int64_t now)
 	}
 }
 
+/*
+ * SIGHUP: load the configuration again.  A broken file keeps the running
+ * configuration (the error names FILE:LINE).  Patterns, scores, threshold,
+ * window, ban times and the ignore list take effect at once; the sets,
+ * policy, ports and state file are the kernel's and the database's, and
+ * change only with "mailban setup" and a restart.
+ */
+static void
+run_reload(struct runner *r, const struct cmdline *cl)
+{
+	const struct config *old = r->cfg;
+	struct config *cfg;
+	char err[1024];
+
+	cfg = config_load(cl->config, cl->overrides, cl->noverrides, err,
+	    sizeof(err));
+	if (cfg == NULL) {
+		msg_warn("reload: %s; keeping the running configuration", err);
+		return;
+	}
+	if (cfg->policy != old->policy || cfg->nports != old->nports ||
+	    memcmp(cfg->ports, old->ports, sizeof(cfg->ports)) != 0 ||
+	    strcmp(cfg->set4, old->set4) != 0 ||
+	    strcmp(cfg->set6, old->set6) != 0 || cfg->maxelem != old->maxelem ||
+	    strcmp(cfg->state, old->state) != 0)
+		msg_warn("reload: policy, ports, sets and state take effect only "
+		    "after \"mailban setup\" and a restart; until then the "
+		    "running ones stay in force");
+	engine_set_config(&r->en, cfg);
+	/* the kset and the state keep pointing at the first configuration */
+	if (r->cfg != r->kcfg)
+		config_free(r->cfg);
+	r->cfg = cfg;
+	msg_info("reloaded %s: %zu patterns", cfg->path,
+	    pattern_count(cfg->patterns));
+}
+
+/*
+ * One line in omprog mode.  Without transactions, a message that decided
+ * a ban is answered only once the ban is in the kernel (and, when it can
+ * be written, the state file); if the kernel part must wait for a retry,
+ * the answer is an error, so rsyslog suspends the action and sends the
+ * message again: the retry commits what is still queued.  With
+ * transactions, messages are answered DEFER_COMMIT and the commit mark is
+ * answered OK once the whole batch is in the kernel.
+ */
+static int
+omprog_line(struct runner *r, const char *line, size_t len, int trunc,
+    int *in_txn)
+{
+	switch (omprog_classify(line, len)) {
+	case OMPROG_BEGIN:
+		*in_txn = 1;
+		return omprog_reply("OK");
+	case OMPROG_COMMIT:
+		*in_txn = 0;
+		if (run_commit(r, r->en.clk.now) < 0)
+			return omprog_reply("ERROR kernel commit incomplete; retry");
+		return omprog_reply("OK");
+	case OMPROG_MESSAGE:
+		break;
+	}
+	engine_line(&r->en, line, len, trunc);
+	if (*in_txn) {
+		if (kset_pending(r->ks) >= r->cfg->batch_size)
+			run_commit(r, r->en.clk.now);
+		return omprog_reply("DEFER_COMMIT");
+	}
+	if ((kset_pending(r->ks) > 0 || r->nbacklog > 0) &&
+	    run_commit(r, r->en.clk.now) < 0)
+		return omprog_reply("ERROR kernel commit incomplete; retry");
+	return omprog_reply("OK");
+}
+
 int
 cmd_run(struct cmdline *cl)
 {
@@ -331,15 +412,15 @@ cmd_run(struct cmdline *cl)
 	struct pollfd pfd;
 	const char *line;
 	size_t len;
-	int trunc, timeout, rc = 0;
+	int trunc, timeout, rc = 0, in_txn = 0;
 	enum lineio_status s;
 	int64_t now;
 	long n;
 
 	memset(&r, 0, sizeof(r));
-	r.cfg = cmd_load_config(cl);
+	r.cfg = r.kcfg = cmd_load_config(cl);
 	install_signals();
-	r.ks = open_kset(r.cfg);
+	r.ks = open_kset(r.kcfg);
 	now = cmd_now();
 	r.last_state_try = now - STATE_RETRY;
 	hooks.on_match = NULL;
@@ -347,14 +428,25 @@ cmd_run(struct cmdline *cl)
 	hooks.ctx = &r;
 	engine_init(&r.en, r.cfg, now, 1, &hooks);
 	run_restore(&r, now);
+	if (cl->omprog && omprog_reply("OK") < 0)
+		got_stop = 1;
 
 	lineio_init(&lr, 0, LINEIO_MAXLINE);
 	while (!got_stop) {
+		if (got_hup) {
+			got_hup = 0;
+			run_reload(&r, cl);
+		}
 		s = lineio_next(&lr, &line, &len, &trunc);
 		if (s == LINEIO_LINE) {
-			engine_line(&r.en, line, len, trunc);
-			if (kset_pending(r.ks) >= r.cfg->batch_size)
-				run_commit(&r, r.en.clk.now);
+			if (cl->omprog) {
+				if (omprog_line(&r, line, len, trunc, &in_txn) < 0)
+					break;
+			} else {
+				engine_line(&r.en, line, len, trunc);
+				if (kset_pending(r.ks) >= r.cfg->batch_size)
+					run_commit(&r, r.en.clk.now);
+			}
 			continue;
 		}
 		if (s == LINEIO_EOF)
@@ -366,7 +458,8 @@ cmd_run(struct cmdline *cl)
 		n = poll(&pfd, 1, timeout);
 		now = cmd_now();
 		if (n == 0) {
-			run_commit(&r, now);
+			if (!in_txn)
+				run_commit(&r, now);
 			run_tick(&r, now);
 			continue;
 		}
@@ -396,7 +489,7 @@ cmd_run(struct cmdline *cl)
 	}
 	if (r.nbacklog > 0) {
 		msg_warn("%zu ban records could not be written to the state file "
-		    "%s (they are in the kernel)", r.nbacklog, r.cfg->state);
+		    "%s (they are in the kernel)", r.nbacklog, r.kcfg->state);
 		rc = 1;
 	}
 	msg_info("exiting: %" PRIu64 " lines, %" PRIu64 " matched, %" PRIu64
@@ -410,7 +503,9 @@ cmd_run(struct cmdline *cl)
 	state_close(r.st);
 	free(r.backlog);
 	kset_close(r.ks);
-	config_free(r.cfg);
+	if (r.cfg != r.kcfg)
+		config_free(r.cfg);
+	config_free(r.kcfg);
 	return rc;
 }
 

@@ -35,6 +35,16 @@ engine_free(struct engine *en)
 }
 
 void
+engine_set_config(struct engine *en, const struct config *cfg)
+{
+	en->cfg = cfg;
+	tracker_set_config(en->tr, cfg);
+	free(en->st.per_pattern);
+	en->st.per_pattern = xcalloc(pattern_count(cfg->patterns) + 1,
+	    sizeof(uint64_t));
+}
+
+void
 engine_set_now(struct engine *en, int64_t now)
 {
 	if (now / 86400 != en->clk.now / 86400)

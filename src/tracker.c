@@ -322,6 +322,16 @@ tracker_seed(struct tracker *t, const struct addr *a, unsigned count,
 }
 
 void
+tracker_set_config(struct tracker *t, const struct config *cfg)
+{
+	uint32_t i;
+
+	t->cfg = cfg;
+	for (i = 0; i < t->qn; i++)
+		t->q[i].pat = NULL; /* the old patterns are about to go */
+}
+
+void
 tracker_get_stats(const struct tracker *t, struct tracker_stats *st)
 {
 	*st = t->st;
