@@ -52,6 +52,17 @@ int state_lifted_since(struct state *st, int64_t changed_after,
 /* Lift one ban (1 if it was active, 0 if not), or all (count lifted). */
 int state_unban(struct state *st, const struct addr *a, int64_t now);
 int state_flush(struct state *st, int64_t now);
+struct tracker_event;
+
+/* Scores in flight: put (n = 0 deletes) between begin and end(ok). */
+int state_scores_begin(struct state *st);
+int state_scores_put(struct state *st, const struct addr *a,
+    const struct tracker_event *ev, size_t n, int64_t last_seen);
+int state_scores_end(struct state *st, int ok);
+/* Every row seen since since (older ones are deleted). */
+int state_scores(struct state *st, int64_t since,
+    void (*cb)(void *, const struct addr *, const struct tracker_event *,
+	size_t, int64_t), void *ctx);
 /* Forget rows whose last ban is older than since. */
 int state_expire(struct state *st, int64_t since);
 

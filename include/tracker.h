@@ -51,7 +51,13 @@ struct ban_decision {
 	long score; /* the summed score that crossed the threshold */
 };
 
+struct tracker_event {
+	int64_t t;
+	long score;
+};
+
 struct tracker_stats {
+	uint64_t dirty_lost; /* score changes too many to list for the state */
 	uint64_t tracked; /* addresses held now */
 	uint64_t evicted;
 	uint64_t qids_evicted;
@@ -79,6 +85,17 @@ void tracker_unban(struct tracker *t, const struct addr *a);
  * banned until until (0: not banned). */
 void tracker_seed(struct tracker *t, const struct addr *a, unsigned count,
     int64_t last_ban, int64_t until);
+/*
+ * Scores in flight, for the state file: cb gets every address whose score
+ * changed since the last drain, with its events inside the window (n = 0:
+ * nothing in flight any more), and the list is emptied.
+ */
+void tracker_drain_dirty(struct tracker *t, void (*cb)(void *,
+    const struct addr *, const struct tracker_event *, size_t, int64_t),
+    void *ctx);
+/* Put back scores in flight read from the state file at start. */
+void tracker_seed_events(struct tracker *t, const struct addr *a,
+    const struct tracker_event *ev, size_t n, int64_t now);
 /* A reloaded configuration: threshold, window, ban times, forget.  The
  * table sizes stay as they were.  Forgets pattern references. */
 void tracker_set_config(struct tracker *t, const struct config *cfg);

@@ -40,7 +40,7 @@
 
 #define REFRESH_EVERY 3600 /* seconds between long-ban refreshes */
 #define PRESENCE_EVERY 2 /* seconds between checks that the sets exist */
-#define STATE_RETRY 10 /* seconds between attempts to open the state */
+#define STATE_RETRY 2 /* seconds between attempts to open the state */
 #define STATE_BACKLOG_MAX 1000000 /* unwritten ban records kept */
 
 static volatile sig_atomic_t got_stop, got_hup;
@@ -266,6 +266,48 @@ run_commit(struct runner *r, int64_t now)
 	return kset_pending(r->ks) == 0 ? 0 : -1;
 }
 
+struct score_writer {
+	struct state *st;
+	int ok;
+	size_t n;
+};
+
+static void
+score_one(void *ctx, const struct addr *a, const struct tracker_event *ev,
+    size_t n, int64_t last_seen)
+{
+	struct score_writer *w = ctx;
+
+	if (w->ok && state_scores_put(w->st, a, ev, n, last_seen) < 0)
+		w->ok = 0;
+	w->n++;
+}
+
+/* Scores in flight to the state file, one transaction. */
+static void
+save_scores(struct runner *r)
+{
+	struct score_writer w = {r->st, 1, 0};
+
+	if (r->st == NULL || state_scores_begin(r->st) < 0) {
+		w.ok = 0;
+		w.st = NULL;
+	}
+	tracker_drain_dirty(r->en.tr, score_one, &w);
+	if (w.st != NULL)
+		state_scores_end(w.st, w.ok);
+}
+
+static void
+seed_scores(void *ctx, const struct addr *a, const struct tracker_event *ev,
+    size_t n, int64_t last_seen)
+{
+	struct runner *r = ctx;
+
+	(void)last_seen;
+	tracker_seed_events(r->en.tr, a, ev, n, r->en.clk.now);
+}
+
 static int
 lifted_one(void *ctx, const struct state_ban *b)
 {
@@ -300,10 +342,12 @@ run_tick(struct runner *r, int64_t now)
 		state_lifted_since(r->st, r->last_lifted_poll - 1, lifted_one, r);
 		r->last_lifted_poll = now;
 	}
+	save_scores(r);
 	if (now - r->last_refresh >= REFRESH_EVERY) {
 		size_t n = 0;
 
 		r->last_refresh = now;
+		state_expire(r->st, now - r->kcfg->forget);
 		requeue_active(r->st, r->ks, now, KSET_MAX_TIMEOUT + 1, &n);
 		if (n > 0)
 			msg_info("refreshing %zu bans longer than the kernel's "
@@ -320,6 +364,7 @@ run_restore(struct runner *r, int64_t now)
 	if (r->st == NULL)
 		return;
 	state_history(r->st, now - r->cfg->forget, seed_one, r);
+	state_scores(r->st, now - r->cfg->window, seed_scores, r);
 	requeue_active(r->st, r->ks, now, 0, &n);
 	r->last_refresh = now;
 	r->last_lifted_poll = now;
@@ -476,7 +521,9 @@ cmd_run(struct cmdline *cl)
 			break;
 		}
 	}
+	r.last_state_try = 0; /* one more attempt at the state file, now */
 	run_commit(&r, cmd_now());
+	save_scores(&r);
 	if (kset_pending(r.ks) > 0) {
 		msg_warn("%zu queued kernel entries could not be committed",
 		    kset_pending(r.ks));

@@ -15,6 +15,15 @@
  *	     score INTEGER,          summed score at that decision
  *	     host TEXT,              syslog host of the deciding line
  *	     changed INTEGER)        last ban, unban or flush, unix seconds
+ *
+ *	scores(addr TEXT PRIMARY KEY,
+ *	       events TEXT,          scores in flight: "TIME:SCORE ..." inside
+ *	                             the window, oldest first
+ *	       last_seen INTEGER)
+ *
+ *	A file that SQLite finds corrupt (or not a database at all) is renamed
+ *	to PATH.corrupt-EPOCH and a new one is created: history is lost, with
+ *	a warning, but enforcement and recording go on.
  */
 #include <errno.h>
 #include <sqlite3.h>
@@ -22,9 +31,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "state.h"
+#include "tracker.h"
 
 struct state {
 	sqlite3 *db;
@@ -46,6 +58,10 @@ static const char schema[] =
     " changed INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS bans_until ON bans(until);"
     "CREATE INDEX IF NOT EXISTS bans_changed ON bans(changed);"
+    "CREATE TABLE IF NOT EXISTS scores ("
+    " addr TEXT PRIMARY KEY NOT NULL,"
+    " events TEXT NOT NULL,"
+    " last_seen INTEGER NOT NULL);"
     "PRAGMA user_version = 1;";
 
 static int
@@ -68,6 +84,33 @@ make_parent(const char *path)
 	free(dir);
 }
 
+/* Rename a corrupt database (and its WAL files) out of the way. */
+static int
+move_aside(const char *path)
+{
+	char to[4096], from[4096];
+	static const char *const ext[] = {"-wal", "-shm"};
+	long now = (long)time(NULL);
+	size_t i;
+
+	if ((size_t)snprintf(to, sizeof(to), "%s.corrupt-%ld", path, now) >=
+	    sizeof(to))
+		return -1;
+	if (rename(path, to) < 0) {
+		msg_warn("state %s: cannot move the corrupt file aside: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	msg_warn("state %s is corrupt: moved to %s; starting a new one (ban "
+	    "history before now is not in it)", path, to);
+	for (i = 0; i < 2; i++) {
+		if ((size_t)snprintf(from, sizeof(from), "%s%s", path, ext[i]) <
+		    sizeof(from))
+			(void)unlink(from);
+	}
+	return 0;
+}
+
 struct state *
 state_open(const char *path, int readonly)
 {
@@ -85,15 +128,22 @@ state_open(const char *path, int readonly)
 		state_close(st);
 		return NULL;
 	}
-	sqlite3_busy_timeout(st->db, 2000);
+	/* short: a locked file must not stall the line path for long; the
+	 * caller keeps what it could not write and retries */
+	sqlite3_busy_timeout(st->db, readonly ? 5000 : 250);
 	if (readonly)
 		return st;
 	if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL;"
 		"PRAGMA synchronous=NORMAL;", NULL, NULL, &err) != SQLITE_OK ||
 	    sqlite3_exec(st->db, schema, NULL, NULL, &err) != SQLITE_OK) {
+		int code = sqlite3_errcode(st->db);
+
 		msg_warn("state %s: %s", path, err ? err : "schema failed");
 		sqlite3_free(err);
 		state_close(st);
+		if ((code == SQLITE_CORRUPT || code == SQLITE_NOTADB) &&
+		    move_aside(path) == 0)
+			return state_open(path, 0);
 		return NULL;
 	}
 	return st;
@@ -270,4 +320,113 @@ state_expire(struct state *st, int64_t since)
 {
 	return exec1(st, "DELETE FROM bans WHERE last_ban < ?1 AND until <= ?1",
 	    NULL, since);
+}
+
+static void
+encode_events(char *buf, size_t len, const struct tracker_event *ev, size_t n)
+{
+	size_t i, off = 0;
+	int k;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		k = snprintf(buf + off, len - off, "%s%lld:%ld", i ? " " : "",
+		    (long long)ev[i].t, ev[i].score);
+		if (k < 0 || (size_t)k >= len - off)
+			break;
+		off += (size_t)k;
+	}
+}
+
+int
+state_scores_begin(struct state *st)
+{
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(st, "begin");
+	return 0;
+}
+
+int
+state_scores_put(struct state *st, const struct addr *a,
+    const struct tracker_event *ev, size_t n, int64_t last_seen)
+{
+	sqlite3_stmt *stmt = NULL;
+	char ip[ADDR_STRLEN], buf[32 * TRACKER_EVENTS];
+	int rc;
+
+	addr_format(a, ip);
+	if (n == 0) {
+		rc = sqlite3_prepare_v2(st->db,
+		    "DELETE FROM scores WHERE addr = ?1", -1, &stmt, NULL);
+	} else {
+		rc = sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO "
+		    "scores(addr, events, last_seen) VALUES(?1, ?2, ?3)", -1, &stmt,
+		    NULL);
+	}
+	if (rc != SQLITE_OK)
+		return fail(st, "prepare");
+	sqlite3_bind_text(stmt, 1, ip, -1, SQLITE_TRANSIENT);
+	if (n > 0) {
+		encode_events(buf, sizeof(buf), ev, n);
+		sqlite3_bind_text(stmt, 2, buf, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(stmt, 3, last_seen);
+	}
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : fail(st, "scores");
+}
+
+int
+state_scores_end(struct state *st, int ok)
+{
+	if (ok && sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	if (ok)
+		fail(st, "commit");
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int
+state_scores(struct state *st, int64_t since,
+    void (*cb)(void *, const struct addr *, const struct tracker_event *,
+	size_t, int64_t), void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct tracker_event ev[TRACKER_EVENTS];
+	const char *ip, *p;
+	struct addr a;
+	size_t n;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT addr, events, last_seen FROM "
+		"scores WHERE last_seen >= ?1", -1, &stmt, NULL) != SQLITE_OK)
+		return fail(st, "query");
+	sqlite3_bind_int64(stmt, 1, since);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		ip = (const char *)sqlite3_column_text(stmt, 0);
+		p = (const char *)sqlite3_column_text(stmt, 1);
+		if (ip == NULL || p == NULL ||
+		    addr_parse(ip, strlen(ip), &a) < 0)
+			continue;
+		for (n = 0; n < TRACKER_EVENTS && *p != '\0';) {
+			char *end;
+			long long t = strtoll(p, &end, 10);
+
+			if (*end != ':')
+				break;
+			ev[n].t = t;
+			ev[n].score = strtol(end + 1, &end, 10);
+			n++;
+			p = end;
+			while (*p == ' ')
+				p++;
+		}
+		cb(ctx, &a, ev, n, sqlite3_column_int64(stmt, 2));
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return fail(st, "read");
+	return exec1(st, "DELETE FROM scores WHERE last_seen < ?1", NULL, since) <
+	    0 ? -1 : 0;
 }

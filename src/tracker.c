@@ -23,6 +23,7 @@ struct event {
 struct entry {
 	struct addr addr;
 	uint8_t nev;
+	uint8_t dirty; /* on the dirty list since the last drain */
 	uint16_t nbans;
 	uint32_t last_seen;
 	uint32_t banned_until;
@@ -55,6 +56,8 @@ struct tracker {
 	uint32_t qmax, qnext, qn;
 	uint32_t *qheads;
 	uint32_t nqheads;
+	struct addr *dirty; /* addresses whose score changed since the drain */
+	uint32_t ndirty, capdirty;
 	struct tracker_stats st;
 };
 
@@ -105,7 +108,25 @@ tracker_free(struct tracker *t)
 	free(t->heads);
 	free(t->q);
 	free(t->qheads);
+	free(t->dirty);
 	free(t);
+}
+
+static void
+mark_dirty(struct tracker *t, struct entry *e)
+{
+	if (e->dirty)
+		return;
+	if (t->ndirty == t->capdirty) {
+		if (t->capdirty >= 2 * (uint64_t)t->max + 1024) {
+			t->st.dirty_lost++;
+			return;
+		}
+		t->capdirty = t->capdirty ? t->capdirty * 2 : 1024;
+		t->dirty = xreallocarray(t->dirty, t->capdirty, sizeof(*t->dirty));
+	}
+	e->dirty = 1;
+	t->dirty[t->ndirty++] = e->addr;
 }
 
 static void
@@ -267,6 +288,7 @@ decide(struct tracker *t, uint32_t i, uint32_t now, long score,
 	e->ev[e->nev].t = now;
 	e->ev[e->nev].score = score > INT32_MAX ? INT32_MAX : (int32_t)score;
 	e->nev++;
+	mark_dirty(t, e);
 	for (k = 0; k < e->nev; k++)
 		sum += e->ev[k].score;
 	if (sum < cfg->threshold)
@@ -286,7 +308,7 @@ decide(struct tracker *t, uint32_t i, uint32_t now, long score,
 	e->last_ban = now;
 	e->banned_until = clamp_time((int64_t)now + d->duration);
 	e->nev = 0;
-	return 1;
+	return 1; /* dirty already: the event was just added */
 }
 
 int
@@ -306,7 +328,10 @@ tracker_unban(struct tracker *t, const struct addr *a)
 	if (i == NIL)
 		return;
 	t->e[i].banned_until = 0;
-	t->e[i].nev = 0;
+	if (t->e[i].nev > 0) {
+		t->e[i].nev = 0;
+		mark_dirty(t, &t->e[i]);
+	}
 }
 
 void
@@ -319,6 +344,54 @@ tracker_seed(struct tracker *t, const struct addr *a, unsigned count,
 	t->e[i].last_ban = clamp_time(last_ban);
 	t->e[i].banned_until = clamp_time(until);
 	t->e[i].last_seen = clamp_time(last_ban);
+}
+
+void
+tracker_drain_dirty(struct tracker *t, void (*cb)(void *,
+    const struct addr *, const struct tracker_event *, size_t, int64_t),
+    void *ctx)
+{
+	struct tracker_event ev[TRACKER_EVENTS];
+	uint32_t i, j, k;
+	struct entry *e;
+
+	for (k = 0; k < t->ndirty; k++) {
+		i = lookup(t, &t->dirty[k]);
+		if (i == NIL) { /* evicted since: nothing in flight any more */
+			cb(ctx, &t->dirty[k], ev, 0, 0);
+			continue;
+		}
+		e = &t->e[i];
+		if (!e->dirty)
+			continue; /* listed twice */
+		e->dirty = 0;
+		for (j = 0; j < e->nev; j++) {
+			ev[j].t = e->ev[j].t;
+			ev[j].score = e->ev[j].score;
+		}
+		cb(ctx, &e->addr, ev, e->nev, e->last_seen);
+	}
+	t->ndirty = 0;
+}
+
+void
+tracker_seed_events(struct tracker *t, const struct addr *a,
+    const struct tracker_event *ev, size_t n, int64_t now)
+{
+	uint32_t i = find_or_add(t, a, clamp_time(now));
+	struct entry *e = &t->e[i];
+	size_t j;
+
+	for (j = 0; j < n && e->nev < TRACKER_EVENTS; j++) {
+		if (now - ev[j].t >= t->cfg->window || ev[j].score <= 0)
+			continue;
+		e->ev[e->nev].t = clamp_time(ev[j].t);
+		e->ev[e->nev].score = ev[j].score > INT32_MAX ? INT32_MAX :
+		    (int32_t)ev[j].score;
+		e->nev++;
+	}
+	if (e->nev > 0 && clamp_time(ev[n - 1].t) > e->last_seen)
+		e->last_seen = clamp_time(ev[n - 1].t);
 }
 
 void

@@ -1,0 +1,149 @@
+#!/bin/sh
+# The state file under faults and concurrency: scores in flight survive a
+# restart; kill -9 loses nothing committed; a corrupt, unusable, locked or
+# full state file never stops bans reaching the kernel; an unban from
+# another process is not undone by the running mailban's memory.
+set -u
+. "$SRCDIR/test/lib.sh"
+. "$SRCDIR/test/kernel/netns.sh"
+mb=$MAILBAN
+
+sasl_line() { # ADDR
+	printf '%s mx1 postfix/smtpd[7]: warning: unknown[%s]: SASL LOGIN authentication failed: UGFzc3dvcmQ6\n' \
+	    "$(date -u +%Y-%m-%dT%H:%M:%S+00:00)" "$1"
+}
+entries() { srv ipset list "$1" 2>/dev/null | sed -n 's/^Number of entries: //p'; }
+
+# live mailban on a fifo: start_live STATE [ARGS...]; feed with >&7
+start_live() {
+	st=$1
+	shift
+	rm -f "$tmp/fifo"
+	mkfifo "$tmp/fifo"
+	ip netns exec "$SRV" "$mb" run -o "state=$st" "$@" < "$tmp/fifo" 2> "$tmp/live.err" &
+	live=$!
+	exec 7> "$tmp/fifo"
+}
+stop_live() {
+	exec 7>&-
+	wait $live
+}
+
+# --- scores in flight survive a restart ---
+db=$tmp/scores.db
+{ sasl_line 203.0.113.31; sasl_line 203.0.113.31; } | srv "$mb" run -o "state=$db" 2>/dev/null
+check "two SASL failures do not ban" not_in_set mailban4 "203.0.113.31,tcp:25"
+{ sasl_line 203.0.113.31; sasl_line 203.0.113.31; } | srv "$mb" run -o "state=$db" 2>/dev/null
+check "two more after a restart do (scores survived)" in_set mailban4 "203.0.113.31,tcp:25"
+srv ipset flush mailban4
+
+# --- kill -9 between batches loses nothing committed ---
+db=$tmp/kill.db
+start_live "$db"
+for i in $(seq 1 20); do rbl_line 198.51.100.$i >&7; done
+sleep 1
+kill -KILL $live
+wait $live 2>/dev/null
+exec 7>&-
+n=$(srv "$mb" list --json -o "state=$db" | grep -c '"ip"')
+check "after kill -9: all 20 committed bans are in the state ($n)" [ "$n" -eq 20 ]
+srv ipset flush mailban4
+srv "$mb" restore -o "state=$db" >/dev/null
+check "and restore puts all 20 back" [ "$(entries mailban4)" -eq 60 ]
+srv ipset flush mailban4
+
+# --- a corrupt state file is moved aside; bans go on ---
+db=$tmp/corrupt.db
+head -c 8192 /dev/urandom > "$db"
+rbl_line 203.0.113.32 | srv "$mb" run -o "state=$db" 2> "$tmp/err"
+check "corrupt state: the ban is in the kernel" in_set mailban4 "203.0.113.32,tcp:25"
+check "corrupt state: reported and moved aside" grep -q "corrupt: moved to $db.corrupt-" "$tmp/err"
+check "corrupt state: a new state file holds the ban" sh -c "ip netns exec $SRV $mb list -o state=$db | grep -q '^203.0.113.32 '"
+srv ipset flush mailban4
+
+# --- an unusable state path: bans still reach the kernel, exit 1 says so ---
+mkdir "$tmp/adir.db"
+rbl_line 203.0.113.33 | srv "$mb" run -o "state=$tmp/adir.db" 2> "$tmp/err"
+rc=$?
+check "unusable state: the ban is in the kernel" in_set mailban4 "203.0.113.33,tcp:25"
+check "unusable state: exit 1" [ $rc -eq 1 ]
+check "unusable state: reported" grep -q "could not be written to the state file" "$tmp/err"
+srv ipset flush mailban4
+
+# --- a locked state file: kernel at once, the record once the lock goes ---
+db=$tmp/locked.db
+srv "$mb" list -o "state=$db" >/dev/null
+rbl_line 203.0.113.1 | srv "$mb" run -o "state=$db" 2>/dev/null   # create it
+python3 - "$db" "$tmp/locked" <<'PY' &
+import sqlite3, sys, time, os
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN EXCLUSIVE")
+open(sys.argv[2], "w").close()
+time.sleep(3)
+c.execute("COMMIT")
+PY
+locker=$!
+while [ ! -e "$tmp/locked" ]; do sleep 0.05; done
+start_live "$db"
+rbl_line 203.0.113.34 >&7
+sleep 1
+check "locked state: the ban is in the kernel at once" in_set mailban4 "203.0.113.34,tcp:25"
+wait $locker
+sleep 1.5
+check "locked state: reported" grep -q "not written yet; will retry\|unavailable; bans still reach the kernel" "$tmp/live.err"
+stop_live
+check "locked state: written once the lock is gone" sh -c "ip netns exec $SRV $mb list -o state=$db | grep -q '^203.0.113.34 '"
+srv ipset flush mailban4
+
+# --- a full disk: kernel first, records retried once there is room ---
+mkdir "$tmp/full"
+cat > "$tmp/full.sh" <<EOF2
+set -u
+mount -t tmpfs -o size=256k tmpfs "$tmp/full" || exit 3
+dd if=/dev/zero of="$tmp/full/fill" bs=4k 2>/dev/null
+mkfifo "$tmp/full-fifo"
+"$mb" run -o "state=$tmp/full/state.db" < "$tmp/full-fifo" 2> "$tmp/full.err" &
+p=\$!
+exec 8> "$tmp/full-fifo"
+printf '%s\n' "\$(cat $tmp/rbl35)" >&8
+sleep 1
+ipset list mailban4 | grep -q '^203.0.113.35,tcp:25 ' && echo kernel-ok
+rm -f "$tmp/full/fill"
+sleep 11
+exec 8>&-
+wait \$p
+echo "exit=\$?"
+"$mb" list -o "state=$tmp/full/state.db" | grep -q '^203.0.113.35 ' && echo state-ok
+EOF2
+rbl_line 203.0.113.35 > "$tmp/rbl35"
+srv unshare -m sh "$tmp/full.sh" > "$tmp/full.out" 2>&1
+check "full disk: the ban is in the kernel" grep -q kernel-ok "$tmp/full.out"
+check "full disk: reported" grep -q "unavailable\|not written yet" "$tmp/full.err"
+check "full disk: written once there is room" grep -q state-ok "$tmp/full.out"
+srv ipset flush mailban4
+
+# --- unban from another process is not undone by the running mailban ---
+db=$tmp/concurrent.db
+start_live "$db"
+rbl_line 203.0.113.36 >&7
+rbl_line 203.0.113.37 >&7
+sleep 1
+srv "$mb" unban -o "state=$db" 203.0.113.36 >/dev/null
+sleep 1.5
+srv ipset destroy mailban4
+sleep 3
+check "after a set repair, the unbanned address stays out" not_in_set mailban4 "203.0.113.36,tcp:25"
+check "and the other ban is back" in_set mailban4 "203.0.113.37,tcp:25"
+rbl_line 203.0.113.36 >&7
+sleep 1
+check "the unbanned address offending again is banned again" in_set mailban4 "203.0.113.36,tcp:25"
+stop_live
+check "with ban count 2" sh -c "ip netns exec $SRV $mb list -o state=$db | grep -q '^203.0.113.36 .* 2  postfix-rbl'"
+srv "$mb" flush -o "state=$db" >/dev/null
+start_live "$db"
+sleep 1.5
+srv ipset destroy mailban4
+sleep 3
+check "after flush and a set repair, nothing comes back" [ "$(entries mailban4)" -eq 0 ]
+stop_live
+done_testing
