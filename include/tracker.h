@@ -85,6 +85,8 @@ void tracker_unban(struct tracker *t, const struct addr *a);
  * banned until until (0: not banned). */
 void tracker_seed(struct tracker *t, const struct addr *a, unsigned count,
     int64_t last_ban, int64_t until);
+/* Start listing score changes for tracker_drain_dirty() (run mode). */
+void tracker_keep_dirty(struct tracker *t);
 /*
  * Scores in flight, for the state file: cb gets every address whose score
  * changed since the last drain, with its events inside the window (n = 0:

@@ -472,6 +472,7 @@ cmd_run(struct cmdline *cl)
 	hooks.on_ban = run_on_ban;
 	hooks.ctx = &r;
 	engine_init(&r.en, r.cfg, now, 1, &hooks);
+	tracker_keep_dirty(r.en.tr);
 	run_restore(&r, now);
 	if (cl->omprog && omprog_reply("OK") < 0)
 		got_stop = 1;

@@ -58,6 +58,7 @@ struct tracker {
 	uint32_t nqheads;
 	struct addr *dirty; /* addresses whose score changed since the drain */
 	uint32_t ndirty, capdirty;
+	int keep_dirty; /* only when someone drains (run mode) */
 	struct tracker_stats st;
 };
 
@@ -115,7 +116,7 @@ tracker_free(struct tracker *t)
 static void
 mark_dirty(struct tracker *t, struct entry *e)
 {
-	if (e->dirty)
+	if (e->dirty || !t->keep_dirty)
 		return;
 	if (t->ndirty == t->capdirty) {
 		if (t->capdirty >= 2 * (uint64_t)t->max + 1024) {
@@ -344,6 +345,12 @@ tracker_seed(struct tracker *t, const struct addr *a, unsigned count,
 	t->e[i].last_ban = clamp_time(last_ban);
 	t->e[i].banned_until = clamp_time(until);
 	t->e[i].last_seen = clamp_time(last_ban);
+}
+
+void
+tracker_keep_dirty(struct tracker *t)
+{
+	t->keep_dirty = 1;
 }
 
 void

@@ -7,6 +7,26 @@
 
 static struct config cfg;
 
+struct collect {
+	size_t calls, events;
+	long sum;
+};
+
+static void
+collect_cb(void *ctx, const struct addr *a, const struct tracker_event *ev,
+    size_t n, int64_t last_seen)
+{
+	struct collect *c = ctx;
+	size_t i;
+
+	(void)a;
+	(void)last_seen;
+	c->calls++;
+	c->events += n;
+	for (i = 0; i < n; i++)
+		c->sum += ev[i].score;
+}
+
 static struct addr
 ip(const char *s)
 {
@@ -95,6 +115,43 @@ main(void)
 	CHECK(st.tracked <= 100, "tracked %llu", (unsigned long long)st.tracked);
 	CHECK(st.evicted > 0, "evicted");
 	tracker_free(t);
+
+	/* scores in flight: drained for the state file, seeded back */
+	{
+		struct collect col = {0, 0, 0};
+		struct tracker *u;
+		struct addr c = ip("192.0.2.77");
+		struct tracker_event ev[TRACKER_EVENTS];
+		void (*cb)(void *, const struct addr *,
+		    const struct tracker_event *, size_t, int64_t);
+
+		cb = collect_cb;
+		u = tracker_new(&cfg);
+		tracker_keep_dirty(u);
+		tracker_hit(u, &c, t0, 3, NULL, &d);
+		tracker_hit(u, &c, t0 + 5, 4, NULL, &d);
+		tracker_drain_dirty(u, cb, &col);
+		CHECK(col.calls == 1 && col.events == 2 && col.sum == 7,
+		    "drain: %zu calls %zu events %ld", col.calls, col.events,
+		    col.sum);
+		col.calls = 0;
+		tracker_drain_dirty(u, cb, &col);
+		CHECK(col.calls == 0, "drained twice");
+		tracker_free(u);
+		/* a new tracker seeded with them bans on the next 3 */
+		u = tracker_new(&cfg);
+		ev[0].t = t0;
+		ev[0].score = 3;
+		ev[1].t = t0 + 5;
+		ev[1].score = 4;
+		tracker_seed_events(u, &c, ev, 2, t0 + 10);
+		CHECK(tracker_hit(u, &c, t0 + 20, 3, NULL, &d) == 1 && d.score == 10,
+		    "seeded scores count");
+		/* events older than the window are not seeded */
+		tracker_seed_events(u, &b, ev, 2, t0 + 1000);
+		CHECK(tracker_hit(u, &b, t0 + 1000, 3, NULL, &d) == 0, "stale seed");
+		tracker_free(u);
+	}
 
 	/* queue IDs: parked evidence applies to the later session line */
 	t = tracker_new(&cfg);
