@@ -1,0 +1,129 @@
+# Shared by test/rsyslog/*.sh and bench/omprog.sh: a private rsyslogd that
+# runs the shipped rsyslog.d/60-mailban.conf with its paths replaced, inside
+# the server network namespace of test/kernel/netns.sh (so that mailban's
+# bans land in that namespace's sets).  Everything lives under $tmp: the
+# configuration, the pid file, the input socket, the work directory (action
+# queue files), rsyslog's own messages and mailban's stderr.  Nothing of
+# the machine's own logging is read, written or signalled.
+#
+# Needs: $tmp, $SRV, $MAILBAN, $SRCDIR, srv() (netns.sh), skip (lib.sh).
+#   rsyslog_prepare [SED-EXPRESSION]     write $tmp/rsyslog.conf, $tmp/mailban.conf
+#   rsyslog_start                        start rsyslogd, wait for its socket
+#   rsyslog_stop                         SIGTERM, wait (bounded), then SIGKILL
+#   mailban_pid                          pid of the current mailban child
+#   send_lines FILE                      every line of FILE as one mail.info message
+
+command -v rsyslogd >/dev/null 2>&1 || skip "rsyslog not installed"
+command -v logger >/dev/null 2>&1 || skip "logger (bsdutils) not installed"
+[ -e /usr/lib/x86_64-linux-gnu/rsyslog/omprog.so ] ||
+    ls /usr/lib/*/rsyslog/omprog.so >/dev/null 2>&1 || skip "rsyslog has no omprog"
+
+RS_SOCK=$tmp/log.sock
+RS_PID=$tmp/rsyslogd.pid
+RS_CONF=$tmp/rsyslog.conf
+MB_CONF=$tmp/mailban.conf
+MB_ERR=$tmp/mailban.log
+RS_LOG=$tmp/all.log
+rsyslog_pid=
+
+# The shipped snippet, its paths replaced by private ones.  An extra sed
+# expression (e.g. 's/useTransactions="on"/useTransactions="off"/') is
+# applied after the path substitutions.
+rsyslog_prepare() {
+	mkdir -p "$tmp/work"
+	sed "s|^state .*|state = \"$tmp/state.db\";|" "$SRCDIR/etc/mailban.conf" > "$MB_CONF"
+	{
+		cat <<EOF
+global(workDirectory="$tmp/work" processInternalMessages="on"
+	maxMessageSize="8k")
+module(load="imuxsock" SysSock.Use="off")
+input(type="imuxsock" Socket="$RS_SOCK" RateLimit.Interval="0")
+*.* action(type="omfile" file="$RS_LOG")
+EOF
+		sed -e "s|/usr/sbin/mailban|$MAILBAN|g" \
+		    -e "s|/etc/mailban/mailban.conf|$MB_CONF|g" \
+		    -e "s|/var/log/mailban.log|$MB_ERR|g" \
+		    -e "${1:-}" "$SRCDIR/rsyslog.d/60-mailban.conf"
+	} > "$RS_CONF"
+	# the private configuration must not name any file of the machine's
+	if grep -v '^[[:space:]]*#' "$RS_CONF" | grep -Eq '"/(etc|var|usr/sbin)/'; then
+		echo "rsyslog_prepare: a system path survived in $RS_CONF:"
+		grep -n -E '"/(etc|var|usr/sbin)/' "$RS_CONF"
+		exit 1
+	fi
+	rsyslogd -N1 -f "$RS_CONF" > "$tmp/rsyslog-check" 2>&1 || {
+		cat "$tmp/rsyslog-check"
+		echo "rsyslogd -N1 rejects the generated configuration"
+		exit 1
+	}
+}
+
+rsyslog_start() {
+	rm -f "$RS_PID" "$RS_SOCK"
+	ip netns exec "$SRV" rsyslogd -n -f "$RS_CONF" -i "$RS_PID" \
+	    >> "$tmp/rsyslogd.out" 2>&1 &
+	rsyslog_pid=$!
+	i=0
+	until [ -S "$RS_SOCK" ] && [ -s "$RS_PID" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$rsyslog_pid" 2>/dev/null; then
+			echo "rsyslogd did not start:"
+			cat "$tmp/rsyslogd.out" "$RS_LOG" 2>/dev/null | tail -20
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
+
+# rsyslog_stop: 0 when rsyslogd exited within 30 s of SIGTERM
+rsyslog_stop() {
+	[ -n "$rsyslog_pid" ] || return 0
+	kill -TERM "$rsyslog_pid" 2>/dev/null
+	i=0
+	while kill -0 "$rsyslog_pid" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 300 ]; then
+			kill -KILL "$rsyslog_pid" 2>/dev/null
+			wait "$rsyslog_pid" 2>/dev/null
+			rsyslog_pid=
+			return 1
+		fi
+		sleep 0.1
+	done
+	wait "$rsyslog_pid" 2>/dev/null
+	rsyslog_pid=
+	return 0
+}
+
+# the mailban child of our rsyslogd (none until the first mail message)
+mailban_pid() {
+	[ -n "$rsyslog_pid" ] && pgrep -P "$rsyslog_pid" -f "$MAILBAN run" | head -1
+}
+
+# send_lines FILE: each line a mail.info message from postfix/smtpd
+send_lines() {
+	logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd < "$1"
+}
+
+# rbl_msg ADDR: the message part of a Postfix RBL reject (bans at once)
+rbl_msg() {
+	printf 'NOQUEUE: reject: RCPT from unknown[%s]: 554 5.7.1 Service unavailable; Client host [%s] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/%s; from=<spam@example.com> to=<user@example.org> proto=ESMTP helo=<example.com>\n' "$1" "$1" "$1"
+}
+
+# wait_for SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds
+wait_for() {
+	t=$1
+	shift
+	i=0
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -gt $((t * 10)) ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# set_count SET: number of entries in SET inside the server namespace
+set_count() {
+	srv ipset list -t "$1" 2>/dev/null | sed -n 's/^Number of entries: //p'
+}

@@ -1,0 +1,174 @@
+#!/bin/bash
+# rsyslog end to end: logger -> a private rsyslogd running the shipped
+# rsyslog.d/60-mailban.conf (paths replaced) -> mailban run --omprog ->
+# the kernel sets of a server network namespace -> the client's port-25
+# connect refused.  Then: only the mail facility reaches mailban; a broken
+# configuration reloaded on SIGHUP keeps the old one (FILE:LINE reported),
+# a good one takes effect; mailban killed with SIGKILL in the middle of a
+# stream is restarted by rsyslog and no ban is lost; SIGTERM to rsyslogd
+# makes mailban commit and exit cleanly; a burst of 100,000 lines is
+# processed whole.  Nothing of the machine's own logging is touched.
+set -u
+. "$SRCDIR/test/lib.sh"
+. "$SRCDIR/test/kernel/netns.sh"
+. "$SRCDIR/test/rsyslog/daemon.sh"
+trap 'rsyslog_stop; cleanup' EXIT
+
+# entries_with PORT: addresses banned on PORT in mailban4
+entries_with() {
+	srv ipset list mailban4 2>/dev/null | grep -c ",tcp:$1 "
+}
+# addr_list PREFIX N: PREFIX.0.1 ... N distinct addresses in 10.PREFIX/16
+addr_list() {
+	python3 -c 'import sys
+p, n = sys.argv[1], int(sys.argv[2])
+for i in range(n): print("10.%s.%d.%d" % (p, i // 250, i % 250 + 1))' "$1" "$2"
+}
+rbl_file() { # PREFIX N OUT
+	addr_list "$1" "$2" | while read -r a; do rbl_msg "$a"; done > "$3"
+}
+all_in_set() { # FILE-OF-ADDRESSES: every one in mailban4 on port 25
+	srv ipset list mailban4 | sed -n 's/^\([0-9.]*\),tcp:25 .*/\1/p' |
+	    sort > "$tmp/have"
+	sort "$1" | comm -23 - "$tmp/have" > "$tmp/missing"
+	[ ! -s "$tmp/missing" ]
+}
+no_mailban_running() {
+	! pgrep -f "$MAILBAN run --omprog -c $MB_CONF" >/dev/null
+}
+last_exit_lines() { # the line count of mailban's last "exiting:" report
+	sed -n 's/^mailban: exiting: \([0-9]*\) lines.*/\1/p' "$MB_ERR" | tail -1
+}
+
+rsyslog_prepare
+check "generated configuration uses the shipped action" \
+    grep -q "binary=\"$MAILBAN run --omprog -c $MB_CONF\"" "$RS_CONF"
+srv "$MAILBAN" setup -c "$MB_CONF" >/dev/null || { echo "mailban setup failed"; exit 1; }
+check "client reaches port 25 before any ban" can_connect $S4 25
+rsyslog_start
+ok "rsyslogd started in the server namespace (pid $rsyslog_pid)"
+
+# --- one reject through logger: the client is refused ---
+logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd "$(rbl_msg $C4)"
+check "logger -> rsyslogd -> mailban: $C4 banned within 10 s" \
+    wait_for 10 in_set mailban4 "$C4,tcp:25"
+check "the client's port-25 connect is refused" cannot_connect $S4 25
+check "the client still reaches port 2525 (port policy)" can_connect $S4 2525
+check "the ban is in the state file" sh -c \
+    "'$MAILBAN' list -c '$MB_CONF' | grep -q '^$C4 .*postfix-rbl'"
+check "mailban reports the ban in omprog's output file" \
+    grep -q "ban $C4 for 1h" "$MB_ERR"
+pid1=$(mailban_pid)
+check "one mailban child of rsyslogd ($pid1)" [ -n "$pid1" ]
+
+# --- only the mail facility reaches mailban ---
+logger -u "$RS_SOCK" -p user.info -t postfix/smtpd "$(rbl_msg 203.0.113.40)"
+logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd "$(rbl_msg 203.0.113.41)"
+wait_for 10 in_set mailban4 "203.0.113.41,tcp:25"
+check "a mail message sent after it is banned" in_set mailban4 "203.0.113.41,tcp:25"
+check "a user-facility message is not (filter)" not_in_set mailban4 "203.0.113.40,tcp:25"
+check "the user-facility message did reach rsyslogd" grep -q '203.0.113.40' "$RS_LOG"
+
+# --- reload: a broken configuration keeps the running one ---
+cp "$MB_CONF" "$tmp/good.conf"
+nl=$(($(wc -l < "$MB_CONF") + 1))
+echo 'threshold = ;' >> "$MB_CONF"
+kill -HUP "$rsyslog_pid"
+check "broken reload: the error names $MB_CONF:$nl" \
+    wait_for 10 grep -q "reload: $MB_CONF:$nl: .*keeping the running configuration" "$MB_ERR"
+check "broken reload: mailban was not restarted" [ "$(mailban_pid)" = "$pid1" ]
+logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd "$(rbl_msg 203.0.113.42)"
+check "broken reload: the old configuration still bans" \
+    wait_for 10 in_set mailban4 "203.0.113.42,tcp:25"
+
+# --- reload: a good configuration takes effect (203.0.113.43 ignored) ---
+sed 's|^ignore .*|ignore = [ "127.0.0.0/8", "::1/128", "203.0.113.43/32" ];|' \
+    "$tmp/good.conf" > "$MB_CONF"
+n0=$(grep -c 'reloaded' "$MB_ERR")
+kill -HUP "$rsyslog_pid"
+check "good reload is reported" \
+    wait_for 10 sh -c "[ \$(grep -c 'reloaded $MB_CONF' '$MB_ERR') -gt $n0 ]"
+logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd "$(rbl_msg 203.0.113.43)"
+logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd "$(rbl_msg 203.0.113.44)"
+wait_for 10 in_set mailban4 "203.0.113.44,tcp:25"
+check "good reload: a message after it still bans" in_set mailban4 "203.0.113.44,tcp:25"
+check "good reload: the newly ignored address is not banned" \
+    not_in_set mailban4 "203.0.113.43,tcp:25"
+check "mailban kept running across both reloads" [ "$(mailban_pid)" = "$pid1" ]
+
+# --- SIGKILL in the middle of a stream: rsyslog restarts it, nothing lost ---
+addr_list 1 12000 > "$tmp/stream.addrs"
+rbl_file 1 12000 "$tmp/stream"
+split -l 500 "$tmp/stream" "$tmp/chunk."
+(
+	for f in "$tmp"/chunk.*; do
+		send_lines "$f"
+		sleep 0.2
+	done
+) &
+sender=$!
+wait_for 20 sh -c "[ \$(ip netns exec $SRV ipset list mailban4 | grep -c '^10\.1\.') -gt 1500 ]"
+before=$(srv ipset list mailban4 | grep -c '^10\.1\.')
+kill -KILL "$pid1"
+ok "SIGKILL to mailban $pid1 with $before of 36000 stream entries in the kernel"
+check "the stream was still being sent" kill -0 $sender
+wait $sender
+check "every one of 12,000 stream bans is in the kernel within 120 s" \
+    wait_for 120 all_in_set "$tmp/stream.addrs"
+[ -s "$tmp/missing" ] && echo "missing: $(wc -l < "$tmp/missing"), e.g. $(head -3 "$tmp/missing" | tr '\n' ' ')"
+pid2=$(mailban_pid)
+check "rsyslog started a new mailban ($pid2)" [ -n "$pid2" ] && [ "$pid2" != "$pid1" ]
+n=$("$MAILBAN" list -c "$MB_CONF" --json | grep -c '"ip":"10\.1\.')
+check "every stream ban is in the state file ($n)" [ "$n" -eq 12000 ]
+n=$("$MAILBAN" list -c "$MB_CONF" --json | grep '"ip":"10\.1\.' | grep -vc '"count":1,')
+check "a re-sent line never banned an address twice ($n)" [ "$n" -eq 0 ]
+check "rsyslog reported the restart" \
+    grep -q "omprog: program '$MAILBAN' (pid $pid1) terminated; will be restarted" "$RS_LOG"
+
+# --- SIGTERM: mailban commits and exits, rsyslogd stops in time ---
+logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd "$(rbl_msg 203.0.113.45)"
+wait_for 10 in_set mailban4 "203.0.113.45,tcp:25"
+check "rsyslogd stops within 30 s of SIGTERM" rsyslog_stop
+check "mailban reported a clean exit" grep -q '^mailban: exiting: ' "$MB_ERR"
+check "no mailban left running" no_mailban_running
+check "no unconfirmed ban reported" sh -c "! grep -q 'could not be committed' '$MB_ERR'"
+
+# --- a burst of 100,000 lines: every line processed, every ban present ---
+# 10,000 RBL rejects for distinct addresses among 90,000 ordinary lines.
+python3 -c '
+import sys
+out = open(sys.argv[1], "w")
+addrs = open(sys.argv[2], "w")
+for i in range(100000):
+    if i % 10 == 9:
+        j = i // 10
+        a = "10.2.%d.%d" % (j // 250, j % 250 + 1)
+        addrs.write(a + "\n")
+        out.write("NOQUEUE: reject: RCPT from unknown[%s]: 554 5.7.1 Service "
+                  "unavailable; Client host [%s] blocked using "
+                  "zen.spamhaus.org; from=<a@example.com> to=<b@example.org> "
+                  "proto=ESMTP helo=<example.com>\n" % (a, a))
+    elif i % 2:
+        out.write("connect from unknown[198.51.100.%d]\n" % (i % 250 + 1))
+    else:
+        out.write("disconnect from unknown[198.51.100.%d] ehlo=1 mail=1 "
+                  "rcpt=0/1 quit=1 commands=3/4\n" % (i % 250 + 1))
+' "$tmp/burst" "$tmp/burst.addrs"
+: > "$MB_ERR"
+rsyslog_start
+t0=$(date +%s.%N)
+send_lines "$tmp/burst"
+check "every one of 10,000 burst bans is in the kernel within 120 s" \
+    wait_for 120 all_in_set "$tmp/burst.addrs"
+t1=$(date +%s.%N)
+echo "# burst: 100,000 lines, 10,000 bans in $(echo "$t1 - $t0" | bc) s"
+check "rsyslogd stops within 30 s of SIGTERM" rsyslog_stop
+n=$(last_exit_lines)
+check "mailban read exactly 100,000 lines (${n:-none})" [ "${n:-0}" -eq 100000 ]
+check "the client is still refused after everything" cannot_connect $S4 25
+
+if [ "$fail" -gt 0 ]; then
+	echo "--- mailban's output (tail)"; tail -20 "$MB_ERR"
+	echo "--- rsyslog's messages (tail)"; grep -v 'postfix/smtpd' "$RS_LOG" | tail -20
+fi
+done_testing
