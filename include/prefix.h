@@ -39,12 +39,20 @@ struct logline {
 	size_t msglen;
 };
 
+#define PREFIX_HOUR_SLOTS 8 /* local_hour() hashes into 3 bits */
+
 struct prefix_clock {
 	int64_t now; /* reference time: wall clock */
 	int year; /* local year of now */
-	/* cache for classic stamps: month, day, hour -> epoch of that hour */
-	int c_year, c_mon, c_day, c_hour;
-	int64_t c_base;
+	/*
+	 * Local-time cache: (year, month, day, hour) -> epoch of that hour,
+	 * direct-mapped, so that a year-less stamp (tried in two years) and
+	 * lines of neighbouring hours each pay mktime once per hour.
+	 */
+	struct {
+		int32_t key; /* -1: empty */
+		int64_t base;
+	} hours[PREFIX_HOUR_SLOTS];
 };
 
 void prefix_clock_init(struct prefix_clock *clk, int64_t now);

@@ -18,10 +18,12 @@ prefix_clock_init(struct prefix_clock *clk, int64_t now)
 {
 	struct tm tm;
 	time_t t = (time_t)now;
+	size_t i;
 
 	memset(clk, 0, sizeof(*clk));
 	clk->now = now;
-	clk->c_mon = -1;
+	for (i = 0; i < PREFIX_HOUR_SLOTS; i++)
+		clk->hours[i].key = -1;
 	clk->year = localtime_r(&t, &tm) != NULL ? tm.tm_year + 1900 : 1970;
 }
 
@@ -68,12 +70,14 @@ valid_date(int y, int mon, int day, int h, int mi, int s)
 static int64_t
 local_hour(struct prefix_clock *clk, int y, int mon, int day, int h)
 {
+	int32_t key = ((y * 13 + mon) * 32 + day) * 24 + h;
+	/* Fibonacci hashing: the two years of one stamp get apart slots */
+	uint32_t slot = ((uint32_t)key * 2654435761u) >> 29;
 	struct tm tm;
 	time_t t;
 
-	if (clk->c_mon == mon && clk->c_day == day && clk->c_hour == h &&
-	    clk->c_year == y)
-		return clk->c_base;
+	if (clk->hours[slot].key == key)
+		return clk->hours[slot].base;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mon - 1;
@@ -83,12 +87,9 @@ local_hour(struct prefix_clock *clk, int y, int mon, int day, int h)
 	t = mktime(&tm);
 	if (t == (time_t)-1)
 		t = (time_t)(days_from_civil(y, mon, day) * DAY + h * 3600);
-	clk->c_year = y;
-	clk->c_mon = mon;
-	clk->c_day = day;
-	clk->c_hour = h;
-	clk->c_base = (int64_t)t;
-	return clk->c_base;
+	clk->hours[slot].key = key;
+	clk->hours[slot].base = (int64_t)t;
+	return (int64_t)t;
 }
 
 static int
