@@ -10,6 +10,12 @@
  *	first match.  Match data is allocated once; the JIT stack is bounded,
  *	and so are PCRE2's match and depth limits.
  *
+ *	Prefilter: from each regex, pattern_add() derives (conservatively) the
+ *	literal a match must start with and the literals every match contains;
+ *	a line that is too short, lacks the prefix or lacks a chosen literal
+ *	is never handed to PCRE2 for that pattern.  It never changes a result,
+ *	only the time it takes (test/test_prefilter.c checks this).
+ *
  *	Captured pointers point into the line; they live as long as it does.
  */
 #ifndef MAILBAN_PATTERN_H
@@ -48,5 +54,17 @@ size_t pattern_index(const struct pattern *p);
 /* 1 and *m filled on a match, 0 when no pattern matches, -1 on match error. */
 int pattern_match(struct pattern_set *ps, const struct logline *ll,
     struct pattern_match *m);
+
+/* For tests and benchmarks: switch the prefilter off (0) or on (1). */
+void pattern_set_prefilter(struct pattern_set *ps, int on);
+/* The prefilter alone: 0 when msg cannot match p's regex, 1 when it may. */
+int pattern_may_match(struct pattern_set *ps, const struct pattern *p,
+    const char *msg, size_t len);
+/* The regex alone: 1 match, 0 none, -1 limit hit. */
+int pattern_regex_match(struct pattern_set *ps, const struct pattern *p,
+    const char *msg, size_t len);
+/* The prefilter as text: minlen N ^"prefix" "literal" ...; returns buf. */
+const char *pattern_prefilter_text(struct pattern_set *ps,
+    const struct pattern *p, char *buf, size_t buflen);
 
 #endif

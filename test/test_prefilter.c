@@ -1,0 +1,390 @@
+/*
+ * The pattern prefilter never drops a line its regex would match:
+ * test_prefilter CONFIG DIR|FILE...
+ *
+ * 1. Derivation table: tricky regexes and the prefilter derived from each
+ *    (none at all where the extractor must give up).
+ * 2. Every pattern of CONFIG gets a prefilter, and on every message of the
+ *    corpus files (lines "< LOG LINE" of the .txt files in test/patterns, or any other
+ *    line of a log file) and on thousands of seeded random mutations of
+ *    them: regex matches => prefilter passes, for every pattern; and
+ *    pattern_match() gives the same answer with the prefilter on and off.
+ * 3. The prefilter is not vacuous: it rejects most (pattern, line) pairs.
+ * With -v it prints each pattern's prefilter.
+ */
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "log.h"
+#include "pattern.h"
+#include "prefix.h"
+#include "test.h"
+
+#define NOW 1795780800LL /* 2026-11-27 12:00:00 UTC */
+#define MUTATIONS 40
+#define MAXLINE 8192
+
+static const struct {
+	const char *regex;
+	const char *want; /* pattern_prefilter_text() */
+} derive[] = {
+	{"^DNSBL rank \\d+ for \\[(?<ip>[0-9A-Fa-f:.]+)\\]:\\d+$",
+	    "minlen 22 ^\"DNSBL rank \" \" for [\""},
+	/* top-level alternation: nothing is required */
+	{"^abc(?<ip>x)|^def(?<ip2>y)", "minlen 4"},
+	{"abcd(?<ip>x)|efgh", "minlen 4"},
+	/* inline options for the rest of the pattern, verbs, \Q..\E */
+	{"(?i)abcdef(?<ip>x)", "minlen 7"},
+	{"^abc(?i)defg(?<ip>x)", "minlen 8"},
+	{"(*NO_JIT)abcdef(?<ip>x)", "minlen 7"},
+	{"abc(?:(*ACCEPT))?defgh(?<ip>x)", "minlen 1"},
+	{"\\Qabc|def\\E(?<ip>x)", "minlen 8"},
+	{"(?<ip>x)\\1abcdef", "minlen 8"},
+	{"(?x) abc  def (?<ip>x)", "minlen 7"},
+	{"(?<ip>x)(?x: a # ) \n )abcdef", "minlen 8"},
+	/* an optional byte leaves its run; a required one stays */
+	{"^ab?cdef(?<ip>x)", "minlen 6 ^\"a\" \"cdef\""},
+	{"^abc+defg(?<ip>x)", "minlen 8 ^\"abc\" \"defg\""},
+	{"^abc{0,3}defg(?<ip>x)", "minlen 7 ^\"ab\" \"defg\""},
+	{"^abc{2}defg(?<ip>x)", "minlen 9 ^\"abc\" \"defg\""},
+	{"^abc*?defg(?<ip>x)", "minlen 7 ^\"ab\" \"defg\""},
+	{"^abc{,2}defg(?<ip>x)", NULL}, /* PCRE2 versions differ: give up */
+	/* groups, classes, escapes end runs and are not looked into */
+	{"^(?:NOQUEUE|[0-9A-Za-z]{5,20}): reject: (?<ip>x)", "minlen 16 \": reject: \""},
+	{"[]abc]xyzw(?<ip>x)", "minlen 6 \"xyzw\""},
+	{"[^]abc]xyzw(?<ip>x)", "minlen 6 \"xyzw\""},
+	{"[[:alpha:]]]zzz(?<ip>x)", "minlen 6 \"]zzz\""},
+	{"[a\\]b]cdef(?<ip>x)", "minlen 6 \"cdef\""},
+	{"a\\.b\\[c\\(d(?<ip>x)", "minlen 8 \"a.b[c(d\""},
+	{"(?<ip>a)(?=bcd)bcd", "minlen 4 \"bcd\""},
+	{"(?<ip>a)(?!bcd)xyz", "minlen 4 \"xyz\""},
+	{"^(?<ip>a)\\d{2}abc\\sdef", "minlen 10 \"abc\" \"def\""},
+	{"^warning: (?<ip>x) SASL \\S+ authentication failed: ",
+	    "minlen 41 ^\"warning: \" \" authentication failed: \" \" SASL \""},
+	{"^#abc (?<ip>x)", "minlen 6 ^\"#abc \""},
+	{"\\x41bcdef(?<ip>x)", "minlen 7"},
+	/* literal alternations: common prefix and suffix */
+	{"^(?:BLACKLISTED|DENYLISTED) \\[(?<ip>x)", "minlen 13 \"LISTED [\""},
+	{"^(?:abcX|abcYY)Zdef(?<ip>x)", "minlen 9 ^\"abc\" \"Zdef\""},
+	{"^(?:abcX|abcYY)?Zdef(?<ip>x)", "minlen 5 \"Zdef\""},
+	{"^x(?:abc)def(?<ip>x)", "minlen 8 ^\"xabcdef\""},
+	{"^(?:ab|a(?:c)d)efg(?<ip>x)", "minlen 6 \"efg\""},
+	{"^(?:a\\.b|c\\.b)efg(?<ip>x)", "minlen 7 \".befg\""},
+	{"^(?:abc|)defg(?<ip>x)", "minlen 5 \"defg\""},
+	{"\\cabcdef(?<ip>x)", "minlen 7"},
+	{"(?<ip>x)a{2}+bcd", "minlen 6 \"bcd\""},
+};
+
+static void
+test_derive(void)
+{
+	char err[512], buf[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(derive) / sizeof(derive[0]); i++) {
+		struct pattern_set *ps = pattern_set_new();
+		const char *prog = "*";
+		int rc = pattern_add(ps, "t", &prog, 1, 1, derive[i].regex, err,
+		    sizeof(err));
+
+		CHECK(rc == 0, "%s: %s", derive[i].regex, err);
+		if (rc == 0) {
+			pattern_prefilter_text(ps, pattern_get(ps, 0), buf,
+			    sizeof(buf));
+			if (derive[i].want != NULL)
+				CHECK(strcmp(buf, derive[i].want) == 0,
+				    "%s: got '%s', want '%s'", derive[i].regex, buf,
+				    derive[i].want);
+			else
+				CHECK(strchr(buf, '"') == NULL,
+				    "%s: got '%s', want no literal", derive[i].regex,
+				    buf);
+		}
+		pattern_set_free(ps);
+	}
+}
+
+/* Regexes that match lines with and without their literals optional. */
+static void
+test_small_subjects(void)
+{
+	static const struct {
+		const char *regex, *subject;
+	} cases[] = {
+		{"^ab?cdef(?<ip>x)", "acdefx"},
+		{"^ab?cdef(?<ip>x)", "abcdefx"},
+		{"^abc{0,3}defg(?<ip>x)", "abdefgx"},
+		{"^abc{0,3}defg(?<ip>x)", "abcccdefgx"},
+		{"^abc+defg(?<ip>x)", "abcccdefgx"},
+		{"[]abc]xyzw(?<ip>x)", "]xyzwx"},
+		{"(?<ip>a)(?=bcd)bcd", "abcd"},
+		{"abc(?:(*ACCEPT))?defgh(?<ip>x)", "abc"},
+		{"^abc|^def(?<ip>y)", "defy"},
+		{"^(?:abcX|abcYY)Zdef(?<ip>x)", "abcYYZdefx"},
+		{"^(?:abc|)defg(?<ip>x)", "defgx"},
+		{"^(?:abc|)defg(?<ip>x)", "abcdefgx"},
+	};
+	char err[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pattern_set *ps = pattern_set_new();
+		const char *prog = "*";
+		const struct pattern *p;
+		size_t len = strlen(cases[i].subject);
+
+		if (pattern_add(ps, "t", &prog, 1, 1, cases[i].regex, err,
+		    sizeof(err)) != 0) {
+			CHECK(0, "%s: %s", cases[i].regex, err);
+			pattern_set_free(ps);
+			continue;
+		}
+		p = pattern_get(ps, 0);
+		CHECK(pattern_regex_match(ps, p, cases[i].subject, len) == 1,
+		    "%s does not match %s", cases[i].regex, cases[i].subject);
+		CHECK(pattern_may_match(ps, p, cases[i].subject, len) == 1,
+		    "prefilter of %s drops %s", cases[i].regex, cases[i].subject);
+		pattern_set_free(ps);
+	}
+}
+
+struct corpus {
+	char **line;
+	size_t n;
+};
+
+static void
+corpus_add_file(struct corpus *c, const char *name)
+{
+	static char buf[MAXLINE];
+	FILE *fp = fopen(name, "r");
+	size_t n;
+
+	if (fp == NULL) {
+		perror(name);
+		exit(2);
+	}
+	while (fgets(buf, sizeof(buf), fp) != NULL) {
+		n = strcspn(buf, "\r\n");
+		buf[n] = '\0';
+		if (buf[0] == '#' || buf[0] == '>' || buf[0] == '\0')
+			continue;
+		c->line = xreallocarray(c->line, c->n + 1, sizeof(*c->line));
+		c->line[c->n++] = xstrdup(buf[0] == '<' && buf[1] == ' ' ? buf + 2 :
+		    buf);
+	}
+	fclose(fp);
+}
+
+static void
+corpus_add(struct corpus *c, const char *path)
+{
+	struct dirent **ents;
+	struct stat sb;
+	char p[4096];
+	int k, n;
+	size_t l;
+
+	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		corpus_add_file(c, path);
+		return;
+	}
+	n = scandir(path, &ents, NULL, alphasort);
+	for (k = 0; k < n; k++) {
+		l = strlen(ents[k]->d_name);
+		if ((l > 4 && strcmp(ents[k]->d_name + l - 4, ".txt") == 0) ||
+		    (l > 4 && strcmp(ents[k]->d_name + l - 4, ".log") == 0)) {
+			snprintf(p, sizeof(p), "%s/%s", path, ents[k]->d_name);
+			corpus_add_file(c, p);
+		}
+		free(ents[k]);
+	}
+	if (n >= 0)
+		free(ents);
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return n ? (uint32_t)(rng % n) : 0;
+}
+
+/* One random edit of s (length *len, capacity MAXLINE) in place. */
+static void
+mutate(char *s, size_t *len, char *const *pool, size_t npool)
+{
+	const char *src;
+	size_t at = *len ? rnd((uint32_t)*len) : 0, n, k;
+
+	switch (rnd(6)) {
+	case 0: /* replace a byte */
+		if (*len)
+			s[at] = (char)rnd(256);
+		break;
+	case 1: /* delete a run */
+		n = rnd(8) + 1;
+		if (at + n > *len)
+			n = *len - at;
+		memmove(s + at, s + at + n, *len - at - n);
+		*len -= n;
+		break;
+	case 2: /* insert a random byte */
+		if (*len + 1 < MAXLINE) {
+			memmove(s + at + 1, s + at, *len - at);
+			s[at] = (char)rnd(256);
+			(*len)++;
+		}
+		break;
+	case 3: /* splice in a piece of another corpus line */
+		src = pool[rnd((uint32_t)npool)];
+		k = strlen(src);
+		n = rnd(40) + 1;
+		if (k > 0 && *len + n < MAXLINE) {
+			size_t from = rnd((uint32_t)k);
+
+			if (from + n > k)
+				n = k - from;
+			memmove(s + at + n, s + at, *len - at);
+			memcpy(s + at, src + from, n);
+			*len += n;
+		}
+		break;
+	case 4: /* cut the tail */
+		*len = at;
+		break;
+	default: /* duplicate a run */
+		n = rnd(16) + 1;
+		if (at + n > *len)
+			n = *len - at;
+		if (*len + n < MAXLINE) {
+			memmove(s + at + n, s + at, *len - at);
+			memcpy(s + at + n, s + at, n);
+			*len += n;
+		}
+		break;
+	}
+}
+
+/* Per line: prefilter vs regex for every pattern; pattern_match on/off. */
+static void
+check_line(struct pattern_set *ps, const char *line, size_t len,
+    unsigned long *pairs, unsigned long *rejected, unsigned long *matches)
+{
+	struct prefix_clock clk;
+	struct pattern_match m1, m2;
+	struct logline ll;
+	size_t i, np = pattern_count(ps);
+	int r1, r2, rx;
+
+	prefix_clock_init(&clk, NOW);
+	if (prefix_parse(&clk, line, len, &ll) < 0) {
+		/* the whole line as a message still exercises the filter */
+		memset(&ll, 0, sizeof(ll));
+		ll.prog = ll.host = ll.msg = line;
+		ll.msglen = len;
+	}
+	for (i = 0; i < np; i++) {
+		const struct pattern *p = pattern_get(ps, i);
+
+		rx = pattern_regex_match(ps, p, ll.msg, ll.msglen);
+		(*pairs)++;
+		if (rx == 1)
+			(*matches)++;
+		if (pattern_may_match(ps, p, ll.msg, ll.msglen) == 0) {
+			(*rejected)++;
+			CHECK(rx != 1, "prefilter of %s drops a match: %.*s",
+			    pattern_name(p), (int)len, line);
+		}
+	}
+	if (ll.proglen == 0)
+		return;
+	pattern_set_prefilter(ps, 1);
+	r1 = pattern_match(ps, &ll, &m1);
+	pattern_set_prefilter(ps, 0);
+	r2 = pattern_match(ps, &ll, &m2);
+	pattern_set_prefilter(ps, 1);
+	CHECK(r1 == r2 && (r1 != 1 || (m1.pat == m2.pat && m1.ip == m2.ip &&
+	    m1.iplen == m2.iplen && m1.qid == m2.qid)),
+	    "pattern_match differs with the prefilter (%d/%d): %.*s", r1, r2,
+	    (int)len, line);
+}
+
+int
+main(int argc, char **argv)
+{
+	static char buf[MAXLINE];
+	unsigned long pairs = 0, rejected = 0, matches = 0;
+	struct corpus c = {NULL, 0};
+	struct config *cfg;
+	char err[1024], txt[1024];
+	size_t i, len;
+	int f, verbose = 0, k;
+
+	setenv("TZ", "UTC", 1);
+	if (argc > 1 && strcmp(argv[1], "-v") == 0) {
+		verbose = 1;
+		argv++;
+		argc--;
+	}
+	if (argc < 3) {
+		fprintf(stderr, "usage: test_prefilter [-v] CONFIG DIR|FILE...\n");
+		return 2;
+	}
+	test_derive();
+	test_small_subjects();
+	cfg = config_load(strcmp(argv[1], "-") ? argv[1] : NULL, NULL, 0, err,
+	    sizeof(err));
+	if (cfg == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	for (i = 0; i < pattern_count(cfg->patterns); i++) {
+		const struct pattern *p = pattern_get(cfg->patterns, i);
+
+		pattern_prefilter_text(cfg->patterns, p, txt, sizeof(txt));
+		if (verbose)
+			printf("%-30s %s\n", pattern_name(p), txt);
+		CHECK(strchr(txt, '"') != NULL, "pattern %s has no literal: %s",
+		    pattern_name(p), txt);
+	}
+	for (f = 2; f < argc; f++)
+		corpus_add(&c, argv[f]);
+	CHECK(c.n >= 100, "corpus too small: %zu lines", c.n);
+	for (i = 0; i < c.n; i++) {
+		len = strlen(c.line[i]);
+		check_line(cfg->patterns, c.line[i], len, &pairs, &rejected,
+		    &matches);
+		memcpy(buf, c.line[i], len);
+		for (k = 0; k < MUTATIONS; k++) {
+			if (k % 4 == 0) { /* restart from the original now and then */
+				len = strlen(c.line[i]);
+				memcpy(buf, c.line[i], len);
+			}
+			mutate(buf, &len, c.line, c.n);
+			check_line(cfg->patterns, buf, len, &pairs, &rejected,
+			    &matches);
+		}
+	}
+	printf("%zu corpus lines, %lu (pattern, line) pairs, %lu regex "
+	    "matches, %lu rejected by the prefilter\n", c.n, pairs, matches,
+	    rejected);
+	CHECK(matches > 1000, "too few matches (%lu) to prove anything",
+	    matches);
+	CHECK(rejected > pairs / 2, "prefilter rejects only %lu of %lu",
+	    rejected, pairs);
+	for (i = 0; i < c.n; i++)
+		free(c.line[i]);
+	free(c.line);
+	config_free(cfg);
+	return TEST_DONE();
+}
