@@ -7,34 +7,118 @@
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "report.h"
 
+/*
+ * JSON lines are built in a struct jline and written with one fwrite: the
+ * match path of a replay runs once per matching line, and stdio calls per
+ * field were most of its cost.
+ */
+#define REPORT_BUFFER (1 << 20) /* stdio buffer of a non-terminal out */
+
+struct jline {
+	FILE *out;
+	size_t n;
+	char b[2048];
+};
+
+static void
+jl_flush(struct jline *jl)
+{
+	if (jl->n > 0)
+		fwrite(jl->b, 1, jl->n, jl->out);
+	jl->n = 0;
+}
+
+static void
+jl_mem(struct jline *jl, const char *s, size_t len)
+{
+	if (len > sizeof(jl->b) - jl->n) {
+		jl_flush(jl);
+		if (len > sizeof(jl->b)) {
+			fwrite(s, 1, len, jl->out);
+			return;
+		}
+	}
+	memcpy(jl->b + jl->n, s, len);
+	jl->n += len;
+}
+
+static void
+jl_str(struct jline *jl, const char *s)
+{
+	jl_mem(jl, s, strlen(s));
+}
+
+static void
+jl_u64(struct jline *jl, uint64_t v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	jl_mem(jl, d + i, sizeof(d) - i);
+}
+
+static void
+jl_i64(struct jline *jl, int64_t v)
+{
+	if (v < 0) {
+		jl_mem(jl, "-", 1);
+		jl_u64(jl, (uint64_t)0 - (uint64_t)v);
+	} else {
+		jl_u64(jl, (uint64_t)v);
+	}
+}
+
+/* Escaped JSON string with its quotes (see report_json_string). */
+static void
+jl_json(struct jline *jl, const char *text, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run = 0;
+
+	jl_mem(jl, "\"", 1);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		char e[6];
+
+		if (c != '"' && c != '\\' && c >= 0x20 && c < 0x7f)
+			continue;
+		jl_mem(jl, text + run, i - run);
+		run = i + 1;
+		if (c == '"' || c == '\\') {
+			e[0] = '\\';
+			e[1] = (char)c;
+			jl_mem(jl, e, 2);
+		} else {
+			/* bytes outside ASCII are escaped one by one: the output
+			 * is valid JSON whatever the input's encoding */
+			memcpy(e, "\\u00", 4);
+			e[4] = hex[c >> 4];
+			e[5] = hex[c & 15];
+			jl_mem(jl, e, 6);
+		}
+	}
+	jl_mem(jl, text + run, len - run);
+	jl_mem(jl, "\"", 1);
+}
+
 void
 report_json_string(FILE *out, const char *text, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	struct jline jl;
 
-	putc('"', out);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		if (c == '"' || c == '\\') {
-			putc('\\', out);
-			putc(c, out);
-		} else if (c < 0x20 || c >= 0x7f) {
-			/* bytes outside ASCII are escaped one by one: the output
-			 * is valid JSON whatever the input's encoding */
-			fputs("\\u00", out);
-			putc(hex[c >> 4], out);
-			putc(hex[c & 15], out);
-		} else {
-			putc(c, out);
-		}
-	}
-	putc('"', out);
+	jl.out = out;
+	jl.n = 0;
+	jl_json(&jl, text, len);
+	jl_flush(&jl);
 }
 
 const char *
@@ -74,16 +158,63 @@ report_left(char *buf, size_t len, int64_t d)
 	return buf;
 }
 
+/* Civil date of a day count since 1970-01-01 (Howard Hinnant). */
+static void
+civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+#define YEAR10000 253402300800LL /* 10000-01-01T00:00:00Z */
+
 const char *
 report_time(char *buf, size_t len, int64_t t)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
+	int64_t y;
+	unsigned mo, d, sec;
 
+	if (t >= 0 && t < YEAR10000 && len >= 21) {
+		/* the common case, without gmtime_r and strftime */
+		civil_from_days(t / 86400, &y, &mo, &d);
+		sec = (unsigned)(t % 86400);
+		snprintf(buf, len, "%04d-%02u-%02uT%02u:%02u:%02uZ", (int)y, mo, d,
+		    sec / 3600, sec / 60 % 60, sec % 60);
+		return buf;
+	}
 	if (gmtime_r(&tt, &tm) == NULL ||
 	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(buf, len, "%" PRId64, t);
 	return buf;
+}
+
+/* report_time() into a JSON line, remembering the last second. */
+static void
+jl_time(struct jline *jl, int64_t t)
+{
+	static int64_t last = -1; /* a cache of a pure function of t */
+	static char text[32];
+	static size_t tlen;
+
+	if (t != last || last < 0) {
+		report_time(text, sizeof(text), t);
+		tlen = strlen(text);
+		last = t;
+	}
+	jl_mem(jl, "\"", 1);
+	jl_mem(jl, text, tlen);
+	jl_mem(jl, "\"", 1);
 }
 
 static void
@@ -94,31 +225,41 @@ on_match(void *ctx, const struct engine_match *m)
 	const struct logline *ll = m->ll;
 
 	if (r->json) {
-		fprintf(r->out, "{\"event\":\"match\",\"line\":%" PRIu64, m->line);
-		if (m->addr != NULL)
-			fprintf(r->out, ",\"ip\":\"%s\"", addr_format(m->addr, ip));
-		fputs(",\"pattern\":", r->out);
-		report_json_string(r->out, pattern_name(m->pat),
-		    strlen(pattern_name(m->pat)));
-		fprintf(r->out, ",\"score\":%ld", pattern_score(m->pat));
+		struct jline jl;
+
+		jl.out = r->out;
+		jl.n = 0;
+		jl_str(&jl, "{\"event\":\"match\",\"line\":");
+		jl_u64(&jl, m->line);
+		if (m->addr != NULL) {
+			jl_str(&jl, ",\"ip\":\"");
+			jl_str(&jl, addr_format(m->addr, ip));
+			jl_mem(&jl, "\"", 1);
+		}
+		jl_str(&jl, ",\"pattern\":");
+		jl_json(&jl, pattern_name(m->pat), strlen(pattern_name(m->pat)));
+		jl_str(&jl, ",\"score\":");
+		jl_i64(&jl, pattern_score(m->pat));
 		if (m->qid != NULL) {
-			fputs(",\"qid\":", r->out);
-			report_json_string(r->out, m->qid, m->qidlen);
+			jl_str(&jl, ",\"qid\":");
+			jl_json(&jl, m->qid, m->qidlen);
 		}
-		fputs(",\"program\":", r->out);
-		report_json_string(r->out, ll->prog, ll->proglen);
+		jl_str(&jl, ",\"program\":");
+		jl_json(&jl, ll->prog, ll->proglen);
 		if (ll->hostlen) {
-			fputs(",\"host\":", r->out);
-			report_json_string(r->out, ll->host, ll->hostlen);
+			jl_str(&jl, ",\"host\":");
+			jl_json(&jl, ll->host, ll->hostlen);
 		}
-		if (ll->has_ts)
-			fprintf(r->out, ",\"time\":\"%s\"",
-			    report_time(tb, sizeof(tb), ll->ts));
+		if (ll->has_ts) {
+			jl_str(&jl, ",\"time\":");
+			jl_time(&jl, ll->ts);
+		}
 		if (m->duplicate)
-			fputs(",\"duplicate\":true", r->out);
+			jl_str(&jl, ",\"duplicate\":true");
 		if (m->ignored)
-			fputs(",\"ignored\":true", r->out);
-		fputs("}\n", r->out);
+			jl_str(&jl, ",\"ignored\":true");
+		jl_str(&jl, "}\n");
+		jl_flush(&jl);
 		return;
 	}
 	if (r->bans_only)
@@ -167,6 +308,13 @@ struct engine_hooks
 report_hooks(struct report *r)
 {
 	struct engine_hooks h = {on_match, on_ban, r};
+
+	/*
+	 * A replay into a file or pipe writes in large blocks; a terminal
+	 * keeps stdio's line buffering.  Called before anything is written.
+	 */
+	if (!isatty(fileno(r->out)))
+		setvbuf(r->out, NULL, _IOFBF, REPORT_BUFFER);
 
 	return h;
 }
