@@ -29,6 +29,8 @@ void msg_info(const char *fmt, ...) MB_PRINTF(1, 2);
 void msg_warn(const char *fmt, ...) MB_PRINTF(1, 2);
 _Noreturn void msg_fatal(const char *fmt, ...) MB_PRINTF(1, 2);
 _Noreturn void msg_panic(const char *fmt, ...) MB_PRINTF(1, 2);
+/* fn sees the text of every later msg_warn() (run keeps the last ones). */
+void msg_set_warn_hook(void (*fn)(const char *));
 /* Number of msg_warn() calls so far. */
 unsigned long msg_warn_count(void);
 

@@ -31,7 +31,18 @@ struct state_ban {
 	long score;
 	char pattern[STATE_NAME_MAX + 1];
 	char host[STATE_NAME_MAX + 1]; /* syslog host that reported it */
+	char program[STATE_NAME_MAX + 1]; /* syslog program of that line */
 };
+
+/* Matches and bans of one pattern in one hour (unix seconds / 3600). */
+struct state_stat {
+	int64_t hour;
+	const char *pattern;
+	uint64_t matches, bans;
+};
+
+#define STATE_ERRORS 200 /* warnings kept in the errors table */
+#define STATE_ERRORS_STR "200"
 
 struct state;
 
@@ -63,7 +74,14 @@ int state_scores_end(struct state *st, int ok);
 int state_scores(struct state *st, int64_t since,
     void (*cb)(void *, const struct addr *, const struct tracker_event *,
 	size_t, int64_t), void *ctx);
-/* Forget rows whose last ban is older than since. */
+/* Add to the per-hour, per-pattern counters in one transaction. */
+int state_stats_add(struct state *st, const struct state_stat *v, size_t n);
+/* Keep a warning of the running mailban (the last STATE_ERRORS). */
+int state_error_add(struct state *st, int64_t t, const char *message);
+/* The handle, for the read-only reports (status, report). */
+struct sqlite3;
+struct sqlite3 *state_db(struct state *st);
+/* Forget rows (and ban log, stats) older than since. */
 int state_expire(struct state *st, int64_t since);
 
 #endif

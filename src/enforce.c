@@ -148,9 +148,49 @@ struct runner {
 	int64_t last_lifted_poll;
 	uint64_t committed, kernel_failures;
 	double kernel_secs; /* time spent in kset_commit() */
+	uint64_t *pm_matches, *pm_bans; /* per pattern, since the last tick */
+	size_t npm;
 	size_t recreated; /* kset_recreated() already answered */
 	int64_t last_presence;
 };
+
+/* The last warnings, for the errors table (status). */
+#define WARN_RING 32
+static char warn_ring[WARN_RING][256];
+static int64_t warn_time[WARN_RING];
+static unsigned warn_head, warn_n;
+
+static void
+keep_warning(const char *text)
+{
+	unsigned i = (warn_head + warn_n) % WARN_RING;
+
+	snprintf(warn_ring[i], sizeof(warn_ring[i]), "%s", text);
+	warn_time[i] = cmd_now();
+	if (warn_n < WARN_RING)
+		warn_n++;
+	else
+		warn_head = (warn_head + 1) % WARN_RING;
+}
+
+static void
+pattern_counters(struct runner *r)
+{
+	free(r->pm_matches);
+	free(r->pm_bans);
+	r->npm = pattern_count(r->cfg->patterns);
+	r->pm_matches = xcalloc(r->npm + 1, sizeof(*r->pm_matches));
+	r->pm_bans = xcalloc(r->npm + 1, sizeof(*r->pm_bans));
+}
+
+static void
+run_on_match(void *ctx, const struct engine_match *m)
+{
+	struct runner *r = ctx;
+
+	if (!m->duplicate)
+		r->pm_matches[pattern_index(m->pat)]++;
+}
 
 static void
 open_state(struct runner *r, int64_t now)
@@ -186,6 +226,7 @@ run_on_ban(void *ctx, const struct engine_match *m,
 		r->backlog = xreallocarray(r->backlog, r->capbacklog,
 		    sizeof(*r->backlog));
 	}
+	r->pm_bans[pattern_index(d->pat)]++;
 	b = &r->backlog[r->nbacklog++];
 	memset(b, 0, sizeof(*b));
 	b->addr = d->addr;
@@ -198,6 +239,9 @@ run_on_ban(void *ctx, const struct engine_match *m,
 	hl = m->ll->hostlen < STATE_NAME_MAX ? m->ll->hostlen : STATE_NAME_MAX;
 	memcpy(b->host, m->ll->host, hl);
 	b->host[hl] = '\0';
+	hl = m->ll->proglen < STATE_NAME_MAX ? m->ll->proglen : STATE_NAME_MAX;
+	memcpy(b->program, m->ll->prog, hl);
+	b->program[hl] = '\0';
 	msg_info("ban %s for %s (%u%s ban, pattern %s, score %ld) at %s",
 	    addr_format(&d->addr, ip), report_duration(db, sizeof(db), d->duration),
 	    d->count, d->count == 1 ? "st" : d->count == 2 ? "nd" :
@@ -283,6 +327,39 @@ score_one(void *ctx, const struct addr *a, const struct tracker_event *ev,
 	w->n++;
 }
 
+/* Per-pattern counters and kept warnings to the state file. */
+static void
+save_stats(struct runner *r, int64_t now)
+{
+	struct state_stat *v;
+	size_t i, n = 0;
+
+	if (r->st == NULL)
+		return;
+	v = xcalloc(r->npm + 1, sizeof(*v));
+	for (i = 0; i < r->npm; i++) {
+		if (r->pm_matches[i] == 0 && r->pm_bans[i] == 0)
+			continue;
+		v[n].hour = now / 3600;
+		v[n].pattern = pattern_name(pattern_get(r->cfg->patterns, i));
+		v[n].matches = r->pm_matches[i];
+		v[n].bans = r->pm_bans[i];
+		n++;
+	}
+	if (state_stats_add(r->st, v, n) == 0) {
+		memset(r->pm_matches, 0, r->npm * sizeof(*r->pm_matches));
+		memset(r->pm_bans, 0, r->npm * sizeof(*r->pm_bans));
+	}
+	free(v);
+	while (warn_n > 0 && r->st != NULL) {
+		if (state_error_add(r->st, warn_time[warn_head],
+			warn_ring[warn_head]) < 0)
+			break;
+		warn_head = (warn_head + 1) % WARN_RING;
+		warn_n--;
+	}
+}
+
 /* Scores in flight to the state file, one transaction. */
 static void
 save_scores(struct runner *r)
@@ -343,6 +420,7 @@ run_tick(struct runner *r, int64_t now)
 		r->last_lifted_poll = now;
 	}
 	save_scores(r);
+	save_stats(r, now);
 	if (now - r->last_refresh >= REFRESH_EVERY) {
 		size_t n = 0;
 
@@ -402,11 +480,13 @@ run_reload(struct runner *r, const struct cmdline *cl)
 		msg_warn("reload: policy, ports, sets and state take effect only "
 		    "after \"mailban setup\" and a restart; until then the "
 		    "running ones stay in force");
+	save_stats(r, cmd_now()); /* counters are per pattern of the old set */
 	engine_set_config(&r->en, cfg);
 	/* the kset and the state keep pointing at the first configuration */
 	if (r->cfg != r->kcfg)
 		config_free(r->cfg);
 	r->cfg = cfg;
+	pattern_counters(r);
 	msg_info("reloaded %s: %zu patterns", cfg->path,
 	    pattern_count(cfg->patterns));
 }
@@ -468,10 +548,12 @@ cmd_run(struct cmdline *cl)
 	r.ks = open_kset(r.kcfg);
 	now = cmd_now();
 	r.last_state_try = now - STATE_RETRY;
-	hooks.on_match = NULL;
+	hooks.on_match = run_on_match;
 	hooks.on_ban = run_on_ban;
 	hooks.ctx = &r;
 	engine_init(&r.en, r.cfg, now, 1, &hooks);
+	pattern_counters(&r);
+	msg_set_warn_hook(keep_warning);
 	tracker_keep_dirty(r.en.tr);
 	run_restore(&r, now);
 	if (cl->omprog && omprog_reply("OK") < 0)
@@ -525,6 +607,7 @@ cmd_run(struct cmdline *cl)
 	r.last_state_try = 0; /* one more attempt at the state file, now */
 	run_commit(&r, cmd_now());
 	save_scores(&r);
+	save_stats(&r, cmd_now());
 	if (kset_pending(r.ks) > 0) {
 		msg_warn("%zu queued kernel entries could not be committed",
 		    kset_pending(r.ks));
@@ -550,6 +633,9 @@ cmd_run(struct cmdline *cl)
 	engine_free(&r.en);
 	state_close(r.st);
 	free(r.backlog);
+	free(r.pm_matches);
+	free(r.pm_bans);
+	msg_set_warn_hook(NULL);
 	kset_close(r.ks);
 	if (r.cfg != r.kcfg)
 		config_free(r.cfg);

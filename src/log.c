@@ -15,6 +15,13 @@
 static const char *progname = "mailban";
 static int quiet;
 static unsigned long nwarn;
+static void (*warn_hook)(const char *);
+
+void
+msg_set_warn_hook(void (*fn)(const char *))
+{
+	warn_hook = fn;
+}
 
 void
 msg_set_progname(const char *name)
@@ -65,6 +72,15 @@ msg_warn(const char *fmt, ...)
 
 	nwarn++;
 	va_start(ap, fmt);
+	if (warn_hook != NULL) {
+		char buf[1024];
+		va_list aq;
+
+		va_copy(aq, ap);
+		if (vsnprintf(buf, sizeof(buf), fmt, aq) >= 0)
+			warn_hook(buf);
+		va_end(aq);
+	}
 	vmsg("warning: ", fmt, ap);
 	va_end(ap);
 }

@@ -14,12 +14,19 @@
  *	     pattern TEXT,           pattern that decided the last ban
  *	     score INTEGER,          summed score at that decision
  *	     host TEXT,              syslog host of the deciding line
- *	     changed INTEGER)        last ban, unban or flush, unix seconds
+ *	     changed INTEGER,        last ban, unban or flush, unix seconds
+ *	     program TEXT)           syslog program of the deciding line
  *
  *	scores(addr TEXT PRIMARY KEY,
  *	       events TEXT,          scores in flight: "TIME:SCORE ..." inside
  *	                             the window, oldest first
  *	       last_seen INTEGER)
+ *
+ *	ban_log(id, time, addr, pattern, program, host, duration, count)
+ *	                             every ban decision, for reports
+ *	stats(hour, pattern, matches, bans)   per pattern and hour (unix
+ *	                             seconds / 3600)
+ *	errors(id, time, message)    the last STATE_ERRORS warnings of run
  *
  *	A file that SQLite finds corrupt (or not a database at all) is renamed
  *	to PATH.corrupt-EPOCH and a new one is created: history is lost, with
@@ -55,14 +62,34 @@ static const char schema[] =
     " pattern TEXT NOT NULL,"
     " score INTEGER NOT NULL,"
     " host TEXT NOT NULL DEFAULT '',"
-    " changed INTEGER NOT NULL);"
+    " changed INTEGER NOT NULL,"
+    " program TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS bans_until ON bans(until);"
     "CREATE INDEX IF NOT EXISTS bans_changed ON bans(changed);"
     "CREATE TABLE IF NOT EXISTS scores ("
     " addr TEXT PRIMARY KEY NOT NULL,"
     " events TEXT NOT NULL,"
     " last_seen INTEGER NOT NULL);"
-    "PRAGMA user_version = 1;";
+    "CREATE TABLE IF NOT EXISTS ban_log ("
+    " id INTEGER PRIMARY KEY,"
+    " time INTEGER NOT NULL,"
+    " addr TEXT NOT NULL,"
+    " pattern TEXT NOT NULL,"
+    " program TEXT NOT NULL,"
+    " host TEXT NOT NULL,"
+    " duration INTEGER NOT NULL,"
+    " count INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS ban_log_time ON ban_log(time);"
+    "CREATE TABLE IF NOT EXISTS stats ("
+    " hour INTEGER NOT NULL,"
+    " pattern TEXT NOT NULL,"
+    " matches INTEGER NOT NULL,"
+    " bans INTEGER NOT NULL,"
+    " PRIMARY KEY(hour, pattern));"
+    "CREATE TABLE IF NOT EXISTS errors ("
+    " id INTEGER PRIMARY KEY,"
+    " time INTEGER NOT NULL,"
+    " message TEXT NOT NULL);";
 
 static int
 fail(struct state *st, const char *what)
@@ -111,6 +138,28 @@ move_aside(const char *path)
 	return 0;
 }
 
+/* Bring an older file to the current schema (version 2). */
+static int
+migrate(struct state *st)
+{
+	sqlite3_stmt *stmt = NULL;
+	int version = 0;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt,
+		NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+		version = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (version >= 2)
+		return 0;
+	/* version 1 had no bans.program; a new file already has it */
+	(void)sqlite3_exec(st->db, "ALTER TABLE bans ADD COLUMN program TEXT "
+	    "NOT NULL DEFAULT ''", NULL, NULL, NULL);
+	if (sqlite3_exec(st->db, "PRAGMA user_version = 2", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return fail(st, "schema version");
+	return 0;
+}
+
 struct state *
 state_open(const char *path, int readonly)
 {
@@ -146,6 +195,10 @@ state_open(const char *path, int readonly)
 			return state_open(path, 0);
 		return NULL;
 	}
+	if (migrate(st) < 0) {
+		state_close(st);
+		return NULL;
+	}
 	return st;
 }
 
@@ -162,16 +215,22 @@ state_close(struct state *st)
 int
 state_record(struct state *st, const struct state_ban *b, size_t n)
 {
+	/* A ban lifted (unban, flush) after this decision was taken stays
+	 * lifted: the decision came from memory the administrator overruled. */
 	static const char sql[] =
 	    "INSERT INTO bans(addr, family, count, first_ban, last_ban, until,"
-	    " duration, pattern, score, host, changed)"
-	    " VALUES(?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?4)"
+	    " duration, pattern, score, host, changed, program)"
+	    " VALUES(?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?4, ?10)"
 	    " ON CONFLICT(addr) DO UPDATE SET count = excluded.count,"
 	    " last_ban = excluded.last_ban, until = excluded.until,"
 	    " duration = excluded.duration, pattern = excluded.pattern,"
 	    " score = excluded.score, host = excluded.host,"
-	    " changed = excluded.changed";
-	sqlite3_stmt *stmt = NULL;
+	    " changed = excluded.changed, program = excluded.program"
+	    " WHERE NOT (bans.until = 0 AND bans.changed > excluded.last_ban)";
+	static const char logsql[] =
+	    "INSERT INTO ban_log(time, addr, pattern, program, host, duration,"
+	    " count) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+	sqlite3_stmt *stmt = NULL, *log = NULL;
 	char ip[ADDR_STRLEN];
 	size_t i;
 
@@ -179,7 +238,8 @@ state_record(struct state *st, const struct state_ban *b, size_t n)
 		return 0;
 	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return fail(st, "begin");
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, logsql, -1, &log, NULL) != SQLITE_OK)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		sqlite3_bind_text(stmt, 1, addr_format(&b[i].addr, ip), -1,
@@ -192,11 +252,24 @@ state_record(struct state *st, const struct state_ban *b, size_t n)
 		sqlite3_bind_text(stmt, 7, b[i].pattern, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 8, b[i].score);
 		sqlite3_bind_text(stmt, 9, b[i].host, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 10, b[i].program, -1, SQLITE_STATIC);
 		if (sqlite3_step(stmt) != SQLITE_DONE)
 			goto fail;
 		sqlite3_reset(stmt);
+		sqlite3_bind_int64(log, 1, b[i].last_ban);
+		sqlite3_bind_text(log, 2, ip, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(log, 3, b[i].pattern, -1, SQLITE_STATIC);
+		sqlite3_bind_text(log, 4, b[i].program, -1, SQLITE_STATIC);
+		sqlite3_bind_text(log, 5, b[i].host, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(log, 6, b[i].duration);
+		sqlite3_bind_int64(log, 7, b[i].count);
+		if (sqlite3_step(log) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(log);
 	}
 	sqlite3_finalize(stmt);
+	sqlite3_finalize(log);
+	log = NULL;
 	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		fail(st, "commit");
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -206,6 +279,7 @@ state_record(struct state *st, const struct state_ban *b, size_t n)
 fail:
 	fail(st, "write");
 	sqlite3_finalize(stmt);
+	sqlite3_finalize(log);
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
@@ -240,6 +314,9 @@ query(struct state *st, const char *sql, int64_t arg,
 		b.score = (long)sqlite3_column_int64(stmt, 7);
 		s = sqlite3_column_text(stmt, 8);
 		snprintf(b.host, sizeof(b.host), "%s", s ? (const char *)s : "");
+		s = sqlite3_column_text(stmt, 9);
+		snprintf(b.program, sizeof(b.program), "%s",
+		    s ? (const char *)s : "");
 		if (cb(ctx, &b) != 0)
 			break;
 	}
@@ -253,7 +330,7 @@ query(struct state *st, const char *sql, int64_t arg,
 }
 
 #define COLUMNS "addr, count, first_ban, last_ban, until, duration, pattern," \
-		" score, host FROM bans "
+		" score, host, program FROM bans "
 
 int
 state_active(struct state *st, int64_t now,
@@ -318,6 +395,9 @@ state_flush(struct state *st, int64_t now)
 int
 state_expire(struct state *st, int64_t since)
 {
+	if (exec1(st, "DELETE FROM ban_log WHERE time < ?1", NULL, since) < 0 ||
+	    exec1(st, "DELETE FROM stats WHERE hour < ?1 / 3600", NULL, since) < 0)
+		return -1;
 	return exec1(st, "DELETE FROM bans WHERE last_ban < ?1 AND until <= ?1",
 	    NULL, since);
 }
@@ -429,4 +509,65 @@ state_scores(struct state *st, int64_t since,
 		return fail(st, "read");
 	return exec1(st, "DELETE FROM scores WHERE last_seen < ?1", NULL, since) <
 	    0 ? -1 : 0;
+}
+
+int
+state_stats_add(struct state *st, const struct state_stat *v, size_t n)
+{
+	static const char sql[] =
+	    "INSERT INTO stats(hour, pattern, matches, bans) VALUES(?1, ?2, ?3, ?4)"
+	    " ON CONFLICT(hour, pattern) DO UPDATE SET"
+	    " matches = matches + excluded.matches, bans = bans + excluded.bans";
+	sqlite3_stmt *stmt = NULL;
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(st, "begin");
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(stmt, 1, v[i].hour);
+		sqlite3_bind_text(stmt, 2, v[i].pattern, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 3, (sqlite3_int64)v[i].matches);
+		sqlite3_bind_int64(stmt, 4, (sqlite3_int64)v[i].bans);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(stmt);
+	}
+	sqlite3_finalize(stmt);
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+fail:
+	fail(st, "stats");
+	sqlite3_finalize(stmt);
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int
+state_error_add(struct state *st, int64_t t, const char *message)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO errors(time, message) "
+		"VALUES(?1, ?2)", -1, &stmt, NULL) != SQLITE_OK)
+		return fail(st, "prepare");
+	sqlite3_bind_int64(stmt, 1, t);
+	sqlite3_bind_text(stmt, 2, message, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return fail(st, "errors");
+	(void)sqlite3_exec(st->db, "DELETE FROM errors WHERE id <= "
+	    "(SELECT max(id) FROM errors) - " STATE_ERRORS_STR, NULL, NULL, NULL);
+	return 0;
+}
+
+sqlite3 *
+state_db(struct state *st)
+{
+	return st->db;
 }
