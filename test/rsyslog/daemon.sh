@@ -13,6 +13,8 @@
 #   mailban_pid                          pid of the current mailban child
 #   send_lines FILE                      every line of FILE as one mail.info message
 
+. "$SRCDIR/test/daemons.sh"
+
 command -v rsyslogd >/dev/null 2>&1 || skip "rsyslog not installed"
 command -v logger >/dev/null 2>&1 || skip "logger (bsdutils) not installed"
 [ -e /usr/lib/x86_64-linux-gnu/rsyslog/omprog.so ] ||
@@ -103,24 +105,6 @@ mailban_pid() {
 # send_lines FILE: each line a mail.info message from postfix/smtpd
 send_lines() {
 	logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd < "$1"
-}
-
-# rbl_msg ADDR: the message part of a Postfix RBL reject (bans at once)
-rbl_msg() {
-	printf 'NOQUEUE: reject: RCPT from unknown[%s]: 554 5.7.1 Service unavailable; Client host [%s] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/%s; from=<spam@example.com> to=<user@example.org> proto=ESMTP helo=<example.com>\n' "$1" "$1" "$1"
-}
-
-# wait_for SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds
-wait_for() {
-	t=$1
-	shift
-	i=0
-	until "$@"; do
-		i=$((i + 1))
-		[ $i -gt $((t * 10)) ] && return 1
-		sleep 0.1
-	done
-	return 0
 }
 
 # set_count SET: number of entries in SET inside the server namespace

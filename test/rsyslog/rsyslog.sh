@@ -14,30 +14,8 @@ set -u
 . "$SRCDIR/test/rsyslog/daemon.sh"
 trap 'rsyslog_stop; cleanup' EXIT
 
-# entries_with PORT: addresses banned on PORT in mailban4
-entries_with() {
-	srv ipset list mailban4 2>/dev/null | grep -c ",tcp:$1 "
-}
-# addr_list PREFIX N: PREFIX.0.1 ... N distinct addresses in 10.PREFIX/16
-addr_list() {
-	python3 -c 'import sys
-p, n = sys.argv[1], int(sys.argv[2])
-for i in range(n): print("10.%s.%d.%d" % (p, i // 250, i % 250 + 1))' "$1" "$2"
-}
-rbl_file() { # PREFIX N OUT
-	addr_list "$1" "$2" | while read -r a; do rbl_msg "$a"; done > "$3"
-}
-all_in_set() { # FILE-OF-ADDRESSES: every one in mailban4 on port 25
-	srv ipset list mailban4 | sed -n 's/^\([0-9.]*\),tcp:25 .*/\1/p' |
-	    sort > "$tmp/have"
-	sort "$1" | comm -23 - "$tmp/have" > "$tmp/missing"
-	[ ! -s "$tmp/missing" ]
-}
 no_mailban_running() {
 	! pgrep -f "$MAILBAN run --omprog -c $MB_CONF" >/dev/null
-}
-last_exit_lines() { # the line count of mailban's last "exiting:" report
-	sed -n 's/^mailban: exiting: \([0-9]*\) lines.*/\1/p' "$MB_ERR" | tail -1
 }
 
 rsyslog_prepare
@@ -108,7 +86,7 @@ split -l 500 "$tmp/stream" "$tmp/chunk."
 ) &
 sender=$!
 wait_for 20 sh -c "[ \$(ip netns exec $SRV ipset list mailban4 | grep -c '^10\.1\.') -gt 1500 ]"
-before=$(srv ipset list mailban4 | grep -c '^10\.1\.')
+before=$(count_in_set '^10\.1\.')
 kill -KILL "$pid1"
 ok "SIGKILL to mailban $pid1 with $before of 36000 stream entries in the kernel"
 check "the stream was still being sent" kill -0 $sender
@@ -135,25 +113,7 @@ check "no unconfirmed ban reported" sh -c "! grep -q 'could not be committed' '$
 
 # --- a burst of 100,000 lines: every line processed, every ban present ---
 # 10,000 RBL rejects for distinct addresses among 90,000 ordinary lines.
-python3 -c '
-import sys
-out = open(sys.argv[1], "w")
-addrs = open(sys.argv[2], "w")
-for i in range(100000):
-    if i % 10 == 9:
-        j = i // 10
-        a = "10.2.%d.%d" % (j // 250, j % 250 + 1)
-        addrs.write(a + "\n")
-        out.write("NOQUEUE: reject: RCPT from unknown[%s]: 554 5.7.1 Service "
-                  "unavailable; Client host [%s] blocked using "
-                  "zen.spamhaus.org; from=<a@example.com> to=<b@example.org> "
-                  "proto=ESMTP helo=<example.com>\n" % (a, a))
-    elif i % 2:
-        out.write("connect from unknown[198.51.100.%d]\n" % (i % 250 + 1))
-    else:
-        out.write("disconnect from unknown[198.51.100.%d] ehlo=1 mail=1 "
-                  "rcpt=0/1 quit=1 commands=3/4\n" % (i % 250 + 1))
-' "$tmp/burst" "$tmp/burst.addrs"
+burst_file "$tmp/burst" "$tmp/burst.addrs"
 : > "$MB_ERR"
 rsyslog_start
 t0=$(date +%s.%N)
@@ -163,7 +123,7 @@ check "every one of 10,000 burst bans is in the kernel within 120 s" \
 t1=$(date +%s.%N)
 echo "# burst: 100,000 lines, 10,000 bans in $(echo "$t1 - $t0" | bc) s"
 check "rsyslogd stops within 30 s of SIGTERM" rsyslog_stop
-n=$(last_exit_lines)
+n=$(last_exit_lines "$MB_ERR")
 check "mailban read exactly 100,000 lines (${n:-none})" [ "${n:-0}" -eq 100000 ]
 check "the client is still refused after everything" cannot_connect $S4 25
 

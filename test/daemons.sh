@@ -1,0 +1,76 @@
+# Helpers shared by the real-daemon tests (test/rsyslog, test/syslog-ng)
+# and bench/omprog.sh.  Needs srv() from test/kernel/netns.sh.
+
+# rbl_msg ADDR: the message part of a Postfix RBL reject (bans at once)
+rbl_msg() {
+	printf 'NOQUEUE: reject: RCPT from unknown[%s]: 554 5.7.1 Service unavailable; Client host [%s] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/%s; from=<spam@example.com> to=<user@example.org> proto=ESMTP helo=<example.com>\n' "$1" "$1" "$1"
+}
+
+# wait_for SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds
+wait_for() {
+	t=$1
+	shift
+	i=0
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -gt $((t * 10)) ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# addr_list B N: N distinct addresses 10.B.0.1, 10.B.0.2, ... (N <= 62500)
+addr_list() {
+	python3 -c 'import sys
+b, n = sys.argv[1], int(sys.argv[2])
+for i in range(n): print("10.%s.%d.%d" % (b, i // 250, i % 250 + 1))' "$1" "$2"
+}
+
+# rbl_file B N OUT: one RBL reject message for each of addr_list B N
+rbl_file() {
+	addr_list "$1" "$2" | while read -r a; do rbl_msg "$a"; done > "$3"
+}
+
+# burst_file OUT ADDRS: 100,000 messages, every tenth an RBL reject of a
+# distinct address in 10.2.0.0/16 (listed in ADDRS), the rest ordinary
+# Postfix connect/disconnect lines
+burst_file() {
+	python3 -c '
+import sys
+out = open(sys.argv[1], "w")
+addrs = open(sys.argv[2], "w")
+for i in range(100000):
+    if i % 10 == 9:
+        j = i // 10
+        a = "10.2.%d.%d" % (j // 250, j % 250 + 1)
+        addrs.write(a + "\n")
+        out.write("NOQUEUE: reject: RCPT from unknown[%s]: 554 5.7.1 Service "
+                  "unavailable; Client host [%s] blocked using "
+                  "zen.spamhaus.org; from=<a@example.com> to=<b@example.org> "
+                  "proto=ESMTP helo=<example.com>\n" % (a, a))
+    elif i % 2:
+        out.write("connect from unknown[198.51.100.%d]\n" % (i % 250 + 1))
+    else:
+        out.write("disconnect from unknown[198.51.100.%d] ehlo=1 mail=1 "
+                  "rcpt=0/1 quit=1 commands=3/4\n" % (i % 250 + 1))
+' "$1" "$2"
+}
+
+# all_in_set FILE: every address of FILE is in mailban4 on port 25
+# (the ones that are not are left in $tmp/missing)
+all_in_set() {
+	srv ipset list mailban4 | sed -n 's/^\([0-9.]*\),tcp:25 .*/\1/p' |
+	    sort > "$tmp/have"
+	sort "$1" | comm -23 - "$tmp/have" > "$tmp/missing"
+	[ ! -s "$tmp/missing" ]
+}
+
+# count_in_set PATTERN: entries of mailban4 matching the grep PATTERN
+count_in_set() {
+	srv ipset list mailban4 2>/dev/null | grep -c "$1"
+}
+
+# last_exit_lines LOG: the line count of mailban's last "exiting:" report
+last_exit_lines() {
+	sed -n 's/^mailban: exiting: \([0-9]*\) lines.*/\1/p' "$1" | tail -1
+}

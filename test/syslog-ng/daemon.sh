@@ -1,0 +1,148 @@
+# Shared by test/syslog-ng/*.sh: a private syslog-ng, run from Debian's
+# packages extracted into the build tree (syslog-ng-core conflicts with the
+# rsyslog package, so it is never installed), with the shipped
+# etc/syslog-ng/mailban.conf (paths replaced) included, inside the server
+# network namespace of test/kernel/netns.sh.  Configuration, pid file,
+# control socket, persist file, input socket and logs all live under $tmp;
+# nothing of the machine's own logging is read, written or signalled.
+#
+# Needs: $tmp, $SRV, $MAILBAN, $SRCDIR, skip (lib.sh).
+#   sng_prepare     write $tmp/syslog-ng.conf and $tmp/mailban.conf
+#   sng_start       start syslog-ng in the server namespace, wait for its socket
+#   sng_stop        SIGTERM, wait (bounded), then SIGKILL
+#   mailban_pid     pid of the current mailban child
+
+. "$SRCDIR/test/daemons.sh"
+
+command -v logger >/dev/null 2>&1 || skip "logger (bsdutils) not installed"
+
+SNG_PKGS="syslog-ng-core libivykis0 libnet1 libwrap0"
+SNG_ROOT=${SNG_ROOT:-$(dirname "$MAILBAN")/test/syslog-ng-root}
+SNG=$SNG_ROOT/usr/sbin/syslog-ng
+SNG_SOCK=$tmp/log.sock
+SNG_PID=$tmp/syslog-ng.pid
+SNG_CONF=$tmp/syslog-ng.conf
+MB_CONF=$tmp/mailban.conf
+MB_ERR=$tmp/mailban.log
+SNG_LOG=$tmp/all.log
+sng_pid=
+
+# Extract the packages once into $SNG_ROOT (a cache in the build tree).
+sng_extract() {
+	[ -x "$SNG" ] && return 0
+	command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1 ||
+	    skip "no apt-get/dpkg to fetch syslog-ng"
+	dl=$tmp/debs
+	mkdir -p "$dl"
+	# shellcheck disable=SC2086
+	(cd "$dl" && timeout 300 apt-get download -q -o APT::Sandbox::User=root \
+	    $SNG_PKGS) > "$tmp/apt.out" 2>&1 ||
+	    { cat "$tmp/apt.out"; skip "cannot download $SNG_PKGS"; }
+	rm -rf "$SNG_ROOT.new"
+	mkdir -p "$SNG_ROOT.new"
+	for deb in "$dl"/*.deb; do
+		dpkg -x "$deb" "$SNG_ROOT.new" || { echo "dpkg -x $deb failed"; exit 1; }
+	done
+	rm -rf "$SNG_ROOT"
+	mv "$SNG_ROOT.new" "$SNG_ROOT"
+}
+sng_extract
+
+SNG_LIBS=$SNG_ROOT/usr/lib/x86_64-linux-gnu:$SNG_ROOT/usr/lib/syslog-ng
+for d in "$SNG_ROOT"/usr/lib/*-linux-gnu; do
+	[ -d "$d" ] && SNG_LIBS=$d:$SNG_ROOT/usr/lib/syslog-ng
+done
+SNG_MODULES=$(ls -d "$SNG_ROOT"/usr/lib/syslog-ng/[0-9]* 2>/dev/null | tail -1)
+[ -n "$SNG_MODULES" ] || { echo "no module directory in $SNG_ROOT"; exit 1; }
+missing=$(LD_LIBRARY_PATH=$SNG_LIBS ldd "$SNG" "$SNG_MODULES"/libafprog.so \
+    "$SNG_MODULES"/libafsocket.so "$SNG_MODULES"/libaffile.so 2>&1 |
+    grep 'not found' | sort -u)
+if [ -n "$missing" ]; then
+	echo "libraries missing from $SNG_ROOT (add their packages to SNG_PKGS):"
+	echo "$missing"
+	exit 1
+fi
+
+sng() {
+	LD_LIBRARY_PATH=$SNG_LIBS "$SNG" --module-path="$SNG_MODULES" \
+	    -f "$SNG_CONF" -p "$SNG_PID" -c "$tmp/syslog-ng.ctl" \
+	    -R "$tmp/syslog-ng.persist" "$@"
+}
+
+sng_prepare() {
+	sed "s|^state .*|state = \"$tmp/state.db\";|" "$SRCDIR/etc/mailban.conf" > "$MB_CONF"
+	sed -e "s|/usr/sbin/mailban|$MAILBAN|g" \
+	    -e "s|/etc/mailban/mailban.conf|$MB_CONF|g" \
+	    -e "s|/var/log/mailban.log|$MB_ERR|g" \
+	    "$SRCDIR/etc/syslog-ng/mailban.conf" > "$tmp/mailban-syslog-ng.conf"
+	ver=$(LD_LIBRARY_PATH=$SNG_LIBS "$SNG" --version | sed -n 's/^Config version: //p')
+	cat > "$SNG_CONF" <<EOF
+@version: ${ver:-3.38}
+options { chain_hostnames(off); flush_lines(0); use_dns(no); use_fqdn(no);
+	dns_cache(no); stats_freq(0); };
+source s_src { unix-dgram("$SNG_SOCK"); internal(); };
+destination d_all { file("$SNG_LOG"); };
+log { source(s_src); destination(d_all); };
+@include "$tmp/mailban-syslog-ng.conf"
+EOF
+	if grep -v '^[[:space:]]*#' "$SNG_CONF" "$tmp/mailban-syslog-ng.conf" |
+	    grep -Eq '"[^"]*/(etc|var|usr/sbin)/'; then
+		echo "sng_prepare: a system path survived:"
+		grep -n -E '/(etc|var|usr/sbin)/' "$tmp/mailban-syslog-ng.conf"
+		exit 1
+	fi
+	sng --syntax-only > "$tmp/sng-check" 2>&1 || {
+		cat "$tmp/sng-check"
+		echo "syslog-ng --syntax-only rejects the generated configuration"
+		exit 1
+	}
+}
+
+sng_start() {
+	rm -f "$SNG_PID" "$SNG_SOCK"
+	ip netns exec "$SRV" env LD_LIBRARY_PATH="$SNG_LIBS" "$SNG" \
+	    --module-path="$SNG_MODULES" -F -f "$SNG_CONF" -p "$SNG_PID" \
+	    -c "$tmp/syslog-ng.ctl" -R "$tmp/syslog-ng.persist" \
+	    >> "$tmp/syslog-ng.out" 2>&1 &
+	sng_pid=$!
+	i=0
+	until [ -S "$SNG_SOCK" ] && [ -s "$SNG_PID" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$sng_pid" 2>/dev/null; then
+			echo "syslog-ng did not start:"
+			cat "$tmp/syslog-ng.out" "$SNG_LOG" 2>/dev/null | tail -20
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
+
+# sng_stop: 0 when syslog-ng exited within 30 s of SIGTERM
+sng_stop() {
+	[ -n "$sng_pid" ] || return 0
+	kill -TERM "$sng_pid" 2>/dev/null
+	i=0
+	while kill -0 "$sng_pid" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 300 ]; then
+			kill -KILL "$sng_pid" 2>/dev/null
+			wait "$sng_pid" 2>/dev/null
+			sng_pid=
+			return 1
+		fi
+		sleep 0.1
+	done
+	wait "$sng_pid" 2>/dev/null
+	sng_pid=
+	return 0
+}
+
+# the mailban started for our syslog-ng (exec'd by its /bin/sh child)
+mailban_pid() {
+	pgrep -f "^$MAILBAN run -c $MB_CONF" | head -1
+}
+
+# send_lines FILE: each line a mail.info message from postfix/smtpd
+send_lines() {
+	logger -u "$SNG_SOCK" -p mail.info -t postfix/smtpd < "$1"
+}
