@@ -30,7 +30,7 @@
 #define PF_RUNS 16 /* mandatory literal runs remembered per pattern */
 #define PF_RUNMAX 256 /* a longer literal run: no prefilter */
 #define PF_MINRUN 3 /* shorter runs are not worth a memmem */
-#define PF_CHECKS 2 /* needles searched per pattern */
+#define PF_CHECKS 3 /* needles searched per pattern */
 
 struct pattern {
 	char *name;
@@ -63,6 +63,13 @@ struct dispatch {
 	size_t proglen;
 	uint16_t *list; /* pattern indices */
 	size_t n;
+	/*
+	 * first[b]: bit i set when list[i] may match a message that starts
+	 * with byte b (its prefix starts with b, or it has none); bit i of
+	 * noprefix for an empty message.  NULL when n > 64.
+	 */
+	uint64_t *first;
+	uint64_t noprefix;
 };
 
 struct pattern_set {
@@ -571,7 +578,7 @@ pf_next_line(struct pattern_set *ps)
 }
 
 /* 0: msg cannot match p's regex; 1: it may. */
-static int
+static inline int
 pf_pass(struct pattern_set *ps, const struct pattern *p, const char *msg,
     size_t len)
 {
@@ -620,6 +627,7 @@ dispatch_clear(struct pattern_set *ps)
 	for (i = 0; i < DISPATCH_SLOTS; i++) {
 		free(ps->slots[i].prog);
 		free(ps->slots[i].list);
+		free(ps->slots[i].first);
 		memset(&ps->slots[i], 0, sizeof(ps->slots[i]));
 	}
 	ps->nslots = 0;
@@ -800,12 +808,28 @@ dispatch_compute(struct pattern_set *ps, const char *prog, size_t len,
 
 	d->list = xcalloc(ps->n, sizeof(*d->list));
 	d->n = 0;
+	d->first = NULL;
+	d->noprefix = 0;
 	for (i = 0; i < ps->n; i++)
 		for (j = 0; j < ps->v[i]->nprogs; j++)
 			if (glob_match(ps->v[i]->progs[j], prog, len)) {
 				d->list[d->n++] = (uint16_t)i;
 				break;
 			}
+	if (d->n == 0 || d->n > 64)
+		return;
+	d->first = xcalloc(256, sizeof(*d->first));
+	for (i = 0; i < d->n; i++) {
+		const struct pattern *p = ps->v[d->list[i]];
+
+		if (p->prefix == NULL) {
+			d->noprefix |= (uint64_t)1 << i;
+			for (j = 0; j < 256; j++)
+				d->first[j] |= (uint64_t)1 << i;
+		} else {
+			d->first[(unsigned char)p->prefix[0]] |= (uint64_t)1 << i;
+		}
+	}
 }
 
 static const struct dispatch *
@@ -880,12 +904,36 @@ pattern_match(struct pattern_set *ps, const struct logline *ll,
 	struct dispatch scratch = {0};
 	const struct dispatch *d;
 	const struct pattern *p;
+	uint64_t mask;
 	size_t i;
 	int rc, ret = 0;
 
 	d = dispatch_get(ps, ll->prog, ll->proglen, &scratch);
-	if (d->n > 0 && !ps->pf_off)
+	if (d->n == 0)
+		goto out;
+	if (!ps->pf_off) {
 		pf_next_line(ps);
+		if (d->first != NULL) {
+			/* only the patterns whose prefix fits the first byte */
+			mask = ll->msglen > 0 ?
+			    d->first[(unsigned char)ll->msg[0]] : d->noprefix;
+			while (mask != 0) {
+				i = (size_t)__builtin_ctzll(mask);
+				mask &= mask - 1;
+				p = ps->v[d->list[i]];
+				if (!pf_pass(ps, p, ll->msg, ll->msglen))
+					continue;
+				rc = regex_run(ps, p, ll->msg, ll->msglen, m);
+				if (rc < 0)
+					ret = -1; /* limit hit: counted by the caller */
+				if (rc > 0) {
+					ret = 1;
+					break;
+				}
+			}
+			goto out;
+		}
+	}
 	for (i = 0; i < d->n; i++) {
 		p = ps->v[d->list[i]];
 		if (!ps->pf_off && !pf_pass(ps, p, ll->msg, ll->msglen))
@@ -900,7 +948,9 @@ pattern_match(struct pattern_set *ps, const struct logline *ll,
 		ret = 1;
 		break;
 	}
+out:
 	free(scratch.list);
+	free(scratch.first);
 	return ret;
 }
 
