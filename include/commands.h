@@ -20,6 +20,7 @@ struct cmdline {
 	size_t noverrides;
 	int json, print, omprog, bans_only;
 	int64_t now; /* test --now; 0: the clock */
+	const char *html; /* report --html FILE */
 	char **args;
 	int nargs;
 };
@@ -34,5 +35,8 @@ int cmd_restore(struct cmdline *cl);
 int cmd_list(struct cmdline *cl);
 int cmd_unban(struct cmdline *cl);
 int cmd_flush(struct cmdline *cl);
+/* status.c: read-only views of the state */
+int cmd_status(struct cmdline *cl);
+int cmd_report(struct cmdline *cl);
 
 #endif

@@ -23,6 +23,7 @@
 #define CONFIG_MAX_PORTS 32
 #define CONFIG_MAX_BANTIMES 32
 #define CONFIG_SETNAME_MAX 31 /* IPSET_MAXNAMELEN - 1 */
+#define CONFIG_MAX_DNSBL 64 /* report.dnsbl globs */
 
 enum policy {
 	POLICY_PORT, /* hash:ip,port; only the listed tcp ports */
@@ -51,6 +52,12 @@ struct config {
 	uint32_t max_tracked; /* tracked addresses */
 	uint32_t max_qids; /* queue-ID cache entries */
 	struct pattern_set *patterns;
+	/* report: the static HTML page (mailban report, mailban run) */
+	char *report_html; /* "": mailban run writes no page */
+	int64_t report_every; /* seconds; at most one page per interval */
+	char *report_lookup; /* URL with one "%s" (the address); "": no links */
+	char *report_dnsbl[CONFIG_MAX_DNSBL]; /* globs over pattern names */
+	size_t nreport_dnsbl;
 };
 
 struct config *config_load(const char *path, char *const *overrides,

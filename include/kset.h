@@ -71,6 +71,10 @@ int kset_del(struct kset *ks, const struct addr *a);
 int kset_flush(struct kset *ks);
 /* 1 if the address is in its set (any port), 0 if not, -1 on error. */
 int kset_test(struct kset *ks, const struct addr *a);
+/* Read only (status): the number of entries in the set of family
+ * (ADDR_V4 or ADDR_V6); 0, or -1 with the reason in err. */
+int kset_entries(struct kset *ks, int family, uint64_t *n, char *err,
+    size_t errlen);
 
 /*
  * mailban setup: create the sets and the firewall rules (iptables and

@@ -32,7 +32,7 @@ struct loader {
 
 static const char *const known[] = {"policy", "ports", "sets", "ignore",
     "threshold", "window", "bantimes", "forget", "state", "batch", "limits",
-    "patterns", NULL};
+    "patterns", "report", NULL};
 
 static int
 fail(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
@@ -308,6 +308,106 @@ load_group_limits(struct loader *ld, struct config *cfg)
 			cfg->max_qids = (uint32_t)v;
 		} else {
 			return fail(ld, m, "limits: unknown setting \"%s\"", name);
+		}
+	}
+	return 0;
+}
+
+/*
+ * report.lookup: "" (no links) or an http(s) URL of printable ASCII without
+ * quotes, '<', '>' or '\' that holds "%s" exactly once; every other '%'
+ * starts a %XX escape.  The address replaces "%s" by plain substitution.
+ */
+static int
+check_lookup(struct loader *ld, const config_setting_t *s, const char *v)
+{
+	const char *p;
+	int holes = 0;
+
+	if (*v == '\0')
+		return 0;
+	if (strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0)
+		return fail(ld, s, "report.lookup: an http:// or https:// URL");
+	if (strlen(v) > 1024)
+		return fail(ld, s, "report.lookup: at most 1024 characters");
+	for (p = v; *p; p++) {
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
+		    strchr("\"'<>\\`", *p) != NULL)
+			return fail(ld, s, "report.lookup: character 0x%02x is not "
+			    "allowed in the URL", (unsigned)(unsigned char)*p);
+		if (*p != '%')
+			continue;
+		if (p[1] == 's') {
+			holes++;
+			p++;
+		} else if (!isxdigit((unsigned char)p[1]) ||
+		    !isxdigit((unsigned char)p[2])) {
+			return fail(ld, s, "report.lookup: '%%' must start \"%%s\" "
+			    "or a %%XX escape");
+		}
+	}
+	if (holes != 1)
+		return fail(ld, s, "report.lookup: must contain \"%%s\" (where the "
+		    "address goes) exactly once, not %d times", holes);
+	return 0;
+}
+
+/* report = { html = FILE; every = "60s"; lookup = URL; dnsbl = [GLOB]; } */
+static int
+load_group_report(struct loader *ld, struct config *cfg)
+{
+	config_setting_t *s = top(ld, "report"), *m, *e;
+	const char *v = NULL;
+	int64_t secs;
+	size_t k;
+
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_group(s))
+		return fail(ld, s, "report: expected a group { html = ...; }");
+	for (unsigned i = 0; (m = config_setting_get_elem(s, i)) != NULL; i++) {
+		const char *name = config_setting_name(m);
+
+		if (strcmp(name, "html") == 0) {
+			if (get_string(ld, m, &v) < 0)
+				return -1;
+			if (*v != '\0' && *v != '/')
+				return fail(ld, m, "report.html: use an absolute path, "
+				    "or \"\" for no page");
+			free(cfg->report_html);
+			cfg->report_html = xstrdup(v);
+		} else if (strcmp(name, "every") == 0) {
+			if (get_duration_s(ld, m, &secs, 1) < 0)
+				return -1;
+			if (secs > 86400)
+				return fail(ld, m, "report.every: 1s to 1d");
+			cfg->report_every = secs;
+		} else if (strcmp(name, "lookup") == 0) {
+			if (get_string(ld, m, &v) < 0 || check_lookup(ld, m, v) < 0)
+				return -1;
+			free(cfg->report_lookup);
+			cfg->report_lookup = xstrdup(v);
+		} else if (strcmp(name, "dnsbl") == 0) {
+			if (!is_list(m))
+				return fail(ld, m, "report.dnsbl: expected a list of "
+				    "globs such as [\"*-rbl\"]");
+			for (k = 0; k < cfg->nreport_dnsbl; k++)
+				free(cfg->report_dnsbl[k]);
+			cfg->nreport_dnsbl = 0;
+			for (unsigned j = 0; (e = config_setting_get_elem(m, j)) != NULL;
+			     j++) {
+				if (get_string(ld, e, &v) < 0)
+					return -1;
+				if (*v == '\0' || strlen(v) > 255)
+					return fail(ld, e, "report.dnsbl: a glob of 1 to "
+					    "255 characters");
+				if (cfg->nreport_dnsbl == CONFIG_MAX_DNSBL)
+					return fail(ld, e, "report.dnsbl: at most %d globs",
+					    CONFIG_MAX_DNSBL);
+				cfg->report_dnsbl[cfg->nreport_dnsbl++] = xstrdup(v);
+			}
+		} else {
+			return fail(ld, m, "report: unknown setting \"%s\"", name);
 		}
 	}
 	return 0;
@@ -640,6 +740,13 @@ set_defaults(struct config *cfg)
 	cfg->batch_idle_ms = 50;
 	cfg->max_tracked = 1000000;
 	cfg->max_qids = 65536;
+	cfg->report_html = xstrdup("");
+	cfg->report_every = 60;
+	cfg->report_lookup = xstrdup("https://multirbl.valli.org/lookup/%s.html");
+	cfg->report_dnsbl[0] = xstrdup("*-rbl");
+	cfg->report_dnsbl[1] = xstrdup("*-dnsbl");
+	cfg->report_dnsbl[2] = xstrdup("*-denylisted");
+	cfg->nreport_dnsbl = 3;
 }
 
 struct config *
@@ -688,7 +795,8 @@ config_load(const char *path, char *const *overrides, size_t noverrides,
 	    load_scalars(&ld, cfg) < 0 || load_ports(&ld, cfg) < 0 ||
 	    load_sets(&ld, cfg) < 0 || load_ignore(&ld, cfg) < 0 ||
 	    load_bantimes(&ld, cfg) < 0 || load_group_batch(&ld, cfg) < 0 ||
-	    load_group_limits(&ld, cfg) < 0 || load_patterns(&ld, cfg) < 0)
+	    load_group_limits(&ld, cfg) < 0 || load_patterns(&ld, cfg) < 0 ||
+	    load_group_report(&ld, cfg) < 0)
 		goto fail;
 	config_destroy(&ld.file);
 	if (ld.have_ov)
@@ -709,6 +817,10 @@ config_free(struct config *cfg)
 		return;
 	pattern_set_free(cfg->patterns);
 	addr_list_free(&cfg->ignore);
+	for (size_t i = 0; i < cfg->nreport_dnsbl; i++)
+		free(cfg->report_dnsbl[i]);
+	free(cfg->report_html);
+	free(cfg->report_lookup);
 	free(cfg->state);
 	free(cfg->path);
 	free(cfg);

@@ -31,6 +31,7 @@
 #include "commands.h"
 #include "config.h"
 #include "engine.h"
+#include "htmlreport.h"
 #include "kset.h"
 #include "lineio.h"
 #include "log.h"
@@ -152,6 +153,9 @@ struct runner {
 	size_t npm;
 	size_t recreated; /* kset_recreated() already answered */
 	int64_t last_presence;
+	int page_written; /* report.html: once written, only after commits */
+	uint64_t page_committed; /* committed at the last page */
+	int64_t last_page;
 };
 
 /* The last warnings, for the errors table (status). */
@@ -375,6 +379,23 @@ save_scores(struct runner *r)
 		state_scores_end(w.st, w.ok);
 }
 
+/* report.html again after bans were committed, at most every report.every
+ * seconds; a failed write is a warning (in htmlreport), retried later. */
+static void
+run_page(struct runner *r, int64_t now)
+{
+	const struct config *cfg = r->cfg;
+
+	if (cfg->report_html[0] == '\0' || now - r->last_page < cfg->report_every ||
+	    (r->page_written && r->committed == r->page_committed))
+		return;
+	r->last_page = now;
+	if (htmlreport_update(r->st, cfg, cfg->report_html, now) == 0) {
+		r->page_written = 1;
+		r->page_committed = r->committed;
+	}
+}
+
 static void
 seed_scores(void *ctx, const struct addr *a, const struct tracker_event *ev,
     size_t n, int64_t last_seen)
@@ -431,6 +452,7 @@ run_tick(struct runner *r, int64_t now)
 			msg_info("refreshing %zu bans longer than the kernel's "
 			    "largest timeout", n);
 	}
+	run_page(r, now);
 }
 
 static void

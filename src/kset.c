@@ -134,6 +134,31 @@ ks_discard(struct ipset_session *session, void *p, const char *fmt, ...)
 	return 0;
 }
 
+/* libipset's listing of one set header, for kset_entries(). */
+struct ks_capture {
+	char buf[2048];
+	size_t n;
+};
+
+static int MB_PRINTF(3, 4)
+ks_capture(struct ipset_session *session, void *p, const char *fmt, ...)
+{
+	struct ks_capture *c = p;
+	size_t room = sizeof(c->buf) - c->n;
+	va_list ap;
+	int k;
+
+	(void)session;
+	if (room <= 1)
+		return 0;
+	va_start(ap, fmt);
+	k = vsnprintf(c->buf + c->n, room, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		c->n += (size_t)k < room ? (size_t)k : room - 1;
+	return 0;
+}
+
 static int
 ks_fam(const struct addr *a)
 {
@@ -454,6 +479,60 @@ kset_present(struct kset *ks)
 		if (ks_header(ks, fam, tname, sizeof(tname), &family) < 0)
 			return 0;
 	return 1;
+}
+
+/*
+ * The kernel tells the number of entries only in a listing's header;
+ * libipset prints it ("Number of entries: N") and keeps no copy, so the
+ * header is listed into a buffer for once and the line read back.  A
+ * LIST of a missing set leaves libipset's session answering "Internal
+ * protocol error" to every later command: HEADER asks first.
+ */
+int
+kset_entries(struct kset *ks, int family, uint64_t *n, char *err,
+    size_t errlen)
+{
+	static const char key[] = "\nNumber of entries: ";
+	int fam = family == ADDR_V4 ? KS_V4 : KS_V6, rc;
+	char tname[IPSET_MAXNAMELEN];
+	struct ks_capture cap;
+	struct ipset_data *d;
+	const char *p;
+	uint64_t v = 0;
+	uint8_t nfproto;
+
+	if (ks_header(ks, fam, tname, sizeof(tname), &nfproto) < 0) {
+		seterr(err, errlen, "set %s: %s", ks_setname(ks->cfg, fam),
+		    ks->msg);
+		return -1;
+	}
+	memset(&cap, 0, sizeof(cap));
+	d = ks_begin(ks);
+	if (ipset_data_set(d, IPSET_SETNAME, ks_setname(ks->cfg, fam)) < 0)
+		msg_panic("kset: libipset refused a set name");
+	ipset_session_print_outfn(ks->s, ks_capture, &cap);
+	ipset_envopt_set(ks->s, IPSET_ENV_LIST_HEADER);
+	rc = ipset_cmd(ks->s, IPSET_CMD_LIST, 0);
+	ipset_envopt_unset(ks->s, IPSET_ENV_LIST_HEADER);
+	ipset_session_print_outfn(ks->s, ks_discard, NULL);
+	ipset_data_reset(d);
+	if (rc < 0) {
+		ks_take_report(ks);
+		seterr(err, errlen, "set %s: %s", ks_setname(ks->cfg, fam),
+		    ks->msg);
+		return -1;
+	}
+	if ((p = strstr(cap.buf, key)) == NULL ||
+	    p[sizeof(key) - 1] < '0' || p[sizeof(key) - 1] > '9') {
+		seterr(err, errlen, "set %s: no entry count in the listing",
+		    ks_setname(ks->cfg, fam));
+		return -1;
+	}
+	for (p += sizeof(key) - 1; *p >= '0' && *p <= '9' && v < UINT32_MAX;
+	     p++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	*n = v;
+	return 0;
 }
 
 int

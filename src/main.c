@@ -36,6 +36,10 @@ static const char usage_text[] =
     "  setup   [--print]          create the sets and firewall rules\n"
     "  restore                    re-apply the active bans from the state\n"
     "  list    [--json]           active bans\n"
+    "  status  [--json]           state file, sets, active bans, matches and\n"
+    "                             bans per pattern, top offenders, errors\n"
+    "  report  [--html FILE]      write the static HTML page of the bans\n"
+    "                             (default FILE: report.html)\n"
     "  unban   ADDR...            lift bans\n"
     "  flush                      remove every ban\n"
     "  check                      validate the configuration\n"
@@ -187,6 +191,8 @@ static const struct command {
 	{"setup", cmd_setup, 0, 0},
 	{"restore", cmd_restore, 0, 0},
 	{"list", cmd_list, 0, 0},
+	{"status", cmd_status, 0, 0},
+	{"report", cmd_report, 0, 0},
 	{"unban", cmd_unban, 1, -1},
 	{"flush", cmd_flush, 0, 0},
 };
@@ -200,6 +206,7 @@ main(int argc, char **argv)
 		{"omprog", no_argument, NULL, 'O'},
 		{"bans-only", no_argument, NULL, 'b'},
 		{"now", required_argument, NULL, 'n'},
+		{"html", required_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -245,6 +252,9 @@ main(int argc, char **argv)
 			break;
 		case 'b':
 			cl.bans_only = 1;
+			break;
+		case 'H':
+			cl.html = optarg;
 			break;
 		case 'n':
 			if (parse_now(optarg, &cl.now) < 0) {

@@ -1,0 +1,70 @@
+/*
+ * NAME
+ *	summary - what the state file says, for "mailban status" and the
+ *	report page
+ * SYNOPSIS
+ *	#include "summary.h"
+ * DESCRIPTION
+ *	summary_load() reads, in one read transaction of the state file:
+ *	the active bans (the most recent max_bans of them, newest first, and
+ *	how many there are per family), matches and bans per pattern over the
+ *	last hour, day and week and over everything the stats table keeps
+ *	(hourly counters: a window of W seconds covers the clock hours that
+ *	overlap it, so "last hour" is the current and the previous clock hour
+ *	at most), the addresses banned most often, bans per UTC day over the
+ *	last SUMMARY_DAYS days (ban_log), and the last errors.  It only reads:
+ *	the state may be opened read-only.  0, or -1 with a msg_warn().
+ *
+ *	The summary owns its arrays and strings; summary_free() releases
+ *	them and accepts a zeroed summary.
+ * SECURITY
+ *	Every string read (pattern, host, program, error message) may hold
+ *	hostile text from log lines; addresses are parsed again with
+ *	addr_parse() and rows whose address does not parse are skipped.
+ */
+#ifndef MAILBAN_SUMMARY_H
+#define MAILBAN_SUMMARY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state.h"
+
+#define SUMMARY_DAYS 30 /* days in the bans-per-day series */
+#define SUMMARY_TOP 10 /* top offenders */
+#define SUMMARY_ERRORS 10 /* last errors */
+
+enum summary_window { SW_HOUR, SW_DAY, SW_WEEK, SW_ALL, SW_N };
+
+struct summary_pattern {
+	char *name;
+	uint64_t active; /* active bans decided by it */
+	uint64_t matches[SW_N], bans[SW_N];
+};
+
+struct summary_error {
+	int64_t time;
+	char *message;
+};
+
+struct summary {
+	int64_t now;
+	uint64_t active4, active6; /* active bans per family */
+	uint64_t addresses; /* rows in bans (the ban history) */
+	struct state_ban *bans; /* active, newest last_ban first */
+	size_t nbans; /* at most max_bans; active4 + active6 may be more */
+	struct summary_pattern *patterns; /* by name */
+	size_t npatterns;
+	struct state_ban *top; /* by count, score, last_ban, descending */
+	size_t ntop;
+	int64_t first_day; /* unix day number of perday[0] */
+	uint64_t perday[SUMMARY_DAYS];
+	struct summary_error *errors; /* newest first */
+	size_t nerrors;
+};
+
+int summary_load(struct state *st, int64_t now, size_t max_bans,
+    struct summary *out);
+void summary_free(struct summary *s);
+
+#endif

@@ -1,0 +1,338 @@
+/*
+ * NAME
+ *	status - the read-only commands "status" and "report"
+ * SYNOPSIS
+ *	mailban status [-c FILE] [-o NAME=VALUE]... [--json]
+ *	mailban report [-c FILE] [-o NAME=VALUE]... [--html FILE]
+ * DESCRIPTION
+ *	status prints one screen for people (or, with --json, one JSON
+ *	document): the state file and the kernel sets in use (the number of
+ *	entries of each set when the kernel lets us read it, which needs
+ *	CAP_NET_ADMIN; "not readable" otherwise), active bans by family,
+ *	matches and bans per pattern over the last hour, day and week, the
+ *	addresses banned most often, and the last errors of "mailban run".
+ *
+ *	report writes the static HTML page (htmlreport.h) to FILE, or to
+ *	report.html of the configuration, atomically.
+ *
+ *	Both open the state file read-only and change nothing; a state file
+ *	that does not exist yet is not an error.
+ * SECURITY
+ *	Strings from the state file (pattern, host, program, messages) may
+ *	hold hostile log text: the text output quotes them with msg_quote(),
+ *	JSON escapes them, the page escapes them for HTML.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "config.h"
+#include "htmlreport.h"
+#include "kset.h"
+#include "log.h"
+#include "report.h"
+#include "state.h"
+#include "summary.h"
+
+#define QUOTE_MAX 64
+
+struct setinfo {
+	const char *name;
+	int family;
+	int readable; /* the kernel let us talk to ipset (CAP_NET_ADMIN) */
+	int counted; /* entries is the set's entry count */
+	uint64_t entries;
+	char why[256]; /* when not counted */
+};
+
+static void
+read_sets(const struct config *cfg, struct setinfo si[2])
+{
+	char err[256];
+	struct kset *ks;
+	int i;
+
+	si[0].name = cfg->set4;
+	si[0].family = ADDR_V4;
+	si[1].name = cfg->set6;
+	si[1].family = ADDR_V6;
+	ks = kset_open(cfg, err, sizeof(err));
+	for (i = 0; i < 2; i++) {
+		si[i].readable = ks != NULL;
+		if (ks == NULL)
+			snprintf(si[i].why, sizeof(si[i].why), "%s", err);
+		else if (kset_entries(ks, si[i].family, &si[i].entries, si[i].why,
+			     sizeof(si[i].why)) == 0)
+			si[i].counted = 1;
+	}
+	kset_close(ks);
+}
+
+/* Untrusted text for a terminal: printable ASCII, truncated. */
+static const char *
+q(char *buf, const char *text)
+{
+	return msg_quote(buf, text, strlen(text), QUOTE_MAX);
+}
+
+static void
+status_text(FILE *out, const struct config *cfg, const char *state_note,
+    const struct summary *s, const struct setinfo si[2])
+{
+	static const char *const wname[] = {"1H", "1D", "1W"};
+	char tb[32], db[32], qb[4 * QUOTE_MAX + 4], qb2[4 * QUOTE_MAX + 4];
+	size_t i;
+	int w;
+
+	fprintf(out, "mailban status at %s\n\n", report_time(tb, sizeof(tb),
+	    s->now));
+	fprintf(out, "%-10s %s (%s)\n", "state", cfg->state, state_note);
+	fprintf(out, "%-10s %s", "policy", cfg->policy == POLICY_PORT ?
+	    "port: tcp" : "drop: all traffic");
+	for (i = 0; cfg->policy == POLICY_PORT && i < cfg->nports; i++)
+		fprintf(out, "%s %u", i ? "," : "", (unsigned)cfg->ports[i]);
+	fputc('\n', out);
+	for (i = 0; i < 2; i++) {
+		fprintf(out, "%-10s %-16s ", i == 0 ? "sets" : "", si[i].name);
+		if (si[i].counted)
+			fprintf(out, "%" PRIu64 " entr%s%s\n", si[i].entries,
+			    si[i].entries == 1 ? "y" : "ies",
+			    cfg->policy == POLICY_PORT ? " (one per port)" : "");
+		else if (si[i].readable)
+			fprintf(out, "unavailable: %s\n", si[i].why);
+		else
+			fprintf(out, "not readable (needs CAP_NET_ADMIN): %s\n",
+			    si[i].why);
+	}
+	fprintf(out, "%-10s %" PRIu64 " bans: IPv4 %" PRIu64 ", IPv6 %" PRIu64
+	    "\n", "active", s->active4 + s->active6, s->active4, s->active6);
+
+	fprintf(out, "\nPer pattern (hourly counters: a window covers the clock "
+	    "hours it overlaps)\n%-32s %7s", "PATTERN", "ACTIVE");
+	for (w = 0; w < 3; w++)
+		fprintf(out, " %6s %-2s", "MATCH", wname[w]);
+	for (w = 0; w < 3; w++)
+		fprintf(out, " %5s %-2s", "BANS", wname[w]);
+	fputc('\n', out);
+	for (i = 0; i < s->npatterns; i++) {
+		const struct summary_pattern *p = &s->patterns[i];
+
+		fprintf(out, "%-32s %7" PRIu64, q(qb, p->name), p->active);
+		for (w = 0; w < 3; w++)
+			fprintf(out, " %9" PRIu64, p->matches[w]);
+		for (w = 0; w < 3; w++)
+			fprintf(out, " %8" PRIu64, p->bans[w]);
+		fputc('\n', out);
+	}
+	if (s->npatterns == 0)
+		fputs("(none)\n", out);
+
+	fprintf(out, "\nTop offenders\n%-39s %5s %6s  %-20s %-9s %s\n",
+	    "ADDRESS", "BANS", "SCORE", "LAST BAN", "LEFT", "PATTERN / HOST");
+	for (i = 0; i < s->ntop; i++) {
+		const struct state_ban *b = &s->top[i];
+		char ip[ADDR_STRLEN];
+
+		fprintf(out, "%-39s %5u %6ld  %-20s %-9s %s / %s\n",
+		    addr_format(&b->addr, ip), b->count, b->score,
+		    report_time(tb, sizeof(tb), b->last_ban),
+		    b->until > s->now ? report_left(db, sizeof(db),
+			b->until - s->now) : "-",
+		    q(qb, b->pattern), q(qb2, b->host));
+	}
+	if (s->ntop == 0)
+		fputs("(none)\n", out);
+
+	fputs("\nLast errors of mailban run\n", out);
+	for (i = 0; i < s->nerrors; i++) {
+		char mb[4 * 240 + 4];
+		const char *m = s->errors[i].message;
+
+		fprintf(out, "%s  %s\n", report_time(tb, sizeof(tb),
+		    s->errors[i].time), msg_quote(mb, m, strlen(m), 240));
+	}
+	if (s->nerrors == 0)
+		fputs("(none)\n", out);
+}
+
+static void
+json_str(FILE *out, const char *text)
+{
+	report_json_string(out, text, strlen(text));
+}
+
+static void
+json_ban(FILE *out, const struct state_ban *b, int64_t now)
+{
+	char ip[ADDR_STRLEN], tb[32];
+
+	fprintf(out, "{\"ip\":\"%s\",\"count\":%u,\"score\":%ld,\"first_ban\":"
+	    "\"%s\",", addr_format(&b->addr, ip), b->count, b->score,
+	    report_time(tb, sizeof(tb), b->first_ban));
+	fprintf(out, "\"last_ban\":\"%s\",\"active\":%s,\"left\":%" PRId64
+	    ",\"pattern\":", report_time(tb, sizeof(tb), b->last_ban),
+	    b->until > now ? "true" : "false",
+	    b->until > now ? b->until - now : 0);
+	json_str(out, b->pattern);
+	fputs(",\"program\":", out);
+	json_str(out, b->program);
+	fputs(",\"host\":", out);
+	json_str(out, b->host);
+	fputc('}', out);
+}
+
+static void
+status_json(FILE *out, const struct config *cfg, int exists,
+    const struct summary *s, const struct setinfo si[2])
+{
+	static const char *const wkey[] = {"hour", "day", "week"};
+	char tb[32];
+	size_t i;
+	int w, k;
+
+	fprintf(out, "{\"time\":\"%s\",\"state\":{\"path\":",
+	    report_time(tb, sizeof(tb), s->now));
+	json_str(out, cfg->state);
+	fprintf(out, ",\"exists\":%s,\"addresses\":%" PRIu64 "},\"policy\":\"%s\","
+	    "\"ports\":[", exists ? "true" : "false", s->addresses,
+	    cfg->policy == POLICY_PORT ? "port" : "drop");
+	for (i = 0; cfg->policy == POLICY_PORT && i < cfg->nports; i++)
+		fprintf(out, "%s%u", i ? "," : "", (unsigned)cfg->ports[i]);
+	fputs("],\"sets\":[", out);
+	for (i = 0; i < 2; i++) {
+		fprintf(out, "%s{\"name\":", i ? "," : "");
+		json_str(out, si[i].name);
+		fprintf(out, ",\"family\":%d,\"readable\":%s,\"entries\":",
+		    si[i].family, si[i].readable ? "true" : "false");
+		if (si[i].counted) {
+			fprintf(out, "%" PRIu64 "}", si[i].entries);
+		} else {
+			fputs("null,\"error\":", out);
+			json_str(out, si[i].why);
+			fputc('}', out);
+		}
+	}
+	fprintf(out, "],\"active\":{\"ipv4\":%" PRIu64 ",\"ipv6\":%" PRIu64
+	    ",\"total\":%" PRIu64 "},\"patterns\":[", s->active4, s->active6,
+	    s->active4 + s->active6);
+	for (i = 0; i < s->npatterns; i++) {
+		const struct summary_pattern *p = &s->patterns[i];
+
+		fprintf(out, "%s{\"pattern\":", i ? "," : "");
+		json_str(out, p->name);
+		fprintf(out, ",\"active\":%" PRIu64, p->active);
+		for (k = 0; k < 2; k++) {
+			fprintf(out, ",\"%s\":{", k == 0 ? "matches" : "bans");
+			for (w = 0; w < 3; w++)
+				fprintf(out, "%s\"%s\":%" PRIu64, w ? "," : "",
+				    wkey[w], k == 0 ? p->matches[w] : p->bans[w]);
+			fputc('}', out);
+		}
+		fputc('}', out);
+	}
+	fputs("],\"top\":[", out);
+	for (i = 0; i < s->ntop; i++) {
+		fputs(i ? "," : "", out);
+		json_ban(out, &s->top[i], s->now);
+	}
+	fputs("],\"errors\":[", out);
+	for (i = 0; i < s->nerrors; i++) {
+		fprintf(out, "%s{\"time\":\"%s\",\"message\":", i ? "," : "",
+		    report_time(tb, sizeof(tb), s->errors[i].time));
+		json_str(out, s->errors[i].message);
+		fputc('}', out);
+	}
+	fputs("]}\n", out);
+}
+
+/*
+ * The summary of the state file named by cfg, read-only.  *exists = 0
+ * (and an empty summary) when there is no state file yet.  0 or -1.
+ */
+static int
+load_state(const struct config *cfg, int64_t now, size_t max_bans,
+    struct summary *s, int *exists)
+{
+	struct state *st;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->now = now;
+	s->first_day = now / 86400 - (SUMMARY_DAYS - 1);
+	*exists = 0;
+	if (access(cfg->state, F_OK) < 0 && errno == ENOENT)
+		return 0;
+	*exists = 1;
+	if ((st = state_open(cfg->state, 1)) == NULL)
+		return -1;
+	rc = summary_load(st, now, max_bans, s);
+	state_close(st);
+	return rc;
+}
+
+int
+cmd_status(struct cmdline *cl)
+{
+	struct config *cfg = cmd_load_config(cl);
+	struct setinfo si[2];
+	struct summary s;
+	struct stat sb;
+	char note[128];
+	int exists, rc = 0;
+
+	memset(si, 0, sizeof(si));
+	if (load_state(cfg, cmd_now(), 0, &s, &exists) < 0) {
+		config_free(cfg);
+		return 1;
+	}
+	if (!exists)
+		snprintf(note, sizeof(note), "no state yet");
+	else if (stat(cfg->state, &sb) == 0)
+		snprintf(note, sizeof(note), "%lld bytes, %" PRIu64 " address%s "
+		    "on record", (long long)sb.st_size, s.addresses,
+		    s.addresses == 1 ? "" : "es");
+	else
+		snprintf(note, sizeof(note), "%s", strerror(errno));
+	read_sets(cfg, si);
+	if (cl->json)
+		status_json(stdout, cfg, exists, &s, si);
+	else
+		status_text(stdout, cfg, note, &s, si);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		msg_warn("stdout: write error");
+		rc = 1;
+	}
+	summary_free(&s);
+	config_free(cfg);
+	return rc;
+}
+
+int
+cmd_report(struct cmdline *cl)
+{
+	struct config *cfg = cmd_load_config(cl);
+	const char *path = cl->html != NULL ? cl->html : cfg->report_html;
+	struct summary s;
+	int exists, rc = 0;
+
+	if (*path == '\0') {
+		fprintf(stderr, "mailban report: no page to write: give --html "
+		    "FILE or set report.html\n");
+		config_free(cfg);
+		return 2;
+	}
+	if (load_state(cfg, cmd_now(), HTMLREPORT_MAX_ROWS, &s, &exists) < 0 ||
+	    htmlreport_write(path, &s, cfg, exists) < 0)
+		rc = 1;
+	else
+		printf("%s: %" PRIu64 " active bans\n", path, s.active4 +
+		    s.active6);
+	summary_free(&s);
+	config_free(cfg);
+	return rc;
+}
