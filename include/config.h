@@ -51,6 +51,12 @@ struct config {
 	uint32_t batch_idle_ms;
 	uint32_t max_tracked; /* tracked addresses */
 	uint32_t max_qids; /* queue-ID cache entries */
+	/* rbldnsd zone files of the active bans (fleet); NULL: none */
+	char *zone4; /* ip4set */
+	char *zone6; /* ip6trie */
+	uint32_t zone_every; /* seconds between rewrites at most */
+	char zone_value[16]; /* A record, 127.0.0.0/8 */
+	char *zone_text; /* TXT record */
 	struct pattern_set *patterns;
 	/* report: the static HTML page (mailban report, mailban run) */
 	char *report_html; /* "": mailban run writes no page */

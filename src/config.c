@@ -32,7 +32,7 @@ struct loader {
 
 static const char *const known[] = {"policy", "ports", "sets", "ignore",
     "threshold", "window", "bantimes", "forget", "state", "batch", "limits",
-    "patterns", "report", NULL};
+    "zone", "patterns", "report", NULL};
 
 static int
 fail(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
@@ -120,7 +120,7 @@ config_parse_duration_ms(const char *text, int64_t *out)
 int
 config_parse_duration(const char *text, int64_t *out)
 {
-	int64_t ms;
+	int64_t ms = 0;
 
 	if (config_parse_duration_ms(text, &ms) < 0 || ms % 1000 != 0)
 		return -1;
@@ -156,7 +156,7 @@ static int
 get_duration_s(struct loader *ld, const config_setting_t *s, int64_t *out,
     int64_t min)
 {
-	int64_t ms;
+	int64_t ms = 0;
 
 	if (get_duration_ms(ld, s, &ms) < 0)
 		return -1;
@@ -173,7 +173,7 @@ get_int(struct loader *ld, const config_setting_t *s, long long min,
     long long max, long long *out)
 {
 	int type = config_setting_type(s);
-	long long v;
+	long long v = 0;
 
 	if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
 		return fail(ld, s, "%s: expected an integer",
@@ -226,7 +226,7 @@ static int
 load_sets(struct loader *ld, struct config *cfg)
 {
 	config_setting_t *s = top(ld, "sets"), *m;
-	long long v;
+	long long v = 0;
 
 	if (s == NULL)
 		return 0;
@@ -258,8 +258,8 @@ static int
 load_group_batch(struct loader *ld, struct config *cfg)
 {
 	config_setting_t *s = top(ld, "batch"), *m;
-	long long v;
-	int64_t ms;
+	long long v = 0;
+	int64_t ms = 0;
 
 	if (s == NULL)
 		return 0;
@@ -289,7 +289,7 @@ static int
 load_group_limits(struct loader *ld, struct config *cfg)
 {
 	config_setting_t *s = top(ld, "limits"), *m;
-	long long v;
+	long long v = 0;
 
 	if (s == NULL)
 		return 0;
@@ -310,6 +310,65 @@ load_group_limits(struct loader *ld, struct config *cfg)
 			return fail(ld, m, "limits: unknown setting \"%s\"", name);
 		}
 	}
+	return 0;
+}
+
+/* zone = { ipv4 = FILE; ipv6 = FILE; every = "5s"; value = IP; text = T; } */
+static int
+load_group_zone(struct loader *ld, struct config *cfg)
+{
+	config_setting_t *s = top(ld, "zone"), *m;
+	const char *v = NULL, *p;
+	int64_t secs = 0;
+	struct addr a;
+
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_group(s))
+		return fail(ld, s, "zone: expected a group { ipv4 = ...; }");
+	for (unsigned i = 0; (m = config_setting_get_elem(s, i)) != NULL; i++) {
+		const char *name = config_setting_name(m);
+
+		if (strcmp(name, "ipv4") == 0 || strcmp(name, "ipv6") == 0) {
+			char **dst = name[3] == '4' ? &cfg->zone4 : &cfg->zone6;
+
+			if (get_string(ld, m, &v) < 0)
+				return -1;
+			if (*v != '\0' && *v != '/')
+				return fail(ld, m, "zone.%s: use an absolute path", name);
+			free(*dst);
+			*dst = *v ? xstrdup(v) : NULL;
+		} else if (strcmp(name, "every") == 0) {
+			if (get_duration_s(ld, m, &secs, 1) < 0)
+				return -1;
+			if (secs > 3600)
+				return fail(ld, m, "zone.every: 1s to 1h");
+			cfg->zone_every = (uint32_t)secs;
+		} else if (strcmp(name, "value") == 0) {
+			if (get_string(ld, m, &v) < 0)
+				return -1;
+			if (addr_parse(v, strlen(v), &a) < 0 || a.family != ADDR_V4 ||
+			    a.bytes[0] != 127)
+				return fail(ld, m, "zone.value: an address in "
+				    "127.0.0.0/8, such as \"127.0.0.2\"");
+			snprintf(cfg->zone_value, sizeof(cfg->zone_value), "%s", v);
+		} else if (strcmp(name, "text") == 0) {
+			if (get_string(ld, m, &v) < 0)
+				return -1;
+			for (p = v; *p; p++)
+				if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+					return fail(ld, m, "zone.text: printable ASCII only");
+			if (strlen(v) > 255)
+				return fail(ld, m, "zone.text: at most 255 characters");
+			free(cfg->zone_text);
+			cfg->zone_text = xstrdup(v);
+		} else {
+			return fail(ld, m, "zone: unknown setting \"%s\"", name);
+		}
+	}
+	if (cfg->zone4 != NULL && cfg->zone6 != NULL &&
+	    strcmp(cfg->zone4, cfg->zone6) == 0)
+		return fail(ld, s, "zone: ipv4 and ipv6 need different files");
 	return 0;
 }
 
@@ -358,7 +417,7 @@ load_group_report(struct loader *ld, struct config *cfg)
 {
 	config_setting_t *s = top(ld, "report"), *m, *e;
 	const char *v = NULL;
-	int64_t secs;
+	int64_t secs = 0;
 	size_t k;
 
 	if (s == NULL)
@@ -417,7 +476,7 @@ static int
 load_ports(struct loader *ld, struct config *cfg)
 {
 	config_setting_t *s = top(ld, "ports"), *e;
-	long long v;
+	long long v = 0;
 
 	if (s == NULL)
 		return 0;
@@ -569,7 +628,7 @@ load_scalars(struct loader *ld, struct config *cfg)
 {
 	config_setting_t *s;
 	const char *v = NULL;
-	long long n;
+	long long n = 0;
 
 	if ((s = top(ld, "policy")) != NULL) {
 		if (get_string(ld, s, &v) < 0)
@@ -747,6 +806,9 @@ set_defaults(struct config *cfg)
 	cfg->report_dnsbl[1] = xstrdup("*-dnsbl");
 	cfg->report_dnsbl[2] = xstrdup("*-denylisted");
 	cfg->nreport_dnsbl = 3;
+	cfg->zone_every = 5;
+	strcpy(cfg->zone_value, "127.0.0.2");
+	cfg->zone_text = xstrdup("Listed by mailban: abusive SMTP client $");
 }
 
 struct config *
@@ -795,7 +857,8 @@ config_load(const char *path, char *const *overrides, size_t noverrides,
 	    load_scalars(&ld, cfg) < 0 || load_ports(&ld, cfg) < 0 ||
 	    load_sets(&ld, cfg) < 0 || load_ignore(&ld, cfg) < 0 ||
 	    load_bantimes(&ld, cfg) < 0 || load_group_batch(&ld, cfg) < 0 ||
-	    load_group_limits(&ld, cfg) < 0 || load_patterns(&ld, cfg) < 0 ||
+	    load_group_limits(&ld, cfg) < 0 || load_group_zone(&ld, cfg) < 0 ||
+	    load_patterns(&ld, cfg) < 0 ||
 	    load_group_report(&ld, cfg) < 0)
 		goto fail;
 	config_destroy(&ld.file);
@@ -821,6 +884,9 @@ config_free(struct config *cfg)
 		free(cfg->report_dnsbl[i]);
 	free(cfg->report_html);
 	free(cfg->report_lookup);
+	free(cfg->zone4);
+	free(cfg->zone6);
+	free(cfg->zone_text);
 	free(cfg->state);
 	free(cfg->path);
 	free(cfg);

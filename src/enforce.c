@@ -38,6 +38,7 @@
 #include "omprog.h"
 #include "report.h"
 #include "state.h"
+#include "zone.h"
 
 #define REFRESH_EVERY 3600 /* seconds between long-ban refreshes */
 #define PRESENCE_EVERY 2 /* seconds between checks that the sets exist */
@@ -151,6 +152,9 @@ struct runner {
 	double kernel_secs; /* time spent in kset_commit() */
 	uint64_t *pm_matches, *pm_bans; /* per pattern, since the last tick */
 	size_t npm;
+	int zone_dirty; /* bans committed or lifted since the zone was written */
+	int64_t zone_next; /* earliest end of an active ban in the zone */
+	int64_t last_zone;
 	size_t recreated; /* kset_recreated() already answered */
 	int64_t last_presence;
 	int page_written; /* report.html: once written, only after commits */
@@ -303,6 +307,7 @@ run_commit(struct runner *r, int64_t now)
 		if (r->st != NULL) {
 			if (state_record(r->st, r->backlog, r->nbacklog) == 0) {
 				r->nbacklog = 0;
+				r->zone_dirty = 1;
 			} else {
 				msg_warn("state: %zu ban records not written yet; "
 				    "will retry", r->nbacklog);
@@ -412,6 +417,7 @@ lifted_one(void *ctx, const struct state_ban *b)
 	struct runner *r = ctx;
 
 	tracker_unban(r->en.tr, &b->addr);
+	r->zone_dirty = 1;
 	return 0;
 }
 
@@ -422,6 +428,24 @@ seed_one(void *ctx, const struct state_ban *b)
 
 	tracker_seed(r->en.tr, &b->addr, b->count, b->last_ban, b->until);
 	return 0;
+}
+
+/* The rbldnsd zone, when bans changed or one ran out, at most every N s. */
+static void
+run_zone(struct runner *r, int64_t now)
+{
+	const struct config *cfg = r->cfg;
+	uint64_t n;
+
+	if ((cfg->zone4 == NULL && cfg->zone6 == NULL) || r->st == NULL)
+		return;
+	if (!r->zone_dirty && !(r->zone_next != 0 && now >= r->zone_next))
+		return;
+	if (now - r->last_zone < cfg->zone_every)
+		return;
+	r->last_zone = now;
+	if (zone_write(cfg, r->st, now, &r->zone_next, &n) == 0)
+		r->zone_dirty = 0;
 }
 
 /* Once a second when idle: the clock, lifted bans, long-ban refresh. */
@@ -442,6 +466,7 @@ run_tick(struct runner *r, int64_t now)
 	}
 	save_scores(r);
 	save_stats(r, now);
+	run_zone(r, now);
 	if (now - r->last_refresh >= REFRESH_EVERY) {
 		size_t n = 0;
 
@@ -468,6 +493,7 @@ run_restore(struct runner *r, int64_t now)
 	requeue_active(r->st, r->ks, now, 0, &n);
 	r->last_refresh = now;
 	r->last_lifted_poll = now;
+	r->zone_dirty = 1;
 	if (n > 0) {
 		msg_info("restoring %zu active bans", n);
 		run_commit(r, now);
@@ -630,6 +656,8 @@ cmd_run(struct cmdline *cl)
 	run_commit(&r, cmd_now());
 	save_scores(&r);
 	save_stats(&r, cmd_now());
+	r.last_zone = 0;
+	run_zone(&r, cmd_now());
 	if (kset_pending(r.ks) > 0) {
 		msg_warn("%zu queued kernel entries could not be committed",
 		    kset_pending(r.ks));
