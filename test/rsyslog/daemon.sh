@@ -40,7 +40,7 @@ global(workDirectory="$tmp/work" processInternalMessages="on"
 	maxMessageSize="8k")
 module(load="imuxsock" SysSock.Use="off")
 input(type="imuxsock" Socket="$RS_SOCK" RateLimit.Interval="0")
-*.* action(type="omfile" file="$RS_LOG")
+*.*;mail.none action(type="omfile" file="$RS_LOG")
 EOF
 		sed -e "s|/usr/sbin/mailban|$MAILBAN|g" \
 		    -e "s|/etc/mailban/mailban.conf|$MB_CONF|g" \
