@@ -12,6 +12,9 @@
  *	once an hour, bans longer than the kernel's largest timeout are
  *	re-added so that they hold for their whole length.
  *
+ *	restore: the active bans into the kernel in one batch, and the
+ *	rbldnsd zone files when a zone is configured.
+ *
  *	A state file that cannot be opened or written never stops enforcement:
  *	the failure is reported, the unwritten records are kept and retried.
  * SECURITY
@@ -710,6 +713,13 @@ cmd_restore(struct cmdline *cl)
 		rc = 1;
 	if (n > 0 && kset_commit(ks) < 0)
 		rc = 1;
+	/* the zone too, so that rbldnsd can start before the first log line */
+	if (st != NULL && (cfg->zone4 != NULL || cfg->zone6 != NULL)) {
+		int64_t next;
+
+		if (zone_write(cfg, st, cmd_now(), &next, NULL) < 0)
+			rc = 1;
+	}
 	if (rc == 0)
 		printf("restored %zu active bans\n", n);
 	state_close(st);
