@@ -1,0 +1,256 @@
+# Shared by the real-MTA tests (test/mta/*.sh, bash):
+#   - the server and client network namespaces of test/kernel/netns.sh
+#     (server 203.0.113.1; clients 203.0.113.2 listed on the DNSBL,
+#     203.0.113.3 listed and in mailban's ignore list, 203.0.113.4 not
+#     listed: the password guesser);
+#   - MTA packages extracted (apt-get download + dpkg -x) into a private
+#     root cached in the build tree, never installed on the machine;
+#   - rbldnsd serving bl.mailban.test in the server namespace;
+#   - a private rsyslogd (imuxsock on a private socket, no system socket)
+#     writing the mail facility to a file and to `mailban run --omprog`;
+#   - every daemon started in a private mount namespace (inns.sh) where
+#     /dev/log is that socket and /etc/resolv.conf points at rbldnsd.
+# Everything started is stopped by the EXIT trap, also on failure.
+
+. "$SRCDIR/test/lib.sh"
+. "$SRCDIR/test/kernel/netns.sh"
+
+# netns.sh listens on 25 and 2525 itself: the MTA takes both ports here.
+# (srv ran it in a subshell: end what runs in the namespace)
+ip netns pids "$SRV" | xargs -r kill 2>/dev/null
+wait "$listener_pid" 2>/dev/null
+listener_pid=
+
+L4=203.0.113.2   # listed on the DNSBL
+I4=203.0.113.3   # listed, and in mailban's ignore list
+G4=203.0.113.4   # not listed: guesses passwords
+ip -n "$CLI" addr add $I4/24 dev mbv-c$$
+ip -n "$CLI" addr add $G4/24 dev mbv-c$$
+ZONE=bl.mailban.test
+DOMAIN=mailban.test
+PASSWORD=Corr3ct-Horse
+
+mb=$MAILBAN
+cache=$(dirname "$MAILBAN")/test/mta-root
+for c in rbldnsd rsyslogd swaks unshare apt-get dpkg; do
+	command -v "$c" >/dev/null 2>&1 || skip "$c not installed"
+done
+
+chmod 755 "$tmp"   # unprivileged MTA processes read their files here
+ns=$tmp/ns         # what inns.sh puts in place
+mkdir -p "$ns" "$tmp/rs"
+: > "$ns/binds"
+printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:2\n' > "$ns/resolv.conf"
+printf '127.0.0.1 localhost\n203.0.113.1 mx.mailban.test mx\n' > "$ns/hosts"
+cp /etc/passwd "$ns/passwd"
+cp /etc/group "$ns/group"
+chmod 644 "$ns"/*
+
+mta_pids=
+mta_cleanup() {
+	for p in $mta_pids; do kill "$p" 2>/dev/null; done
+	sleep 0.2
+	for p in $mta_pids; do kill -9 "$p" 2>/dev/null; done
+	if [ -n "${MTA_DEBUG:-}" ]; then
+		rm -rf "$MTA_DEBUG"
+		cp -a "$tmp" "$MTA_DEBUG" 2>/dev/null
+	fi
+	cleanup   # netns.sh: kills what is left in the server namespace
+}
+trap mta_cleanup EXIT
+if [ -n "${MTA_DEBUG:-}" ]; then
+	PS4='+ $(date +%T.%N | cut -c1-12) '
+	set -x
+fi
+
+# add_user NAME UID GROUP GID: a user that exists inside inns.sh only
+add_user() {
+	grep -q "^$3:" "$ns/group" || echo "$3:x:$4:" >> "$ns/group"
+	echo "$1:x:$2:$4::/nonexistent:/usr/sbin/nologin" >> "$ns/passwd"
+}
+
+# bind SRC DST: one more bind mount inside inns.sh
+bind() { echo "$1 $2" >> "$ns/binds"; }
+
+# inns COMMAND... &: run in the server network namespace, private mounts;
+# only in the background (it execs: $! is then the daemon's own pid)
+inns() {
+	exec ip netns exec "$SRV" unshare --mount --uts --propagation private \
+	    sh "$SRCDIR/test/mta/inns.sh" "$ns" "$@"
+}
+
+# fetch NAME PACKAGE...: extract PACKAGEs, and the libraries they need
+# that the machine lacks, into $cache/NAME once; sets ROOT and LIBPATH.
+fetch() {
+	name=$1
+	shift
+	ROOT=$cache/$name
+	if [ "$(cat "$ROOT/.packages" 2>/dev/null)" != "$*" ]; then
+		rm -rf "$ROOT" "$ROOT.new"
+		mkdir -p "$ROOT.new/debs"
+		(cd "$ROOT.new/debs" && apt-get download "$@" >/dev/null 2>&1) ||
+		    skip "apt-get download $* failed (no package source?)"
+		# libraries the machine lacks, two levels deep
+		for round in 1 2; do
+			need=
+			for deb in "$ROOT.new"/debs/*.deb; do
+				dpkg-deb -f "$deb" Depends Pre-Depends |
+				    tr ',' '\n' | sed 's/|.*//; s/(.*//; s/:any//; s/ //g'
+			done | grep '^lib' | sort -u > "$ROOT.new/deps"
+			while read -r p; do
+				dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+				    grep -q 'ok installed' && continue
+				ls "$ROOT.new"/debs/"${p}"_*.deb >/dev/null 2>&1 && continue
+				need="$need $p"
+			done < "$ROOT.new/deps"
+			[ -z "$need" ] && break
+			# shellcheck disable=SC2086
+			(cd "$ROOT.new/debs" && apt-get download $need >/dev/null 2>&1) ||
+			    skip "apt-get download$need failed"
+		done
+		for deb in "$ROOT.new"/debs/*.deb; do
+			dpkg -x "$deb" "$ROOT.new" || exit 1
+		done
+		echo "$*" > "$ROOT.new/.packages"
+		mv "$ROOT.new" "$ROOT"
+	fi
+	chmod 755 "$cache" "$ROOT"
+	LIBPATH=$(ls -d "$ROOT"/usr/lib/*-linux-gnu "$ROOT"/lib/*-linux-gnu 2>/dev/null | tr '\n' ':')
+	LIBPATH=${LIBPATH%:}
+}
+
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds
+wait_for() {
+	n=$(($1 * 10))
+	shift
+	while ! "$@" 2>/dev/null; do
+		n=$((n - 1))
+		[ $n -le 0 ] && return 1
+		sleep 0.1
+	done
+}
+
+# count_log REGEX: lines of the captured mail log that match
+count_log() { grep -cE -- "$1" "$tmp/mail.log" 2>/dev/null || true; }
+log_has() { [ "$(count_log "$2")" -ge "$1" ]; }   # log_has N REGEX
+
+# start_dns: rbldnsd answers for bl.mailban.test on 127.0.0.1 (server
+# namespace) and lists 203.0.113.2 and 203.0.113.3.
+start_dns() {
+	mkdir -p "$tmp/dns"
+	printf ':127.0.0.2:Listed by the mailban test DNSBL, see http://%s/?$\n%s\n%s\n' \
+	    "$ZONE" $L4 $I4 > "$tmp/dns/zone"
+	chmod -R a+rX "$tmp/dns"
+	inns rbldnsd -n -q -u rbldns -b 127.0.0.1/53 -w "$tmp/dns" \
+	    "$ZONE:ip4set:zone" > "$tmp/rbldnsd.out" 2>&1 &
+	mta_pids="$mta_pids $!"
+	wait_for 5 srv_has_udp 53 || { cat "$tmp/rbldnsd.out"; echo "rbldnsd did not start"; exit 1; }
+}
+srv_has_udp() { srv ss -Hlnu "sport = :$1" | grep -q .; }
+srv_has_tcp() { srv ss -Hlnt "sport = :$1" | grep -q .; }
+
+# start_syslog: the test's own rsyslogd; mail.* goes to $tmp/mail.log and
+# through omprog (confirmMessages) to mailban run --omprog.  The ignore
+# list is the default plus the ignored client.
+start_syslog() {
+	mbstate=$tmp/state.db
+	cat > "$tmp/mailban-omprog" <<EOF
+#!/bin/sh
+exec "$mb" run --omprog -o 'state="$mbstate"' -o 'ignore=["127.0.0.0/8", "::1/128", "$I4/32"]' 2>> "$tmp/mailban.err"
+EOF
+	chmod 755 "$tmp/mailban-omprog"
+	cat > "$tmp/rsyslog.conf" <<EOF
+global(workDirectory="$tmp/rs" processInternalMessages="on")
+module(load="imuxsock" SysSock.Use="off")
+module(load="omprog")
+input(type="imuxsock" Socket="$ns/log.sock" RateLimit.Interval="0")
+mail.* action(type="omfile" file="$tmp/mail.log" template="RSYSLOG_FileFormat")
+mail.* action(type="omprog" name="mailban" binary="$tmp/mailban-omprog"
+    template="RSYSLOG_FileFormat" confirmMessages="on" confirmTimeout="10000"
+    queue.type="LinkedList" action.resumeRetryCount="-1"
+    action.resumeInterval="1")
+*.* action(type="omfile" file="$tmp/all.log" template="RSYSLOG_FileFormat")
+EOF
+	(exec ip netns exec "$SRV" rsyslogd -n -f "$tmp/rsyslog.conf" -i "$tmp/rs/rsyslogd.pid" \
+	    > "$tmp/rsyslogd.out" 2>&1) &
+	syslog_pid=$!
+	mta_pids="$mta_pids $syslog_pid"
+	wait_for 10 test -S "$ns/log.sock" || { cat "$tmp/rsyslogd.out"; echo "rsyslogd did not start"; exit 1; }
+	chmod 666 "$ns/log.sock"
+}
+
+# stop_syslog: rsyslogd ends, and with it mailban (EOF on its stdin)
+stop_syslog() {
+	kill "$syslog_pid"
+	wait "$syslog_pid" 2>/dev/null
+	rm -f "$ns/log.sock"
+}
+
+# mailban_setup: sets and rules in the server namespace
+mailban_setup() {
+	srv "$mb" setup -o "state=\"$tmp/state.db\"" > "$tmp/setup.out" 2>&1 ||
+	    { cat "$tmp/setup.out"; exit 1; }
+}
+
+# client ADDR SWAKS-ARGS...: swaks from ADDR to the server's port 25
+client() {
+	a=$1
+	shift
+	ip netns exec "$CLI" swaks --server $S4 --local-interface "$a" \
+	    --timeout 8 --helo client.example.net --from sender@example.net "$@"
+}
+
+banned() { in_set mailban4 "$1,tcp:25"; }
+not_banned() { ! banned "$1"; }
+
+# expect_ban ADDR WHAT: ADDR lands in the set, then its next connect to 25
+# times out while 2525 still answers (port policy).
+expect_ban() {
+	check "$2: $1 banned" wait_for 10 banned "$1"
+	check "$2: $1 cannot connect to port 25" cannot_connect $S4 25 "$1"
+	check "$2: $1 still connects to port 2525" can_connect $S4 2525 "$1"
+}
+
+# can_connect ADDR PORT [SOURCE]: netns.sh's probe, from a chosen source
+can_connect() {
+	ip netns exec "$CLI" python3 -c '
+import socket, sys
+s = socket.socket()
+s.settimeout(1.5)
+if len(sys.argv) > 3:
+    s.bind((sys.argv[3], 0))
+try:
+    s.connect((sys.argv[1], int(sys.argv[2])))
+except OSError:
+    sys.exit(1)
+s.close()
+' "$@"
+}
+cannot_connect() { ! can_connect "$@"; }
+
+# show_bans MTA: replay the captured log with `mailban test --json`; print
+# each ban with the exact log line that decided it, and check that the
+# replay bans exactly the addresses in the kernel set.
+show_bans() {
+	"$mb" test --json --bans-only -o 'ignore=["127.0.0.0/8", "::1/128", "'$I4'/32"]' \
+	    "$tmp/mail.log" > "$tmp/replay.json" 2> "$tmp/replay.err"
+	echo "# $1: the log lines that led to bans"
+	grep '"event":"ban"' "$tmp/replay.json" | while read -r j; do
+		n=$(printf '%s\n' "$j" | sed -n 's/.*"line":\([0-9]*\).*/\1/p')
+		ip=$(printf '%s\n' "$j" | sed -n 's/.*"ip":"\([^"]*\)".*/\1/p')
+		p=$(printf '%s\n' "$j" | sed -n 's/.*"pattern":"\([^"]*\)".*/\1/p')
+		echo "#   ban $ip ($p), line $n:"
+		echo "#     $(sed -n "${n}p" "$tmp/mail.log")"
+	done
+	echo "# mailban run --omprog said:"
+	sed 's/^/#   /' "$tmp/mailban.err"
+	live=$(srv ipset list mailban4 | sed -n 's/^\([0-9.]*\),tcp:25 .*/\1/p' | sort -u | tr '\n' ' ')
+	replay=$(grep '"event":"ban"' "$tmp/replay.json" | sed -n 's/.*"ip":"\([^"]*\)".*/\1/p' | sort -u | tr '\n' ' ')
+	check "$1: replaying the captured log bans what run did ($live)" [ "$live" = "$replay" ]
+}
+
+# mta_log: the captured mail log, for the test output
+mta_log() {
+	echo "# $1: mail log as rsyslogd received it"
+	sed 's/^/#   /' "$tmp/mail.log"
+}
