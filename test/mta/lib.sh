@@ -254,3 +254,50 @@ mta_log() {
 	echo "# $1: mail log as rsyslogd received it"
 	sed 's/^/#   /' "$tmp/mail.log"
 }
+
+# re TEMPLATE ADDR: TEMPLATE (an ERE) with @IP@ replaced by ADDR, dots escaped
+re() { printf '%s' "$1" | sed "s/@IP@/$(printf '%s' "$2" | sed 's/\./\\\\./g')/g"; }
+
+# scenario LABEL REJECT FAILED: what every MTA goes through.  REJECT is
+# the SMTP reply a listed client gets, FAILED the MTA's log line for a
+# wrong password; both EREs, @IP@ standing for the client address.
+#  1. the ignored client (listed) is rejected and guesses passwords:
+#     never banned, still connects;
+#  2. the guesser: the right password is accepted; each wrong one is
+#     answered 535 and logged; not banned after 1, 2, 3 failures (score 3
+#     each, threshold 10), banned at the 4th;
+#  3. the listed client is rejected, banned at once.
+scenario() {
+	label=$1 rej=$2 failed=$3
+	client $I4 --to user@$DOMAIN > "$tmp/$label-ignored-rcpt.out" 2>&1
+	check "$label: the ignored listed client is rejected" \
+	    grep -Eq "$(re "$rej" $I4)" "$tmp/$label-ignored-rcpt.out"
+	for i in 1 2 3 4 5; do
+		client $I4 --auth LOGIN --auth-user alice --auth-password "wrong$i" \
+		    --quit-after AUTH > "$tmp/$label-ignored-auth$i.out" 2>&1
+	done
+	client $G4 --auth LOGIN --auth-user alice --auth-password "$PASSWORD" \
+	    --quit-after AUTH > "$tmp/$label-good.out" 2>&1
+	check "$label: the right password is accepted (235)" \
+	    grep -Eq '^<[-~*]+ +235' "$tmp/$label-good.out"
+	for i in 1 2 3 4; do
+		client $G4 --auth LOGIN --auth-user alice --auth-password "guess$i" \
+		    --quit-after AUTH > "$tmp/$label-guess$i.out" 2>&1
+		check "$label: guess $i answered 535" \
+		    grep -Eq '^<[-~*]+ +535' "$tmp/$label-guess$i.out"
+		check "$label: guess $i logged" \
+		    wait_for 10 log_has $i "$(re "$failed" $G4)"
+		if [ $i -lt 4 ]; then
+			sleep 1   # ample for rsyslogd -> mailban -> kernel (50 ms idle)
+			check "$label: not banned after $i failures" not_banned $G4
+		fi
+	done
+	expect_ban $G4 "$label AUTH"
+	client $L4 --to user@$DOMAIN > "$tmp/$label-listed-rcpt.out" 2>&1
+	check "$label: the listed client is rejected" \
+	    grep -Eq "$(re "$rej" $L4)" "$tmp/$label-listed-rcpt.out"
+	expect_ban $L4 "$label DNSBL"
+	sleep 1
+	check "$label: the ignored client is not banned" not_banned $I4
+	check "$label: the ignored client still connects to port 25" can_connect $S4 25 $I4
+}

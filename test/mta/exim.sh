@@ -1,0 +1,96 @@
+#!/bin/bash
+# Real Exim (Debian 12's exim4-daemon-light, extracted into the build tree,
+# never installed) rejects a client listed on a local DNSBL with
+# "dnslists" in its RCPT ACL, the message as in Exim's specification; its
+# syslog lines (main and reject log, so each reject twice) go through a
+# private rsyslogd to `mailban run --omprog`, and the client's next connect
+# to port 25 times out while port 2525 still answers.  SMTP AUTH guessing
+# (plaintext authenticator with a fixed password) is banned at the fourth
+# failure, not before; an ignored client is never banned.
+set -u
+. "$SRCDIR/test/mta/lib.sh"
+
+fetch exim exim4-daemon-light
+exim=$ROOT/usr/sbin/exim4
+[ -x "$exim" ] || { echo "no exim4 in $ROOT"; exit 1; }
+
+# Exim looks up its compiled-in user when it starts
+add_user Debian-exim 64911 Debian-exim 64911
+
+ex=$tmp/exim
+mkdir -p "$ex/spool"
+chown -R 64911:64911 "$ex/spool"
+cat > "$ex/configure" <<EOF
+primary_hostname = mx.mailban.test
+domainlist local_domains = $DOMAIN
+spool_directory = $ex/spool
+pid_file_path = $ex/exim.pid
+log_file_path = syslog
+keep_environment =
+daemon_smtp_ports = 25 : 2525
+local_interfaces = $S4
+disable_ipv6 = true
+exim_user = Debian-exim
+exim_group = Debian-exim
+never_users = root
+host_lookup =
+rfc1413_hosts =
+tls_advertise_hosts =
+auth_advertise_hosts = *
+acl_smtp_rcpt = acl_check_rcpt
+
+begin acl
+
+acl_check_rcpt:
+  accept  hosts = :
+  deny    message = rejected because \$sender_host_address is in a black list at \$dnslist_domain\\n\$dnslist_text
+          dnslists = $ZONE
+  require message = relay not permitted
+          domains = +local_domains
+  accept
+
+begin routers
+
+blackhole:
+  driver = redirect
+  domains = +local_domains
+  data = :blackhole:
+
+begin authenticators
+
+PLAIN:
+  driver = plaintext
+  public_name = PLAIN
+  server_prompts = :
+  server_condition = \${if and {{eq{\$auth2}{alice}}{eq{\$auth3}{$PASSWORD}}}}
+  server_set_id = \$auth2
+
+LOGIN:
+  driver = plaintext
+  public_name = LOGIN
+  server_prompts = Username:: : Password::
+  server_condition = \${if and {{eq{\$auth1}{alice}}{eq{\$auth2}{$PASSWORD}}}}
+  server_set_id = \$auth1
+EOF
+chmod 644 "$ex/configure"
+
+t0=$(date +%s)
+start_dns
+mailban_setup
+start_syslog
+
+inns env LD_LIBRARY_PATH="$LIBPATH" setsid "$exim" -C "$ex/configure" -bdf \
+    > "$tmp/exim.out" 2>&1 &
+exim_pid=$!
+mta_pids="$mta_pids $exim_pid"
+wait_for 15 srv_has_tcp 25 && wait_for 5 srv_has_tcp 2525 ||
+    { cat "$tmp/exim.out" "$tmp/all.log"; echo "Exim did not start"; exit 1; }
+
+scenario exim '550[- ]rejected because @IP@ is in a black list at bl\.mailban\.test' \
+    'LOGIN authenticator failed for \(client\.example\.net\) \[@IP@\](:[0-9]+)?: 535 '
+
+mta_log "Exim"
+show_bans "Exim"
+kill -- "-$exim_pid"
+echo "# Exim: $(($(date +%s) - t0)) s"
+done_testing
