@@ -36,7 +36,8 @@ check "default value line" grep -qx ':127.0.0.2:Banned by mailban, see https://e
 check "no temporary files left" [ "$(ls "$zd" | grep -c 'zone.tmp-')" -eq 0 ]
 
 ip netns exec "$SRV" rbldnsd -n -q -b $S4/5353 -c 1 \
-    "bl.test:ip4set:$zd/mb4.zone" "bl.test:ip6trie:$zd/mb6.zone" 2> "$tmp/rbldnsd.err" &
+    "bl.test:ip4set:$zd/mb4.zone" "bl.test:ip6trie:$zd/mb6.zone" \
+    2> "$tmp/rbldnsd.err" 7>&- &   # not holding mailban's input open
 rbl=$!
 sleep 0.5
 a=$(query 203.0.113.41)
