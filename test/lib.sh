@@ -6,10 +6,11 @@ ok() { pass=$((pass + 1)); echo "ok - $*"; }
 not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
 
 # check DESCRIPTION COMMAND...: passes when COMMAND succeeds
+# (its own variable name: callers' variables stay untouched)
 check() {
-	d=$1
+	_check_what=$1
 	shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
+	if "$@"; then ok "$_check_what"; else not_ok "$_check_what"; fi
 }
 
 # skip REASON: exit 77, or fail when MAILBAN_NO_SKIP=1 (CI)
