@@ -69,15 +69,47 @@ static const struct {
 	{"^#abc (?<ip>x)", "minlen 6 ^\"#abc \""},
 	{"\\x41bcdef(?<ip>x)", "minlen 7"},
 	/* literal alternations: common prefix and suffix */
-	{"^(?:BLACKLISTED|DENYLISTED) \\[(?<ip>x)", "minlen 13 \"LISTED [\""},
-	{"^(?:abcX|abcYY)Zdef(?<ip>x)", "minlen 9 ^\"abc\" \"Zdef\""},
+	{"^(?:BLACKLISTED|DENYLISTED) \\[(?<ip>x)",
+	    "minlen 13 ^(\"BLACKLISTED [\"|\"DENYLISTED [\")"},
+	{"^(?:abcX|abcYY)Zdef(?<ip>x)", "minlen 9 ^(\"abcXZdef\"|\"abcYYZdef\")"},
 	{"^(?:abcX|abcYY)?Zdef(?<ip>x)", "minlen 5 \"Zdef\""},
 	{"^x(?:abc)def(?<ip>x)", "minlen 8 ^\"xabcdef\""},
 	{"^(?:ab|a(?:c)d)efg(?<ip>x)", "minlen 6 \"efg\""},
-	{"^(?:a\\.b|c\\.b)efg(?<ip>x)", "minlen 7 \".befg\""},
-	{"^(?:abc|)defg(?<ip>x)", "minlen 5 \"defg\""},
+	{"^(?:a\\.b|c\\.b)efg(?<ip>x)", "minlen 7 ^(\"a.befg\"|\"c.befg\")"},
+	{"^(?:abc|)defg(?<ip>x)", "minlen 5 ^(\"abcdefg\"|\"defg\")"},
 	{"\\cabcdef(?<ip>x)", "minlen 7"},
 	{"(?<ip>x)a{2}+bcd", "minlen 6 \"bcd\""},
+	/* nested alternatives: one literal of each alternative, in every
+	 * combination (the conjunctive form of their disjunction) */
+	{"^(?<ip>x) (?:closed by DROP|dropped by (?:an )?ACL)",
+	    "minlen 16 (\"closed by DROP\"|\"dropped by \") "
+	    "(\"closed by DROP\"|\"ACL\")"},
+	{"^(?<ip>x) (?:abcd\\d+efgh|wxyz)", "minlen 6 (\"abcd\"|\"wxyz\") "
+	    "(\"efgh\"|\"wxyz\")"},
+	/* an alternative that requires nothing: the group requires nothing */
+	{"^(?<ip>x) (?:abcd|\\d+)efgh", "minlen 7 \"efgh\""},
+	{"^(?<ip>x) (?:abcd|[a-z]+|wxyz)efgh", "minlen 7 \"efgh\""},
+	/* optional group: nothing; required repetition: its clauses */
+	{"^(?<ip>x) (?:abcd|wxyz)?efgh", "minlen 6 \"efgh\""},
+	{"^(?<ip>x) (?:abcd|wxyz){2}efgh", "minlen 14 \"efgh\" "
+	    "(\"abcd\"|\"wxyz\")"},
+	{"^(?<ip>x) (?:abcd|wxyz)+efgh", "minlen 10 \"efgh\" "
+	    "(\"abcd\"|\"wxyz\")"},
+	/* captures and atomic groups are looked into; lookarounds never */
+	{"^(?<ip>x) (?<w>abcd|wxyz)", "minlen 6 (\"abcd\"|\"wxyz\")"},
+	{"^(?<ip>x) (?>abcd.*|wxyz)", "minlen 6 (\"abcd\"|\"wxyz\")"},
+	{"^(?<ip>x) (?=abcd|wxyz)", "minlen 2"},
+	{"^(?<ip>x) (?!abcd|wxyz)", "minlen 2"},
+	/* caseless groups give caseless literals; options inside a group make
+	 * it contribute nothing (they reach its later alternatives too) */
+	{"^(?<ip>x) (?i:Abcd|wXyz) efgh", "minlen 11 \" efgh\" "
+	    "(i\"abcd\"|i\"wxyz\")"},
+	{"^(?<ip>x) (?i:abcd) efgh", "minlen 11 \" efgh\" i\"abcd\""},
+	{"^(?<ip>x) (?:abcd(?i)efgh|wxyz)", "minlen 6"},
+	{"^(?<ip>x) (?:wxyz|abcd(?i)efgh)", "minlen 6"},
+	{"^(?<ip>x) (?-i:abcd)", "minlen 6"},
+	/* verbs anywhere: no prefilter at all */
+	{"^(?<ip>x) (?:abcd|(*ACCEPT)wxyz)efgh", "minlen 1"},
 };
 
 static void
@@ -128,6 +160,12 @@ test_small_subjects(void)
 		{"^(?:abcX|abcYY)Zdef(?<ip>x)", "abcYYZdefx"},
 		{"^(?:abc|)defg(?<ip>x)", "defgx"},
 		{"^(?:abc|)defg(?<ip>x)", "abcdefgx"},
+		{"^(?<ip>x) (?i:Abcd|wXyz) efgh", "x ABCD efgh"},
+		{"^(?<ip>x) (?i:Abcd|wXyz) efgh", "x wxyz efgh"},
+		{"^(?<ip>x) (?:abcd(?i)efgh|wxyz)", "x WXYZ"},
+		{"^(?<ip>x) (?:abcd|wxyz){2}efgh", "x abcdwxyzefgh"},
+		{"^(?<ip>x) (?:abcd|[a-z]+|wxyz)efgh", "x qefgh"},
+		{"^(?<ip>x) (?:abcd|(*ACCEPT)wxyz)efgh", "x "},
 	};
 	char err[512];
 	size_t i;
@@ -226,7 +264,7 @@ mutate(char *s, size_t *len, char *const *pool, size_t npool)
 	const char *src;
 	size_t at = *len ? rnd((uint32_t)*len) : 0, n, k;
 
-	switch (rnd(6)) {
+	switch (rnd(7)) {
 	case 0: /* replace a byte */
 		if (*len)
 			s[at] = (char)rnd(256);
@@ -258,6 +296,12 @@ mutate(char *s, size_t *len, char *const *pool, size_t npool)
 			memcpy(s + at, src + from, n);
 			*len += n;
 		}
+		break;
+	case 6: /* flip the case of a run of letters (caseless literals) */
+		for (n = rnd(12) + 1; n > 0 && at < *len; n--, at++)
+			if ((s[at] >= 'a' && s[at] <= 'z') ||
+			    (s[at] >= 'A' && s[at] <= 'Z'))
+				s[at] ^= 0x20;
 		break;
 	case 4: /* cut the tail */
 		*len = at;
