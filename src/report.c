@@ -186,11 +186,26 @@ report_time(char *buf, size_t len, int64_t t)
 	unsigned mo, d, sec;
 
 	if (t >= 0 && t < YEAR10000 && len >= 21) {
-		/* the common case, without gmtime_r and strftime */
+		/* the common case, without gmtime_r, strftime or printf */
+		unsigned f[6], w[6] = {4, 2, 2, 2, 2, 2}, v, i, k;
+		static const char sep[] = "--T::Z";
+		char *p = buf;
+
 		civil_from_days(t / 86400, &y, &mo, &d);
 		sec = (unsigned)(t % 86400);
-		snprintf(buf, len, "%04d-%02u-%02uT%02u:%02u:%02uZ", (int)y, mo, d,
-		    sec / 3600, sec / 60 % 60, sec % 60);
+		f[0] = (unsigned)y;
+		f[1] = mo;
+		f[2] = d;
+		f[3] = sec / 3600;
+		f[4] = sec / 60 % 60;
+		f[5] = sec % 60;
+		for (i = 0; i < 6; i++) {
+			for (k = w[i], v = f[i]; k > 0; k--, v /= 10)
+				p[k - 1] = (char)('0' + v % 10);
+			p += w[i];
+			*p++ = sep[i];
+		}
+		*p = '\0';
 		return buf;
 	}
 	if (gmtime_r(&tt, &tm) == NULL ||
@@ -287,15 +302,26 @@ on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 
 	addr_format(&d->addr, ip);
 	if (r->json) {
-		fprintf(r->out,
-		    "{\"event\":\"ban\",\"line\":%" PRIu64 ",\"ip\":\"%s\","
-		    "\"duration\":%" PRId64 ",\"count\":%u,\"score\":%ld,"
-		    "\"pattern\":",
-		    m->line, ip, d->duration, d->count, d->score);
-		report_json_string(r->out, pattern_name(d->pat),
-		    strlen(pattern_name(d->pat)));
-		fprintf(r->out, ",\"time\":\"%s\"}\n",
-		    report_time(tb, sizeof(tb), d->start));
+		struct jline jl;
+
+		jl.out = r->out;
+		jl.n = 0;
+		jl_str(&jl, "{\"event\":\"ban\",\"line\":");
+		jl_u64(&jl, m->line);
+		jl_str(&jl, ",\"ip\":\"");
+		jl_str(&jl, ip);
+		jl_str(&jl, "\",\"duration\":");
+		jl_i64(&jl, d->duration);
+		jl_str(&jl, ",\"count\":");
+		jl_u64(&jl, d->count);
+		jl_str(&jl, ",\"score\":");
+		jl_i64(&jl, d->score);
+		jl_str(&jl, ",\"pattern\":");
+		jl_json(&jl, pattern_name(d->pat), strlen(pattern_name(d->pat)));
+		jl_str(&jl, ",\"time\":");
+		jl_time(&jl, d->start);
+		jl_str(&jl, "}\n");
+		jl_flush(&jl);
 		return;
 	}
 	fprintf(r->out, "%-20s BAN    %-39s %-28s line %" PRIu64 ", %s, %u%s ban\n",

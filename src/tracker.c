@@ -179,6 +179,15 @@ lru_push(struct tracker *t, uint32_t i)
 		t->lru_tail = i;
 }
 
+/* addr_equal(), inlined: fixed-size compares on the lookup path. */
+static inline int
+same_addr(const struct addr *a, const struct addr *b)
+{
+	return a->family == b->family &&
+	    memcmp(a->bytes, b->bytes, 4) == 0 &&
+	    (a->family == ADDR_V4 || memcmp(a->bytes + 4, b->bytes + 4, 12) == 0);
+}
+
 static uint32_t
 lookup(const struct tracker *t, const struct addr *a)
 {
@@ -188,7 +197,7 @@ lookup(const struct tracker *t, const struct addr *a)
 		return NIL;
 	for (i = t->heads[(uint32_t)addr_hash(a) & (t->nheads - 1)]; i != NIL;
 	     i = t->e[i].hnext)
-		if (addr_equal(&t->e[i].addr, a))
+		if (same_addr(&t->e[i].addr, a))
 			return i;
 	return NIL;
 }
