@@ -87,6 +87,7 @@ wait_for 15 srv_has_tcp 25 && wait_for 5 srv_has_tcp 2525 ||
     { cat "$tmp/exim.out" "$tmp/all.log"; echo "Exim did not start"; exit 1; }
 
 scenario exim '550[- ]rejected because @IP@ is in a black list at bl\.mailban\.test' \
+    'exim\[[0-9]+\]: [0-9-]+ [0-9:]+ H=\(client\.example\.net\) \[@IP@\] F=<sender@example\.net> rejected RCPT <user@mailban\.test>: rejected because @IP@ is in a black list at bl\.mailban\.test$' \
     'LOGIN authenticator failed for \(client\.example\.net\) \[@IP@\](:[0-9]+)?: 535 '
 
 mta_log "Exim"

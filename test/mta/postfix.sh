@@ -123,6 +123,7 @@ start_syslog
 start_postfix "$pf/conf-smtpd"
 
 scenario smtpd '554 5\.7\.1 Service unavailable; Client host \[@IP@\] blocked using bl\.mailban\.test' \
+    'postfix/smtpd\[[0-9]+\]: NOQUEUE: reject: RCPT from unknown\[@IP@\]: 554 5\.7\.1 Service unavailable; Client host \[@IP@\] blocked using bl\.mailban\.test; ' \
     '\[@IP@\]: SASL LOGIN authentication failed'
 
 mta_log "Postfix smtpd"
