@@ -77,6 +77,26 @@ jl_i64(struct jline *jl, int64_t v)
 	}
 }
 
+/* 1 for the bytes jl_json escapes: controls, '"', '\\', DEL and non-ASCII. */
+static const unsigned char json_escape[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 /* Escaped JSON string with its quotes (see report_json_string). */
 static void
 jl_json(struct jline *jl, const char *text, size_t len)
@@ -89,7 +109,7 @@ jl_json(struct jline *jl, const char *text, size_t len)
 		unsigned char c = (unsigned char)text[i];
 		char e[6];
 
-		if (c != '"' && c != '\\' && c >= 0x20 && c < 0x7f)
+		if (!json_escape[c])
 			continue;
 		jl_mem(jl, text + run, i - run);
 		run = i + 1;
@@ -232,6 +252,23 @@ jl_time(struct jline *jl, int64_t t)
 	jl_mem(jl, "\"", 1);
 }
 
+/*
+ * addr_format() of a, remembering the last address: a ban event repeats
+ * the address of the match just before it.
+ */
+static const char *
+ip_text(const struct addr *a)
+{
+	static struct addr last; /* a cache of a pure function of a */
+	static char text[ADDR_STRLEN];
+
+	if (last.family == 0 || !addr_equal(&last, a)) {
+		addr_format(a, text);
+		last = *a;
+	}
+	return text;
+}
+
 static void
 on_match(void *ctx, const struct engine_match *m)
 {
@@ -248,7 +285,7 @@ on_match(void *ctx, const struct engine_match *m)
 		jl_u64(&jl, m->line);
 		if (m->addr != NULL) {
 			jl_str(&jl, ",\"ip\":\"");
-			jl_str(&jl, addr_format(m->addr, ip));
+			jl_str(&jl, ip_text(m->addr));
 			jl_mem(&jl, "\"", 1);
 		}
 		jl_str(&jl, ",\"pattern\":");
@@ -300,7 +337,6 @@ on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 	struct report *r = ctx;
 	char ip[ADDR_STRLEN], tb[32], db[32];
 
-	addr_format(&d->addr, ip);
 	if (r->json) {
 		struct jline jl;
 
@@ -309,7 +345,7 @@ on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 		jl_str(&jl, "{\"event\":\"ban\",\"line\":");
 		jl_u64(&jl, m->line);
 		jl_str(&jl, ",\"ip\":\"");
-		jl_str(&jl, ip);
+		jl_str(&jl, ip_text(&d->addr));
 		jl_str(&jl, "\",\"duration\":");
 		jl_i64(&jl, d->duration);
 		jl_str(&jl, ",\"count\":");
@@ -324,6 +360,7 @@ on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 		jl_flush(&jl);
 		return;
 	}
+	addr_format(&d->addr, ip);
 	fprintf(r->out, "%-20s BAN    %-39s %-28s line %" PRIu64 ", %s, %u%s ban\n",
 	    report_time(tb, sizeof(tb), d->start), ip, pattern_name(d->pat),
 	    m->line, report_duration(db, sizeof(db), d->duration), d->count,

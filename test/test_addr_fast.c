@@ -4,7 +4,9 @@
  * inet_pton (the code before the fast path) over millions of generated
  * strings (digits and dots, near-miss addresses, random bytes), and
  * addr_format() of IPv4 against inet_ntop for every edge octet and random
- * addresses.
+ * addresses.  IPv6 (issue 6, round 3): addr_parse() against inet_pton on
+ * generated groups, "::", embedded quads and their near misses, and
+ * addr_format() against inet_ntop for every pattern of zero groups.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -58,7 +60,7 @@ rnd(uint32_t n)
 	return n ? (uint32_t)(rng % n) : 0;
 }
 
-static unsigned long compared;
+static unsigned long compared, valid6;
 
 static void
 compare(const char *s, size_t len)
@@ -71,6 +73,8 @@ compare(const char *s, size_t len)
 	r1 = addr_parse(s, len, &a);
 	r2 = ref_parse(s, len, &b);
 	compared++;
+	if (r2 == 0 && b.family == ADDR_V6)
+		valid6++;
 	if (r1 != r2 || (r1 == 0 && memcmp(&a, &b, sizeof(a)) != 0)) {
 		CHECK(0, "addr_parse(\"%.*s\") = %d, inet_pton says %d", (int)len, s,
 		    r1, r2);
@@ -95,9 +99,54 @@ octet(char *p)
 	}
 }
 
+/* Generated IPv6-like text into s (capacity cap); returns its length. */
+static size_t
+v6text(char *s, size_t cap)
+{
+	static const char hexd[] = "0123456789abcdefABCDEF";
+	size_t len = 0, k, ngroups = rnd(10), nd;
+	size_t dc = rnd(3) ? rnd((uint32_t)ngroups + 1) : SIZE_MAX;
+	int quad = rnd(5) == 0;
+
+	if (rnd(8) == 0) /* a lone leading colon */
+		s[len++] = ':';
+	for (k = 0; k < ngroups && len + 8 < cap; k++) {
+		if (k == dc)
+			s[len++] = ':';
+		if (k > 0 || k == dc)
+			s[len++] = ':';
+		nd = rnd(10) == 0 ? rnd(6) : 1 + rnd(4);
+		while (nd-- > 0)
+			s[len++] = hexd[rnd(sizeof(hexd) - 1)];
+	}
+	if (dc == ngroups && len + 2 < cap) {
+		s[len++] = ':';
+		s[len++] = ':';
+	}
+	if (quad && len + 20 < cap) {
+		if (len > 0 && s[len - 1] != ':')
+			s[len++] = ':';
+		len += (size_t)snprintf(s + len, cap - len, "%u.%u.%u.%u",
+		    rnd(300), rnd(256), rnd(256), rnd(10) == 0 ? rnd(1000) :
+		    rnd(256));
+	}
+	if (rnd(20) == 0 && len + 1 < cap) /* a trailing colon */
+		s[len++] = ':';
+	return len < cap ? len : cap - 1;
+}
+
 int
 main(void)
 {
+	static const char *const edge6[] = {"::", "::1", "1::", ":::", ":1::2",
+	    "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8",
+	    "1:2:3:4:5:6:7:8:9", "1::2::3", "1:2:3:4:5:6::7:8", "::ffff:1.2.3.4",
+	    "::1.2.3.4", "1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:7:1.2.3.4",
+	    "::1.2.3.04", "::1.2.3", "::1.2.3.4.5", "::1.2.3.4:5", "12345::",
+	    "::fffff", "1:", ":1", "1:2:3:4:5:6:7:8:", "::ffff:0:1.2.3.4",
+	    "0000:0000:0000:0000:0000:0000:0000:0001", "::a.b.c.d",
+	    "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255",
+	    "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.2555", "::0.0.0.0"};
 	static const char alpha[] = "0123456789.";
 	static const char edge[][24] = {"0.0.0.0", "255.255.255.255",
 	    "1.2.3.4", "01.2.3.4", "1.2.3.04", "1.2.3.00", "0.0.0.00",
@@ -105,7 +154,8 @@ main(void)
 	    ".1.2.3.4", "1.2.3.4.", "1.2.3.4..", "", ".", "....", "1234.1.1.1",
 	    "1.2.3.4444", "999.999.999.999", "00.0.0.0", "0.0.0.0.0",
 	    "12.34.56.78"};
-	char s[64], ref[INET_ADDRSTRLEN], got[ADDR_STRLEN];
+	char s[64], ref[INET_ADDRSTRLEN], ref6[INET6_ADDRSTRLEN];
+	char got[ADDR_STRLEN];
 	struct addr a;
 	size_t i, len, k;
 	int n;
@@ -162,7 +212,37 @@ main(void)
 		    rnd(260), rnd(256), rnd(256), rnd(256));
 		compare(s, len);
 	}
-	CHECK(compared > 3000000, "only %lu strings compared", compared);
+	/* IPv6: groups of 0-5 hex digits, "::" anywhere, embedded quads */
+	for (i = 0; i < 3000000; i++) {
+		len = v6text(s, sizeof(s));
+		if (rnd(4) == 0 && len > 0) { /* one edit */
+			k = rnd((uint32_t)len);
+			switch (rnd(4)) {
+			case 0:
+				s[k] = "0123456789abcdefABCDEFG:.x \0"[rnd(28)];
+				break;
+			case 1:
+				memmove(s + k, s + k + 1, len - k - 1);
+				len--;
+				break;
+			case 2:
+				if (len + 1 < sizeof(s)) {
+					memmove(s + k + 1, s + k, len - k);
+					s[k] = ":.0f"[rnd(4)];
+					len++;
+				}
+				break;
+			default:
+				len = k;
+				break;
+			}
+		}
+		compare(s, len);
+	}
+	for (i = 0; i < sizeof(edge6) / sizeof(edge6[0]); i++)
+		compare(edge6[i], strlen(edge6[i]));
+	CHECK(compared > 6000000, "only %lu strings compared", compared);
+	CHECK(valid6 > 300000, "only %lu valid IPv6 strings", valid6);
 
 	/* formatting: every edge octet in every position, random addresses */
 	for (i = 0; i < 400000; i++) {
@@ -179,9 +259,33 @@ main(void)
 		if (strcmp(got, ref) != 0)
 			CHECK_STR(got, ref);
 	}
+	/* IPv6 formatting: every pattern of zero groups, values 0, 1, short,
+	 * long and 0xffff in the others (the ::ffff: and :: quad forms) */
+	for (i = 0; i < 2000000; i++) {
+		static const uint16_t wv[] = {0, 1, 0xf, 0x10, 0xff, 0x100, 0xfff,
+		    0x1000, 0xffff, 0x2001, 0xdb8};
+		unsigned zeros = (unsigned)(i & 255), w;
+
+		memset(&a, 0, sizeof(a));
+		a.family = ADDR_V6;
+		for (k = 0; k < 8; k++) {
+			w = zeros & (1u << k) ? 0 : i < 1000000 ?
+			    wv[rnd(sizeof(wv) / sizeof(wv[0]))] : rnd(65536);
+			a.bytes[2 * k] = (uint8_t)(w >> 8);
+			a.bytes[2 * k + 1] = (uint8_t)w;
+		}
+		inet_ntop(AF_INET6, a.bytes, ref6, sizeof(ref6));
+		addr_format(&a, got);
+		if (strcmp(got, ref6) != 0)
+			CHECK_STR(got, ref6);
+	}
+	CHECK(addr_parse("2001:db8::7", 11, &a) == 0 && a.family == ADDR_V6,
+	    "2001:db8::7 rejected");
+	CHECK_STR(addr_format(&a, got), "2001:db8::7");
 	CHECK(addr_parse("203.0.113.7", 11, &a) == 0 && a.family == ADDR_V4,
 	    "203.0.113.7 rejected");
 	CHECK_STR(addr_format(&a, got), "203.0.113.7");
-	printf("%lu strings compared with inet_pton\n", compared);
+	printf("%lu strings compared with inet_pton, %lu valid IPv6\n",
+	    compared, valid6);
 	return TEST_DONE();
 }
