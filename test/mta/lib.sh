@@ -255,6 +255,26 @@ show_bans() {
 	check "$1: replaying the captured log bans what run did ($live)" [ "$live" = "$replay" ]
 }
 
+# nth_event N REGEX: number of the log line with the Nth event matching
+# REGEX; a line repeated right after itself (Exim's main and reject log
+# copies) is one event
+nth_event() {
+	RE=$2 awk -v n="$1" '
+	BEGIN { re = ENVIRON["RE"] }
+	{ body = $0; sub(/^[^ ]+ /, "", body) }
+	body == prev { next }
+	{ prev = body }
+	$0 ~ re && ++k == n { print NR; exit }' "$tmp/mail.log"
+}
+
+# ban_line ADDR: the log line that decides the ban of ADDR when the
+# captured log is replayed with `mailban test --json`
+ban_line() {
+	"$mb" test --json --bans-only -o 'ignore=["127.0.0.0/8", "::1/128", "'$I4'/32"]' \
+	    "$tmp/mail.log" 2>/dev/null | grep '"event":"ban"' | grep "\"ip\":\"$1\"" |
+	    head -1 | sed -n 's/.*"line":\([0-9]*\).*/\1/p'
+}
+
 # mta_log: the captured mail log, for the test output
 mta_log() {
 	echo "# $1: mail log as rsyslogd received it"
@@ -304,6 +324,10 @@ scenario() {
 		fi
 	done
 	expect_ban $G4 "$label AUTH"
+	n4=$(nth_event 4 "$(re "$failed" $G4)")
+	b=$(ban_line $G4)
+	check "$label: the ban came from the 4th failure (log line ${n4:-?}), as a replay decides (line ${b:-?})" \
+	    [ -n "$n4" ] && [ "$n4" = "$b" ]
 	# (short timeout: once banned, the rest of the session goes unanswered)
 	SWAKS_TIMEOUT=3 client $L4 --to user@$DOMAIN > "$tmp/$label-listed-rcpt.out" 2>&1
 	check "$label: the MTA logs its reject of the listed client" \
