@@ -28,9 +28,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A stamp's fields, checked, before they become a time (prefix_time). */
+struct prefix_stamp {
+	int kind; /* 0: logline.ts is final */
+	int y, mon, day, h, mi, s;
+	int zoned; /* off applies; else local time */
+	int32_t off; /* seconds east of UTC */
+};
+
 struct logline {
 	int64_t ts; /* seconds since the epoch */
 	int has_ts; /* 0: no stamp, ts is the reference time */
+	struct prefix_stamp stamp; /* prefix_parse_lazy(): for prefix_time() */
 	const char *host; /* never NULL; hostlen 0 when there is none */
 	size_t hostlen;
 	const char *prog; /* tag without [pid] and colon */
@@ -59,5 +68,14 @@ void prefix_clock_init(struct prefix_clock *clk, int64_t now);
 /* 0 on success, -1 for a line that has no recognisable prefix. */
 int prefix_parse(struct prefix_clock *clk, const char *line, size_t len,
     struct logline *out);
+/*
+ * prefix_parse() without the time: the stamp is checked exactly as there
+ * (the same lines fail), but ts is only worked out (local time, year of a
+ * year-less stamp) by prefix_time(), with the same clock, for the few lines
+ * that need it.  prefix_time() of a line from prefix_parse() does nothing.
+ */
+int prefix_parse_lazy(struct prefix_clock *clk, const char *line, size_t len,
+    struct logline *out);
+void prefix_time(struct prefix_clock *clk, struct logline *ll);
 
 #endif

@@ -107,7 +107,8 @@ engine_line(struct engine *en, const char *line, size_t len, int truncated)
 	en->st.lines++;
 	if (truncated)
 		en->st.overlong++;
-	if (prefix_parse(&en->clk, line, len, &ll) < 0) {
+	/* the time of a line is only worked out when a pattern matched */
+	if (prefix_parse_lazy(&en->clk, line, len, &ll) < 0) {
 		en->st.malformed++;
 		return;
 	}
@@ -116,6 +117,7 @@ engine_line(struct engine *en, const char *line, size_t len, int truncated)
 		en->st.match_errors++;
 	if (rc <= 0)
 		return;
+	prefix_time(&en->clk, &ll);
 	memset(&em, 0, sizeof(em));
 	em.line = en->st.lines;
 	em.ll = &ll;

@@ -13,6 +13,11 @@
 
 #define DAY 86400
 
+/* logline.ts_kind: a stamp checked but not yet turned into a time */
+#define TS_CLASSIC 1
+#define TS_ISO_T 2 /* RFC 3339 */
+#define TS_ISO_SPACE 3 /* Exim's "YYYY-MM-DD hh:mm:ss" */
+
 void
 prefix_clock_init(struct prefix_clock *clk, int64_t now)
 {
@@ -92,26 +97,38 @@ local_hour(struct prefix_clock *clk, int y, int mon, int day, int h)
 	return (int64_t)t;
 }
 
+#define MON3(a, b, c) ((unsigned)(a) << 16 | (unsigned)(b) << 8 | (unsigned)(c))
+
 static int
 month_of(const char *p)
 {
-	static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	int i;
-
-	for (i = 0; i < 12; i++)
-		if (memcmp(p, names + 3 * i, 3) == 0)
-			return i + 1;
-	return 0;
+	switch (MON3((unsigned char)p[0], (unsigned char)p[1],
+	    (unsigned char)p[2])) {
+	case MON3('J', 'a', 'n'): return 1;
+	case MON3('F', 'e', 'b'): return 2;
+	case MON3('M', 'a', 'r'): return 3;
+	case MON3('A', 'p', 'r'): return 4;
+	case MON3('M', 'a', 'y'): return 5;
+	case MON3('J', 'u', 'n'): return 6;
+	case MON3('J', 'u', 'l'): return 7;
+	case MON3('A', 'u', 'g'): return 8;
+	case MON3('S', 'e', 'p'): return 9;
+	case MON3('O', 'c', 't'): return 10;
+	case MON3('N', 'o', 'v'): return 11;
+	case MON3('D', 'e', 'c'): return 12;
+	default: return 0;
+	}
 }
 
-/* "Mmm dd hh:mm:ss" (day space-padded or not); returns bytes used or 0. */
+/*
+ * "Mmm dd hh:mm:ss" (day space-padded or not); returns bytes used or 0,
+ * the fields in *st (the year is chosen by stamp_time).
+ */
 static size_t
-parse_classic(struct prefix_clock *clk, const char *p, const char *end,
-    int64_t *ts)
+parse_classic(const char *p, const char *end, struct prefix_stamp *st)
 {
 	const char *q = p;
-	int mon, day, h, mi, s, y;
-	int64_t t;
+	int mon, day, h, mi, s;
 
 	if (end - q < 15 || (mon = month_of(q)) == 0 || q[3] != ' ')
 		return 0;
@@ -134,38 +151,31 @@ parse_classic(struct prefix_clock *clk, const char *p, const char *end,
 	if (q < end && *q == '.') /* optional fraction */
 		for (q++; q < end && *q >= '0' && *q <= '9'; q++)
 			;
-	/* The year: the one that puts the stamp at most a day ahead of now. */
-	y = clk->year;
 	if (!valid_date(2000, mon, day, h, mi, s)) /* 2000: leap year */
 		return 0;
-	if (mon == 2 && day == 29) {
-		while (!(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-			y--;
-	}
-	t = local_hour(clk, y, mon, day, h) + mi * 60 + s;
-	if (t > clk->now + DAY) {
-		y--;
-		if (mon == 2 && day == 29)
-			while (!(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-				y--;
-		t = local_hour(clk, y, mon, day, h) + mi * 60 + s;
-	}
-	*ts = t;
+	st->kind = TS_CLASSIC;
+	st->y = 0;
+	st->mon = mon;
+	st->day = day;
+	st->h = h;
+	st->mi = mi;
+	st->s = s;
+	st->zoned = 0;
+	st->off = 0;
 	return (size_t)(q - p);
 }
 
 /*
  * "YYYY-MM-DD?hh:mm:ss[.frac]" with sep 'T' or ' ', then for 'T' a zone
  * "Z" or "+hh:mm", for ' ' an optional " +hhmm" (Exim's log_timezone).
- * Returns bytes used or 0.
+ * Returns bytes used or 0, the fields in *st.
  */
 static size_t
-parse_iso(struct prefix_clock *clk, const char *p, const char *end, char sep,
-    int64_t *ts)
+parse_iso(const char *p, const char *end, char sep, struct prefix_stamp *st)
 {
 	const char *q = p;
 	int y, mon, day, h, mi, s, zh, zm, sign, have_zone = 0;
-	int64_t t, off = 0;
+	int32_t off = 0;
 
 	if (end - q < 19 || digits(q, end, 4, &y) || q[4] != '-' ||
 	    digits(q + 5, end, 2, &mon) || q[7] != '-' ||
@@ -200,13 +210,46 @@ parse_iso(struct prefix_clock *clk, const char *p, const char *end, char sep,
 		q += 6;
 		have_zone = 1;
 	}
-	if (have_zone)
-		t = days_from_civil(y, mon, day) * DAY + h * 3600 + mi * 60 + s -
-		    off;
-	else
-		t = local_hour(clk, y, mon, day, h) + mi * 60 + s;
-	*ts = t;
+	st->kind = sep == 'T' ? TS_ISO_T : TS_ISO_SPACE;
+	st->y = y;
+	st->mon = mon;
+	st->day = day;
+	st->h = h;
+	st->mi = mi;
+	st->s = s;
+	st->zoned = have_zone;
+	st->off = off;
 	return (size_t)(q - p);
+}
+
+/* The time of a checked stamp. */
+static int64_t
+stamp_time(struct prefix_clock *clk, const struct prefix_stamp *st)
+{
+	int mon = st->mon, day = st->day, h = st->h, y;
+	int64_t t, sec = st->mi * 60 + st->s;
+
+	if (st->kind != TS_CLASSIC) {
+		if (st->zoned)
+			return days_from_civil(st->y, mon, day) * DAY + h * 3600 +
+			    sec - st->off;
+		return local_hour(clk, st->y, mon, day, h) + sec;
+	}
+	/* The year: the one that puts the stamp at most a day ahead of now. */
+	y = clk->year;
+	if (mon == 2 && day == 29) {
+		while (!(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+			y--;
+	}
+	t = local_hour(clk, y, mon, day, h) + sec;
+	if (t > clk->now + DAY) {
+		y--;
+		if (mon == 2 && day == 29)
+			while (!(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+				y--;
+		t = local_hour(clk, y, mon, day, h) + sec;
+	}
+	return t;
 }
 
 /* Skip Exim's own "[pid] " or "[pid/n] " after its stamp. */
@@ -225,15 +268,15 @@ skip_exim_pid(const char *p, const char *end)
 }
 
 static void
-strip_exim_stamp(struct prefix_clock *clk, struct logline *ll)
+strip_exim_stamp(struct logline *ll)
 {
 	const char *p = ll->msg, *end = ll->msg + ll->msglen;
-	int64_t ts;
+	struct prefix_stamp st;
 	size_t n;
 
 	if (ll->proglen < 4 || memcmp(ll->prog, "exim", 4) != 0)
 		return;
-	n = parse_iso(clk, p, end, ' ', &ts);
+	n = parse_iso(p, end, ' ', &st); /* skipped: its time is unused */
 	if (n == 0 || p + n >= end || p[n] != ' ')
 		return;
 	p = skip_exim_pid(p + n + 1, end);
@@ -280,13 +323,48 @@ looks_like_tag(const char *p, const char *te)
 	return te > p && (te[-1] == ':' || memchr(p, '[', (size_t)(te - p)));
 }
 
+/*
+ * The stamp of shape kind at p: bytes used or 0.  Lazy: checked only, its
+ * fields kept for prefix_time().
+ */
+static size_t
+take_stamp(struct prefix_clock *clk, struct logline *ll, int kind,
+    const char *p, const char *end, int lazy)
+{
+	struct prefix_stamp st;
+	size_t n;
+
+	if (kind == TS_CLASSIC)
+		n = parse_classic(p, end, &st);
+	else
+		n = parse_iso(p, end, kind == TS_ISO_T ? 'T' : ' ', &st);
+	if (n == 0)
+		return 0;
+	ll->has_ts = 1;
+	if (lazy) {
+		ll->ts = clk->now; /* until prefix_time() */
+		ll->stamp = st;
+	} else {
+		ll->ts = stamp_time(clk, &st);
+	}
+	return n;
+}
+
+void
+prefix_time(struct prefix_clock *clk, struct logline *ll)
+{
+	if (ll->stamp.kind == 0)
+		return;
+	ll->ts = stamp_time(clk, &ll->stamp);
+	ll->stamp.kind = 0;
+}
+
 /* RFC 5424 after "<PRI>1 ": STAMP HOST APP PROCID MSGID SD [MSG]. */
 static int
 parse_5424(struct prefix_clock *clk, const char *p, const char *end,
-    struct logline *ll)
+    struct logline *ll, int lazy)
 {
 	const char *f[5], *fe[5], *q = p;
-	int64_t ts;
 	size_t n;
 	int i;
 
@@ -301,11 +379,9 @@ parse_5424(struct prefix_clock *clk, const char *p, const char *end,
 		ll->has_ts = 0;
 		ll->ts = clk->now;
 	} else {
-		n = parse_iso(clk, f[0], fe[0], 'T', &ts);
+		n = take_stamp(clk, ll, TS_ISO_T, f[0], fe[0], lazy);
 		if (n == 0 || f[0] + n != fe[0])
 			return -1;
-		ll->ts = ts;
-		ll->has_ts = 1;
 	}
 	ll->host = f[1];
 	ll->hostlen = (size_t)(fe[1] - f[1]);
@@ -335,12 +411,11 @@ parse_5424(struct prefix_clock *clk, const char *p, const char *end,
 	return 0;
 }
 
-int
-prefix_parse(struct prefix_clock *clk, const char *line, size_t len,
-    struct logline *ll)
+static int
+parse_line(struct prefix_clock *clk, const char *line, size_t len,
+    struct logline *ll, int lazy)
 {
 	const char *p = line, *end = line + len, *te;
-	int64_t ts;
 	size_t n;
 
 	memset(ll, 0, sizeof(*ll));
@@ -355,18 +430,15 @@ prefix_parse(struct prefix_clock *clk, const char *line, size_t len,
 		if (q < end && *q == '>' && q > p + 1) {
 			p = q + 1;
 			if (end - p >= 2 && p[0] == '1' && p[1] == ' ')
-				return parse_5424(clk, p + 2, end, ll);
+				return parse_5424(clk, p + 2, end, ll, lazy);
 		}
 	}
 	if (p < end && *p >= '0' && *p <= '9') {
-		if ((n = parse_iso(clk, p, end, 'T', &ts)) != 0) {
-			ll->ts = ts;
-			ll->has_ts = 1;
+		if ((n = take_stamp(clk, ll, TS_ISO_T, p, end, lazy)) != 0) {
 			p += n;
-		} else if ((n = parse_iso(clk, p, end, ' ', &ts)) != 0) {
+		} else if ((n = take_stamp(clk, ll, TS_ISO_SPACE, p, end,
+		    lazy)) != 0) {
 			/* Exim's own mainlog: no host, no tag */
-			ll->ts = ts;
-			ll->has_ts = 1;
 			p = skip_spaces(p + n, end);
 			p = skip_exim_pid(p, end);
 			ll->prog = "exim";
@@ -377,9 +449,7 @@ prefix_parse(struct prefix_clock *clk, const char *line, size_t len,
 		} else {
 			return -1;
 		}
-	} else if ((n = parse_classic(clk, p, end, &ts)) != 0) {
-		ll->ts = ts;
-		ll->has_ts = 1;
+	} else if ((n = take_stamp(clk, ll, TS_CLASSIC, p, end, lazy)) != 0) {
 		p += n;
 	} else {
 		return -1;
@@ -400,6 +470,20 @@ prefix_parse(struct prefix_clock *clk, const char *line, size_t len,
 	parse_tag(p, end, ll);
 	if (ll->proglen == 0)
 		return -1;
-	strip_exim_stamp(clk, ll);
+	strip_exim_stamp(ll);
 	return 0;
+}
+
+int
+prefix_parse(struct prefix_clock *clk, const char *line, size_t len,
+    struct logline *ll)
+{
+	return parse_line(clk, line, len, ll, 0);
+}
+
+int
+prefix_parse_lazy(struct prefix_clock *clk, const char *line, size_t len,
+    struct logline *ll)
+{
+	return parse_line(clk, line, len, ll, 1);
 }
