@@ -1314,7 +1314,7 @@ dispatch_get(struct pattern_set *ps, const char *prog, size_t len,
 	d = ps->last;
 	if (d != NULL && d->proglen == len && memcmp(d->prog, prog, len) == 0)
 		return d;
-	if (len > PROG_MAX || memchr(prog, '\0', len) != NULL) {
+	if (len > PROG_MAX) {
 		dispatch_compute(ps, prog, len, scratch);
 		return scratch;
 	}
@@ -1325,6 +1325,11 @@ dispatch_get(struct pattern_set *ps, const char *prog, size_t len,
 			break;
 		if (d->proglen == len && memcmp(d->prog, prog, len) == 0)
 			return ps->last = d;
+	}
+	/* a name with a NUL is never cached (and so never found above) */
+	if (memchr(prog, '\0', len) != NULL) {
+		dispatch_compute(ps, prog, len, scratch);
+		return scratch;
 	}
 	if (ps->nslots >= DISPATCH_MAX) {
 		dispatch_clear(ps);
