@@ -55,6 +55,7 @@ mta_cleanup() {
 		rm -rf "$MTA_DEBUG"
 		cp -a "$tmp" "$MTA_DEBUG" 2>/dev/null
 	fi
+	ip netns pids "$CLI" 2>/dev/null | xargs -r kill 2>/dev/null
 	cleanup   # netns.sh: kills what is left in the server namespace
 }
 trap mta_cleanup EXIT

@@ -146,7 +146,7 @@ check "postscreen: ignored listed client is rejected (550 ... blocked using)" \
 # postscreen logs the DNSBL rank at the end of the greeting pause; the ban
 # follows at once and also cuts this very session (the rule drops every
 # packet from the address), so the client sees the greeting and no reply
-client $L4 --to user@$DOMAIN > "$tmp/swaks-ps.out" 2>&1
+SWAKS_TIMEOUT=4 client $L4 --to user@$DOMAIN > "$tmp/swaks-ps.out" 2>&1
 check "postscreen: logs the listed client's DNSBL rank" \
     wait_for 5 log_has 1 "postscreen\[[0-9]+\]: DNSBL rank 2 for \[$L4\]:[0-9]+\$"
 expect_ban $L4 "postscreen"
