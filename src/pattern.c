@@ -50,6 +50,24 @@ struct pf_clause {
 	size_t n;
 };
 
+/*
+ * A clause of too many literals to search one by one (PF_CHECK_COST), kept
+ * for one pass over the message: bit k of bits is set when the byte pair
+ * k = b0 | b1 << 8 (every case variant, for a caseless literal) is the
+ * rarest pair of one of its literals; a message position whose pair is
+ * set is checked against those literals.
+ */
+struct pf_set {
+	uint64_t bits[65536 / 64];
+	struct {
+		uint16_t nd; /* ps->needles index */
+		uint16_t off; /* of the pair in the literal */
+		unsigned char a, b; /* the pair, folded to lower case */
+	} lit[PF_ALTS];
+	size_t n;
+	size_t minlen; /* of its shortest literal */
+};
+
 /* A check chosen by pf_build: a clause as ps->needles indices. */
 struct pf_check {
 	uint16_t nd[PF_ALTS];
@@ -74,6 +92,7 @@ struct pattern {
 	size_t ncl;
 	struct pf_check chk[PF_CHECKS]; /* chosen by pf_build */
 	size_t nchk;
+	struct pf_set *set; /* NULL: none; checked after chk */
 };
 
 struct needle {
@@ -782,6 +801,10 @@ pf_clear(struct pattern_set *ps)
 {
 	size_t i;
 
+	for (i = 0; i < ps->n; i++) {
+		free(ps->v[i]->set);
+		ps->v[i]->set = NULL;
+	}
 	for (i = 0; i < ps->nneedles; i++)
 		free(ps->needles[i].s);
 	free(ps->needles);
@@ -863,6 +886,115 @@ pf_cand_add(struct pf_cands *cs, const struct pf_check *c, size_t minlen)
 	cs->minlen = xreallocarray(cs->minlen, cs->n + 1, sizeof(*cs->minlen));
 	cs->c[cs->n] = *c;
 	cs->minlen[cs->n++] = minlen;
+}
+
+static unsigned char
+pf_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+/* Estimated frequency of byte c in a message, both cases when caseless. */
+static unsigned
+pf_byte_freq(unsigned char c, int ci)
+{
+	unsigned f = pf_freq[c];
+
+	if (ci && c >= 'a' && c <= 'z')
+		f += pf_freq[c - 'a' + 'A'];
+	return f + 1;
+}
+
+/* Set bit k of the pair table for the pair (a, b), every case variant. */
+static void
+pf_set_pair(struct pf_set *st, unsigned char a, unsigned char b, int ci)
+{
+	unsigned char va[2] = {a, a}, vb[2] = {b, b};
+	unsigned k, i, j;
+
+	if (ci && a >= 'a' && a <= 'z')
+		va[1] = (unsigned char)(a - 'a' + 'A');
+	if (ci && b >= 'a' && b <= 'z')
+		vb[1] = (unsigned char)(b - 'a' + 'A');
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 2; j++) {
+			k = (unsigned)va[i] | (unsigned)vb[j] << 8;
+			st->bits[k >> 6] |= (uint64_t)1 << (k & 63);
+		}
+}
+
+/*
+ * The one-pass check of clause c (needle indices): each literal by its
+ * rarest byte pair.  NULL when a literal is shorter than two bytes.
+ */
+static struct pf_set *
+pf_set_new(const struct pattern_set *ps, const struct pf_check *c)
+{
+	struct pf_set *st = xcalloc(1, sizeof(*st));
+	const struct needle *nd;
+	size_t k, i, best;
+	uint64_t f, bf;
+
+	st->minlen = SIZE_MAX;
+	for (k = 0; k < c->n; k++) {
+		nd = &ps->needles[c->nd[k]];
+		if (nd->len < 2) {
+			free(st);
+			return NULL;
+		}
+		best = 0;
+		bf = UINT64_MAX;
+		for (i = 0; i + 1 < nd->len; i++) {
+			f = (uint64_t)pf_byte_freq((unsigned char)nd->s[i], nd->ci) *
+			    pf_byte_freq((unsigned char)nd->s[i + 1], nd->ci);
+			if (f < bf) {
+				bf = f;
+				best = i;
+			}
+		}
+		st->lit[k].nd = c->nd[k];
+		st->lit[k].off = (uint16_t)best;
+		st->lit[k].a = pf_lower((unsigned char)nd->s[best]);
+		st->lit[k].b = pf_lower((unsigned char)nd->s[best + 1]);
+		pf_set_pair(st, (unsigned char)nd->s[best],
+		    (unsigned char)nd->s[best + 1], nd->ci);
+		if (nd->len < st->minlen)
+			st->minlen = nd->len;
+	}
+	st->n = c->n;
+	return st;
+}
+
+/* Does msg contain one of the literals of st?  One pass, pair by pair. */
+static int
+pf_set_search(const struct pattern_set *ps, const struct pf_set *st,
+    const char *msg, size_t len)
+{
+	const unsigned char *m = (const unsigned char *)msg;
+	const struct needle *nd;
+	size_t i, k, at;
+	unsigned key;
+
+	if (len < st->minlen)
+		return 0;
+	for (i = 0; i + 1 < len; i++) {
+		key = (unsigned)m[i] | (unsigned)m[i + 1] << 8;
+		if (!(st->bits[key >> 6] >> (key & 63) & 1))
+			continue;
+		for (k = 0; k < st->n; k++) {
+			if (pf_lower(m[i]) != st->lit[k].a ||
+			    pf_lower(m[i + 1]) != st->lit[k].b ||
+			    i < st->lit[k].off)
+				continue;
+			nd = &ps->needles[st->lit[k].nd];
+			at = i - st->lit[k].off;
+			if (at + nd->len <= len && (nd->ci ?
+			    pf_ci_equal(msg + at, nd->s, nd->len) :
+			    memcmp(msg + at, nd->s, nd->len) == 0))
+				return 1;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -972,6 +1104,29 @@ pf_build(struct pattern_set *ps)
 			used[best] = 1;
 			p->chk[p->nchk++] = cands[i].c[best];
 		}
+		/*
+		 * One clause too costly to search literal by literal gets a
+		 * one-pass check: the longest shortest member, then the most
+		 * bytes in all.
+		 */
+		best = SIZE_MAX;
+		bl = 0;
+		bw = 0;
+		for (j = 0; j < cands[i].n; j++) {
+			if (used[j] || pf_check_cost(ps, &cands[i].c[j]) <=
+			    PF_CHECK_COST)
+				continue;
+			ml = cands[i].minlen[j];
+			for (w = 0, k = 0; k < cands[i].c[j].n; k++)
+				w += ps->needles[cands[i].c[j].nd[k]].len;
+			if (best == SIZE_MAX || ml > bl || (ml == bl && w > bw)) {
+				best = j;
+				bl = ml;
+				bw = w;
+			}
+		}
+		if (best != SIZE_MAX)
+			p->set = pf_set_new(ps, &cands[i].c[best]);
 		free(used);
 		free(cands[i].c);
 		free(cands[i].minlen);
@@ -1031,6 +1186,8 @@ pf_pass(struct pattern_set *ps, const struct pattern *p, const char *msg,
 		if (k == p->chk[i].n)
 			return 0;
 	}
+	if (p->set != NULL && !pf_set_search(ps, p->set, msg, len))
+		return 0;
 	return 1;
 }
 
@@ -1076,6 +1233,7 @@ pattern_set_free(struct pattern_set *ps)
 	if (ps == NULL)
 		return;
 	dispatch_clear(ps);
+	pf_clear(ps);
 	for (i = 0; i < ps->n; i++) {
 		struct pattern *p = ps->v[i];
 
@@ -1092,7 +1250,6 @@ pattern_set_free(struct pattern_set *ps)
 		free(p);
 	}
 	free(ps->v);
-	pf_clear(ps);
 	pcre2_match_data_free(ps->md);
 	pcre2_match_context_free(ps->mctx);
 	pcre2_jit_stack_free(ps->jit);
@@ -1528,6 +1685,21 @@ pattern_prefilter_text(struct pattern_set *ps, const struct pattern *p,
 			pf_describe_str(buf, buflen, &at, nd->s, nd->len);
 		}
 		if (p->chk[i].n > 1 && at + 1 < buflen)
+			buf[at++] = ')';
+	}
+	if (p->set != NULL && at + 6 < buflen) { /* the one-pass clause */
+		memcpy(buf + at, " any(", 5);
+		at += 5;
+		for (k = 0; k < p->set->n && at + 2 < buflen; k++) {
+			const struct needle *nd = &ps->needles[p->set->lit[k].nd];
+
+			if (k > 0)
+				buf[at++] = '|';
+			if (nd->ci)
+				buf[at++] = 'i';
+			pf_describe_str(buf, buflen, &at, nd->s, nd->len);
+		}
+		if (at + 1 < buflen)
 			buf[at++] = ')';
 	}
 	buf[at < buflen ? at : buflen - 1] = '\0';
