@@ -155,13 +155,16 @@ struct runner {
 	double kernel_secs; /* time spent in kset_commit() */
 	uint64_t *pm_matches, *pm_bans; /* per pattern, since the last tick */
 	size_t npm;
-	int zone_dirty; /* bans committed or lifted since the zone was written */
+	/* what the published views (zone files, report page) show: changes
+	 * counts writes of bans to the state and bans lifted by others; each
+	 * view remembers the count it last showed (0: never written) */
+	uint64_t changes;
+	uint64_t zone_seen;
 	int64_t zone_next; /* earliest end of an active ban in the zone */
 	int64_t last_zone;
 	size_t recreated; /* kset_recreated() already answered */
 	int64_t last_presence;
-	int page_written; /* report.html: once written, only after commits */
-	uint64_t page_committed; /* committed at the last page */
+	uint64_t page_seen;
 	int64_t last_page;
 };
 
@@ -310,7 +313,7 @@ run_commit(struct runner *r, int64_t now)
 		if (r->st != NULL) {
 			if (state_record(r->st, r->backlog, r->nbacklog) == 0) {
 				r->nbacklog = 0;
-				r->zone_dirty = 1;
+				r->changes++;
 			} else {
 				msg_warn("state: %zu ban records not written yet; "
 				    "will retry", r->nbacklog);
@@ -395,13 +398,11 @@ run_page(struct runner *r, int64_t now)
 	const struct config *cfg = r->cfg;
 
 	if (cfg->report_html[0] == '\0' || now - r->last_page < cfg->report_every ||
-	    (r->page_written && r->committed == r->page_committed))
+	    r->changes == r->page_seen)
 		return;
 	r->last_page = now;
-	if (htmlreport_update(r->st, cfg, cfg->report_html, now) == 0) {
-		r->page_written = 1;
-		r->page_committed = r->committed;
-	}
+	if (htmlreport_update(r->st, cfg, cfg->report_html, now) == 0)
+		r->page_seen = r->changes;
 }
 
 static void
@@ -420,7 +421,7 @@ lifted_one(void *ctx, const struct state_ban *b)
 	struct runner *r = ctx;
 
 	tracker_unban(r->en.tr, &b->addr);
-	r->zone_dirty = 1;
+	r->changes++;
 	return 0;
 }
 
@@ -442,13 +443,14 @@ run_zone(struct runner *r, int64_t now)
 
 	if ((cfg->zone4 == NULL && cfg->zone6 == NULL) || r->st == NULL)
 		return;
-	if (!r->zone_dirty && !(r->zone_next != 0 && now >= r->zone_next))
+	if (r->changes == r->zone_seen &&
+	    !(r->zone_next != 0 && now >= r->zone_next))
 		return;
 	if (now - r->last_zone < cfg->zone_every)
 		return;
 	r->last_zone = now;
 	if (zone_write(cfg, r->st, now, &r->zone_next, &n) == 0)
-		r->zone_dirty = 0;
+		r->zone_seen = r->changes;
 }
 
 /* Once a second when idle: the clock, lifted bans, long-ban refresh. */
@@ -496,7 +498,6 @@ run_restore(struct runner *r, int64_t now)
 	requeue_active(r->st, r->ks, now, 0, &n);
 	r->last_refresh = now;
 	r->last_lifted_poll = now;
-	r->zone_dirty = 1;
 	if (n > 0) {
 		msg_info("restoring %zu active bans", n);
 		run_commit(r, now);
@@ -594,6 +595,7 @@ cmd_run(struct cmdline *cl)
 	long n;
 
 	memset(&r, 0, sizeof(r));
+	r.changes = 1; /* the views are written once at start */
 	r.cfg = r.kcfg = cmd_load_config(cl);
 	install_signals();
 	r.ks = open_kset(r.kcfg);

@@ -45,6 +45,10 @@ check "mailban run is still running" kill -0 $live
 mv "$tmp/www.gone" "$tmp/www"
 check "the page is written again once it can be" wait_for 5 grep -q '>203.0.113.72<' "$page"
 check "no temporary files left" [ "$(ls -A "$tmp/www" | wc -l)" -eq 1 ]
+# a ban lifted by another process leaves the page too
+srv "$mb" unban -o "state=$tmp/run.db" 203.0.113.72 >/dev/null
+check "an unban by another process reaches the page" wait_for 5 sh -c \
+    "! grep -q '>203.0.113.72<' '$page'"
 exec 7>&-
 wait $live
 check "mailban run exits 0" [ $? -eq 0 ]
