@@ -28,8 +28,7 @@ pid_file_path = $ex/exim.pid
 log_file_path = syslog
 keep_environment =
 daemon_smtp_ports = 25 : 2525
-local_interfaces = $S4
-disable_ipv6 = true
+local_interfaces = <; $S4 ; $S6
 exim_user = Debian-exim
 exim_group = Debian-exim
 never_users = root
@@ -89,6 +88,7 @@ wait_for 15 srv_has_tcp 25 && wait_for 5 srv_has_tcp 2525 ||
 scenario exim '550[- ]rejected because @IP@ is in a black list at bl\.mailban\.test' \
     'exim\[[0-9]+\]: [0-9-]+ [0-9:]+ H=\(client\.example\.net\) \[@IP@\] F=<sender@example\.net> rejected RCPT <user@mailban\.test>: rejected because @IP@ is in a black list at bl\.mailban\.test$' \
     'LOGIN authenticator failed for \(client\.example\.net\) \[@IP@\](:[0-9]+)?: 535 '
+listed6 exim 'exim\[[0-9]+\]: [0-9-]+ [0-9:]+ H=\(client\.example\.net\) \[@IP@\] F=<sender@example\.net> rejected RCPT <user@mailban\.test>: rejected because @IP@ is in a black list at bl\.mailban\.test$'
 
 mta_log "Exim"
 show_bans "Exim"

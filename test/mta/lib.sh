@@ -35,6 +35,8 @@ cache=$(dirname "$MAILBAN")/test/mta-root
 for c in rbldnsd rsyslogd swaks unshare apt-get dpkg; do
 	command -v "$c" >/dev/null 2>&1 || skip "$c not installed"
 done
+perl -MIO::Socket::INET6 -e 1 2>/dev/null ||
+    skip "swaks needs IO::Socket::INET6 for IPv6 (libio-socket-inet6-perl)"
 
 chmod 755 "$tmp"   # unprivileged MTA processes read their files here
 ns=$tmp/ns         # what inns.sh puts in place
@@ -142,14 +144,16 @@ count_log() { grep -cE -- "$1" "$tmp/mail.log" 2>/dev/null || true; }
 log_has() { [ "$(count_log "$2")" -ge "$1" ]; }   # log_has N REGEX
 
 # start_dns: rbldnsd answers for bl.mailban.test on 127.0.0.1 (server
-# namespace) and lists 203.0.113.2 and 203.0.113.3.
+# namespace) and lists 203.0.113.2, 203.0.113.3 and 2001:db8:1::2.
 start_dns() {
 	mkdir -p "$tmp/dns"
 	printf ':127.0.0.2:Listed by the mailban test DNSBL, see http://%s/?$\n%s\n%s\n' \
 	    "$ZONE" $L4 $I4 > "$tmp/dns/zone"
+	printf ':127.0.0.2:Listed by the mailban test DNSBL, see http://%s/?$\n%s/128\n' \
+	    "$ZONE" $C6 > "$tmp/dns/zone6"
 	chmod -R a+rX "$tmp/dns"
 	inns rbldnsd -n -q -u rbldns -b 127.0.0.1/53 -w "$tmp/dns" \
-	    "$ZONE:ip4set:zone" > "$tmp/rbldnsd.out" 2>&1 &
+	    "$ZONE:ip4set:zone" "$ZONE:ip6trie:zone6" > "$tmp/rbldnsd.out" 2>&1 &
 	mta_pids="$mta_pids $!"
 	wait_for 5 srv_has_udp 53 || { cat "$tmp/rbldnsd.out"; echo "rbldnsd did not start"; exit 1; }
 }
@@ -218,11 +222,26 @@ expect_ban() {
 	check "$2: $1 still connects to port 2525" can_connect $S4 2525 "$1"
 }
 
+# listed6 LABEL LOGREJ: the listed IPv6 client (netns.sh's 2001:db8:1::2)
+# is rejected (LOGREJ as in scenario), lands in mailban6, and its next
+# connect to port 25 over IPv6 times out while 2525 still answers.
+listed6() {
+	# (short timeout: once banned, the rest of the session goes unanswered)
+	ip netns exec "$CLI" swaks --server $S6 --local-interface $C6 \
+	    --timeout 4 --helo client.example.net \
+	    --from sender@example.net --to user@$DOMAIN > "$tmp/$1-listed6.out" 2>&1
+	check "$1: the MTA logs its reject of the listed IPv6 client" \
+	    wait_for 5 log_has 1 "$(printf '%s' "$2" | sed "s/@IP@/$C6/g")"
+	check "$1 DNSBL: $C6 banned" wait_for 10 in_set mailban6 "$C6,tcp:25"
+	check "$1 DNSBL: $C6 cannot connect to port 25" cannot_connect $S6 25 $C6
+	check "$1 DNSBL: $C6 still connects to port 2525" can_connect $S6 2525 $C6
+}
+
 # can_connect ADDR PORT [SOURCE]: netns.sh's probe, from a chosen source
 can_connect() {
 	ip netns exec "$CLI" python3 -c '
 import socket, sys
-s = socket.socket()
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
 s.settimeout(1.5)
 if len(sys.argv) > 3:
     s.bind((sys.argv[3], 0))
@@ -251,7 +270,8 @@ show_bans() {
 	done
 	echo "# mailban run --omprog said:"
 	sed 's/^/#   /' "$tmp/mailban.err"
-	live=$(srv ipset list mailban4 | sed -n 's/^\([0-9.]*\),tcp:25 .*/\1/p' | sort -u | tr '\n' ' ')
+	live=$(srv ipset list mailban4; srv ipset list mailban6) 2>/dev/null
+	live=$(printf '%s\n' "$live" | sed -n 's/^\([0-9A-Fa-f.:]*\),tcp:25 .*/\1/p' | sort -u | tr '\n' ' ')
 	replay=$(grep '"event":"ban"' "$tmp/replay.json" | sed -n 's/.*"ip":"\([^"]*\)".*/\1/p' | sort -u | tr '\n' ' ')
 	check "$1: replaying the captured log bans what run did ($live)" [ "$live" = "$replay" ]
 }

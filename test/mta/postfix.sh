@@ -37,7 +37,8 @@ printf '%s' "$PASSWORD" | LD_LIBRARY_PATH=$LIBPATH SASL_PATH=$saslpath \
 chown 64901 "$pf/sasldb2"
 chmod 600 "$pf/sasldb2"
 
-# main.cf common to both phases; master.cf per phase
+# main.cf common to both phases; master.cf per phase (services listen on
+# inet_interfaces: one postscreen for both families, as it must be)
 write_conf() { # DIR
 	# Debian's smtpd reads \$config_directory/sasl/smtpd.conf
 	mkdir -p "$1/sasl"
@@ -56,8 +57,8 @@ myhostname = mx.mailban.test
 mydomain = $DOMAIN
 mydestination = $DOMAIN, mx.mailban.test
 mynetworks = 127.0.0.0/8
-inet_interfaces = $S4
-inet_protocols = ipv4
+inet_interfaces = $S4, $S6
+inet_protocols = all
 alias_maps =
 alias_database =
 local_recipient_maps =
@@ -73,7 +74,7 @@ smtpd_sasl_local_domain = mx.mailban.test
 smtpd_recipient_restrictions = permit_sasl_authenticated, reject_unauth_destination, reject_rbl_client $ZONE
 EOF
 	cat > "$1/master.cf" <<EOF
-$S4:2525  inet n - n - - smtpd
+2525      inet n - n - - smtpd
 anvil     unix - - n - 1 anvil
 cleanup   unix n - n - 0 cleanup
 rewrite   unix - - n - - trivial-rewrite
@@ -81,10 +82,10 @@ proxymap  unix - - n - - proxymap
 EOF
 }
 write_conf "$pf/conf-smtpd"
-echo "$S4:25    inet n - n - - smtpd" >> "$pf/conf-smtpd/master.cf"
+echo "smtp      inet n - n - - smtpd" >> "$pf/conf-smtpd/master.cf"
 write_conf "$pf/conf-postscreen"
 cat >> "$pf/conf-postscreen/master.cf" <<EOF
-$S4:25    inet n - n - 1 postscreen
+smtp      inet n - n - 1 postscreen
 smtpd     pass - - n - - smtpd
 dnsblog   unix - - n - 0 dnsblog
 tlsproxy  unix - - n - 0 tlsproxy
@@ -125,6 +126,7 @@ start_postfix "$pf/conf-smtpd"
 scenario smtpd '554 5\.7\.1 Service unavailable; Client host \[@IP@\] blocked using bl\.mailban\.test' \
     'postfix/smtpd\[[0-9]+\]: NOQUEUE: reject: RCPT from unknown\[@IP@\]: 554 5\.7\.1 Service unavailable; Client host \[@IP@\] blocked using bl\.mailban\.test; ' \
     '\[@IP@\]: SASL LOGIN authentication failed'
+listed6 smtpd 'postfix/smtpd\[[0-9]+\]: NOQUEUE: reject: RCPT from unknown\[@IP@\]: 554 5\.7\.1 Service unavailable; Client host \[@IP@\] blocked using bl\.mailban\.test; '
 
 mta_log "Postfix smtpd"
 show_bans "Postfix smtpd"
@@ -150,6 +152,7 @@ SWAKS_TIMEOUT=4 client $L4 --to user@$DOMAIN > "$tmp/swaks-ps.out" 2>&1
 check "postscreen: logs the listed client's DNSBL rank" \
     wait_for 5 log_has 1 "postscreen\[[0-9]+\]: DNSBL rank 2 for \[$L4\]:[0-9]+\$"
 expect_ban $L4 "postscreen"
+listed6 postscreen 'postfix/postscreen\[[0-9]+\]: DNSBL rank 2 for \[@IP@\]:[0-9]+$'
 check "postscreen: the ignored client is not banned" not_banned $I4
 check "postscreen: the ignored client still connects to port 25" can_connect $S4 25 $I4
 
