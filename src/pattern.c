@@ -1385,17 +1385,26 @@ glob_match(const char *g, const char *s, size_t slen)
 	return *g == '\0';
 }
 
+/*
+ * Program names hash by their first and last eight bytes and their length
+ * ("postfix/smtpd", "postfix/submission/smtpd"): two loads, not a
+ * multiply per byte.  Collisions only cost a memcmp more.
+ */
 static uint64_t
 prog_hash(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t a = 0, b = 0, h;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
+	if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+	} else {
+		for (i = 0; i < n; i++)
+			a = a << 8 | (unsigned char)s[i];
 	}
-	return h;
+	h = (a * 0x9e3779b97f4a7c15ULL ^ b) * 0xff51afd7ed558ccdULL ^ n;
+	return h ^ h >> 32 ^ h >> 47;
 }
 
 static void
@@ -1537,13 +1546,14 @@ int
 pattern_match(struct pattern_set *ps, const struct logline *ll,
     struct pattern_match *m)
 {
-	struct dispatch scratch = {0};
+	struct dispatch scratch;
 	const struct dispatch *d;
 	const struct pattern *p;
 	uint64_t mask;
 	size_t i;
 	int rc, ret = 0;
 
+	scratch.list = NULL; /* filled only for names that are never cached */
 	d = dispatch_get(ps, ll->prog, ll->proglen, &scratch);
 	if (d->n == 0)
 		goto out;
@@ -1590,9 +1600,11 @@ pattern_match(struct pattern_set *ps, const struct logline *ll,
 		break;
 	}
 out:
-	free(scratch.list);
-	free(scratch.first);
-	free(scratch.key);
+	if (d == &scratch) {
+		free(scratch.list);
+		free(scratch.first);
+		free(scratch.key);
+	}
 	return ret;
 }
 
