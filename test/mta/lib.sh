@@ -11,6 +11,8 @@
 #   - every daemon started in a private mount namespace (inns.sh) where
 #     /dev/log is that socket and /etc/resolv.conf points at rbldnsd.
 # Everything started is stopped by the EXIT trap, also on failure.
+# MTA_DEBUG=DIR traces the test with timestamps and keeps a copy of its
+# files (configurations, logs, swaks transcripts) in DIR.
 
 . "$SRCDIR/test/lib.sh"
 . "$SRCDIR/test/kernel/netns.sh"
@@ -51,14 +53,15 @@ chmod 644 "$ns"/*
 mta_pids=
 mta_cleanup() {
 	for p in $mta_pids; do kill "$p" 2>/dev/null; done
-	sleep 0.2
-	for p in $mta_pids; do kill -9 "$p" 2>/dev/null; done
+	ip netns pids "$CLI" 2>/dev/null | xargs -r kill 2>/dev/null
+	sleep 0.3
+	# whatever still runs in the test's own namespaces
+	{ ip netns pids "$SRV"; ip netns pids "$CLI"; } 2>/dev/null | xargs -r kill -9 2>/dev/null
 	if [ -n "${MTA_DEBUG:-}" ]; then
 		rm -rf "$MTA_DEBUG"
 		cp -a "$tmp" "$MTA_DEBUG" 2>/dev/null
 	fi
-	ip netns pids "$CLI" 2>/dev/null | xargs -r kill 2>/dev/null
-	cleanup   # netns.sh: kills what is left in the server namespace
+	cleanup   # netns.sh: namespaces and $tmp
 }
 trap mta_cleanup EXIT
 if [ -n "${MTA_DEBUG:-}" ]; then
