@@ -149,21 +149,14 @@ int
 addr_parse(const char *text, size_t len, struct addr *out)
 {
 	struct addr a;
-	size_t i;
 
 	if (len == 0 || len >= ADDR_STRLEN)
 		return -1;
-	/* the common case, digits and dots only */
-	for (i = 0; i < len && ((text[i] >= '0' && text[i] <= '9') ||
-	    text[i] == '.'); i++)
-		;
 	memset(&a, 0, sizeof(a));
-	if (i == len) {
-		if (!parse_v4(text, len, a.bytes))
-			return -1;
+	if (parse_v4(text, len, a.bytes)) { /* the common case */
 		a.family = ADDR_V4;
-	} else if (memchr(text + i, ':', len - i) == NULL) {
-		return -1; /* inet_pton(AF_INET) takes digits and dots only */
+	} else if (memchr(text, ':', len) == NULL) {
+		return -1; /* not IPv6 either: inet_pton(AF_INET) would refuse it */
 	} else {
 		if (!parse_v6(text, len, a.bytes))
 			return -1;
