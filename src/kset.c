@@ -1007,9 +1007,11 @@ ks_iptables(int fam)
 }
 
 /* The MAILBAN rule for set fam into argv (NULL-terminated). */
+#define KS_RULE_ARGS 24 /* the longest rule has 16 words and a NULL */
+
 static void
 ks_rule_argv(const struct config *cfg, int fam, const char *op,
-    const char *argv[16])
+    const char *argv[KS_RULE_ARGS])
 {
 	size_t i = 0;
 
@@ -1019,9 +1021,18 @@ ks_rule_argv(const struct config *cfg, int fam, const char *op,
 	argv[i++] = "filter";
 	argv[i++] = op;
 	argv[i++] = KS_CHAIN;
+	/*
+	 * Port policy drops new connections (SYN) only: the session that
+	 * earned the ban ends normally, so the client reads its 5xx and the
+	 * MTA's process is not left waiting minutes for a peer whose packets
+	 * vanish (a busy MX would run out of smtpd processes).  The next
+	 * connection is dropped before the MTA sees it.  Drop policy drops
+	 * every packet, as asked.
+	 */
 	if (cfg->policy == POLICY_PORT) {
 		argv[i++] = "-p";
 		argv[i++] = "tcp";
+		argv[i++] = "--syn";
 	}
 	argv[i++] = "-m";
 	argv[i++] = "set";
@@ -1036,7 +1047,7 @@ ks_rule_argv(const struct config *cfg, int fam, const char *op,
 static int
 ks_setup_print(const struct config *cfg)
 {
-	const char *rule[16];
+	const char *rule[KS_RULE_ARGS];
 	char num[32];
 	int fam;
 
@@ -1097,7 +1108,7 @@ int
 kset_setup(const struct config *cfg, int print)
 {
 	struct kset *ks;
-	const char *rule[16];
+	const char *rule[KS_RULE_ARGS];
 	char err[2 * IPSET_ERRORBUFLEN], text[256];
 	int fam, st, exists, rc = -1;
 

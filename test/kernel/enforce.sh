@@ -21,6 +21,41 @@ check "client reaches port 25 before any ban" can_connect $S4 25
 check "client reaches port 25 over IPv6 before any ban" can_connect $S6 25
 
 # --- a ban through run: port 25 closed, 2525 open ---
+# an SMTP session already open when the ban lands (here on port 587, an
+# echo server) ends normally: only new connections are dropped
+srv python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("::", 587)); s.listen(8)
+while True:
+    c, _ = s.accept()
+    while True:
+        d = c.recv(64)
+        if not d: break
+        c.sendall(d)
+    c.close()
+' 7>&- &
+echo_pid=$!
+i=0
+until can_connect $S4 587; do
+	i=$((i + 1)); [ $i -gt 50 ] && break
+	sleep 0.1
+done
+rm -f "$tmp/sess.in"
+mkfifo "$tmp/sess.in"
+ip netns exec "$CLI" python3 -c '
+import socket, sys
+c = socket.create_connection(("'$S4'", 587), timeout=3)
+for line in sys.stdin:
+    c.sendall(line.encode())
+    print(c.recv(64).decode().strip(), flush=True)
+' < "$tmp/sess.in" > "$tmp/sess.out" 2>&1 &
+sess_pid=$!
+exec 6> "$tmp/sess.in"
+echo before >&6
+sleep 0.5
 rbl_line $C4 | run run 2> "$tmp/err"
 check "run exits 0 at EOF" [ $? -eq 0 ]
 check "run logs the ban on stderr" grep -q "ban $C4 for 1h" "$tmp/err"
@@ -30,6 +65,12 @@ t=$(srv ipset list mailban4 | sed -n "s/^$C4,tcp:25 timeout \([0-9]*\).*/\1/p")
 check "entry carries its timeout ($t)" [ "${t:-0}" -gt 3500 ] && [ "${t:-0}" -le 3600 ]
 check "client cannot reach port 25 when banned" cannot_connect $S4 25
 check "client still reaches port 2525 (port policy)" can_connect $S4 2525
+echo after >&6
+exec 6>&-
+wait $sess_pid
+check "the session open before the ban goes on to its end" grep -qx after "$tmp/sess.out"
+check "a new connection to port 587 is dropped" cannot_connect $S4 587
+kill $echo_pid 2>/dev/null
 
 rbl_line $C6 | run run 2>/dev/null
 check "IPv6 entry in mailban6" in_set mailban6 "$C6,tcp:25"

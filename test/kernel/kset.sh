@@ -150,9 +150,9 @@ for t in iptables ip6tables; do
 	expect "$t: one MAILBAN rule" 1 "$(rules $t MAILBAN)"
 done
 expect "iptables port rule" 1 "$(in_ns iptables -w -S MAILBAN |
-    grep -c -- '^-A MAILBAN -p tcp -m set --match-set mbs4 src,dst -j DROP$')"
+    grep -c -- '^-A MAILBAN -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m set --match-set mbs4 src,dst -j DROP$')"
 expect "ip6tables port rule" 1 "$(in_ns ip6tables -w -S MAILBAN |
-    grep -c -- '^-A MAILBAN -p tcp -m set --match-set mbs6 src,dst -j DROP$')"
+    grep -c -- '^-A MAILBAN -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m set --match-set mbs6 src,dst -j DROP$')"
 expect "mbs4 type (port)" "hash:ip,port" "$(header mbs4 Type)"
 expect "mbs4 referenced" 1 "$(header mbs4 References)"
 
@@ -185,7 +185,7 @@ expect "setup print changes nothing" "$before" "$after"
 expect "print: ipset create" 1 "$(printf '%s\n' "$out" |
     grep -c '^ipset -exist create mbs4 hash:ip,port family inet timeout 0 maxelem 65536$')"
 expect "print: rule" 1 "$(printf '%s\n' "$out" |
-    grep -c -- '^ip6tables -w -t filter -A MAILBAN -p tcp -m set --match-set mbs6 src,dst -j DROP$')"
+    grep -c -- '^ip6tables -w -t filter -A MAILBAN -p tcp --syn -m set --match-set mbs6 src,dst -j DROP$')"
 expect "print: jump" 2 "$(printf '%s\n' "$out" | grep -c -- '-I INPUT -j MAILBAN$')"
 
 if [ "$failures" -gt 0 ]; then
