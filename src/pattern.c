@@ -52,17 +52,19 @@ struct pf_clause {
 
 /*
  * A clause of too many literals to search one by one (PF_CHECK_COST), kept
- * for one pass over the message: bit k of bits is set when the byte pair
- * k = b0 | b1 << 8 (every case variant, for a caseless literal) is the
- * rarest pair of one of its literals; a message position whose pair is
- * set is checked against those literals.
+ * for one pass over the message.  Each literal (three bytes or more) has
+ * an anchor: its rarest three bytes x y z at offset off.  Bit k of bits is
+ * set for the byte pairs k = x | y << 8 and y | z << 8 (every case variant,
+ * for a caseless literal).  Any occurrence of the literal puts one of its
+ * two pairs at an even offset of the message, so the pass looks at every
+ * other position only, and checks the literals where a pair is set.
  */
 struct pf_set {
 	uint64_t bits[65536 / 64];
 	struct {
 		uint16_t nd; /* ps->needles index */
-		uint16_t off; /* of the pair in the literal */
-		unsigned char a, b; /* the pair, folded to lower case */
+		uint16_t off; /* of the anchor in the literal */
+		unsigned char x, y, z; /* the anchor, folded to lower case */
 	} lit[PF_ALTS];
 	size_t n;
 	size_t minlen; /* of its shortest literal */
@@ -925,28 +927,32 @@ pf_set_pair(struct pf_set *st, unsigned char a, unsigned char b, int ci)
 
 /*
  * The one-pass check of clause c (needle indices): each literal by its
- * rarest byte pair.  NULL when a literal is shorter than two bytes.
+ * rarest three bytes.  NULL when a literal is shorter than three bytes.
  */
 static struct pf_set *
 pf_set_new(const struct pattern_set *ps, const struct pf_check *c)
 {
 	struct pf_set *st = xcalloc(1, sizeof(*st));
 	const struct needle *nd;
+	const unsigned char *u;
 	size_t k, i, best;
 	uint64_t f, bf;
 
 	st->minlen = SIZE_MAX;
 	for (k = 0; k < c->n; k++) {
 		nd = &ps->needles[c->nd[k]];
-		if (nd->len < 2) {
+		u = (const unsigned char *)nd->s;
+		if (nd->len < 3) {
 			free(st);
 			return NULL;
 		}
 		best = 0;
 		bf = UINT64_MAX;
-		for (i = 0; i + 1 < nd->len; i++) {
-			f = (uint64_t)pf_byte_freq((unsigned char)nd->s[i], nd->ci) *
-			    pf_byte_freq((unsigned char)nd->s[i + 1], nd->ci);
+		for (i = 0; i + 2 < nd->len; i++) {
+			f = (uint64_t)pf_byte_freq(u[i], nd->ci) *
+			    pf_byte_freq(u[i + 1], nd->ci) +
+			    (uint64_t)pf_byte_freq(u[i + 1], nd->ci) *
+			    pf_byte_freq(u[i + 2], nd->ci);
 			if (f < bf) {
 				bf = f;
 				best = i;
@@ -954,10 +960,11 @@ pf_set_new(const struct pattern_set *ps, const struct pf_check *c)
 		}
 		st->lit[k].nd = c->nd[k];
 		st->lit[k].off = (uint16_t)best;
-		st->lit[k].a = pf_lower((unsigned char)nd->s[best]);
-		st->lit[k].b = pf_lower((unsigned char)nd->s[best + 1]);
-		pf_set_pair(st, (unsigned char)nd->s[best],
-		    (unsigned char)nd->s[best + 1], nd->ci);
+		st->lit[k].x = pf_lower(u[best]);
+		st->lit[k].y = pf_lower(u[best + 1]);
+		st->lit[k].z = pf_lower(u[best + 2]);
+		pf_set_pair(st, u[best], u[best + 1], nd->ci);
+		pf_set_pair(st, u[best + 1], u[best + 2], nd->ci);
 		if (nd->len < st->minlen)
 			st->minlen = nd->len;
 	}
@@ -965,32 +972,46 @@ pf_set_new(const struct pattern_set *ps, const struct pf_check *c)
 	return st;
 }
 
-/* Does msg contain one of the literals of st?  One pass, pair by pair. */
+/* Literal k of st at msg + at (at may be out of range)? */
+static int
+pf_set_at(const struct pattern_set *ps, const struct pf_set *st, size_t k,
+    const char *msg, size_t len, size_t at)
+{
+	const struct needle *nd = &ps->needles[st->lit[k].nd];
+
+	return at <= len && nd->len <= len - at && (nd->ci ?
+	    pf_ci_equal(msg + at, nd->s, nd->len) :
+	    memcmp(msg + at, nd->s, nd->len) == 0);
+}
+
+/*
+ * Does msg contain one of the literals of st?  One pass over the pairs
+ * at even offsets: a pair set is the anchor's first pair (the literal
+ * starts off bytes before) or its second (off + 1 before).
+ */
 static int
 pf_set_search(const struct pattern_set *ps, const struct pf_set *st,
     const char *msg, size_t len)
 {
 	const unsigned char *m = (const unsigned char *)msg;
-	const struct needle *nd;
-	size_t i, k, at;
-	unsigned key;
+	size_t i, k, off;
+	unsigned key, a, b;
 
 	if (len < st->minlen)
 		return 0;
-	for (i = 0; i + 1 < len; i++) {
+	for (i = 0; i + 1 < len; i += 2) {
 		key = (unsigned)m[i] | (unsigned)m[i + 1] << 8;
 		if (!(st->bits[key >> 6] >> (key & 63) & 1))
 			continue;
+		a = pf_lower(m[i]);
+		b = pf_lower(m[i + 1]);
 		for (k = 0; k < st->n; k++) {
-			if (pf_lower(m[i]) != st->lit[k].a ||
-			    pf_lower(m[i + 1]) != st->lit[k].b ||
-			    i < st->lit[k].off)
-				continue;
-			nd = &ps->needles[st->lit[k].nd];
-			at = i - st->lit[k].off;
-			if (at + nd->len <= len && (nd->ci ?
-			    pf_ci_equal(msg + at, nd->s, nd->len) :
-			    memcmp(msg + at, nd->s, nd->len) == 0))
+			off = st->lit[k].off;
+			if (a == st->lit[k].x && b == st->lit[k].y && i >= off &&
+			    pf_set_at(ps, st, k, msg, len, i - off))
+				return 1;
+			if (a == st->lit[k].y && b == st->lit[k].z && i >= off + 1 &&
+			    pf_set_at(ps, st, k, msg, len, i - off - 1))
 				return 1;
 		}
 	}

@@ -191,6 +191,58 @@ test_small_subjects(void)
 	}
 }
 
+/*
+ * The one-pass check of a clause of many literals (any(...)): every
+ * literal at every offset (odd and even, as the pass looks at pairs at
+ * even offsets), in lower, upper and mixed case, is let through; a
+ * message without any of them is not.
+ */
+static void
+test_one_pass(void)
+{
+	static const char *const lit[] = {"alpha", "bravo", "charlie", "delta",
+	    "echo", "foxtrot", "golf", "hotel", "india", "xyz"};
+	const char *regex = "^x(?<ip>y) .*(?i:alpha|bravo|charlie|delta|echo|"
+	    "foxtrot|golf|hotel|india|xyz)";
+	struct pattern_set *ps = pattern_set_new();
+	const char *prog = "*";
+	const struct pattern *p;
+	char err[512], txt[512], subj[128];
+	size_t i, k, pad, len;
+	int v;
+
+	if (pattern_add(ps, "t", &prog, 1, 1, regex, err, sizeof(err)) != 0) {
+		CHECK(0, "%s: %s", regex, err);
+		pattern_set_free(ps);
+		return;
+	}
+	p = pattern_get(ps, 0);
+	pattern_prefilter_text(ps, p, txt, sizeof(txt));
+	CHECK(strstr(txt, " any(") != NULL, "no one-pass clause: %s", txt);
+	for (i = 0; i < sizeof(lit) / sizeof(lit[0]); i++)
+		for (pad = 0; pad < 9; pad++)
+			for (v = 0; v < 3; v++) {
+				len = (size_t)snprintf(subj, sizeof(subj), "xy %.*s",
+				    (int)pad, "..:.,;.-.");
+				for (k = 0; lit[i][k] != '\0'; k++)
+					subj[len++] = v == 0 || (v == 2 && k % 2) ?
+					    lit[i][k] : (char)(lit[i][k] - 'a' + 'A');
+				len += (size_t)snprintf(subj + len, sizeof(subj) - len,
+				    "%s", pad % 2 ? " tail" : "");
+				CHECK(pattern_regex_match(ps, p, subj, len) == 1,
+				    "%s does not match %.*s", regex, (int)len, subj);
+				CHECK(pattern_may_match(ps, p, subj, len) == 1,
+				    "one-pass clause drops %.*s", (int)len, subj);
+				/* the literal cut short: no match, dropped */
+				len -= strlen(lit[i]) + (pad % 2 ? 5 : 0);
+				len += (size_t)snprintf(subj + len, sizeof(subj) - len,
+				    "%.2s", lit[i]);
+				CHECK(pattern_may_match(ps, p, subj, len) == 0,
+				    "one-pass clause lets through %.*s", (int)len, subj);
+			}
+	pattern_set_free(ps);
+}
+
 struct corpus {
 	char **line;
 	size_t n;
@@ -386,6 +438,7 @@ main(int argc, char **argv)
 	}
 	test_derive();
 	test_small_subjects();
+	test_one_pass();
 	cfg = config_load(strcmp(argv[1], "-") ? argv[1] : NULL, NULL, 0, err,
 	    sizeof(err));
 	if (cfg == NULL) {
