@@ -550,7 +550,8 @@ run_reload(struct runner *r, const struct cmdline *cl)
  * the answer is an error, so rsyslog suspends the action and sends the
  * message again: the retry commits what is still queued.  With
  * transactions, messages are answered DEFER_COMMIT and the commit mark is
- * answered OK once the whole batch is in the kernel.
+ * answered OK once the whole batch is in the kernel, its bans and the
+ * scores it added are in the state file.
  */
 static int
 omprog_line(struct runner *r, const char *line, size_t len, int trunc,
@@ -564,6 +565,9 @@ omprog_line(struct runner *r, const char *line, size_t len, int trunc,
 		*in_txn = 0;
 		if (run_commit(r, r->en.clk.now) < 0)
 			return omprog_reply("ERROR kernel commit incomplete; retry");
+		/* the scores these messages added, too, before rsyslog forgets
+		 * them: a crash after the OK loses no evidence */
+		save_scores(r);
 		return omprog_reply("OK");
 	case OMPROG_MESSAGE:
 		break;

@@ -37,6 +37,24 @@ check "two SASL failures do not ban" not_in_set mailban4 "203.0.113.31,tcp:25"
 check "two more after a restart do (scores survived)" in_set mailban4 "203.0.113.31,tcp:25"
 srv ipset flush mailban4
 
+# --- omprog: the scores of a confirmed transaction survive kill -9 ---
+db=$tmp/txn.db
+rm -f "$tmp/txn.in"
+mkfifo "$tmp/txn.in"
+ip netns exec "$SRV" "$mb" run --omprog -o "state=$db" < "$tmp/txn.in" > "$tmp/txn.out" 2>/dev/null &
+txn=$!
+exec 5> "$tmp/txn.in"
+{ echo "BEGIN TRANSACTION"; sasl_line 203.0.113.38; sasl_line 203.0.113.38; echo "COMMIT TRANSACTION"; } >&5
+i=0
+while [ "$(grep -c . "$tmp/txn.out")" -lt 5 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "the transaction is confirmed" [ "$(tail -n 1 "$tmp/txn.out")" = OK ]
+kill -KILL $txn
+wait $txn 2>/dev/null
+exec 5>&-
+{ sasl_line 203.0.113.38; sasl_line 203.0.113.38; } | srv "$mb" run -o "state=$db" 2>/dev/null
+check "after kill -9, its scores count: two more failures ban" in_set mailban4 "203.0.113.38,tcp:25"
+srv ipset flush mailban4
+
 # --- kill -9 between batches loses nothing committed ---
 db=$tmp/kill.db
 start_live "$db"
