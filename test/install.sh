@@ -25,7 +25,7 @@ import json, os, sys
 opts = {o["name"]: o["value"] for o in
         json.load(open(os.path.join(sys.argv[1], "meson-info", "intro-buildoptions.json")))}
 p = opts["prefix"]
-for k in ("sbindir", "sysconfdir", "mandir", "localstatedir"):
+for k in ("sbindir", "sysconfdir", "mandir", "localstatedir", "datadir"):
     print("%s='%s'" % (k, os.path.join(p, opts[k])))
 print("prefix='%s'" % p)
 PY
@@ -41,6 +41,12 @@ check "rsyslog snippet in $sysconfdir/rsyslog.d" \
     cmp -s "$SRCDIR/rsyslog.d/60-mailban.conf" "$root$sysconfdir/rsyslog.d/60-mailban.conf"
 check "syslog-ng snippet in $sysconfdir/syslog-ng/conf.d" \
     cmp -s "$SRCDIR/etc/syslog-ng/mailban.conf" "$root$sysconfdir/syslog-ng/conf.d/mailban.conf"
+for f in 60-mailban-mx-relp.conf 60-mailban-central.conf; do
+	check "fleet example $f in $datadir/doc/mailban/examples" \
+	    cmp -s "$SRCDIR/rsyslog.d/$f" "$root$datadir/doc/mailban/examples/$f"
+	check "and not active in $sysconfdir/rsyslog.d" \
+	    test ! -e "$root$sysconfdir/rsyslog.d/$f"
+done
 if command -v rsyslogd >/dev/null 2>&1; then
 	printf 'global(workDirectory="%s")\n' "$tmp" > "$tmp/rs.conf"
 	cat "$root$sysconfdir/rsyslog.d/60-mailban.conf" >> "$tmp/rs.conf"
