@@ -156,7 +156,7 @@ addr_parse(const char *text, size_t len, struct addr *out)
 	if (parse_v4(text, len, a.bytes)) { /* the common case */
 		a.family = ADDR_V4;
 	} else if (memchr(text, ':', len) == NULL) {
-		return -1; /* not IPv6 either: inet_pton(AF_INET) would refuse it */
+		return -1; /* not IPv6 either; inet_pton(AF_INET) refuses it */
 	} else {
 		if (!parse_v6(text, len, a.bytes))
 			return -1;

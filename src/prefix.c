@@ -231,8 +231,8 @@ stamp_time(struct prefix_clock *clk, const struct prefix_stamp *st)
 
 	if (st->kind != TS_CLASSIC) {
 		if (st->zoned)
-			return days_from_civil(st->y, mon, day) * DAY + h * 3600 +
-			    sec - st->off;
+			return days_from_civil(st->y, mon, day) * DAY +
+			    h * 3600 + sec - st->off;
 		return local_hour(clk, st->y, mon, day, h) + sec;
 	}
 	/* The year: the one that puts the stamp at most a day ahead of now. */
