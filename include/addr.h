@@ -4,8 +4,8 @@
  * DESCRIPTION
  *	addr_parse() turns the text a pattern captured into a struct addr,
  *	accepting exactly what inet_pton() accepts (a transcription of glibc's
- *	grammar, tested against inet_pton) and nothing else: no DNS, ever.  IPv4-mapped IPv6
- *	(::ffff:a.b.c.d) becomes IPv4.  Canonical text is dotted quad for IPv4
+ *	grammar, tested against inet_pton) and nothing else: no DNS, ever.
+ *	IPv4-mapped IPv6 (::ffff:a.b.c.d) becomes IPv4.  Canonical text is dotted quad for IPv4
  *	and RFC 5952 compressed lower case for IPv6.
  *
  *	An addr_list is a list of CIDR prefixes (the ignore list).
