@@ -27,3 +27,39 @@ done_testing() {
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
 }
+
+# wait_daemon NAME PID SOCKET PIDFILE [LOG...]: wait up to 10 s until the
+# daemon started as PID has made SOCKET and PIDFILE; if it dies or the
+# time runs out, show the tail of its LOGs and exit the test with 1.
+wait_daemon() {
+	_wd_name=$1 _wd_pid=$2 _wd_sock=$3 _wd_pidfile=$4
+	shift 4
+	_wd_i=0
+	until [ -S "$_wd_sock" ] && [ -s "$_wd_pidfile" ]; do
+		_wd_i=$((_wd_i + 1))
+		if [ $_wd_i -gt 100 ] || ! kill -0 "$_wd_pid" 2>/dev/null; then
+			echo "$_wd_name did not start:"
+			cat "$@" 2>/dev/null | tail -20
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
+
+# stop_daemon PID: SIGTERM, wait up to 30 s, then SIGKILL; 0 when PID
+# exited within the 30 s.  Reaps PID when it is a child of this shell.
+stop_daemon() {
+	kill -TERM "$1" 2>/dev/null
+	_sd_i=0
+	while kill -0 "$1" 2>/dev/null; do
+		_sd_i=$((_sd_i + 1))
+		if [ $_sd_i -gt 300 ]; then
+			kill -KILL "$1" 2>/dev/null
+			wait "$1" 2>/dev/null
+			return 1
+		fi
+		sleep 0.1
+	done
+	wait "$1" 2>/dev/null
+	return 0
+}

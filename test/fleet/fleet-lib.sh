@@ -153,34 +153,16 @@ rs_start() {
 	    ip netns exec "$2" rsyslogd -n -f "$1/rsyslog.conf" -i "$1/pid" \
 	    >> "$1/rsyslogd.out" 2>&1 &
 	echo $! > "$1/started"
-	i=0
-	until [ -S "$1/log.sock" ] && [ -s "$1/pid" ]; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$(cat "$1/started")" 2>/dev/null; then
-			echo "rsyslogd of $1 did not start:"
-			cat "$1/rsyslogd.out" "$1/all.log" 2>/dev/null | tail -20
-			exit 1
-		fi
-		sleep 0.1
-	done
+	wait_daemon "rsyslogd of $1" "$(cat "$1/started")" "$1/log.sock" \
+	    "$1/pid" "$1/rsyslogd.out" "$1/all.log"
 }
 
 rs_stop() {
 	[ -s "$1/pid" ] || return 0
-	p=$(cat "$1/pid")
-	kill -TERM "$p" 2>/dev/null
-	i=0
-	while kill -0 "$p" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 300 ]; then
-			kill -KILL "$p" 2>/dev/null
-			rm -f "$1/pid"
-			return 1
-		fi
-		sleep 0.1
-	done
+	stop_daemon "$(cat "$1/pid")"
+	_rc=$?
 	rm -f "$1/pid"
-	return 0
+	return $_rc
 }
 
 rs_child() {

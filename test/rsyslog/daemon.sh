@@ -65,36 +65,17 @@ rsyslog_start() {
 	ip netns exec "$SRV" rsyslogd -n -f "$RS_CONF" -i "$RS_PID" \
 	    >> "$tmp/rsyslogd.out" 2>&1 &
 	rsyslog_pid=$!
-	i=0
-	until [ -S "$RS_SOCK" ] && [ -s "$RS_PID" ]; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$rsyslog_pid" 2>/dev/null; then
-			echo "rsyslogd did not start:"
-			cat "$tmp/rsyslogd.out" "$RS_LOG" 2>/dev/null | tail -20
-			exit 1
-		fi
-		sleep 0.1
-	done
+	wait_daemon rsyslogd "$rsyslog_pid" "$RS_SOCK" "$RS_PID" \
+	    "$tmp/rsyslogd.out" "$RS_LOG"
 }
 
 # rsyslog_stop: 0 when rsyslogd exited within 30 s of SIGTERM
 rsyslog_stop() {
 	[ -n "$rsyslog_pid" ] || return 0
-	kill -TERM "$rsyslog_pid" 2>/dev/null
-	i=0
-	while kill -0 "$rsyslog_pid" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 300 ]; then
-			kill -KILL "$rsyslog_pid" 2>/dev/null
-			wait "$rsyslog_pid" 2>/dev/null
-			rsyslog_pid=
-			return 1
-		fi
-		sleep 0.1
-	done
-	wait "$rsyslog_pid" 2>/dev/null
+	stop_daemon "$rsyslog_pid"
+	_rc=$?
 	rsyslog_pid=
-	return 0
+	return $_rc
 }
 
 # the mailban child of our rsyslogd (none until the first mail message)

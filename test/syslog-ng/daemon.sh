@@ -105,36 +105,17 @@ sng_start() {
 	    -c "$tmp/syslog-ng.ctl" -R "$tmp/syslog-ng.persist" \
 	    >> "$tmp/syslog-ng.out" 2>&1 &
 	sng_pid=$!
-	i=0
-	until [ -S "$SNG_SOCK" ] && [ -s "$SNG_PID" ]; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$sng_pid" 2>/dev/null; then
-			echo "syslog-ng did not start:"
-			cat "$tmp/syslog-ng.out" "$SNG_LOG" 2>/dev/null | tail -20
-			exit 1
-		fi
-		sleep 0.1
-	done
+	wait_daemon syslog-ng "$sng_pid" "$SNG_SOCK" "$SNG_PID" \
+	    "$tmp/syslog-ng.out" "$SNG_LOG"
 }
 
 # sng_stop: 0 when syslog-ng exited within 30 s of SIGTERM
 sng_stop() {
 	[ -n "$sng_pid" ] || return 0
-	kill -TERM "$sng_pid" 2>/dev/null
-	i=0
-	while kill -0 "$sng_pid" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 300 ]; then
-			kill -KILL "$sng_pid" 2>/dev/null
-			wait "$sng_pid" 2>/dev/null
-			sng_pid=
-			return 1
-		fi
-		sleep 0.1
-	done
-	wait "$sng_pid" 2>/dev/null
+	stop_daemon "$sng_pid"
+	_rc=$?
 	sng_pid=
-	return 0
+	return $_rc
 }
 
 # the mailban started for our syslog-ng (exec'd by its /bin/sh child)
