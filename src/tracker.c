@@ -140,9 +140,7 @@ rehash(struct tracker *t, uint32_t nheads)
 	t->nheads = nheads;
 	for (i = 0; i < nheads; i++)
 		t->heads[i] = NIL;
-	for (i = 0; i < t->n; i++) {
-		if (t->e[i].addr.family == 0)
-			continue; /* free slot */
+	for (i = 0; i < t->n; i++) { /* every slot below n is in use */
 		h = (uint32_t)addr_hash(&t->e[i].addr) & (nheads - 1);
 		t->e[i].hnext = t->heads[h];
 		t->heads[h] = i;
@@ -246,9 +244,11 @@ find_or_add(struct tracker *t, const struct addr *a, uint32_t now)
 				t->cap = t->max;
 			t->e = xreallocarray(t->e, t->cap, sizeof(*t->e));
 		}
-		i = t->n++;
-		if (t->n > t->nheads)
+		/* rehash the entries there are, before the new slot is one:
+		 * its memory is not initialised until below */
+		if (t->n + 1 > t->nheads)
 			rehash(t, pow2_at_least(t->cap));
+		i = t->n++;
 	} else {
 		i = evict(t, now);
 	}

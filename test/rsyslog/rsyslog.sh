@@ -108,7 +108,7 @@ logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd "$(rbl_msg 203.0.113.45)"
 wait_for 10 in_set mailban4 "203.0.113.45,tcp:25"
 check "rsyslogd stops within 30 s of SIGTERM" rsyslog_stop
 check "mailban reported a clean exit" grep -q '^mailban: exiting: ' "$MB_ERR"
-check "no mailban left running" no_mailban_running
+check "no mailban left running (within 10 s)" wait_for 10 no_mailban_running
 check "no unconfirmed ban reported" sh -c "! grep -q 'could not be committed' '$MB_ERR'"
 
 # --- a burst of 100,000 lines: every line processed, every ban present ---
