@@ -6,17 +6,18 @@
  * A DIR stands for its *.txt files.  Also checks that every pattern of
  * CONFIG is exercised by a positive line.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "addr.h"
 #include "config.h"
 #include "pattern.h"
 #include "prefix.h"
 #include "test.h"
+
+#define MAXLINE 65536
+#include "corpus.h"
 
 #define NOW 1795780800LL /* 2026-11-27 12:00:00 UTC */
 
@@ -107,12 +108,27 @@ run_file(struct config *cfg, const char *name, size_t *hits, size_t *lines,
 	fclose(fp);
 }
 
+struct run {
+	struct config *cfg;
+	size_t *hits, lines, positives;
+};
+
+static void
+run_one(void *ctx, const char *name)
+{
+	struct run *r = ctx;
+
+	run_file(r->cfg, name, r->hits, &r->lines, &r->positives);
+}
+
 int
 main(int argc, char **argv)
 {
+	static const char *const txt_only[] = {".txt", NULL};
 	char err[1024];
 	struct config *cfg;
-	size_t *hits, i, lines = 0, positives = 0;
+	struct run rc;
+	size_t *hits, i;
 	int f;
 
 	setenv("TZ", "UTC", 1);
@@ -127,35 +143,15 @@ main(int argc, char **argv)
 		return 2;
 	}
 	hits = calloc(pattern_count(cfg->patterns) + 1, sizeof(*hits));
-	for (f = 2; f < argc; f++) {
-		struct stat sb;
-		struct dirent **ents;
-		int k, n;
-
-		if (stat(argv[f], &sb) == 0 && S_ISDIR(sb.st_mode)) {
-			n = scandir(argv[f], &ents, NULL, alphasort);
-			for (k = 0; k < n; k++) {
-				size_t l = strlen(ents[k]->d_name);
-
-				if (l > 4 && strcmp(ents[k]->d_name + l - 4, ".txt") == 0) {
-					char path[4096];
-
-					snprintf(path, sizeof(path), "%s/%s", argv[f],
-					    ents[k]->d_name);
-					run_file(cfg, path, hits, &lines, &positives);
-				}
-				free(ents[k]);
-			}
-			if (n >= 0)
-				free(ents);
-		} else {
-			run_file(cfg, argv[f], hits, &lines, &positives);
-		}
-	}
+	rc.cfg = cfg;
+	rc.hits = hits;
+	rc.lines = rc.positives = 0;
+	for (f = 2; f < argc; f++)
+		corpus_walk(argv[f], txt_only, run_one, &rc);
 	for (i = 0; i < pattern_count(cfg->patterns); i++)
 		CHECK(hits[i] > 0, "pattern \"%s\" is not exercised by the corpus",
 		    pattern_name(pattern_get(cfg->patterns, i)));
-	printf("%zu corpus lines, %zu positive\n", lines, positives);
+	printf("%zu corpus lines, %zu positive\n", rc.lines, rc.positives);
 	free(hits);
 	config_free(cfg);
 	return TEST_DONE();

@@ -12,12 +12,10 @@
  * 3. The prefilter is not vacuous: it rejects most (pattern, line) pairs.
  * With -v it prints each pattern's prefilter.
  */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "config.h"
 #include "log.h"
@@ -28,6 +26,8 @@
 #define NOW 1795780800LL /* 2026-11-27 12:00:00 UTC */
 #define MUTATIONS 40
 #define MAXLINE 8192
+
+#include "corpus.h"
 
 static const struct {
 	const char *regex;
@@ -243,61 +243,6 @@ test_one_pass(void)
 	pattern_set_free(ps);
 }
 
-struct corpus {
-	char **line;
-	size_t n;
-};
-
-static void
-corpus_add_file(struct corpus *c, const char *name)
-{
-	static char buf[MAXLINE];
-	FILE *fp = fopen(name, "r");
-	size_t n;
-
-	if (fp == NULL) {
-		perror(name);
-		exit(2);
-	}
-	while (fgets(buf, sizeof(buf), fp) != NULL) {
-		n = strcspn(buf, "\r\n");
-		buf[n] = '\0';
-		if (buf[0] == '#' || buf[0] == '>' || buf[0] == '\0')
-			continue;
-		c->line = xreallocarray(c->line, c->n + 1, sizeof(*c->line));
-		c->line[c->n++] = xstrdup(buf[0] == '<' && buf[1] == ' ' ? buf + 2 :
-		    buf);
-	}
-	fclose(fp);
-}
-
-static void
-corpus_add(struct corpus *c, const char *path)
-{
-	struct dirent **ents;
-	struct stat sb;
-	char p[4096];
-	int k, n;
-	size_t l;
-
-	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		corpus_add_file(c, path);
-		return;
-	}
-	n = scandir(path, &ents, NULL, alphasort);
-	for (k = 0; k < n; k++) {
-		l = strlen(ents[k]->d_name);
-		if ((l > 4 && strcmp(ents[k]->d_name + l - 4, ".txt") == 0) ||
-		    (l > 4 && strcmp(ents[k]->d_name + l - 4, ".log") == 0)) {
-			snprintf(p, sizeof(p), "%s/%s", path, ents[k]->d_name);
-			corpus_add_file(c, p);
-		}
-		free(ents[k]);
-	}
-	if (n >= 0)
-		free(ents);
-}
-
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 static uint32_t
@@ -455,7 +400,7 @@ main(int argc, char **argv)
 		    pattern_name(p), txt);
 	}
 	for (f = 2; f < argc; f++)
-		corpus_add(&c, argv[f]);
+		corpus_add(&c, argv[f], corpus_logs, 0);
 	CHECK(c.n >= 100, "corpus too small: %zu lines", c.n);
 	for (i = 0; i < c.n; i++) {
 		len = strlen(c.line[i]);
@@ -479,9 +424,7 @@ main(int argc, char **argv)
 	    matches);
 	CHECK(rejected > pairs / 2, "prefilter rejects only %lu of %lu",
 	    rejected, pairs);
-	for (i = 0; i < c.n; i++)
-		free(c.line[i]);
-	free(c.line);
+	corpus_free(&c);
 	config_free(cfg);
 	return TEST_DONE();
 }

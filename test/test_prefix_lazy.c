@@ -10,18 +10,18 @@
  * the clock's hour cache shared across lines as in the engine: the same
  * return, the same fields, the same time.
  */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "log.h"
 #include "prefix.h"
 #include "test.h"
 
 #define MAXLINE 4096
+
+#include "corpus.h"
 #define MUTATIONS 30
 
 static const int64_t clocks[] = {
@@ -64,62 +64,6 @@ compare(const char *line, size_t len)
 			    "%.*s", k, (long long)a.ts, (long long)b.ts, a.has_ts,
 			    b.has_ts, (int)len, line);
 	}
-}
-
-struct corpus {
-	char **line;
-	size_t n;
-};
-
-static void
-corpus_push(struct corpus *c, const char *s)
-{
-	c->line = xreallocarray(c->line, c->n + 1, sizeof(*c->line));
-	c->line[c->n++] = xstrdup(s);
-}
-
-static void
-corpus_file(struct corpus *c, const char *name)
-{
-	static char buf[MAXLINE];
-	FILE *fp = fopen(name, "r");
-
-	if (fp == NULL) {
-		perror(name);
-		exit(2);
-	}
-	while (fgets(buf, sizeof(buf), fp) != NULL) {
-		buf[strcspn(buf, "\n")] = '\0';
-		corpus_push(c, buf[0] == '<' && buf[1] == ' ' ? buf + 2 : buf);
-	}
-	fclose(fp);
-}
-
-static void
-corpus_add(struct corpus *c, const char *path)
-{
-	struct dirent **ents;
-	struct stat sb;
-	char p[4096];
-	size_t l;
-	int k, n;
-
-	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		corpus_file(c, path);
-		return;
-	}
-	n = scandir(path, &ents, NULL, alphasort);
-	for (k = 0; k < n; k++) {
-		l = strlen(ents[k]->d_name);
-		if (l > 4 && (strcmp(ents[k]->d_name + l - 4, ".txt") == 0 ||
-		    strcmp(ents[k]->d_name + l - 4, ".log") == 0)) {
-			snprintf(p, sizeof(p), "%s/%s", path, ents[k]->d_name);
-			corpus_file(c, p);
-		}
-		free(ents[k]);
-	}
-	if (n >= 0)
-		free(ents);
 }
 
 static uint64_t rng = 0x853c49e6748fea9bULL;
@@ -232,7 +176,7 @@ main(int argc, char **argv)
 		prefix_clock_init(&lazy[k], clocks[k]);
 	}
 	for (f = 1; f < argc; f++)
-		corpus_add(&c, argv[f]);
+		corpus_add(&c, argv[f], corpus_logs, 1);
 	generate(&c);
 	for (i = 0; i < c.n; i++) {
 		len = strlen(c.line[i]);
@@ -251,8 +195,6 @@ main(int argc, char **argv)
 	    compared, stamped);
 	CHECK(stamped > compared / 10, "only %lu of %lu parses had a stamp",
 	    stamped, compared);
-	for (i = 0; i < c.n; i++)
-		free(c.line[i]);
-	free(c.line);
+	corpus_free(&c);
 	return TEST_DONE();
 }
