@@ -6,6 +6,18 @@ rbl_msg() {
 	printf 'NOQUEUE: reject: RCPT from unknown[%s]: 554 5.7.1 Service unavailable; Client host [%s] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/%s; from=<spam@example.com> to=<user@example.org> proto=ESMTP helo=<example.com>\n' "$1" "$1" "$1"
 }
 
+# rsyslog_head WORKDIR SOCKET LOG: the private part of every test rsyslogd
+# (its work directory, its own socket, everything but mail to LOG)
+rsyslog_head() {
+	cat <<EOF
+global(workDirectory="$1" processInternalMessages="on"
+	maxMessageSize="8k")
+module(load="imuxsock" SysSock.Use="off")
+input(type="imuxsock" Socket="$2" RateLimit.Interval="0")
+*.*;mail.none action(type="omfile" file="$3")
+EOF
+}
+
 # wait_for SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds
 wait_for() {
 	t=$1

@@ -8,7 +8,8 @@
 # machine's own logging is read, written or signalled; the namespaces are
 # deleted on exit.
 #
-# Needs: $tmp (made here), $SRCDIR, $MAILBAN, skip (test/lib.sh).
+# Needs: $tmp (made here), $SRCDIR, $MAILBAN, skip (test/lib.sh); reads
+# test/daemons.sh itself.
 #   fleet_net N                 the central namespace and N MX namespaces
 #   central_prepare [SED]       $tmp/central/{rsyslog,mailban}.conf: the shipped
 #                               60-mailban-central.conf, zone in $tmp/zones
@@ -20,6 +21,8 @@
 #   rbldnsd_start / rbldnsd_stop   rbldnsd serving bl.fleet.test in $CEN
 #   dnsbl NS ADDR               dig from NS: the A answer for ADDR
 #   fleet_cleanup               everything above, gone
+
+. "$SRCDIR/test/daemons.sh"
 
 [ "$(id -u)" = 0 ] || skip "not root"
 for c in ip ipset rsyslogd logger unshare hostname python3; do
@@ -81,13 +84,7 @@ fleet_net() {
 # socket, everything but mail to all.log
 rs_head() {
 	mkdir -p "$1/work"
-	cat <<EOF
-global(workDirectory="$1/work" processInternalMessages="on"
-	maxMessageSize="8k")
-module(load="imuxsock" SysSock.Use="off")
-input(type="imuxsock" Socket="$1/log.sock" RateLimit.Interval="0")
-*.*;mail.none action(type="omfile" file="$1/all.log")
-EOF
+	rsyslog_head "$1/work" "$1/log.sock" "$1/all.log"
 }
 
 # a configuration must not name a file of the machine's

@@ -35,13 +35,7 @@ rsyslog_prepare() {
 	mkdir -p "$tmp/work"
 	sed "s|^state .*|state = \"$tmp/state.db\";|" "$SRCDIR/etc/mailban.conf" > "$MB_CONF"
 	{
-		cat <<EOF
-global(workDirectory="$tmp/work" processInternalMessages="on"
-	maxMessageSize="8k")
-module(load="imuxsock" SysSock.Use="off")
-input(type="imuxsock" Socket="$RS_SOCK" RateLimit.Interval="0")
-*.*;mail.none action(type="omfile" file="$RS_LOG")
-EOF
+		rsyslog_head "$tmp/work" "$RS_SOCK" "$RS_LOG"
 		sed -e "s|/usr/sbin/mailban|$MAILBAN|g" \
 		    -e "s|/etc/mailban/mailban.conf|$MB_CONF|g" \
 		    -e "s|/var/log/mailban.log|$MB_ERR|g" \
