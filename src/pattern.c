@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "memfind.h"
 #include "pattern.h"
 
 #define DISPATCH_SLOTS 1024 /* power of two */
@@ -102,7 +103,8 @@ struct needle {
 	size_t len;
 	int ci;
 	size_t users; /* patterns that contain it */
-	size_t rare; /* offset of its rarest byte, searched with memchr */
+	size_t rare; /* offset of its rarest byte */
+	struct memfind mf; /* searched by its two rarest bytes */
 };
 
 struct dispatch {
@@ -768,34 +770,38 @@ pf_ci_equal(const char *h, const char *n, size_t len)
 	return 1;
 }
 
-/* memmem for short haystacks: memchr for byte b at the rare offset. */
-static int
-pf_search_byte(const char *hay, size_t len, const struct needle *nd, char b)
+/*
+ * The second byte of a needle's search pair: the rarest at another offset,
+ * of another value if there is one (a pair of equal bytes finds less).
+ */
+static size_t
+pf_pair_offset(const char *s, size_t len, int ci, size_t first)
 {
-	const char *p, *end;
+	size_t i, best = first;
+	unsigned f, fb = UINT_MAX;
+	unsigned char c, c1 = (unsigned char)s[first];
 
-	p = hay + nd->rare;
-	end = hay + len - (nd->len - nd->rare) + 1; /* last place it can be */
-	while (p < end && (p = memchr(p, b, (size_t)(end - p))) != NULL) {
-		if (nd->ci ? pf_ci_equal(p - nd->rare, nd->s, nd->len) :
-		    memcmp(p - nd->rare, nd->s, nd->len) == 0)
-			return 1;
-		p++;
+	for (i = 0; i < len; i++) {
+		if (i == first)
+			continue;
+		c = (unsigned char)s[i];
+		f = pf_freq[c];
+		if (ci && c >= 'a' && c <= 'z')
+			f += pf_freq[c - 'a' + 'A'];
+		if (c == c1)
+			f += 100000; /* only when every other byte is the same */
+		if (f < fb) {
+			fb = f;
+			best = i;
+		}
 	}
-	return 0;
+	return best;
 }
 
 static int
 pf_search(const char *hay, size_t len, const struct needle *nd)
 {
-	char b = nd->s[nd->rare];
-
-	if (len < nd->len)
-		return 0;
-	if (pf_search_byte(hay, len, nd, b))
-		return 1;
-	return nd->ci && b >= 'a' && b <= 'z' &&
-	    pf_search_byte(hay, len, nd, (char)(b - 'a' + 'A'));
+	return memfind(&nd->mf, hay, len);
 }
 
 static void
@@ -1060,6 +1066,10 @@ pf_build(struct pattern_set *ps)
 				ps->needles[n].ci = l->ci;
 				ps->needles[n].users = 0;
 				ps->needles[n].rare = pf_rare_offset(l->s, l->len, l->ci);
+				memfind_init(&ps->needles[n].mf, ps->needles[n].s,
+				    l->len, l->ci, ps->needles[n].rare,
+				    pf_pair_offset(l->s, l->len, l->ci,
+				    ps->needles[n].rare));
 			}
 		}
 	}

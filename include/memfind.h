@@ -1,0 +1,40 @@
+/*
+ * NAME
+ *	memfind - is a short literal in a short subject? (packed pair, SIMD)
+ * DESCRIPTION
+ *	The prefilter (pattern.c) asks, for every log message, whether a few
+ *	literals occur in it.  Messages are short (about 100 bytes), so the
+ *	cost is mostly per call, and memchr for one byte finds many false
+ *	candidates (" from " has a space).  memfind looks for two bytes of
+ *	the literal at once, each at its own offset ("packed pair", as in
+ *	Hyperscan's and Rust memchr's memmem): 16 (SSE2) or 32 (AVX2, chosen
+ *	at run time) start positions per step, and compares the whole literal
+ *	only where both bytes are in place.  Caseless literals fold ASCII
+ *	letters.  It never reads outside [hay, hay + hlen).
+ *
+ *	The caller picks the two offsets (pattern.c knows which bytes are
+ *	rare in mail logs); they must be < len.
+ */
+#ifndef MAILBAN_MEMFIND_H
+#define MAILBAN_MEMFIND_H
+
+#include <stddef.h>
+
+struct memfind {
+	const char *s; /* the literal; lower case when ci */
+	size_t len;
+	int ci; /* caseless: ASCII letters fold */
+	size_t i1, i2; /* the pair's offsets in s */
+	unsigned char b1, b2; /* s[i1], s[i2] */
+	unsigned char f1, f2; /* 0x20 when that byte is a caseless letter */
+};
+
+/* s (len >= 1, lower case when ci) must outlive mf. */
+void memfind_init(struct memfind *mf, const char *s, size_t len, int ci,
+    size_t i1, size_t i2);
+/* 1 when mf's literal occurs in hay, else 0. */
+int memfind(const struct memfind *mf, const char *hay, size_t hlen);
+/* For tests: 0 scalar only, 1 SSE2, 2 AVX2 (if the CPU has it); -1 auto. */
+int memfind_force(int level);
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * test_memfind - memfind (scalar, SSE2, AVX2) against a plain search
+ *
+ * Random literals and subjects over a small alphabet (so that pairs and
+ * whole literals occur often, in both cases), every choice of the pair's
+ * offsets for short literals, every subject length up to 100 bytes.  Each
+ * subject is placed so that it ends at a page followed by an inaccessible
+ * page, and again so that it starts right after one: a read one byte
+ * outside the subject faults.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "memfind.h"
+#include "test.h"
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static unsigned
+rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+static int
+lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* The plain search: every start position, every byte. */
+static int
+ref_find(const char *s, size_t len, int ci, const char *h, size_t hlen)
+{
+	size_t i, j;
+
+	for (i = 0; i + len <= hlen; i++) {
+		for (j = 0; j < len; j++)
+			if ((ci ? lower((unsigned char)h[i + j]) :
+			    (unsigned char)h[i + j]) != (unsigned char)s[j])
+				break;
+		if (j == len)
+			return 1;
+	}
+	return 0;
+}
+
+int
+main(void)
+{
+	static const char alpha[] = "abAB :[]\x80\xff";
+	long pg = sysconf(_SC_PAGESIZE);
+	char *map, *end_at, *start_at, lit[48], *h;
+	size_t len, hlen, i1, i2, i, n;
+	int level, ci, got, want, where, found = 0, levels;
+	unsigned iter;
+
+	map = mmap(NULL, (size_t)pg * 4, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	/* pages: [guard][data][data][guard] */
+	if (mprotect(map, (size_t)pg, PROT_NONE) != 0 ||
+	    mprotect(map + 3 * pg, (size_t)pg, PROT_NONE) != 0) {
+		perror("mprotect");
+		return 1;
+	}
+	end_at = map + 3 * pg; /* subjects end here */
+	start_at = map + pg; /* or start here */
+	levels = memfind_force(-1) + 1;
+	printf("memfind levels here: %d (0 scalar, 1 SSE2, 2 AVX2)\n",
+	    levels - 1);
+	for (iter = 0; iter < 60000; iter++) {
+		struct memfind mf;
+
+		ci = rnd(2);
+		len = 1 + rnd(iter % 7 == 0 ? 40 : 6);
+		for (i = 0; i < len; i++) {
+			lit[i] = alpha[rnd(sizeof(alpha) - 1)];
+			if (ci)
+				lit[i] = (char)lower((unsigned char)lit[i]);
+		}
+		i1 = rnd((unsigned)len);
+		i2 = rnd((unsigned)len);
+		memfind_init(&mf, lit, len, ci, i1, i2);
+		hlen = rnd(101);
+		for (where = 0; where < 2; where++) {
+			h = where == 0 ? end_at - hlen : start_at;
+			for (i = 0; i < hlen; i++)
+				h[i] = alpha[rnd(sizeof(alpha) - 1)];
+			/* plant the literal (maybe in the other case) now and then */
+			if (hlen >= len && rnd(3) == 0) {
+				n = rnd((unsigned)(hlen - len + 1));
+				for (i = 0; i < len; i++)
+					h[n + i] = ci && rnd(2) && lit[i] >= 'a' &&
+					    lit[i] <= 'z' ? (char)(lit[i] - 32) : lit[i];
+				if (rnd(2)) /* a near miss: one byte off */
+					h[n + rnd((unsigned)len)] ^= 1;
+			}
+			want = ref_find(lit, len, ci, h, hlen);
+			found += want;
+			for (level = 0; level < levels; level++) {
+				memfind_force(level);
+				got = memfind(&mf, h, hlen);
+				CHECK(got == want, "level %d ci %d literal %zu bytes "
+				    "pair %zu,%zu subject %zu bytes: got %d want %d",
+				    level, ci, len, i1, i2, hlen, got, want);
+			}
+		}
+	}
+	memfind_force(-1);
+	CHECK(found > 20000 && found < 100000, "found %d times", found);
+	return TEST_DONE();
+}
