@@ -118,16 +118,24 @@ mf_scalar(const struct memfind *mf, const char *hay, size_t hlen)
 }
 
 #if MEMFIND_X86
-/* ncand >= 16 start positions. */
-static int
-mf_sse2(const struct memfind *mf, const char *hay, size_t ncand)
+/*
+ * The vector steps are leaves that only scan: they return the mask of the
+ * first step with a candidate (and its position in *at), or 0 when none
+ * is left.  The caller compares; a call in the scan loop would make the
+ * compiler save and realign around every step.
+ */
+
+/* ncand >= 16 start positions, from *at on. */
+static unsigned
+mf_sse2_scan(const struct memfind *mf, const char *hay, size_t ncand,
+    size_t *at)
 {
 	const __m128i b1 = _mm_set1_epi8((char)mf->b1);
 	const __m128i b2 = _mm_set1_epi8((char)mf->b2);
 	const __m128i f1 = _mm_set1_epi8((char)mf->f1);
 	const __m128i f2 = _mm_set1_epi8((char)mf->f2);
 	const char *p1 = hay + mf->i1, *p2 = hay + mf->i2;
-	size_t pos = 0;
+	size_t pos = *at;
 	unsigned m;
 	__m128i a, c;
 
@@ -139,10 +147,9 @@ mf_sse2(const struct memfind *mf, const char *hay, size_t ncand)
 		a = _mm_cmpeq_epi8(_mm_or_si128(a, f1), b1);
 		c = _mm_cmpeq_epi8(_mm_or_si128(c, f2), b2);
 		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(a, c));
-		while (m != 0) {
-			if (mf_equal(mf, hay + pos + (unsigned)__builtin_ctz(m)))
-				return 1;
-			m &= m - 1;
+		if (m != 0) {
+			*at = pos;
+			return m;
 		}
 		if (pos + 16 >= ncand)
 			return 0;
@@ -150,16 +157,17 @@ mf_sse2(const struct memfind *mf, const char *hay, size_t ncand)
 	}
 }
 
-/* ncand >= 32 start positions. */
-__attribute__((target("avx2"))) static int
-mf_avx2(const struct memfind *mf, const char *hay, size_t ncand)
+/* ncand >= 32 start positions, from *at on. */
+__attribute__((target("avx2"))) static unsigned
+mf_avx2_scan(const struct memfind *mf, const char *hay, size_t ncand,
+    size_t *at)
 {
 	const __m256i b1 = _mm256_set1_epi8((char)mf->b1);
 	const __m256i b2 = _mm256_set1_epi8((char)mf->b2);
 	const __m256i f1 = _mm256_set1_epi8((char)mf->f1);
 	const __m256i f2 = _mm256_set1_epi8((char)mf->f2);
 	const char *p1 = hay + mf->i1, *p2 = hay + mf->i2;
-	size_t pos = 0;
+	size_t pos = *at;
 	unsigned m;
 	__m256i a, c;
 
@@ -171,15 +179,38 @@ mf_avx2(const struct memfind *mf, const char *hay, size_t ncand)
 		a = _mm256_cmpeq_epi8(_mm256_or_si256(a, f1), b1);
 		c = _mm256_cmpeq_epi8(_mm256_or_si256(c, f2), b2);
 		m = (unsigned)_mm256_movemask_epi8(_mm256_and_si256(a, c));
-		while (m != 0) {
-			if (mf_equal(mf, hay + pos + (unsigned)__builtin_ctz(m)))
-				return 1;
-			m &= m - 1;
+		if (m != 0) {
+			*at = pos;
+			return m;
 		}
 		if (pos + 32 >= ncand)
 			return 0;
 		pos += 32;
 	}
+}
+
+/*
+ * Scan with step (width w), compare at each candidate; a step that had
+ * candidates but no match goes on after itself.
+ */
+static int
+mf_vector(const struct memfind *mf, const char *hay, size_t ncand, size_t w,
+    unsigned (*scan)(const struct memfind *, const char *, size_t, size_t *))
+{
+	size_t pos = 0;
+	unsigned m;
+
+	while ((m = scan(mf, hay, ncand, &pos)) != 0) {
+		do {
+			if (mf_equal(mf, hay + pos + (unsigned)__builtin_ctz(m)))
+				return 1;
+			m &= m - 1;
+		} while (m != 0);
+		if (pos + w >= ncand)
+			return 0;
+		pos += w;
+	}
+	return 0;
 }
 #endif
 
@@ -217,9 +248,9 @@ memfind(const struct memfind *mf, const char *hay, size_t hlen)
 		mf_level = mf_best();
 #if MEMFIND_X86
 	if (ncand >= 32 && mf_level >= 2)
-		return mf_avx2(mf, hay, ncand);
+		return mf_vector(mf, hay, ncand, 32, mf_avx2_scan);
 	if (ncand >= 16 && mf_level >= 1)
-		return mf_sse2(mf, hay, ncand);
+		return mf_vector(mf, hay, ncand, 16, mf_sse2_scan);
 #endif
 	return mf_scalar(mf, hay, hlen);
 }

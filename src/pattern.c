@@ -860,18 +860,12 @@ pf_implied(const struct needle *n, const struct pf_clause *c)
 	return 1;
 }
 
-/* Searches a check may take: one per literal, two per caseless letter. */
+/* Searches a check may take: one per literal (memfind folds case). */
 static size_t
 pf_check_cost(const struct pattern_set *ps, const struct pf_check *c)
 {
-	size_t k, cost = 0;
-	const struct needle *n;
-
-	for (k = 0; k < c->n; k++) {
-		n = &ps->needles[c->nd[k]];
-		cost += n->ci && n->s[n->rare] >= 'a' && n->s[n->rare] <= 'z' ? 2 : 1;
-	}
-	return cost;
+	(void)ps;
+	return c->n;
 }
 
 /* Candidate checks of one pattern (pf_build). */
