@@ -23,37 +23,39 @@ static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
  * Dotted quad exactly as glibc's inet_pton(AF_INET) takes it: four decimal
  * octets of at most 255, no leading zeros, nothing else.  1 and a set, 0
  * when inet_pton would refuse it (any other byte included); a[] may be
- * written to even then.
+ * written to even then.  An octet at a time: one to three digits, the
+ * second not after a '0', then the '.' or the end.
  */
-static int
+static inline int
 parse_v4(const char *s, size_t len, uint8_t *a)
 {
-	unsigned v = 0, octets = 0, digits = 0;
-	size_t i;
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	unsigned v, d, k;
 
-	for (i = 0; i < len; i++) {
-		if (s[i] >= '0' && s[i] <= '9') {
-			if (digits > 0 && v == 0)
-				return 0; /* leading zero */
-			v = v * 10 + (unsigned)(s[i] - '0');
-			if (v > 255)
-				return 0;
-			if (digits++ == 0 && ++octets > 4)
-				return 0;
-		} else if (s[i] == '.' && digits > 0) {
-			if (octets == 4)
-				return 0;
-			a[octets - 1] = (uint8_t)v;
-			v = 0;
-			digits = 0;
-		} else {
+	for (k = 0; k < 4; k++) {
+		if (p == end || (v = (unsigned)*p - '0') > 9)
 			return 0;
+		p++;
+		if (p < end && (d = (unsigned)*p - '0') <= 9) {
+			if (v == 0)
+				return 0; /* leading zero */
+			v = v * 10 + d;
+			p++;
+			if (p < end && (d = (unsigned)*p - '0') <= 9) {
+				v = v * 10 + d;
+				p++;
+				if (v > 255)
+					return 0;
+			}
+		}
+		a[k] = (uint8_t)v;
+		if (k < 3) {
+			if (p == end || *p != '.')
+				return 0;
+			p++;
 		}
 	}
-	if (octets < 4 || digits == 0)
-		return 0;
-	a[3] = (uint8_t)v;
-	return 1;
+	return p == end;
 }
 
 static int
@@ -152,10 +154,14 @@ addr_parse(const char *text, size_t len, struct addr *out)
 
 	if (len == 0 || len >= ADDR_STRLEN)
 		return -1;
+	if (len <= 15 && parse_v4(text, len, a.bytes)) { /* the common case */
+		out->family = ADDR_V4;
+		memcpy(out->bytes, a.bytes, 4);
+		memset(out->bytes + 4, 0, 12);
+		return 0;
+	}
 	memset(&a, 0, sizeof(a));
-	if (parse_v4(text, len, a.bytes)) { /* the common case */
-		a.family = ADDR_V4;
-	} else if (memchr(text, ':', len) == NULL) {
+	if (memchr(text, ':', len) == NULL) {
 		return -1; /* not IPv6 either; inet_pton(AF_INET) refuses it */
 	} else {
 		if (!parse_v6(text, len, a.bytes))
@@ -172,22 +178,40 @@ addr_parse(const char *text, size_t len, struct addr *out)
 	return 0;
 }
 
-/* Dotted quad of b[0..3] at p, NUL-terminated; returns the NUL. */
+/*
+ * The decimal text of every octet: its digits, padded to three bytes, and
+ * their count, so that an octet is one four-byte copy.
+ */
+#define OCT_LEN(v) (1 + ((v) >= 10) + ((v) >= 100))
+#define OCT_DIG(v, i) ((char)('0' + (v) / ((i) == OCT_LEN(v) - 1 ? 1 :     \
+    (i) == OCT_LEN(v) - 2 ? 10 : 100) % 10))
+#define OCT(v) {OCT_DIG(v, 0), (v) >= 10 ? OCT_DIG(v, 1) : '\0',            \
+    (v) >= 100 ? OCT_DIG(v, 2) : '\0', (char)OCT_LEN(v)}
+#define OCT4(v) OCT(v), OCT((v) + 1), OCT((v) + 2), OCT((v) + 3)
+#define OCT16(v) OCT4(v), OCT4((v) + 4), OCT4((v) + 8), OCT4((v) + 12)
+#define OCT64(v) OCT16(v), OCT16((v) + 16), OCT16((v) + 32), OCT16((v) + 48)
+
+static const char octet_text[256][4] = {
+	OCT64(0), OCT64(64), OCT64(128), OCT64(192),
+};
+
+/*
+ * Dotted quad of b[0..3] at p, NUL-terminated; returns the NUL.  May write
+ * two bytes past the NUL.
+ */
 static char *
 format_v4(const uint8_t *b, char *p)
 {
-	unsigned v;
+	const char *t;
 	int i;
 
 	for (i = 0; i < 4; i++) {
-		v = b[i];
-		if (v >= 100)
-			*p++ = (char)('0' + v / 100);
-		if (v >= 10)
-			*p++ = (char)('0' + v / 10 % 10);
-		*p++ = (char)('0' + v % 10);
-		*p++ = i < 3 ? '.' : '\0';
+		t = octet_text[b[i]];
+		memcpy(p, t, 4);
+		p += t[3];
+		*p++ = '.';
 	}
+	p[-1] = '\0';
 	return p - 1;
 }
 
