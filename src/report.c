@@ -25,7 +25,7 @@
  */
 #define REPORT_BUFFER (1 << 20) /* stdio buffer of a non-terminal out */
 #define OB_SIZE (64 * 1024)
-#define OB_SLACK 64 /* put_time and put_ip copy more than their text */
+#define OB_SLACK 64 /* put_time, put_ip, put_u64 copy more than their text */
 
 static struct {
 	FILE *out;
@@ -97,12 +97,15 @@ static const char digit_pairs[] =
     "34353637383940414243444546474849505152535455565758596061626364656667"
     "6869707172737475767778798081828384858687888990919293949596979899";
 
-/* Decimal v at p, at most 20 bytes; returns the end. */
+/*
+ * Decimal v at p, at most 20 bytes; returns the end.  Always copies 20
+ * bytes: a fixed-size copy is a few moves, a variable one a call.
+ */
 static char *
 put_u64(char *p, uint64_t v)
 {
-	char d[20];
-	size_t i = sizeof(d);
+	char d[40] = {0};
+	size_t i = 20;
 
 	while (v >= 100) {
 		i -= 2;
@@ -115,8 +118,8 @@ put_u64(char *p, uint64_t v)
 	} else {
 		d[--i] = (char)('0' + v);
 	}
-	memcpy(p, d + i, sizeof(d) - i);
-	return p + sizeof(d) - i;
+	memcpy(p, d + i, 20);
+	return p + 20 - i;
 }
 
 static char *
