@@ -23,49 +23,53 @@ static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
  * Dotted quad exactly as glibc's inet_pton(AF_INET) takes it: four decimal
  * octets of at most 255, no leading zeros, nothing else.  1 and a set, 0
  * when inet_pton would refuse it (any other byte included); a[] may be
- * written to even then.
+ * written to even then.  An octet at a time: one to three digits, the
+ * second not after a '0', then the '.' or the end.
  */
-static int
+static inline int
 parse_v4(const char *s, size_t len, uint8_t *a)
 {
-	unsigned v = 0, octets = 0, digits = 0;
-	size_t i;
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	unsigned v, d, k;
 
-	for (i = 0; i < len; i++) {
-		if (s[i] >= '0' && s[i] <= '9') {
-			if (digits > 0 && v == 0)
-				return 0; /* leading zero */
-			v = v * 10 + (unsigned)(s[i] - '0');
-			if (v > 255)
-				return 0;
-			if (digits++ == 0 && ++octets > 4)
-				return 0;
-		} else if (s[i] == '.' && digits > 0) {
-			if (octets == 4)
-				return 0;
-			a[octets - 1] = (uint8_t)v;
-			v = 0;
-			digits = 0;
-		} else {
+	for (k = 0; k < 4; k++) {
+		if (p == end || (v = (unsigned)*p - '0') > 9)
 			return 0;
+		p++;
+		if (p < end && (d = (unsigned)*p - '0') <= 9) {
+			if (v == 0)
+				return 0; /* leading zero */
+			v = v * 10 + d;
+			p++;
+			if (p < end && (d = (unsigned)*p - '0') <= 9) {
+				v = v * 10 + d;
+				p++;
+				if (v > 255)
+					return 0;
+			}
+		}
+		a[k] = (uint8_t)v;
+		if (k < 3) {
+			if (p == end || *p != '.')
+				return 0;
+			p++;
 		}
 	}
-	if (octets < 4 || digits == 0)
-		return 0;
-	a[3] = (uint8_t)v;
-	return 1;
+	return p == end;
 }
+
+/* 1 + the value of each hex digit, 0 for every other byte. */
+static const uint8_t hex_value1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6,
+	['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
 
 static int
 hex_value(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return hex_value1[(unsigned char)c] - 1;
 }
 
 /*
@@ -152,10 +156,14 @@ addr_parse(const char *text, size_t len, struct addr *out)
 
 	if (len == 0 || len >= ADDR_STRLEN)
 		return -1;
+	if (len <= 15 && parse_v4(text, len, a.bytes)) { /* the common case */
+		out->family = ADDR_V4;
+		memcpy(out->bytes, a.bytes, 4);
+		memset(out->bytes + 4, 0, 12);
+		return 0;
+	}
 	memset(&a, 0, sizeof(a));
-	if (parse_v4(text, len, a.bytes)) { /* the common case */
-		a.family = ADDR_V4;
-	} else if (memchr(text, ':', len) == NULL) {
+	if (memchr(text, ':', len) == NULL) {
 		return -1; /* not IPv6 either; inet_pton(AF_INET) refuses it */
 	} else {
 		if (!parse_v6(text, len, a.bytes))
@@ -172,22 +180,40 @@ addr_parse(const char *text, size_t len, struct addr *out)
 	return 0;
 }
 
-/* Dotted quad of b[0..3] at p, NUL-terminated; returns the NUL. */
+/*
+ * The decimal text of every octet: its digits, padded to three bytes, and
+ * their count, so that an octet is one four-byte copy.
+ */
+#define OCT_LEN(v) (1 + ((v) >= 10) + ((v) >= 100))
+#define OCT_DIG(v, i) ((char)('0' + (v) / ((i) == OCT_LEN(v) - 1 ? 1 :     \
+    (i) == OCT_LEN(v) - 2 ? 10 : 100) % 10))
+#define OCT(v) {OCT_DIG(v, 0), (v) >= 10 ? OCT_DIG(v, 1) : '\0',            \
+    (v) >= 100 ? OCT_DIG(v, 2) : '\0', (char)OCT_LEN(v)}
+#define OCT4(v) OCT(v), OCT((v) + 1), OCT((v) + 2), OCT((v) + 3)
+#define OCT16(v) OCT4(v), OCT4((v) + 4), OCT4((v) + 8), OCT4((v) + 12)
+#define OCT64(v) OCT16(v), OCT16((v) + 16), OCT16((v) + 32), OCT16((v) + 48)
+
+static const char octet_text[256][4] = {
+	OCT64(0), OCT64(64), OCT64(128), OCT64(192),
+};
+
+/*
+ * Dotted quad of b[0..3] at p, NUL-terminated; returns the NUL.  May write
+ * two bytes past the NUL.
+ */
 static char *
 format_v4(const uint8_t *b, char *p)
 {
-	unsigned v;
+	const char *t;
 	int i;
 
 	for (i = 0; i < 4; i++) {
-		v = b[i];
-		if (v >= 100)
-			*p++ = (char)('0' + v / 100);
-		if (v >= 10)
-			*p++ = (char)('0' + v / 10 % 10);
-		*p++ = (char)('0' + v % 10);
-		*p++ = i < 3 ? '.' : '\0';
+		t = octet_text[b[i]];
+		memcpy(p, t, 4);
+		p += t[3];
+		*p++ = '.';
 	}
+	p[-1] = '\0';
 	return p - 1;
 }
 
@@ -269,19 +295,29 @@ addr_equal(const struct addr *a, const struct addr *b)
 	    memcmp(a->bytes, b->bytes, a->family == ADDR_V4 ? 4 : 16) == 0;
 }
 
+/*
+ * A word at a time (byte-at-a-time FNV was most of a tracker lookup): the
+ * bytes addr_equal compares, then murmur3's finalizer, which spreads every
+ * input bit over the low bits used by open addressing.
+ */
 uint64_t
 addr_hash(const struct addr *a)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ a->family;
-	size_t i, n = a->family == ADDR_V4 ? 4 : 16;
+	uint64_t h, w0, w1;
+	uint32_t v4;
 
-	for (i = 0; i < n; i++) {
-		h ^= a->bytes[i];
-		h *= 0x100000001b3ULL;
+	if (a->family == ADDR_V4) {
+		memcpy(&v4, a->bytes, 4);
+		h = v4 ^ (uint64_t)ADDR_V4 << 56;
+	} else {
+		memcpy(&w0, a->bytes, 8);
+		memcpy(&w1, a->bytes + 8, 8);
+		h = w0 * 0x9e3779b97f4a7c15ULL ^ w1 ^ (uint64_t)a->family << 56;
 	}
-	/* finalizer: spread the low bits used by open addressing */
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 33;
 	return h;
 }

@@ -5,6 +5,7 @@
  *	See include/report.h.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,71 +14,125 @@
 #include "report.h"
 
 /*
- * JSON lines are built in a struct jline and written with one fwrite: the
- * match path of a replay runs once per matching line, and stdio calls per
- * field were most of its cost.
+ * JSON lines are made straight into one output buffer, room for the whole
+ * line reserved first, and the buffer goes to the stream with one fwrite
+ * when it is full: the match path of a replay runs once per matching line,
+ * and stdio calls per field, then one per line, were most of its cost.
+ * The buffer is written before anything else goes to the same stream
+ * (report_summary, the text lines, report_json_string), after every line
+ * when the stream is a terminal, and at exit (a fatal error mid-replay
+ * keeps what stdio would have kept).
  */
 #define REPORT_BUFFER (1 << 20) /* stdio buffer of a non-terminal out */
+#define OB_SIZE (64 * 1024)
+#define OB_SLACK 64 /* put_time, put_ip, put_u64 copy more than their text */
 
-struct jline {
+static struct {
 	FILE *out;
-	size_t n;
-	char b[2048];
-};
+	int per_line; /* a terminal: each line is written as it is made */
+	size_t n, cap;
+	char *b;
+} ob;
 
 static void
-jl_flush(struct jline *jl)
+ob_flush(void)
 {
-	if (jl->n > 0)
-		fwrite(jl->b, 1, jl->n, jl->out);
-	jl->n = 0;
+	if (ob.n > 0)
+		fwrite(ob.b, 1, ob.n, ob.out);
+	ob.n = 0;
 }
 
 static void
-jl_mem(struct jline *jl, const char *s, size_t len)
+ob_atexit(void)
 {
-	if (len > sizeof(jl->b) - jl->n) {
-		jl_flush(jl);
-		if (len > sizeof(jl->b)) {
-			fwrite(s, 1, len, jl->out);
-			return;
+	if (ob.out != NULL)
+		ob_flush();
+}
+
+/* Where to write at most need bytes for out (OB_SLACK included). */
+static char *
+ob_reserve(FILE *out, size_t need)
+{
+	if (out != ob.out) {
+		if (ob.out != NULL)
+			ob_flush();
+		else
+			atexit(ob_atexit);
+		ob.out = out;
+		ob.per_line = isatty(fileno(out));
+	}
+	if (need > ob.cap - ob.n) {
+		ob_flush();
+		if (need > ob.cap) {
+			ob.cap = need > OB_SIZE ? need : OB_SIZE;
+			free(ob.b);
+			ob.b = xmalloc(ob.cap);
 		}
 	}
-	memcpy(jl->b + jl->n, s, len);
-	jl->n += len;
+	return ob.b + ob.n;
 }
 
+/* The line reserved by ob_reserve ends at p. */
 static void
-jl_str(struct jline *jl, const char *s)
+ob_commit(char *p)
 {
-	jl_mem(jl, s, strlen(s));
+	ob.n = (size_t)(p - ob.b);
+	if (ob.per_line)
+		ob_flush();
 }
 
+/* Anything for out that was made and not written yet, before stdio. */
 static void
-jl_u64(struct jline *jl, uint64_t v)
+ob_sync(FILE *out)
 {
-	char d[24];
-	size_t i = sizeof(d);
-
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	jl_mem(jl, d + i, sizeof(d) - i);
+	if (ob.n > 0 && out == ob.out)
+		ob_flush();
 }
 
-static void
-jl_i64(struct jline *jl, int64_t v)
+/* Fixed text (a literal) at p. */
+#define PUT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+
+static const char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
+/*
+ * Decimal v at p, at most 20 bytes; returns the end.  Always copies 20
+ * bytes: a fixed-size copy is a few moves, a variable one a call.
+ */
+static char *
+put_u64(char *p, uint64_t v)
+{
+	char d[40] = {0};
+	size_t i = 20;
+
+	while (v >= 100) {
+		i -= 2;
+		memcpy(d + i, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		i -= 2;
+		memcpy(d + i, digit_pairs + 2 * v, 2);
+	} else {
+		d[--i] = (char)('0' + v);
+	}
+	memcpy(p, d + i, 20);
+	return p + 20 - i;
+}
+
+static char *
+put_i64(char *p, int64_t v)
 {
 	if (v < 0) {
-		jl_mem(jl, "-", 1);
-		jl_u64(jl, (uint64_t)0 - (uint64_t)v);
-	} else {
-		jl_u64(jl, (uint64_t)v);
+		*p++ = '-';
+		return put_u64(p, (uint64_t)0 - (uint64_t)v);
 	}
+	return put_u64(p, (uint64_t)v);
 }
 
-/* 1 for the bytes jl_json escapes: controls, '"', '\\', DEL and non-ASCII. */
+/* 1 for the bytes json_put escapes: controls, '"', '\\', DEL and non-ASCII. */
 static const unsigned char json_escape[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -97,48 +152,103 @@ static const unsigned char json_escape[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
-/* Escaped JSON string with its quotes (see report_json_string). */
-static void
-jl_json(struct jline *jl, const char *text, size_t len)
+/* The most json_put writes for len bytes, OB_SLACK not included. */
+#define JSON_MAX(len) (6 * (size_t)(len) + 2)
+
+/* One byte, escaped or not, at p; returns the end. */
+static char *
+put_json_byte(char *p, unsigned char c)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
 
-	jl_mem(jl, "\"", 1);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
-		char e[6];
+	if (!json_escape[c]) {
+		*p++ = (char)c;
+	} else if (c == '"' || c == '\\') {
+		*p++ = '\\';
+		*p++ = (char)c;
+	} else {
+		/* bytes outside ASCII are escaped one by one: the output is
+		 * valid JSON whatever the input's encoding */
+		memcpy(p, "\\u00", 4);
+		p[4] = hex[c >> 4];
+		p[5] = hex[c & 15];
+		p += 6;
+	}
+	return p;
+}
 
-		if (!json_escape[c])
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/*
+ * Nonzero exactly when one of the eight bytes of w is one json_escape
+ * marks: below 0x20, '"', '\\', or above 0x7e (the classic "has less",
+ * "has zero" and "has more" word tests; a borrow or carry between bytes
+ * only ever happens next to a byte that is marked itself).
+ */
+static inline uint64_t
+json_word_marked(uint64_t w)
+{
+	uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+
+	return (((w - ONES * 0x20) & ~w) | ((q - ONES) & ~q) |
+	    ((b - ONES) & ~b) | (w + ONES) | w) & HIGHS;
+}
+
+/*
+ * Escaped JSON string with its quotes (see report_json_string) at p,
+ * eight bytes at a time where none needs escaping; returns the end.
+ */
+static char *
+json_put(char *p, const char *s, size_t len)
+{
+	const char *end = s + len;
+	uint64_t w;
+	int i;
+
+	*p++ = '"';
+	if (len < 8) {
+		while (s < end)
+			p = put_json_byte(p, (unsigned char)*s++);
+		*p++ = '"';
+		return p;
+	}
+	for (; end - s >= 8; s += 8) {
+		memcpy(&w, s, 8);
+		if (!json_word_marked(w)) {
+			memcpy(p, &w, 8);
+			p += 8;
 			continue;
-		jl_mem(jl, text + run, i - run);
-		run = i + 1;
-		if (c == '"' || c == '\\') {
-			e[0] = '\\';
-			e[1] = (char)c;
-			jl_mem(jl, e, 2);
+		}
+		for (i = 0; i < 8; i++)
+			p = put_json_byte(p, (unsigned char)s[i]);
+	}
+	if (s < end) {
+		/* the last eight bytes, overlapping what is done: when none
+		 * needs escaping, the overlap went out as it is, just before p */
+		size_t tail = (size_t)(end - s);
+
+		memcpy(&w, end - 8, 8);
+		if (!json_word_marked(w)) {
+			memcpy(p - (8 - tail), &w, 8);
+			p += tail;
 		} else {
-			/* bytes outside ASCII are escaped one by one: the output
-			 * is valid JSON whatever the input's encoding */
-			memcpy(e, "\\u00", 4);
-			e[4] = hex[c >> 4];
-			e[5] = hex[c & 15];
-			jl_mem(jl, e, 6);
+			while (s < end)
+				p = put_json_byte(p, (unsigned char)*s++);
 		}
 	}
-	jl_mem(jl, text + run, len - run);
-	jl_mem(jl, "\"", 1);
+	*p++ = '"';
+	return p;
 }
 
 void
 report_json_string(FILE *out, const char *text, size_t len)
 {
-	struct jline jl;
+	char *p = ob_reserve(out, JSON_MAX(len) + OB_SLACK);
 
-	jl.out = out;
-	jl.n = 0;
-	jl_json(&jl, text, len);
-	jl_flush(&jl);
+	p = json_put(p, text, len);
+	ob.n = (size_t)(p - ob.b);
+	ob_flush();
 }
 
 const char *
@@ -234,39 +344,45 @@ report_time(char *buf, size_t len, int64_t t)
 	return buf;
 }
 
-/* report_time() into a JSON line, remembering the last second. */
-static void
-jl_time(struct jline *jl, int64_t t)
+/* report_time() as a JSON string at p, remembering the last second. */
+static char *
+put_time(char *p, int64_t t)
 {
 	static int64_t last = -1; /* a cache of a pure function of t */
-	static char text[32];
+	static char text[40]; /* quoted; report_time writes at most 31 */
 	static size_t tlen;
 
 	if (t != last || last < 0) {
-		report_time(text, sizeof(text), t);
+		text[0] = '"';
+		report_time(text + 1, 32, t);
 		tlen = strlen(text);
+		text[tlen++] = '"';
 		last = t;
 	}
-	jl_mem(jl, "\"", 1);
-	jl_mem(jl, text, tlen);
-	jl_mem(jl, "\"", 1);
+	memcpy(p, text, sizeof(text)); /* fixed size: a few moves */
+	return p + tlen;
 }
 
 /*
- * addr_format() of a, remembering the last address: a ban event repeats
- * the address of the match just before it.
+ * addr_format() of a as a JSON string at p, remembering the last address:
+ * a ban event repeats the address of the match just before it.
  */
-static const char *
-ip_text(const struct addr *a)
+static char *
+put_ip(char *p, const struct addr *a)
 {
 	static struct addr last; /* a cache of a pure function of a */
-	static char text[ADDR_STRLEN];
+	static char text[ADDR_STRLEN + 2]; /* quoted */
+	static size_t tlen;
 
 	if (last.family == 0 || !addr_equal(&last, a)) {
-		addr_format(a, text);
+		text[0] = '"';
+		addr_format(a, text + 1);
+		tlen = strlen(text);
+		text[tlen++] = '"';
 		last = *a;
 	}
-	return text;
+	memcpy(p, text, sizeof(text)); /* fixed size: a few moves */
+	return p + tlen;
 }
 
 static void
@@ -277,45 +393,49 @@ on_match(void *ctx, const struct engine_match *m)
 	const struct logline *ll = m->ll;
 
 	if (r->json) {
-		struct jline jl;
+		const char *name = pattern_name(m->pat);
+		size_t nlen = strlen(name);
+		char *p;
 
-		jl.out = r->out;
-		jl.n = 0;
-		jl_str(&jl, "{\"event\":\"match\",\"line\":");
-		jl_u64(&jl, m->line);
+		/* the fixed text, numbers, address and time fit in 256 */
+		p = ob_reserve(r->out, 256 + JSON_MAX(nlen) +
+		    JSON_MAX(m->qid != NULL ? m->qidlen : 0) +
+		    JSON_MAX(ll->proglen) + JSON_MAX(ll->hostlen) + OB_SLACK);
+		p = PUT(p, "{\"event\":\"match\",\"line\":");
+		p = put_u64(p, m->line);
 		if (m->addr != NULL) {
-			jl_str(&jl, ",\"ip\":\"");
-			jl_str(&jl, ip_text(m->addr));
-			jl_mem(&jl, "\"", 1);
+			p = PUT(p, ",\"ip\":");
+			p = put_ip(p, m->addr);
 		}
-		jl_str(&jl, ",\"pattern\":");
-		jl_json(&jl, pattern_name(m->pat), strlen(pattern_name(m->pat)));
-		jl_str(&jl, ",\"score\":");
-		jl_i64(&jl, pattern_score(m->pat));
+		p = PUT(p, ",\"pattern\":");
+		p = json_put(p, name, nlen);
+		p = PUT(p, ",\"score\":");
+		p = put_i64(p, pattern_score(m->pat));
 		if (m->qid != NULL) {
-			jl_str(&jl, ",\"qid\":");
-			jl_json(&jl, m->qid, m->qidlen);
+			p = PUT(p, ",\"qid\":");
+			p = json_put(p, m->qid, m->qidlen);
 		}
-		jl_str(&jl, ",\"program\":");
-		jl_json(&jl, ll->prog, ll->proglen);
+		p = PUT(p, ",\"program\":");
+		p = json_put(p, ll->prog, ll->proglen);
 		if (ll->hostlen) {
-			jl_str(&jl, ",\"host\":");
-			jl_json(&jl, ll->host, ll->hostlen);
+			p = PUT(p, ",\"host\":");
+			p = json_put(p, ll->host, ll->hostlen);
 		}
 		if (ll->has_ts) {
-			jl_str(&jl, ",\"time\":");
-			jl_time(&jl, ll->ts);
+			p = PUT(p, ",\"time\":");
+			p = put_time(p, ll->ts);
 		}
 		if (m->duplicate)
-			jl_str(&jl, ",\"duplicate\":true");
+			p = PUT(p, ",\"duplicate\":true");
 		if (m->ignored)
-			jl_str(&jl, ",\"ignored\":true");
-		jl_str(&jl, "}\n");
-		jl_flush(&jl);
+			p = PUT(p, ",\"ignored\":true");
+		p = PUT(p, "}\n");
+		ob_commit(p);
 		return;
 	}
 	if (r->bans_only)
 		return;
+	ob_sync(r->out);
 	fprintf(r->out, "%-20s match  %-39s %-28s line %" PRIu64 "%s\n",
 	    ll->has_ts ? report_time(tb, sizeof(tb), ll->ts) : "-",
 	    m->addr ? addr_format(m->addr, ip) : "(queue id)",
@@ -338,28 +458,30 @@ on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 	char ip[ADDR_STRLEN], tb[32], db[32];
 
 	if (r->json) {
-		struct jline jl;
+		const char *name = pattern_name(d->pat);
+		size_t nlen = strlen(name);
+		char *p;
 
-		jl.out = r->out;
-		jl.n = 0;
-		jl_str(&jl, "{\"event\":\"ban\",\"line\":");
-		jl_u64(&jl, m->line);
-		jl_str(&jl, ",\"ip\":\"");
-		jl_str(&jl, ip_text(&d->addr));
-		jl_str(&jl, "\",\"duration\":");
-		jl_i64(&jl, d->duration);
-		jl_str(&jl, ",\"count\":");
-		jl_u64(&jl, d->count);
-		jl_str(&jl, ",\"score\":");
-		jl_i64(&jl, d->score);
-		jl_str(&jl, ",\"pattern\":");
-		jl_json(&jl, pattern_name(d->pat), strlen(pattern_name(d->pat)));
-		jl_str(&jl, ",\"time\":");
-		jl_time(&jl, d->start);
-		jl_str(&jl, "}\n");
-		jl_flush(&jl);
+		p = ob_reserve(r->out, 256 + JSON_MAX(nlen) + OB_SLACK);
+		p = PUT(p, "{\"event\":\"ban\",\"line\":");
+		p = put_u64(p, m->line);
+		p = PUT(p, ",\"ip\":");
+		p = put_ip(p, &d->addr);
+		p = PUT(p, ",\"duration\":");
+		p = put_i64(p, d->duration);
+		p = PUT(p, ",\"count\":");
+		p = put_u64(p, d->count);
+		p = PUT(p, ",\"score\":");
+		p = put_i64(p, d->score);
+		p = PUT(p, ",\"pattern\":");
+		p = json_put(p, name, nlen);
+		p = PUT(p, ",\"time\":");
+		p = put_time(p, d->start);
+		p = PUT(p, "}\n");
+		ob_commit(p);
 		return;
 	}
+	ob_sync(r->out);
 	addr_format(&d->addr, ip);
 	fprintf(r->out, "%-20s BAN    %-39s %-28s line %" PRIu64 ", %s, %u%s ban\n",
 	    report_time(tb, sizeof(tb), d->start), ip, pattern_name(d->pat),
@@ -391,6 +513,7 @@ report_summary(struct report *r, const struct engine *en)
 	size_t i, n = pattern_count(ps);
 	int first = 1;
 
+	ob_sync(r->out);
 	tracker_get_stats(en->tr, &ts);
 	if (r->json) {
 		fprintf(r->out,

@@ -241,6 +241,16 @@ main(void)
 	}
 	for (i = 0; i < sizeof(edge6) / sizeof(edge6[0]); i++)
 		compare(edge6[i], strlen(edge6[i]));
+	/* every byte in every place of IPv6 text: no stray byte is a digit */
+	for (i = 0; i < sizeof(edge6) / sizeof(edge6[0]); i++) {
+		len = strlen(edge6[i]);
+		for (k = 0; k < len; k++)
+			for (n = 0; n < 256; n++) {
+				memcpy(s, edge6[i], len);
+				s[k] = (char)n;
+				compare(s, len);
+			}
+	}
 	CHECK(compared > 6000000, "only %lu strings compared", compared);
 	CHECK(valid6 > 300000, "only %lu valid IPv6 strings", valid6);
 

@@ -1,0 +1,116 @@
+/*
+ * report_json_string() (the escaper of every JSON line of "mailban test
+ * --json", eight bytes at a time since issue 6) gives exactly what the
+ * byte-at-a-time escaper it replaced gave: over every single byte, every
+ * escaped byte at every offset of strings of 1 to 40 bytes, and random
+ * strings drawn from clean text, quotes, backslashes, controls, DEL and
+ * bytes >= 0x80.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "test.h"
+
+/* The escaper before issue 6, byte by byte, into buf; returns the length. */
+static size_t
+ref_json(char *buf, const unsigned char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, n = 0;
+
+	buf[n++] = '"';
+	for (i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		if (c == '"' || c == '\\') {
+			buf[n++] = '\\';
+			buf[n++] = (char)c;
+		} else if (c < 0x20 || c >= 0x7f) {
+			memcpy(buf + n, "\\u00", 4);
+			buf[n + 4] = hex[c >> 4];
+			buf[n + 5] = hex[c & 15];
+			n += 6;
+		} else {
+			buf[n++] = (char)c;
+		}
+	}
+	buf[n++] = '"';
+	return n;
+}
+
+static unsigned long ncases;
+
+static void
+check(const unsigned char *s, size_t len)
+{
+	static char want[6 * 256 + 2];
+	char *got = NULL;
+	size_t glen = 0, wlen = ref_json(want, s, len);
+	FILE *f = open_memstream(&got, &glen);
+
+	if (f == NULL) {
+		perror("open_memstream");
+		exit(1);
+	}
+	report_json_string(f, (const char *)s, len);
+	fclose(f);
+	ncases++;
+	if (glen != wlen || memcmp(got, want, wlen) != 0)
+		CHECK(0, "len %zu: got %.*s, want %.*s", len, (int)glen, got,
+		    (int)wlen, want);
+	free(got);
+}
+
+int
+main(void)
+{
+	static const unsigned char marked[] = {'"', '\\', 0x00, 0x01, 0x1f,
+	    0x7f, 0x80, 0xc3, 0xff};
+	static const unsigned char edges[] = {' ', '!', '#', '[', ']', '~', 'a',
+	    '0'};
+	unsigned char s[256];
+	size_t len, i, k;
+	unsigned c, seed = 6;
+
+	for (c = 0; c < 256; c++) { /* every byte, alone and inside words */
+		s[0] = (unsigned char)c;
+		check(s, 1);
+		for (len = 2; len <= 24; len++) {
+			for (i = 0; i < len; i++) {
+				memset(s, 'x', len);
+				s[i] = (unsigned char)c;
+				check(s, len);
+			}
+		}
+	}
+	for (len = 1; len <= 40; len++) /* clean bytes next to the marked */
+		for (k = 0; k < sizeof(edges); k++)
+			for (i = 0; i < sizeof(marked); i++) {
+				memset(s, edges[k], len);
+				s[len / 2] = marked[i];
+				s[len - 1] = marked[(i + 1) % sizeof(marked)];
+				check(s, len);
+			}
+	srand(seed);
+	for (k = 0; k < 200000; k++) {
+		len = (size_t)rand() % 48;
+		for (i = 0; i < len; i++) {
+			int r = rand() % 16;
+
+			s[i] = r < 10 ? (unsigned char)(' ' + rand() % 95) :
+			    r < 14 ? marked[rand() % sizeof(marked)] :
+			    (unsigned char)(rand() % 256);
+		}
+		check(s, len);
+	}
+	len = sizeof(s); /* a long run with nothing to escape, then one */
+	memset(s, 'a', len);
+	check(s, len);
+	s[len - 1] = '"';
+	check(s, len);
+	CHECK(ncases > 200000, "%lu cases", ncases);
+	return TEST_DONE();
+}
