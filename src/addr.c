@@ -359,19 +359,29 @@ cidr_parse(const char *text, struct cidr *out)
 int
 cidr_contains(const struct cidr *c, const struct addr *a)
 {
-	unsigned full, rest;
+	uint64_t x, y;
+	unsigned plen = c->plen, half;
 
 	if (c->addr.family != a->family)
 		return 0;
-	full = c->plen / 8;
-	rest = c->plen % 8;
-	if (memcmp(c->addr.bytes, a->bytes, full) != 0)
-		return 0;
-	if (rest) {
-		uint8_t mask = (uint8_t)(0xff << (8 - rest));
-
-		if ((c->addr.bytes[full] & mask) != (a->bytes[full] & mask))
+	/*
+	 * Two big-endian words, compared under the prefix mask: no memcmp
+	 * call per ignore-list entry on every matching line.
+	 */
+	for (half = 0; half < 2; half++) {
+		if (plen == 0)
+			return 1;
+		memcpy(&x, c->addr.bytes + 8 * half, 8);
+		memcpy(&y, a->bytes + 8 * half, 8);
+		x ^= y;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		x = __builtin_bswap64(x);
+#endif
+		if (plen < 64)
+			return (x >> (64 - plen)) == 0;
+		if (x != 0)
 			return 0;
+		plen -= 64;
 	}
 	return 1;
 }

@@ -74,6 +74,31 @@ main(void)
 	CHECK(cidr_contains(&c, &a), ".5 in /25");
 	addr_parse("203.0.113.200", 13, &b);
 	CHECK(!cidr_contains(&c, &b), ".200 in /25");
+	/* every prefix length against a bit-by-bit reference: an address
+	 * equal to the network, then with each single bit flipped */
+	{
+		unsigned fam, plen, bit, k, want, bits;
+
+		for (fam = 0; fam < 2; fam++) {
+			bits = fam ? 128 : 32;
+			for (plen = 0; plen <= bits; plen++) {
+				memset(&c, 0, sizeof(c));
+				c.addr.family = fam ? ADDR_V6 : ADDR_V4;
+				for (k = 0; k < bits / 8; k++)
+					c.addr.bytes[k] = (uint8_t)(0xa5 ^ (k * 37));
+				c.plen = (uint8_t)plen;
+				for (bit = 0; bit <= bits; bit++) {
+					a = c.addr;
+					if (bit < bits)
+						a.bytes[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
+					want = bit == bits || bit >= plen;
+					CHECK(cidr_contains(&c, &a) == (int)want,
+					    "family %u /%u, bit %u flipped: want %u",
+					    fam, plen, bit, want);
+				}
+			}
+		}
+	}
 	CHECK(cidr_parse("203.0.113.0/33", &c) < 0, "/33 accepted");
 	CHECK(cidr_parse("203.0.113.0/", &c) < 0, "empty prefix accepted");
 	CHECK(cidr_parse("203.0.113.0/-1", &c) < 0, "negative prefix");
