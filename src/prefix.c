@@ -14,6 +14,21 @@
 
 #include "prefix.h"
 
+/*
+ * parse_line() and the stamp parsers are inlined into prefix_parse() and
+ * prefix_parse_lazy(), so that each is compiled for its own lazy, without
+ * calls; the rare paths (RFC 5424, Exim's stamp in a message) are not, so
+ * that their arrays do not give the hot path a stack protector to check
+ * and their code stays out of its way.
+ */
+#if defined(__GNUC__)
+#define HOT_INLINE inline __attribute__((always_inline))
+#define COLD __attribute__((noinline, cold))
+#else
+#define HOT_INLINE inline
+#define COLD
+#endif
+
 #define DAY 86400
 
 /* logline.ts_kind: a stamp checked but not yet turned into a time */
@@ -158,13 +173,31 @@ days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-static int
-valid_date(int y, int mon, int day, int h, int mi, int s)
+/*
+ * The stamp's checks: month 1-12, day 1 to the month's length (Feb 29
+ * always: the year of a classic stamp is not known yet), h <= 23,
+ * mi <= 59, s <= 60 (a leap second), a year from 1970.
+ */
+static inline int
+date_ok(int mon, int day)
 {
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const unsigned char mdays[] = {31, 29, 31, 30, 31, 30, 31, 31,
+	    30, 31, 30, 31};
 
-	return y >= 1970 && y <= 9999 && mon >= 1 && mon <= 12 && day >= 1 &&
-	    day <= mdays[mon - 1] && h <= 23 && mi <= 59 && s <= 60;
+	return (unsigned)(mon - 1) < 12 && (unsigned)(day - 1) < mdays[mon - 1];
+}
+
+/*
+ * t: "hh:mm:ss" xored with its template, then t * 10 + (t >> 8): the
+ * fields, each at most 99, in bytes 0, 3 and 6.  Adding 0x7f minus the
+ * limit to each sets its high bit when it is over, and cannot carry.
+ */
+static inline int
+hms_ok(uint64_t t)
+{
+	return (((t & LE8(0xff, 0, 0, 0xff, 0, 0, 0xff, 0)) +
+	    LE8(0x7f - 23, 0, 0, 0x7f - 59, 0, 0, 0x7f - 60, 0)) &
+	    LE8(0x80, 0, 0, 0x80, 0, 0, 0x80, 0)) == 0;
 }
 
 /* Local time of (y, mon, day, h) via mktime, cached per hour. */
@@ -218,7 +251,7 @@ static const struct {
  * "Mmm dd hh:mm:ss" (day space-padded or not); returns bytes used or 0,
  * the fields in *st (the year is chosen by stamp_time).
  */
-static size_t
+static HOT_INLINE size_t
 parse_classic(const char *p, const char *end, struct prefix_stamp *st)
 {
 	const char *q = p;
@@ -250,14 +283,14 @@ parse_classic(const char *p, const char *end, struct prefix_stamp *st)
 	if (swar_over(x, LE8(DIG, DIG, SEP, DIG, DIG, SEP, DIG, DIG)) != 0)
 		return 0;
 	x = x * 10 + (x >> 8);
+	if (!hms_ok(x) || !date_ok(mon, day))
+		return 0;
 	h = (int)(x & 0xff);
 	mi = (int)(x >> 24 & 0xff);
 	s = (int)(x >> 48 & 0xff);
 	q += 9;
 	if (q < end && *q == '.') /* optional fraction */
 		q = skip_digits(q + 1, end);
-	if (!valid_date(2000, mon, day, h, mi, s)) /* 2000: leap year */
-		return 0;
 	st->kind = TS_CLASSIC;
 	st->y = 0;
 	st->mon = mon;
@@ -276,7 +309,7 @@ parse_classic(const char *p, const char *end, struct prefix_stamp *st)
  * " +hhmm" (Exim's log_timezone).  Returns bytes used or 0, the fields in
  * *st.
  */
-static inline size_t
+static HOT_INLINE size_t
 parse_iso(const char *p, const char *end, char sep, struct prefix_stamp *st)
 {
 	const char *q = p;
@@ -307,7 +340,7 @@ parse_iso(const char *p, const char *end, char sep, struct prefix_stamp *st)
 	h = (int)(c & 0xff);
 	mi = (int)(c >> 24 & 0xff);
 	s = (int)(c >> 48 & 0xff);
-	if (!valid_date(y, mon, day, h, mi, s))
+	if (y < 1970 || !date_ok(mon, day) || !hms_ok(c))
 		return 0;
 	q += 19;
 	if (q < end && *q == '.')
@@ -316,6 +349,20 @@ parse_iso(const char *p, const char *end, char sep, struct prefix_stamp *st)
 		if (q < end && *q == 'Z') {
 			q++;
 			have_zone = 1;
+		} else if (end - q >= 8) {
+			/* "+hh:mm" and 2 more bytes, masked out */
+			a = (load_le64(q) ^ LE8(0, '0', '0', ':', '0', '0', 0, 0)) &
+			    LE8(0, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0);
+			if ((*q == '+' || *q == '-') && swar_over(a,
+			    LE8(SEP, DIG, DIG, SEP, DIG, DIG, SEP, SEP)) == 0) {
+				a = a * 10 + (a >> 8);
+				off = (int32_t)(a >> 8 & 0xff) * 3600 +
+				    (int32_t)(a >> 32 & 0xff) * 60;
+				if (*q == '-')
+					off = -off;
+				q += 6;
+				have_zone = 1;
+			}
 		} else if (end - q >= 6 && (*q == '+' || *q == '-') &&
 		    (zh = two_digits(q + 1)) >= 0 && q[3] == ':' &&
 		    (zm = two_digits(q + 4)) >= 0) {
@@ -382,24 +429,41 @@ skip_exim_pid(const char *p, const char *end)
 {
 	const char *q = p;
 
+	uint64_t v, t, in;
+
 	if (q < end && *q == '[') {
-		for (q++; q < end && ((*q >= '0' && *q <= '9') || *q == '/'); q++)
+		/*
+		 * Past the bytes '/' (0x2f) to '9' (0x39), 8 at a time: of
+		 * t = v & 0x7f.., 0xb9 - t has the high bit when t <= 0x39 and
+		 * t + 0x51 when t >= 0x2f, neither carrying; ~v rules out bytes
+		 * of 0x80 and more (Bit Twiddling Hacks' hasbetween).
+		 */
+		for (q++; end - q >= 8; q += 8) {
+			v = load_le64(q);
+			t = v & (0x7f * ONES8);
+			in = (0xb9 * ONES8 - t) & ~v & (t + 0x51 * ONES8) & HIGH8;
+			if (in != HIGH8) {
+				q += ctz64(~in & HIGH8) / 8;
+				goto pid_end;
+			}
+		}
+		for (; q < end && ((*q >= '0' && *q <= '9') || *q == '/'); q++)
 			;
+pid_end:
 		if (q + 1 < end && *q == ']' && q[1] == ' ' && q > p + 1)
 			return q + 2;
 	}
 	return p;
 }
 
-static void
+/* For a program named exim*: skip Exim's own stamp and pid in msg. */
+static COLD void
 strip_exim_stamp(struct logline *ll)
 {
 	const char *p = ll->msg, *end = ll->msg + ll->msglen;
 	struct prefix_stamp st;
 	size_t n;
 
-	if (ll->proglen < 4 || memcmp(ll->prog, "exim", 4) != 0)
-		return;
 	n = parse_iso(p, end, ' ', &st); /* skipped: its time is unused */
 	if (n == 0 || p + n >= end || p[n] != ' ')
 		return;
@@ -426,15 +490,15 @@ token_end(const char *p, const char *end)
 
 /*
  * The end of the token at p (its first ' ', or end) and in *br its first
- * '[' (NULL: none).  A host or a tag is short, the line behind it long:
- * with SSE2, 16 bytes at a time give both at once, as long as 16 bytes
- * remain; the rest, and machines without SSE2, take two memchr (a byte
- * loop instead cost more, measured).
+ * '[' (NULL: none); b is a '[' already found before p, or NULL.  A host or
+ * a tag is short, the line behind it long: with SSE2, 16 bytes at a time
+ * give both at once, as long as 16 bytes remain; the rest, and machines
+ * without SSE2, take two memchr (a byte loop instead cost more, measured).
  */
 static inline const char *
-scan_token(const char *p, const char *end, const char **br)
+scan_token(const char *p, const char *end, const char *b, const char **br)
 {
-	const char *te, *b = NULL;
+	const char *te;
 
 #ifdef __SSE2__
 	const __m128i spaces = _mm_set1_epi8(' '), brackets = _mm_set1_epi8('[');
@@ -467,11 +531,78 @@ scan_token(const char *p, const char *end, const char **br)
 }
 
 /*
+ * Host and tag in one go from the 32 bytes at w, w[0] the space after
+ * the stamp, as the slow path in parse_line() finds them: 1 with the
+ * host in *ll (when there is one), the tag's start, end and first '['
+ * in *tp, *tep, *brp; 0 when the host-or-tag token or the spaces after
+ * the host run past the 32 bytes (the caller takes the slow path).  Bit i
+ * of s (b) is set when w[i] is a space ('['): the spaces, token ends and
+ * brackets are then a few bit operations, for the price of the two
+ * memchr calls the slow path makes for the host alone.
+ */
+static inline int
+host_and_tag(const char *w, const char *end, struct logline *ll,
+    const char **tp, const char **tep, const char **brp)
+{
+#ifdef __SSE2__
+	const __m128i spaces = _mm_set1_epi8(' '), brackets = _mm_set1_epi8('[');
+	__m128i lo, hi;
+	uint32_t s, b, m;
+	unsigned hs, he, ts;
+
+	if (end - w < 32)
+		return 0;
+	lo = _mm_loadu_si128((const __m128i *)(const void *)w);
+	hi = _mm_loadu_si128((const __m128i *)(const void *)(w + 16));
+	s = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(lo, spaces)) |
+	    (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(hi, spaces)) << 16;
+	b = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(lo, brackets)) |
+	    (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(hi, brackets)) << 16;
+	if ((m = ~s) == 0) /* bit 0 is clear: w[0] is the space */
+		return 0;
+	hs = (unsigned)__builtin_ctz(m); /* the first token's start */
+	if ((m = s & (UINT32_MAX << hs)) == 0)
+		return 0;
+	he = (unsigned)__builtin_ctz(m); /* ... and its end, 0 < he < 32 */
+	/* a tag, not a host, ends in ':' or holds '[' (none before hs) */
+	if (w[he - 1] == ':' || (b & ((1u << he) - 1)) != 0) {
+		ts = hs;
+	} else {
+		if ((m = ~s & (UINT32_MAX << he)) == 0)
+			return 0;
+		ts = (unsigned)__builtin_ctz(m);
+		ll->host = w + hs;
+		ll->hostlen = he - hs;
+	}
+	b &= UINT32_MAX << ts; /* the tag's '[', if any, and later ones */
+	if ((m = s & (UINT32_MAX << ts)) == 0) {
+		/* a long tag: on past the 32 bytes */
+		*tep = scan_token(w + 32, end,
+		    b != 0 ? w + __builtin_ctz(b) : NULL, brp);
+	} else {
+		*tep = w + __builtin_ctz(m);
+		b &= m ^ (m - 1); /* up to the tag's end */
+		*brp = b != 0 ? w + __builtin_ctz(b) : NULL;
+	}
+	*tp = w + ts;
+	return 1;
+#else
+	(void)w;
+	(void)end;
+	(void)ll;
+	(void)tp;
+	(void)tep;
+	(void)brp;
+	return 0;
+#endif
+}
+
+/*
  * The stamp of shape kind (0: TS_ISO_T or TS_ISO_SPACE) at p: bytes used
  * or 0.  Lazy: checked only, its
  * fields kept for prefix_time().
  */
-static size_t
+static HOT_INLINE size_t
 take_stamp(struct prefix_clock *clk, struct logline *ll, int kind,
     const char *p, const char *end, int lazy)
 {
@@ -504,7 +635,7 @@ prefix_time(struct prefix_clock *clk, struct logline *ll)
 }
 
 /* RFC 5424 after "<PRI>1 ": STAMP HOST APP PROCID MSGID SD [MSG]. */
-static int
+static COLD int
 parse_5424(struct prefix_clock *clk, const char *p, const char *end,
     struct logline *ll, int lazy)
 {
@@ -555,7 +686,7 @@ parse_5424(struct prefix_clock *clk, const char *p, const char *end,
 	return 0;
 }
 
-static int
+static HOT_INLINE int
 parse_line(struct prefix_clock *clk, const char *line, size_t len,
     struct logline *ll, int lazy)
 {
@@ -603,22 +734,24 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 	}
 	if (p >= end || *p != ' ')
 		return -1;
-	p = skip_spaces(p, end);
-	if (p >= end)
-		return -1;
-	/*
-	 * A token is a tag, not a host name, when it ends in ':' or holds
-	 * '['.  The tag: "prog[pid]: msg" / "prog: msg" / "prog msg"; its
-	 * '[' cannot be the ':' taken off its end.
-	 */
-	te = scan_token(p, end, &br);
-	if (!(te > p && (te[-1] == ':' || br != NULL))) {
-		ll->host = p;
-		ll->hostlen = (size_t)(te - p);
-		p = skip_spaces(te, end);
+	if (!host_and_tag(p, end, ll, &p, &te, &br)) {
+		/*
+		 * A token is a tag, not a host name, when it ends in ':' or
+		 * holds '['.  The tag: "prog[pid]: msg" / "prog: msg" /
+		 * "prog msg"; its '[' cannot be the ':' taken off its end.
+		 */
+		p = skip_spaces(p, end);
 		if (p >= end)
 			return -1;
-		te = scan_token(p, end, &br);
+		te = scan_token(p, end, NULL, &br);
+		if (!(te > p && (te[-1] == ':' || br != NULL))) {
+			ll->host = p;
+			ll->hostlen = (size_t)(te - p);
+			p = skip_spaces(te, end);
+			if (p >= end)
+				return -1;
+			te = scan_token(p, end, NULL, &br);
+		}
 	}
 	tag_end = te;
 	if (tag_end > p && tag_end[-1] == ':')
@@ -629,7 +762,8 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 	ll->msglen = (size_t)(end - ll->msg);
 	if (ll->proglen == 0)
 		return -1;
-	strip_exim_stamp(ll);
+	if (ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0)
+		strip_exim_stamp(ll);
 	return 0;
 }
 
