@@ -8,8 +8,26 @@
  */
 #include <string.h>
 #include <time.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "prefix.h"
+
+/*
+ * parse_line() and the stamp parsers are inlined into prefix_parse() and
+ * prefix_parse_lazy(), so that each is compiled for its own lazy, without
+ * calls; the rare paths (RFC 5424, Exim's stamp in a message) are not, so
+ * that their arrays do not give the hot path a stack protector to check
+ * and their code stays out of its way.
+ */
+#if defined(__GNUC__)
+#define HOT_INLINE inline __attribute__((always_inline))
+#define COLD __attribute__((noinline, cold))
+#else
+#define HOT_INLINE inline
+#define COLD
+#endif
 
 #define DAY 86400
 
@@ -32,20 +50,113 @@ prefix_clock_init(struct prefix_clock *clk, int64_t now)
 	clk->year = localtime_r(&t, &tm) != NULL ? tm.tm_year + 1900 : 1970;
 }
 
-static int
-digits(const char *p, const char *end, int n, int *out)
-{
-	int v = 0, i;
+/*
+ * Fast paths.  The stamp parsers read 8 bytes at a time (SWAR): a stamp
+ * like "2026-11-27T01:09:07" is three loads, each xored with what its
+ * bytes should be ('0' for a digit, the separator itself), which leaves a
+ * digit's value or 0 for a right separator; one addition per load then
+ * finds any byte over its limit (9 for a digit, 0 for a separator), and
+ * x * 10 + (x >> 8) puts the value of the two digits at i and i + 1 in
+ * byte i.  Every load is inside [p, end): the line is not NUL-terminated
+ * and may end a buffer.  The digit-by-digit parsers these replaced are
+ * kept, as the reference, in test/test_prefix_lazy.c.
+ */
+#define ONES8 0x0101010101010101ULL
+#define HIGH8 0x8080808080808080ULL
+#define LE4(a, b, c, d) \
+	((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | \
+	    (uint32_t)(d) << 24)
+#define LE8(a, b, c, d, e, f, g, h) \
+	((uint64_t)LE4(a, b, c, d) | (uint64_t)LE4(e, f, g, h) << 32)
+/* what swar_over() adds to a byte: 0x7f minus the byte's limit */
+#define DIG 0x76 /* 0x7f - 9 */
+#define SEP 0x7f /* 0x7f - 0 */
 
-	if (end - p < n)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (p[i] - '0');
+/* 8 bytes at p, p[0] the lowest, whatever the byte order of the machine. */
+static inline uint64_t
+load_le64(const char *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+#else
+	const unsigned char *u = (const unsigned char *)p;
+
+	return LE8(u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7]);
+#endif
+}
+
+static inline uint32_t
+load_le32(const char *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+#else
+	const unsigned char *u = (const unsigned char *)p;
+
+	return LE4(u[0], u[1], u[2], u[3]);
+#endif
+}
+
+/*
+ * The bytes of x over their limit: their high bits.  A byte of 0x80 or
+ * more is over at once; below that, x + add carries nothing into the next
+ * byte, so the lowest byte flagged is always the first bad one (carries
+ * only go up).
+ */
+static inline uint64_t
+swar_over(uint64_t x, uint64_t add)
+{
+	return ((x + add) | x) & HIGH8;
+}
+
+/* Lowest set bit of a nonzero v. */
+static inline unsigned
+ctz64(uint64_t v)
+{
+#if defined(__GNUC__)
+	return (unsigned)__builtin_ctzll(v);
+#else
+	unsigned n = 0;
+
+	while ((v & 1) == 0) {
+		v >>= 1;
+		n++;
 	}
-	*out = v;
-	return 0;
+	return n;
+#endif
+}
+
+/* Past the digits at q (a fraction: usually 3, 6 or 9 of them). */
+static inline const char *
+skip_digits(const char *q, const char *end)
+{
+	uint64_t m;
+
+	while (end - q >= 8) {
+		m = swar_over(load_le64(q) ^ ('0' * ONES8), DIG * ONES8);
+		if (m != 0)
+			return q + ctz64(m) / 8;
+		q += 8;
+	}
+	while (q < end && *q >= '0' && *q <= '9')
+		q++;
+	return q;
+}
+
+/* Two digits at p (both readable): their value, or -1. */
+static inline int
+two_digits(const char *p)
+{
+	unsigned a = (unsigned)(unsigned char)p[0] - '0';
+	unsigned b = (unsigned)(unsigned char)p[1] - '0';
+
+	return a <= 9 && b <= 9 ? (int)(a * 10 + b) : -1;
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant). */
@@ -62,13 +173,31 @@ days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-static int
-valid_date(int y, int mon, int day, int h, int mi, int s)
+/*
+ * The stamp's checks: month 1-12, day 1 to the month's length (Feb 29
+ * always: the year of a classic stamp is not known yet), h <= 23,
+ * mi <= 59, s <= 60 (a leap second), a year from 1970.
+ */
+static inline int
+date_ok(int mon, int day)
 {
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const unsigned char mdays[] = {31, 29, 31, 30, 31, 30, 31, 31,
+	    30, 31, 30, 31};
 
-	return y >= 1970 && y <= 9999 && mon >= 1 && mon <= 12 && day >= 1 &&
-	    day <= mdays[mon - 1] && h <= 23 && mi <= 59 && s <= 60;
+	return (unsigned)(mon - 1) < 12 && (unsigned)(day - 1) < mdays[mon - 1];
+}
+
+/*
+ * t: "hh:mm:ss" xored with its template, then t * 10 + (t >> 8): the
+ * fields, each at most 99, in bytes 0, 3 and 6.  Adding 0x7f minus the
+ * limit to each sets its high bit when it is over, and cannot carry.
+ */
+static inline int
+hms_ok(uint64_t t)
+{
+	return (((t & LE8(0xff, 0, 0, 0xff, 0, 0, 0xff, 0)) +
+	    LE8(0x7f - 23, 0, 0, 0x7f - 59, 0, 0, 0x7f - 60, 0)) &
+	    LE8(0x80, 0, 0, 0x80, 0, 0, 0x80, 0)) == 0;
 }
 
 /* Local time of (y, mon, day, h) via mktime, cached per hour. */
@@ -97,62 +226,71 @@ local_hour(struct prefix_clock *clk, int y, int mon, int day, int h)
 	return (int64_t)t;
 }
 
-#define MON3(a, b, c) ((unsigned)(a) << 16 | (unsigned)(b) << 8 | (unsigned)(c))
+/*
+ * "Mmm " as a little-endian number -> month, by a perfect hash: the
+ * multiplier puts the twelve names in twelve of 16 slots (found by
+ * search; -Woverride-init would catch two in one slot).  The other slots
+ * hold month 0, a miss.
+ */
+#define MON_MUL 0xcf24cf6fu
+#define MON_SLOT(key) ((uint32_t)((key) * MON_MUL) >> 28)
+#define MON(a, b, c, m) \
+	[MON_SLOT(LE4(a, b, c, ' '))] = {LE4(a, b, c, ' '), m}
 
-static int
-month_of(const char *p)
-{
-	switch (MON3((unsigned char)p[0], (unsigned char)p[1],
-	    (unsigned char)p[2])) {
-	case MON3('J', 'a', 'n'): return 1;
-	case MON3('F', 'e', 'b'): return 2;
-	case MON3('M', 'a', 'r'): return 3;
-	case MON3('A', 'p', 'r'): return 4;
-	case MON3('M', 'a', 'y'): return 5;
-	case MON3('J', 'u', 'n'): return 6;
-	case MON3('J', 'u', 'l'): return 7;
-	case MON3('A', 'u', 'g'): return 8;
-	case MON3('S', 'e', 'p'): return 9;
-	case MON3('O', 'c', 't'): return 10;
-	case MON3('N', 'o', 'v'): return 11;
-	case MON3('D', 'e', 'c'): return 12;
-	default: return 0;
-	}
-}
+static const struct {
+	uint32_t key;
+	int mon;
+} months[16] = {
+	MON('J', 'a', 'n', 1), MON('F', 'e', 'b', 2), MON('M', 'a', 'r', 3),
+	MON('A', 'p', 'r', 4), MON('M', 'a', 'y', 5), MON('J', 'u', 'n', 6),
+	MON('J', 'u', 'l', 7), MON('A', 'u', 'g', 8), MON('S', 'e', 'p', 9),
+	MON('O', 'c', 't', 10), MON('N', 'o', 'v', 11), MON('D', 'e', 'c', 12),
+};
 
 /*
  * "Mmm dd hh:mm:ss" (day space-padded or not); returns bytes used or 0,
  * the fields in *st (the year is chosen by stamp_time).
  */
-static size_t
+static HOT_INLINE size_t
 parse_classic(const char *p, const char *end, struct prefix_stamp *st)
 {
 	const char *q = p;
+	uint32_t key;
+	uint64_t x;
 	int mon, day, h, mi, s;
 
-	if (end - q < 15 || (mon = month_of(q)) == 0 || q[3] != ' ')
+	if (end - q < 15)
 		return 0;
+	key = load_le32(q); /* "Mmm ": the space is part of the key */
+	if (months[MON_SLOT(key)].key != key)
+		return 0;
+	mon = months[MON_SLOT(key)].mon;
 	q += 4;
 	if (*q == ' ')
 		q++;
-	if (q < end && *q >= '0' && *q <= '9' && q + 1 < end && q[1] == ' ') {
+	/* q <= p + 5 and end >= p + 15: q[0], q[1] are readable */
+	if (*q >= '0' && *q <= '9' && q[1] == ' ') {
 		day = *q - '0';
 		q++;
-	} else if (digits(q, end, 2, &day) == 0) {
+	} else if ((day = two_digits(q)) >= 0) {
 		q += 2;
 	} else {
 		return 0;
 	}
-	if (end - q < 9 || q[0] != ' ' || digits(q + 1, end, 2, &h) ||
-	    q[3] != ':' || digits(q + 4, end, 2, &mi) || q[6] != ':' ||
-	    digits(q + 7, end, 2, &s))
+	if (end - q < 9 || q[0] != ' ')
 		return 0;
+	x = load_le64(q + 1) ^ LE8('0', '0', ':', '0', '0', ':', '0', '0');
+	if (swar_over(x, LE8(DIG, DIG, SEP, DIG, DIG, SEP, DIG, DIG)) != 0)
+		return 0;
+	x = x * 10 + (x >> 8);
+	if (!hms_ok(x) || !date_ok(mon, day))
+		return 0;
+	h = (int)(x & 0xff);
+	mi = (int)(x >> 24 & 0xff);
+	s = (int)(x >> 48 & 0xff);
 	q += 9;
 	if (q < end && *q == '.') /* optional fraction */
-		for (q++; q < end && *q >= '0' && *q <= '9'; q++)
-			;
-	if (!valid_date(2000, mon, day, h, mi, s)) /* 2000: leap year */
-		return 0;
+		q = skip_digits(q + 1, end);
 	st->kind = TS_CLASSIC;
 	st->y = 0;
 	st->mon = mon;
@@ -166,51 +304,84 @@ parse_classic(const char *p, const char *end, struct prefix_stamp *st)
 }
 
 /*
- * "YYYY-MM-DD?hh:mm:ss[.frac]" with sep 'T' or ' ', then for 'T' a zone
- * "Z" or "+hh:mm", for ' ' an optional " +hhmm" (Exim's log_timezone).
- * Returns bytes used or 0, the fields in *st.
+ * "YYYY-MM-DD?hh:mm:ss[.frac]" with sep 'T' or ' ' (0: either, the kind
+ * tells which), then for 'T' a zone "Z" or "+hh:mm", for ' ' an optional
+ * " +hhmm" (Exim's log_timezone).  Returns bytes used or 0, the fields in
+ * *st.
  */
-static size_t
+static HOT_INLINE size_t
 parse_iso(const char *p, const char *end, char sep, struct prefix_stamp *st)
 {
 	const char *q = p;
-	int y, mon, day, h, mi, s, zh, zm, sign, have_zone = 0;
+	uint64_t a, b, c;
+	int y, mon, day, h, mi, s, zh, zm, have_zone = 0;
 	int32_t off = 0;
+	char sp;
 
-	if (end - q < 19 || digits(q, end, 4, &y) || q[4] != '-' ||
-	    digits(q + 5, end, 2, &mon) || q[7] != '-' ||
-	    digits(q + 8, end, 2, &day) || q[10] != sep ||
-	    digits(q + 11, end, 2, &h) || q[13] != ':' ||
-	    digits(q + 14, end, 2, &mi) || q[16] != ':' ||
-	    digits(q + 17, end, 2, &s))
+	if (end - q < 19)
 		return 0;
-	if (!valid_date(y, mon, day, h, mi, s))
+	sp = q[10];
+	if (sep != 0 ? sp != sep : sp != 'T' && sp != ' ')
+		return 0;
+	/* bytes 0-7, 8-15 (the separator masked out), 11-18 */
+	a = load_le64(q) ^ LE8('0', '0', '0', '0', '-', '0', '0', '-');
+	b = (load_le64(q + 8) ^ LE8('0', '0', 0, '0', '0', ':', '0', '0')) &
+	    ~((uint64_t)0xff << 16);
+	c = load_le64(q + 11) ^ LE8('0', '0', ':', '0', '0', ':', '0', '0');
+	if ((swar_over(a, LE8(DIG, DIG, DIG, DIG, SEP, DIG, DIG, SEP)) |
+	    swar_over(b, LE8(DIG, DIG, SEP, DIG, DIG, SEP, DIG, DIG)) |
+	    swar_over(c, LE8(DIG, DIG, SEP, DIG, DIG, SEP, DIG, DIG))) != 0)
+		return 0;
+	a = a * 10 + (a >> 8);
+	c = c * 10 + (c >> 8);
+	y = (int)(a & 0xff) * 100 + (int)(a >> 16 & 0xff);
+	mon = (int)(a >> 40 & 0xff);
+	day = (int)(b & 0xff) * 10 + (int)(b >> 8 & 0xff);
+	h = (int)(c & 0xff);
+	mi = (int)(c >> 24 & 0xff);
+	s = (int)(c >> 48 & 0xff);
+	if (y < 1970 || !date_ok(mon, day) || !hms_ok(c))
 		return 0;
 	q += 19;
 	if (q < end && *q == '.')
-		for (q++; q < end && *q >= '0' && *q <= '9'; q++)
-			;
-	if (sep == 'T') {
+		q = skip_digits(q + 1, end);
+	if (sp == 'T') {
 		if (q < end && *q == 'Z') {
 			q++;
 			have_zone = 1;
+		} else if (end - q >= 8) {
+			/* "+hh:mm" and 2 more bytes, masked out */
+			a = (load_le64(q) ^ LE8(0, '0', '0', ':', '0', '0', 0, 0)) &
+			    LE8(0, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0);
+			if ((*q == '+' || *q == '-') && swar_over(a,
+			    LE8(SEP, DIG, DIG, SEP, DIG, DIG, SEP, SEP)) == 0) {
+				a = a * 10 + (a >> 8);
+				off = (int32_t)(a >> 8 & 0xff) * 3600 +
+				    (int32_t)(a >> 32 & 0xff) * 60;
+				if (*q == '-')
+					off = -off;
+				q += 6;
+				have_zone = 1;
+			}
 		} else if (end - q >= 6 && (*q == '+' || *q == '-') &&
-		    digits(q + 1, end, 2, &zh) == 0 && q[3] == ':' &&
-		    digits(q + 4, end, 2, &zm) == 0) {
-			sign = *q == '-' ? -1 : 1;
-			off = sign * (zh * 3600 + zm * 60);
+		    (zh = two_digits(q + 1)) >= 0 && q[3] == ':' &&
+		    (zm = two_digits(q + 4)) >= 0) {
+			off = zh * 3600 + zm * 60;
+			if (*q == '-')
+				off = -off;
 			q += 6;
 			have_zone = 1;
 		}
 	} else if (end - q >= 6 && q[0] == ' ' && (q[1] == '+' || q[1] == '-') &&
-	    digits(q + 2, end, 2, &zh) == 0 && digits(q + 4, end, 2, &zm) == 0 &&
+	    (zh = two_digits(q + 2)) >= 0 && (zm = two_digits(q + 4)) >= 0 &&
 	    (end - q == 6 || q[6] == ' ')) {
-		sign = q[1] == '-' ? -1 : 1;
-		off = sign * (zh * 3600 + zm * 60);
+		off = zh * 3600 + zm * 60;
+		if (q[1] == '-')
+			off = -off;
 		q += 6;
 		have_zone = 1;
 	}
-	st->kind = sep == 'T' ? TS_ISO_T : TS_ISO_SPACE;
+	st->kind = sp == 'T' ? TS_ISO_T : TS_ISO_SPACE;
 	st->y = y;
 	st->mon = mon;
 	st->day = day;
@@ -258,24 +429,41 @@ skip_exim_pid(const char *p, const char *end)
 {
 	const char *q = p;
 
+	uint64_t v, t, in;
+
 	if (q < end && *q == '[') {
-		for (q++; q < end && ((*q >= '0' && *q <= '9') || *q == '/'); q++)
+		/*
+		 * Past the bytes '/' (0x2f) to '9' (0x39), 8 at a time: of
+		 * t = v & 0x7f.., 0xb9 - t has the high bit when t <= 0x39 and
+		 * t + 0x51 when t >= 0x2f, neither carrying; ~v rules out bytes
+		 * of 0x80 and more (Bit Twiddling Hacks' hasbetween).
+		 */
+		for (q++; end - q >= 8; q += 8) {
+			v = load_le64(q);
+			t = v & (0x7f * ONES8);
+			in = (0xb9 * ONES8 - t) & ~v & (t + 0x51 * ONES8) & HIGH8;
+			if (in != HIGH8) {
+				q += ctz64(~in & HIGH8) / 8;
+				goto pid_end;
+			}
+		}
+		for (; q < end && ((*q >= '0' && *q <= '9') || *q == '/'); q++)
 			;
+pid_end:
 		if (q + 1 < end && *q == ']' && q[1] == ' ' && q > p + 1)
 			return q + 2;
 	}
 	return p;
 }
 
-static void
+/* For a program named exim*: skip Exim's own stamp and pid in msg. */
+static COLD void
 strip_exim_stamp(struct logline *ll)
 {
 	const char *p = ll->msg, *end = ll->msg + ll->msglen;
 	struct prefix_stamp st;
 	size_t n;
 
-	if (ll->proglen < 4 || memcmp(ll->prog, "exim", 4) != 0)
-		return;
 	n = parse_iso(p, end, ' ', &st); /* skipped: its time is unused */
 	if (n == 0 || p + n >= end || p[n] != ' ')
 		return;
@@ -300,34 +488,121 @@ token_end(const char *p, const char *end)
 	return sp ? sp : end;
 }
 
-/* Split "prog[pid]: msg" / "prog: msg" / "prog msg" at p. */
-static void
-parse_tag(const char *p, const char *end, struct logline *ll)
+/*
+ * The end of the token at p (its first ' ', or end) and in *br its first
+ * '[' (NULL: none); b is a '[' already found before p, or NULL.  A host or
+ * a tag is short, the line behind it long: with SSE2, 16 bytes at a time
+ * give both at once, as long as 16 bytes remain; the rest, and machines
+ * without SSE2, take two memchr (a byte loop instead cost more, measured).
+ */
+static inline const char *
+scan_token(const char *p, const char *end, const char *b, const char **br)
 {
-	const char *te = token_end(p, end), *br;
-	const char *tag_end = te;
+	const char *te;
 
-	if (tag_end > p && tag_end[-1] == ':')
-		tag_end--;
-	br = memchr(p, '[', (size_t)(tag_end - p));
-	ll->prog = p;
-	ll->proglen = (size_t)((br ? br : tag_end) - p);
-	ll->msg = te < end ? te + 1 : end;
-	ll->msglen = (size_t)(end - ll->msg);
-}
+#ifdef __SSE2__
+	const __m128i spaces = _mm_set1_epi8(' '), brackets = _mm_set1_epi8('[');
+	unsigned ms, mb;
 
-/* A token is a tag, not a host name, when it ends in ':' or holds '['. */
-static int
-looks_like_tag(const char *p, const char *te)
-{
-	return te > p && (te[-1] == ':' || memchr(p, '[', (size_t)(te - p)));
+	for (; end - p >= 16; p += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+
+		ms = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, spaces));
+		mb = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, brackets));
+		if (ms != 0) {
+			/* the '[' must come before the space */
+			mb &= ms ^ (ms - 1);
+			if (b == NULL && mb != 0)
+				b = p + __builtin_ctz(mb);
+			*br = b;
+			return p + __builtin_ctz(ms);
+		}
+		if (b == NULL && mb != 0)
+			b = p + __builtin_ctz(mb);
+	}
+#endif
+	te = memchr(p, ' ', (size_t)(end - p));
+	if (te == NULL)
+		te = end;
+	if (b == NULL)
+		b = memchr(p, '[', (size_t)(te - p));
+	*br = b;
+	return te;
 }
 
 /*
- * The stamp of shape kind at p: bytes used or 0.  Lazy: checked only, its
+ * Host and tag in one go from the 32 bytes at w, w[0] the space after
+ * the stamp, as the slow path in parse_line() finds them: 1 with the
+ * host in *ll (when there is one), the tag's start, end and first '['
+ * in *tp, *tep, *brp; 0 when the host-or-tag token or the spaces after
+ * the host run past the 32 bytes (the caller takes the slow path).  Bit i
+ * of s (b) is set when w[i] is a space ('['): the spaces, token ends and
+ * brackets are then a few bit operations, for the price of the two
+ * memchr calls the slow path makes for the host alone.
+ */
+static inline int
+host_and_tag(const char *w, const char *end, struct logline *ll,
+    const char **tp, const char **tep, const char **brp)
+{
+#ifdef __SSE2__
+	const __m128i spaces = _mm_set1_epi8(' '), brackets = _mm_set1_epi8('[');
+	__m128i lo, hi;
+	uint32_t s, b, m;
+	unsigned hs, he, ts;
+
+	if (end - w < 32)
+		return 0;
+	lo = _mm_loadu_si128((const __m128i *)(const void *)w);
+	hi = _mm_loadu_si128((const __m128i *)(const void *)(w + 16));
+	s = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(lo, spaces)) |
+	    (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(hi, spaces)) << 16;
+	b = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(lo, brackets)) |
+	    (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(hi, brackets)) << 16;
+	if ((m = ~s) == 0) /* bit 0 is clear: w[0] is the space */
+		return 0;
+	hs = (unsigned)__builtin_ctz(m); /* the first token's start */
+	if ((m = s & (UINT32_MAX << hs)) == 0)
+		return 0;
+	he = (unsigned)__builtin_ctz(m); /* ... and its end, 0 < he < 32 */
+	/* a tag, not a host, ends in ':' or holds '[' (none before hs) */
+	if (w[he - 1] == ':' || (b & ((1u << he) - 1)) != 0) {
+		ts = hs;
+	} else {
+		if ((m = ~s & (UINT32_MAX << he)) == 0)
+			return 0;
+		ts = (unsigned)__builtin_ctz(m);
+		ll->host = w + hs;
+		ll->hostlen = he - hs;
+	}
+	b &= UINT32_MAX << ts; /* the tag's '[', if any, and later ones */
+	if ((m = s & (UINT32_MAX << ts)) == 0) {
+		/* a long tag: on past the 32 bytes */
+		*tep = scan_token(w + 32, end,
+		    b != 0 ? w + __builtin_ctz(b) : NULL, brp);
+	} else {
+		*tep = w + __builtin_ctz(m);
+		b &= m ^ (m - 1); /* up to the tag's end */
+		*brp = b != 0 ? w + __builtin_ctz(b) : NULL;
+	}
+	*tp = w + ts;
+	return 1;
+#else
+	(void)w;
+	(void)end;
+	(void)ll;
+	(void)tp;
+	(void)tep;
+	(void)brp;
+	return 0;
+#endif
+}
+
+/*
+ * The stamp of shape kind (0: TS_ISO_T or TS_ISO_SPACE) at p: bytes used
+ * or 0.  Lazy: checked only, its
  * fields kept for prefix_time().
  */
-static size_t
+static HOT_INLINE size_t
 take_stamp(struct prefix_clock *clk, struct logline *ll, int kind,
     const char *p, const char *end, int lazy)
 {
@@ -337,8 +612,9 @@ take_stamp(struct prefix_clock *clk, struct logline *ll, int kind,
 	/* the parsers write *sp only when they succeed */
 	if (kind == TS_CLASSIC)
 		n = parse_classic(p, end, sp);
-	else
-		n = parse_iso(p, end, kind == TS_ISO_T ? 'T' : ' ', sp);
+	else /* kind 0: either ISO shape */
+		n = parse_iso(p, end, kind == TS_ISO_T ? 'T' :
+		    kind == TS_ISO_SPACE ? ' ' : 0, sp);
 	if (n == 0)
 		return 0;
 	ll->has_ts = 1;
@@ -359,7 +635,7 @@ prefix_time(struct prefix_clock *clk, struct logline *ll)
 }
 
 /* RFC 5424 after "<PRI>1 ": STAMP HOST APP PROCID MSGID SD [MSG]. */
-static int
+static COLD int
 parse_5424(struct prefix_clock *clk, const char *p, const char *end,
     struct logline *ll, int lazy)
 {
@@ -410,11 +686,11 @@ parse_5424(struct prefix_clock *clk, const char *p, const char *end,
 	return 0;
 }
 
-static int
+static HOT_INLINE int
 parse_line(struct prefix_clock *clk, const char *line, size_t len,
     struct logline *ll, int lazy)
 {
-	const char *p = line, *end = line + len, *te;
+	const char *p = line, *end = line + len, *te, *tag_end, *br;
 	size_t n;
 
 	/* field by field: a memset of the whole struct costs more per line */
@@ -437,10 +713,10 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 		}
 	}
 	if (p < end && *p >= '0' && *p <= '9') {
-		if ((n = take_stamp(clk, ll, TS_ISO_T, p, end, lazy)) != 0) {
-			p += n;
-		} else if ((n = take_stamp(clk, ll, TS_ISO_SPACE, p, end,
-		    lazy)) != 0) {
+		/* RFC 3339 or Exim's own mainlog, told apart by byte 10 */
+		if ((n = take_stamp(clk, ll, 0, p, end, lazy)) == 0)
+			return -1;
+		if (p[10] == ' ') {
 			/* Exim's own mainlog: no host, no tag */
 			p = skip_spaces(p + n, end);
 			p = skip_exim_pid(p, end);
@@ -449,9 +725,8 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 			ll->msg = p;
 			ll->msglen = (size_t)(end - p);
 			return 0;
-		} else {
-			return -1;
 		}
+		p += n;
 	} else if ((n = take_stamp(clk, ll, TS_CLASSIC, p, end, lazy)) != 0) {
 		p += n;
 	} else {
@@ -459,21 +734,36 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 	}
 	if (p >= end || *p != ' ')
 		return -1;
-	p = skip_spaces(p, end);
-	if (p >= end)
-		return -1;
-	te = token_end(p, end);
-	if (!looks_like_tag(p, te)) {
-		ll->host = p;
-		ll->hostlen = (size_t)(te - p);
-		p = skip_spaces(te, end);
+	if (!host_and_tag(p, end, ll, &p, &te, &br)) {
+		/*
+		 * A token is a tag, not a host name, when it ends in ':' or
+		 * holds '['.  The tag: "prog[pid]: msg" / "prog: msg" /
+		 * "prog msg"; its '[' cannot be the ':' taken off its end.
+		 */
+		p = skip_spaces(p, end);
 		if (p >= end)
 			return -1;
+		te = scan_token(p, end, NULL, &br);
+		if (!(te > p && (te[-1] == ':' || br != NULL))) {
+			ll->host = p;
+			ll->hostlen = (size_t)(te - p);
+			p = skip_spaces(te, end);
+			if (p >= end)
+				return -1;
+			te = scan_token(p, end, NULL, &br);
+		}
 	}
-	parse_tag(p, end, ll);
+	tag_end = te;
+	if (tag_end > p && tag_end[-1] == ':')
+		tag_end--;
+	ll->prog = p;
+	ll->proglen = (size_t)((br != NULL ? br : tag_end) - p);
+	ll->msg = te < end ? te + 1 : end;
+	ll->msglen = (size_t)(end - ll->msg);
 	if (ll->proglen == 0)
 		return -1;
-	strip_exim_stamp(ll);
+	if (ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0)
+		strip_exim_stamp(ll);
 	return 0;
 }
 
