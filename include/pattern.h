@@ -11,9 +11,10 @@
  *	and so are PCRE2's match and depth limits.
  *
  *	Prefilter: from each regex, pattern_add() derives (conservatively) the
- *	literal a match must start with and the literals every match contains;
- *	a line that is too short, lacks the prefix or lacks a chosen literal
- *	is never handed to PCRE2 for that pattern.  It never changes a result,
+ *	literal a match must start with, the literals every match contains,
+ *	and, for a regex that ends with "$", the bytes a match can end with;
+ *	a line that is too short, lacks the prefix, lacks a chosen literal or
+ *	ends in another byte is never handed to PCRE2 for that pattern.  It never changes a result,
  *	only the time it takes (test/test_prefilter.c checks this).
  *
  *	Captured pointers point into the line; they live as long as it does.
@@ -63,7 +64,10 @@ int pattern_may_match(struct pattern_set *ps, const struct pattern *p,
 /* The regex alone: 1 match, 0 none, -1 limit hit. */
 int pattern_regex_match(struct pattern_set *ps, const struct pattern *p,
     const char *msg, size_t len);
-/* The prefilter as text: minlen N ^"prefix" "literal" ...; returns buf. */
+/*
+ * The prefilter as text: minlen N ^"prefix" "literal" ... $[last bytes];
+ * returns buf.
+ */
 const char *pattern_prefilter_text(struct pattern_set *ps,
     const struct pattern *p, char *buf, size_t buflen);
 

@@ -96,6 +96,8 @@ struct pattern {
 	struct pf_check chk[PF_CHECKS]; /* chosen by pf_build */
 	size_t nchk;
 	struct pf_set *set; /* NULL: none; checked after chk */
+	int has_last; /* the match ends the message: its last byte is in last */
+	uint64_t last[4];
 };
 
 struct needle {
@@ -119,6 +121,8 @@ struct dispatch {
 	 */
 	uint64_t *first;
 	uint64_t noprefix;
+	/* lastb[b]: bit i set when list[i] may match a message ending in b */
+	uint64_t *lastb;
 	/*
 	 * key[k]: the patterns of list (bits) whose first check is needle
 	 * key[k].nd alone; a line without that needle rules them all out with
@@ -708,6 +712,311 @@ give_up:
 	return -1;
 }
 
+/*
+ * The last byte.  A regex that ends with "$" (at its own top level) can
+ * only match a message whose last byte is one the match can end with:
+ * pf_tail() walks the regex forwards keeping the set of bytes the text
+ * matched so far can end with, and whether it can still be empty.
+ * Literals, escapes for classes (\d \s \w and their negations), classes,
+ * "." and groups of alternatives are understood; assertions (lookarounds,
+ * \b, ^, $) add nothing; anything else gives up (no gate).  A message
+ * ending in a newline character is never ruled out by it ("$" matches
+ * before a final newline, whatever the newline convention).
+ */
+struct pf_bset {
+	uint64_t w[4];
+};
+
+static void
+pf_bset_add(struct pf_bset *b, unsigned c, int ci)
+{
+	b->w[c >> 6] |= (uint64_t)1 << (c & 63);
+	if (ci && c >= 'a' && c <= 'z')
+		c -= 'a' - 'A';
+	else if (ci && c >= 'A' && c <= 'Z')
+		c += 'a' - 'A';
+	b->w[c >> 6] |= (uint64_t)1 << (c & 63);
+}
+
+static void
+pf_bset_or(struct pf_bset *b, const struct pf_bset *o)
+{
+	size_t k;
+
+	for (k = 0; k < 4; k++)
+		b->w[k] |= o->w[k];
+}
+
+/* \d \D \s \S \w \W (ASCII: patterns are compiled without UCP) into b. */
+static int
+pf_bset_escape(struct pf_bset *b, char e)
+{
+	struct pf_bset t;
+	unsigned c;
+	size_t k;
+
+	memset(&t, 0, sizeof(t));
+	switch (e | 0x20) {
+	case 'd':
+		for (c = '0'; c <= '9'; c++)
+			pf_bset_add(&t, c, 0);
+		break;
+	case 's':
+		for (c = 9; c <= 13; c++)
+			pf_bset_add(&t, c, 0);
+		pf_bset_add(&t, ' ', 0);
+		break;
+	case 'w':
+		for (c = 0; c < 256; c++)
+			if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+			    (c >= 'A' && c <= 'Z') || c == '_')
+				pf_bset_add(&t, c, 0);
+		break;
+	default:
+		return -1;
+	}
+	if (e >= 'A' && e <= 'Z')
+		for (k = 0; k < 4; k++)
+			t.w[k] = ~t.w[k];
+	pf_bset_or(b, &t);
+	return 0;
+}
+
+/* A single byte escape (\n, \], \.): the byte, or -1. */
+static int
+pf_escape_byte(char e)
+{
+	switch (e) {
+	case 'n': return '\n';
+	case 't': return '\t';
+	case 'r': return '\r';
+	case 'f': return '\f';
+	case 'e': return 27;
+	default:
+		if ((e >= '0' && e <= '9') || (e >= 'a' && e <= 'z') ||
+		    (e >= 'A' && e <= 'Z') || e == '\0')
+			return -1;
+		return (unsigned char)e;
+	}
+}
+
+/* The class at re[i] == '[' into b; index after it, or 0 to give up. */
+static size_t
+pf_tail_class(const char *re, size_t i, int ci, struct pf_bset *b)
+{
+	struct pf_bset t;
+	int neg = 0, first = 1, lo, hi, c;
+	size_t k;
+
+	memset(&t, 0, sizeof(t));
+	i++;
+	if (re[i] == '^') {
+		neg = 1;
+		i++;
+	}
+	for (;; first = 0) {
+		if (re[i] == '\0')
+			return 0;
+		if (re[i] == ']' && !first)
+			break;
+		if (re[i] == '[' && (re[i + 1] == ':' || re[i + 1] == '.' ||
+		    re[i + 1] == '='))
+			return 0;
+		if (re[i] == '\\') {
+			if (pf_bset_escape(&t, re[i + 1]) == 0) {
+				i += 2;
+				continue;
+			}
+			if ((lo = pf_escape_byte(re[i + 1])) < 0)
+				return 0;
+			i += 2;
+		} else {
+			lo = (unsigned char)re[i++];
+		}
+		hi = lo;
+		if (re[i] == '-' && re[i + 1] != ']' && re[i + 1] != '\0') {
+			if (re[i + 1] == '\\') {
+				if ((hi = pf_escape_byte(re[i + 2])) < 0)
+					return 0;
+				i += 3;
+			} else {
+				if (re[i + 1] == '[')
+					return 0;
+				hi = (unsigned char)re[i + 1];
+				i += 2;
+			}
+			if (hi < lo)
+				return 0;
+		}
+		for (c = lo; c <= hi; c++)
+			pf_bset_add(&t, (unsigned)c, ci);
+	}
+	if (neg)
+		for (k = 0; k < 4; k++)
+			t.w[k] = ~t.w[k];
+	pf_bset_or(b, &t);
+	return i + 1;
+}
+
+static int pf_tail_seq(const char *re, size_t i, size_t j, int ci, int depth,
+    struct pf_bset *s, int *e, int *dollar);
+
+/*
+ * The group re[i] == '(' .. re[j - 1] == ')' on its own: the bytes its
+ * non-empty matches can end with in *s, whether it can match nothing in
+ * *e.  1: a lookaround (zero-width), 0: done, -1: give up.
+ */
+static int
+pf_tail_group(const char *re, size_t i, size_t j, int ci, int depth,
+    struct pf_bset *s, int *e)
+{
+	size_t bar[PF_ALTS], nbar, body, a, from;
+	struct pf_bset as;
+	int gci = ci, ae, dollar;
+
+	if (depth >= PF_DEPTH)
+		return -1;
+	if (re[i + 1] != '?') {
+		if (re[i + 1] == '*')
+			return -1; /* verbs */
+		body = i + 1;
+	} else if (re[i + 2] == ':' || re[i + 2] == '>') {
+		body = i + 3;
+	} else if (re[i + 2] == 'i' && re[i + 3] == ':') {
+		body = i + 4;
+		gci = 1;
+	} else if (re[i + 2] == '=' || re[i + 2] == '!' || (re[i + 2] == '<' &&
+	    (re[i + 3] == '=' || re[i + 3] == '!'))) {
+		return 1;
+	} else if (re[i + 2] == '<' || (re[i + 2] == 'P' && re[i + 3] == '<')) {
+		for (body = i + 3; body < j && re[body] != '>'; body++)
+			if (!((re[body] >= 'a' && re[body] <= 'z') ||
+			    (re[body] >= 'A' && re[body] <= 'Z') ||
+			    (re[body] >= '0' && re[body] <= '9') ||
+			    re[body] == '_' || re[body] == '<'))
+				return -1;
+		if (body >= j)
+			return -1;
+		body++;
+	} else {
+		return -1; /* options, conditions, resets, comments ... */
+	}
+	if (pf_skip_group(re, i, bar, &nbar) != j)
+		return -1;
+	bar[nbar] = j - 1;
+	memset(s, 0, sizeof(*s));
+	*e = 0;
+	for (a = 0, from = body; a <= nbar; from = bar[a] + 1, a++) {
+		memset(&as, 0, sizeof(as));
+		ae = 1;
+		if (pf_tail_seq(re, from, bar[a], gci, depth + 1, &as, &ae,
+		    &dollar) < 0 || dollar)
+			return -1;
+		pf_bset_or(s, &as);
+		*e |= ae;
+	}
+	return 0;
+}
+
+/*
+ * re[i, j): a sequence without '|' at its own level.  *s, *e: the bytes
+ * the text matched so far can end with, and whether it can be empty;
+ * updated.  *dollar: the sequence ends with "$".
+ */
+static int
+pf_tail_seq(const char *re, size_t i, size_t j, int ci, int depth,
+    struct pf_bset *s, int *e, int *dollar)
+{
+	struct pf_bset el;
+	unsigned long min;
+	size_t k, qlen;
+	int eg, rc, c, assertion, is_dollar;
+
+	*dollar = 0;
+	while (i < j) {
+		memset(&el, 0, sizeof(el));
+		eg = 0; /* the element can match nothing */
+		assertion = 0;
+		is_dollar = 0;
+		if (re[i] == '\\') {
+			if (i + 1 >= j)
+				return -1;
+			if (re[i + 1] != '\0' && strchr("bBAzZG", re[i + 1]) != NULL) {
+				assertion = 1;
+			} else if (pf_bset_escape(&el, re[i + 1]) < 0) {
+				if ((c = pf_escape_byte(re[i + 1])) < 0)
+					return -1;
+				pf_bset_add(&el, (unsigned)c, ci);
+			}
+			i += 2;
+		} else if (re[i] == '[') {
+			if ((k = pf_tail_class(re, i, ci, &el)) == 0 || k > j)
+				return -1;
+			i = k;
+		} else if (re[i] == '(') {
+			if ((k = pf_skip_group(re, i, NULL, NULL)) == 0 || k > j)
+				return -1;
+			if ((rc = pf_tail_group(re, i, k, ci, depth, &el, &eg)) < 0)
+				return -1;
+			assertion = rc == 1;
+			i = k;
+		} else if (re[i] == '^' || re[i] == '$') {
+			assertion = 1;
+			is_dollar = re[i] == '$';
+			i++;
+		} else if (re[i] == '.') {
+			for (k = 0; k < 4; k++)
+				el.w[k] = ~(uint64_t)0;
+			el.w[0] &= ~((uint64_t)1 << '\n');
+			i++;
+		} else if (strchr("|)*+?{", re[i]) != NULL) {
+			return -1;
+		} else {
+			pf_bset_add(&el, (unsigned char)re[i], ci);
+			i++;
+		}
+		if (i < j && strchr("*+?{", re[i]) != NULL) {
+			if (assertion || pf_quantifier(re, i, &min, &qlen) < 0)
+				return -1;
+			i += qlen;
+		} else {
+			min = 1;
+		}
+		*dollar = is_dollar;
+		if (assertion)
+			continue; /* zero-width: the state stays */
+		if (min == 0 || eg) { /* it may add nothing */
+			pf_bset_or(s, &el);
+		} else {
+			*s = el;
+			*e = 0;
+		}
+	}
+	return 0;
+}
+
+/* 1 and *last filled when the regex can only end at the message's end. */
+static int
+pf_tail(const char *re, struct pf_bset *last)
+{
+	int e = 1, dollar = 0;
+	size_t i = 0, j = strlen(re);
+
+	memset(last, 0, sizeof(*last));
+	if (re[0] == '^')
+		i = 1;
+	if (pf_tail_seq(re, i, j, 0, 0, last, &e, &dollar) < 0 || !dollar || e)
+		return 0;
+	/* "$" also matches before a final newline, of any convention */
+	pf_bset_add(last, 0x00, 0);
+	pf_bset_add(last, 0x0a, 0);
+	pf_bset_add(last, 0x0b, 0);
+	pf_bset_add(last, 0x0c, 0);
+	pf_bset_add(last, 0x0d, 0);
+	pf_bset_add(last, 0x85, 0);
+	return 1;
+}
+
 /* 0 and *o filled (possibly with nothing), or -1: no prefilter. */
 static int
 pf_extract(const char *re, struct pf_out *o)
@@ -1196,6 +1505,9 @@ pf_pass(struct pattern_set *ps, const struct pattern *p, const char *msg,
 
 	if (len < p->minlen)
 		return 0;
+	if (p->has_last && len > 0 && !(p->last[(unsigned char)msg[len - 1] >> 6] >>
+	    ((unsigned char)msg[len - 1] & 63) & 1))
+		return 0;
 	if (p->nprefix > 0) {
 		for (k = 0; k < p->nprefix; k++)
 			if (len >= p->prefixlen[k] && msg[0] == p->prefix[k][0] &&
@@ -1243,6 +1555,7 @@ dispatch_clear(struct pattern_set *ps)
 		free(ps->slots[i].prog);
 		free(ps->slots[i].list);
 		free(ps->slots[i].first);
+		free(ps->slots[i].lastb);
 		free(ps->slots[i].key);
 		memset(&ps->slots[i], 0, sizeof(ps->slots[i]));
 	}
@@ -1336,6 +1649,12 @@ pattern_add(struct pattern_set *ps, const char *name,
 			memcpy(p->cl, pf.cl, pf.ncl * sizeof(*p->cl));
 		}
 		p->ncl = pf.ncl;
+	}
+	{
+		struct pf_bset last;
+
+		if ((p->has_last = pf_tail(regex, &last)) != 0)
+			memcpy(p->last, last.w, sizeof(p->last));
 	}
 	pcre2_pattern_info(code, PCRE2_INFO_MINLENGTH, &p->minlen);
 	p->name = xstrdup(name);
@@ -1441,6 +1760,7 @@ dispatch_compute(struct pattern_set *ps, const char *prog, size_t len,
 	d->list = xcalloc(ps->n, sizeof(*d->list));
 	d->n = 0;
 	d->first = NULL;
+	d->lastb = NULL;
 	d->noprefix = 0;
 	d->key = NULL;
 	d->nkey = 0;
@@ -1453,6 +1773,14 @@ dispatch_compute(struct pattern_set *ps, const char *prog, size_t len,
 	if (d->n == 0 || d->n > 64)
 		return;
 	d->first = xcalloc(256, sizeof(*d->first));
+	d->lastb = xcalloc(256, sizeof(*d->lastb));
+	for (i = 0; i < d->n; i++) {
+		const struct pattern *p = ps->v[d->list[i]];
+
+		for (j = 0; j < 256; j++)
+			if (!p->has_last || (p->last[j >> 6] >> (j & 63) & 1))
+				d->lastb[j] |= (uint64_t)1 << i;
+	}
 	for (i = 0; i < d->n; i++) {
 		const struct pattern *p = ps->v[d->list[i]];
 
@@ -1587,7 +1915,9 @@ pattern_match(struct pattern_set *ps, const struct logline *ll,
 		if (d->first != NULL) {
 			/* only the patterns whose prefix fits the first byte */
 			mask = ll->msglen > 0 ?
-			    d->first[(unsigned char)ll->msg[0]] : d->noprefix;
+			    d->first[(unsigned char)ll->msg[0]] &
+			    d->lastb[(unsigned char)ll->msg[ll->msglen - 1]] :
+			    d->noprefix;
 			/* one search rules out every pattern that needs it */
 			for (i = 0; i < d->nkey && mask != 0; i++)
 				if ((mask & d->key[i].mask) != 0 &&
@@ -1628,6 +1958,7 @@ out:
 	if (d == &scratch) {
 		free(scratch.list);
 		free(scratch.first);
+		free(scratch.lastb);
 		free(scratch.key);
 	}
 	return ret;
@@ -1679,6 +2010,20 @@ pf_describe_str(char *buf, size_t buflen, size_t *at, const char *s,
 		}
 	}
 	buf[*at < buflen ? *at : buflen - 1] = '\0';
+}
+
+/* Byte c of a class for pattern_prefilter_text() (room checked there). */
+static void
+pf_class_byte(char *buf, size_t *at, unsigned c)
+{
+	if (c == ']' || c == '\\' || c == '-' || c == '^') {
+		buf[(*at)++] = '\\';
+		buf[(*at)++] = (char)c;
+	} else if (c > ' ' && c < 127) {
+		buf[(*at)++] = (char)c;
+	} else {
+		*at += (size_t)sprintf(buf + *at, "\\x%02x", c);
+	}
 }
 
 const char *
@@ -1738,6 +2083,28 @@ pattern_prefilter_text(struct pattern_set *ps, const struct pattern *p,
 		}
 		if (at + 1 < buflen)
 			buf[at++] = ')';
+	}
+	if (p->has_last && at + 4 < buflen) { /* the last byte, as a class */
+		unsigned c, d;
+
+		memcpy(buf + at, " $[", 3);
+		at += 3;
+		for (c = 0; c < 256 && at + 10 < buflen; c = d) {
+			for (d = c; d < 256 && (p->last[d >> 6] >> (d & 63) & 1) &&
+			    strchr("\n\v\f\r", (int)d) == NULL && d != 0 &&
+			    d != 0x85; d++)
+				;
+			if (d == c) {
+				d = c + 1;
+				continue;
+			}
+			pf_class_byte(buf, &at, c);
+			if (d - c > 2)
+				buf[at++] = '-';
+			if (d - c > 1)
+				pf_class_byte(buf, &at, d - 1);
+		}
+		buf[at++] = ']';
 	}
 	buf[at < buflen ? at : buflen - 1] = '\0';
 	return buf;

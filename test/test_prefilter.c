@@ -34,7 +34,7 @@ static const struct {
 	const char *want; /* pattern_prefilter_text() */
 } derive[] = {
 	{"^DNSBL rank \\d+ for \\[(?<ip>[0-9A-Fa-f:.]+)\\]:\\d+$",
-	    "minlen 22 ^\"DNSBL rank \" \" for [\""},
+	    "minlen 22 ^\"DNSBL rank \" \" for [\" $[0-9]"},
 	/* top-level alternation: nothing is required */
 	{"^abc(?<ip>x)|^def(?<ip2>y)", "minlen 4"},
 	{"abcd(?<ip>x)|efgh", "minlen 4"},
@@ -108,6 +108,33 @@ static const struct {
 	{"^(?<ip>x) (?:abcd(?i)efgh|wxyz)", "minlen 6"},
 	{"^(?<ip>x) (?:wxyz|abcd(?i)efgh)", "minlen 6"},
 	{"^(?<ip>x) (?-i:abcd)", "minlen 6"},
+	/*
+	 * "$" at the end: the bytes a match can end with ($[...], newline
+	 * bytes not shown); optional parts add the bytes before them; an
+	 * element that may be empty, assertions and lookarounds add nothing
+	 * of their own; anything not understood, or a match that may be
+	 * empty, gives no gate
+	 */
+	{"^(?<ip>x)(?: \\(may be forged\\))?$", "minlen 1 $[)x]"},
+	{"^(?<ip>x) (?:User unknown|No such user here)$",
+	    "minlen 14 (\" User unknown\"|\" No such user here\") $[en]"},
+	{"^(?<ip>x) count=\\d+$", "minlen 9 \" count=\" $[0-9]"},
+	{"^(?<ip>x)[^\\s<>:]+$", "minlen 2 $[\\x01-\\x08\\x0e-\\x1f!-9;=?-\\x84\\x86-\\xff]"},
+	{"^(?<ip>x)(?i:abc)$", "minlen 4 i\"abc\" $[Cc]"},
+	{"^(?<ip>x)a(?=b)$", "minlen 2 $[a]"},
+	{"^(?<ip>x)\\.?$", "minlen 1 $[.x]"},
+	{"^(?<ip>x)(?:ab|c?)$", "minlen 1 $[bcx]"},
+	{"^(?<ip>x)a*$", "minlen 1 $[ax]"},
+	{"^(?<ip>x)\\w$", "minlen 2 $[0-9A-Z_a-z]"},
+	{"^(?<ip>x)[a-c\\]]\\b$", "minlen 2 $[\\]a-c]"},
+	{"^(?<ip>x).$", "minlen 2 $[\\x01-\\x09\\x0e-\\x84\\x86-\\xff]"},
+	{"(?<ip>x?)$", "minlen 0"},
+	{"^(?<ip>x)\\$", "minlen 2"},
+	{"^(?<ip>x)$a", "minlen 2"},
+	{"^(?<ip>x)(?m)$", "minlen 1"},
+	{"^(?<ip>x)\\p{L}$", "minlen 2"},
+	{"^(?<ip>x)[[:alpha:]]$", "minlen 2"},
+	{"^(?<ip>x)|y$", "minlen 1"},
 	/* verbs anywhere: no prefilter at all */
 	{"^(?<ip>x) (?:abcd|(*ACCEPT)wxyz)efgh", "minlen 1"},
 };
@@ -261,7 +288,7 @@ mutate(char *s, size_t *len, char *const *pool, size_t npool)
 	const char *src;
 	size_t at = *len ? rnd((uint32_t)*len) : 0, n, k;
 
-	switch (rnd(7)) {
+	switch (rnd(8)) {
 	case 0: /* replace a byte */
 		if (*len)
 			s[at] = (char)rnd(256);
@@ -302,6 +329,10 @@ mutate(char *s, size_t *len, char *const *pool, size_t npool)
 		break;
 	case 4: /* cut the tail */
 		*len = at;
+		break;
+	case 7: /* end with a newline byte ("$" matches before a final one) */
+		if (*len + 1 < MAXLINE)
+			s[(*len)++] = "\n\r\v\f\x85\0x"[rnd(7)];
 		break;
 	default: /* duplicate a run */
 		n = rnd(16) + 1;
