@@ -391,6 +391,82 @@ check_line(struct pattern_set *ps, const char *line, size_t len,
 	    (int)len, line);
 }
 
+
+/*
+ * Dispatch by program name: names of every length class (1-3, 4-7, 8-16
+ * bytes, longer), and names that differ from them in one byte only (in
+ * the first, middle or last part) or in length, looked up in an order
+ * that changes the previous line's program often: each must get exactly
+ * the pattern whose program is its name, or none.
+ */
+static void
+test_dispatch(void)
+{
+	static const char *const names[] = {
+		"a", "ab", "abc", "exim", "sm-mta", "postfix", "sendmail",
+		"postgrey", "postfix/smtpd", "abcdefghijklmnop",
+		"abcdefghijklmnopq", "postfix/submission/smtpd",
+		"postfix/submissionXsmtpd", "a-very-long-program-name-0123456789",
+	};
+	size_t nn = sizeof(names) / sizeof(names[0]), i, k, len, at, want;
+	struct pattern_set *ps = pattern_set_new();
+	struct pattern_match m;
+	struct logline ll;
+	char err[512], pname[16], buf[64];
+	int rc;
+
+	for (i = 0; i < nn; i++) {
+		const char *prog = names[i];
+
+		snprintf(pname, sizeof(pname), "p%zu", i);
+		CHECK(pattern_add(ps, pname, &prog, 1, 1, "^(?<ip>x)", err,
+		    sizeof(err)) == 0, "%s", err);
+	}
+	for (k = 0; k < 200000; k++) {
+		i = rnd((uint32_t)nn);
+		len = strlen(names[i]);
+		memcpy(buf, names[i], len);
+		want = i;
+		switch (rnd(4)) {
+		case 0: /* one byte changed */
+			at = rnd((uint32_t)len);
+			buf[at] = (char)(buf[at] ^ (1 + rnd(255)));
+			want = SIZE_MAX;
+			break;
+		case 1: /* one byte longer or shorter */
+			if (rnd(2) && len > 1)
+				len--;
+			else
+				buf[len++] = names[i][0];
+			want = SIZE_MAX;
+			break;
+		default:
+			break;
+		}
+		/* a changed name may be another one */
+		for (at = 0; want == SIZE_MAX && at < nn; at++)
+			if (strlen(names[at]) == len &&
+			    memcmp(names[at], buf, len) == 0)
+				want = at;
+		memset(&ll, 0, sizeof(ll));
+		ll.prog = buf;
+		ll.proglen = len;
+		ll.msg = ll.host = "x";
+		ll.msglen = 1;
+		rc = pattern_match(ps, &ll, &m);
+		if (want == SIZE_MAX) {
+			CHECK(rc == 0, "%.*s matched %s", (int)len, buf,
+			    rc == 1 ? pattern_name(m.pat) : "?");
+		} else {
+			snprintf(pname, sizeof(pname), "p%zu", want);
+			CHECK(rc == 1 && strcmp(pattern_name(m.pat), pname) == 0,
+			    "%.*s: want %s, got %s", (int)len, buf, pname,
+			    rc == 1 ? pattern_name(m.pat) : "none");
+		}
+	}
+	pattern_set_free(ps);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -415,6 +491,7 @@ main(int argc, char **argv)
 	test_derive();
 	test_small_subjects();
 	test_one_pass();
+	test_dispatch();
 	cfg = config_load(strcmp(argv[1], "-") ? argv[1] : NULL, NULL, 0, err,
 	    sizeof(err));
 	if (cfg == NULL) {
