@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <inttypes.h>
+#include <limits.h>
+
+#include "pattern.h"
 #include "report.h"
 #include "test.h"
 
@@ -42,6 +46,65 @@ ref_json(char *buf, const unsigned char *s, size_t len)
 }
 
 static unsigned long ncases;
+
+/*
+ * The numbers of a JSON match line (line: unsigned, score: signed) at
+ * every power of ten and its neighbours, against printf.
+ */
+static void
+check_numbers(void)
+{
+	static const long scores[] = {0, 1, 9, 10, 99, 100, -1, -10, LONG_MAX,
+	    LONG_MIN};
+	struct pattern_set *ps = pattern_set_new();
+	struct report r = {0};
+	struct engine_hooks h;
+	struct engine_match m;
+	struct logline ll;
+	const char *prog = "p";
+	char err[256], want[256], *out = NULL, *at, *nl;
+	size_t outlen = 0, k, i, n = 0;
+	uint64_t lines[64], p10 = 1;
+
+	for (k = 0; k < sizeof(scores) / sizeof(scores[0]); k++)
+		CHECK(pattern_add(ps, "t", &prog, 1, scores[k], "^(?<ip>x)", err,
+		    sizeof(err)) == 0, "%s", err);
+	lines[n++] = 0;
+	for (k = 0; k < 20; k++, p10 *= 10) {
+		lines[n++] = p10;
+		lines[n++] = p10 - 1;
+		lines[n++] = p10 + 1;
+	}
+	lines[n++] = UINT64_MAX;
+	r.out = open_memstream(&out, &outlen);
+	r.json = 1;
+	h = report_hooks(&r);
+	memset(&ll, 0, sizeof(ll));
+	ll.prog = ll.host = ll.msg = "p";
+	ll.proglen = 1;
+	for (i = 0; i < n; i++) {
+		memset(&m, 0, sizeof(m));
+		m.line = lines[i];
+		m.ll = &ll;
+		m.pat = pattern_get(ps, i % pattern_count(ps));
+		h.on_match(h.ctx, &m);
+	}
+	report_json_string(r.out, "", 0); /* writes what is buffered */
+	fclose(r.out);
+	at = out;
+	for (i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), "{\"event\":\"match\",\"line\":%"
+		    PRIu64 ",\"pattern\":\"t\",\"score\":%ld,\"program\":\"p\"}",
+		    lines[i], scores[i % pattern_count(ps)]);
+		nl = at != NULL ? strchr(at, '\n') : NULL;
+		CHECK(nl != NULL && (size_t)(nl - at) == strlen(want) &&
+		    memcmp(at, want, strlen(want)) == 0, "got %.*s, want %s",
+		    nl != NULL ? (int)(nl - at) : 0, at != NULL ? at : "", want);
+		at = nl != NULL ? nl + 1 : NULL;
+	}
+	free(out);
+	pattern_set_free(ps);
+}
 
 static void
 check(const unsigned char *s, size_t len)
@@ -112,5 +175,6 @@ main(void)
 	s[len - 1] = '"';
 	check(s, len);
 	CHECK(ncases > 200000, "%lu cases", ncases);
+	check_numbers();
 	return TEST_DONE();
 }
