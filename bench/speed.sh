@@ -6,7 +6,8 @@
 # Builds a release binary (build-release), installs the peers from Debian
 # (sshguard, fail2ban, pcre2-utils) when missing, generates logs with
 # bench/genlog.py (deterministic, seed 1) and runs every tool on the same
-# files, single thread, three runs each, printing the median:
+# files, single thread, five runs each (RUNS=N to change), printing the
+# median and the fastest:
 #
 #   mixed.log    MIXED_LINES lines, ~95% ordinary traffic, ~5% attacks
 #   attacks.log  ATTACK_LINES lines, every line an attack
@@ -83,23 +84,36 @@ slice=$work/slice.log
 head -n $SLICE_LINES "$mixed" >"$slice"
 
 # ---------------------------------------------------------------- helpers
-# run3 NAME LINES CMD...: three runs, median seconds and peak RSS (KB)
-# in $med and $rss; the command's stdout goes to $work/NAME.out.
-run3() {
+# runs NAME LINES CMD...: RUNS runs (default 5), wall time taken with a
+# nanosecond clock around each (/usr/bin/time's %e has 10 ms steps, 1% of
+# a mailban run); the median in $med (and lines/s from it in $rate), the
+# fastest in $best, peak RSS (KB) of the median run in $rss; the
+# command's stdout goes to $work/NAME.out.
+RUNS=${RUNS:-5}
+runs() {
 	name=$1
 	lines=$2
 	shift 2
 	: >"$work/$name.times"
-	for i in 1 2 3; do
-		/usr/bin/time -f "%e %M" -o "$work/$name.time" "$@" \
+	i=0
+	while [ $i -lt "$RUNS" ]; do
+		t0=$(date +%s%N)
+		/usr/bin/time -f "%M" -o "$work/$name.time" "$@" \
 		    >"$work/$name.out" 2>"$work/$name.err" || true
-		cat "$work/$name.time" >>"$work/$name.times"
+		t1=$(date +%s%N)
+		echo "$(( (t1 - t0) / 1000 )) $(tail -n 1 "$work/$name.time")" \
+		    >>"$work/$name.times"
+		i=$((i + 1))
 	done
-	med=$(sort -n "$work/$name.times" | sed -n 2p | cut -d' ' -f1)
-	rss=$(sort -n "$work/$name.times" | sed -n 2p | cut -d' ' -f2)
+	mid=$(( (RUNS + 1) / 2 ))
+	med=$(sort -n "$work/$name.times" | sed -n "${mid}p" |
+	    awk '{ printf "%.3f", $1 / 1e6 }')
+	rss=$(sort -n "$work/$name.times" | sed -n "${mid}p" | cut -d' ' -f2)
+	best=$(sort -n "$work/$name.times" | sed -n 1p |
+	    awk '{ printf "%.3f", $1 / 1e6 }')
 	rate=$(awk -v l="$lines" -v s="$med" 'BEGIN { printf "%.0f", (s > 0) ? l / s : 0 }')
-	printf '%-44s %10s lines %8s s %12s lines/s %8s KB\n' "$name" "$lines" \
-	    "$med" "$rate" "$rss"
+	printf '%-44s %10s lines %8s s %12s lines/s %8s KB  (fastest %s s)\n' \
+	    "$name" "$lines" "$med" "$rate" "$rss" "$best"
 }
 attacks_in() { # TRUTH [MAXLINE]: attack lines in the truth
 	awk -F'\t' -v m="${2:-0}" '$4 == 1 && (m == 0 || $1 <= m)' "$1" | wc -l
@@ -118,21 +132,21 @@ for log in "$mixed" "$attacks"; do
 	truth_att=$(attacks_in "$log.truth")
 	echo "== $(basename "$log"): $lines lines, $bytes bytes, $truth_att attack lines"
 	b=$(basename "$log" .log)
-	run3 "$b mailban test --json" "$lines" \
+	runs "$b mailban test --json" "$lines" \
 	    "$mailban" test --json --now $NOW "$log"
 	mb_rate=$rate
 	mb_med=$med
 	cp "$work/$b mailban test --json.out" "$work/$b.json"
 	echo "    found: $(python3 "$here/check.py" "$log.truth" "$work/$b.json" || true)"
-	run3 "$b mailban test --json < stdin (run's reader)" "$lines" \
+	runs "$b mailban test --json < stdin (run's reader)" "$lines" \
 	    sh -c "exec \"\$0\" test --json --now $NOW < \"\$1\"" "$mailban" "$log"
-	run3 "$b sshg-parser" "$lines" sh -c "exec \"\$0\" < \"\$1\"" "$sshg" "$log"
+	runs "$b sshg-parser" "$lines" sh -c "exec \"\$0\" < \"\$1\"" "$sshg" "$log"
 	sg_rate=$rate
 	echo "    found: $(wc -l <"$work/$b sshg-parser.out") attack lines reported"
-	run3 "$b pcre2grep -c (5 branches, JIT)" "$lines" \
+	runs "$b pcre2grep -c (5 branches, JIT)" "$lines" \
 	    pcre2grep -c "$pattern5" "$log"
 	echo "    found: $(cat "$work/$b pcre2grep -c (5 branches, JIT).out") lines"
-	run3 "$b grep -c reject (raw scan floor)" "$lines" grep -c reject "$log"
+	runs "$b grep -c reject (raw scan floor)" "$lines" grep -c reject "$log"
 	echo "    mailban/sshg-parser: $(awk -v a="$mb_rate" -v b="$sg_rate" 'BEGIN { printf "%.1f", a / b }')x"
 
 	# fail2ban-regex: a 50,000-line slice, one pass per filter
@@ -140,7 +154,7 @@ for log in "$mixed" "$attacks"; do
 		f2b_total=0
 		f2b_found=0
 		for f in $f2b_filters; do
-			run3 "slice fail2ban-regex $f" $SLICE_LINES \
+			runs "slice fail2ban-regex $f" $SLICE_LINES \
 			    fail2ban-regex "$slice" "/etc/fail2ban/filter.d/$f.conf"
 			f2b_total=$(awk -v a="$f2b_total" -v b="$med" 'BEGIN { print a + b }')
 			n=$(sed -n 's/^Lines: .* \([0-9]*\) matched.*/\1/p' \
@@ -149,7 +163,7 @@ for log in "$mixed" "$attacks"; do
 		done
 		f2b_rate=$(awk -v s="$f2b_total" -v l=$SLICE_LINES 'BEGIN { printf "%.0f", l / s }')
 		echo "    fail2ban-regex, 4 filters on $SLICE_LINES lines: $f2b_total s, $f2b_rate lines/s, $f2b_found lines matched (truth: $(attacks_in "$log.truth" $SLICE_LINES) attack lines)"
-		run3 "slice mailban test --json" $SLICE_LINES \
+		runs "slice mailban test --json" $SLICE_LINES \
 		    "$mailban" test --json --now $NOW "$slice"
 		echo "    mailban (whole $lines lines)/fail2ban-regex: $(awk -v a="$mb_rate" -v b="$f2b_rate" 'BEGIN { printf "%.0f", a / b }')x"
 	fi
@@ -163,7 +177,7 @@ if [ $scale = 1 ]; then
 		f=$work/scale-$size.log
 		gen "$f" --bytes "$size"
 		cat "$f" >/dev/null # in the page cache: time mailban, not the disk
-		run3 "scale $size bytes mailban test --json" "$(wc -l <"$f")" \
+		runs "scale $size bytes mailban test --json" "$(wc -l <"$f")" \
 		    "$mailban" test --json --now $NOW "$f"
 	done
 fi
