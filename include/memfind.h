@@ -7,10 +7,11 @@
  *	cost is mostly per call, and memchr for one byte finds many false
  *	candidates (" from " has a space).  memfind looks for two bytes of
  *	the literal at once, each at its own offset ("packed pair", as in
- *	Hyperscan's and Rust memchr's memmem): 16 (SSE2) or 32 (AVX2, chosen
- *	at run time) start positions per step, and compares the whole literal
- *	only where both bytes are in place.  Caseless literals fold ASCII
- *	letters.  It never reads outside [hay, hay + hlen).
+ *	Hyperscan's and Rust memchr's memmem): 16 (SSE2), 32 (AVX2) or 64
+ *	(AVX-512BW; both chosen at run time) start positions per step, and
+ *	compares the whole literal only where both bytes are in place.
+ *	Caseless literals fold ASCII letters.  It never reads outside
+ *	[hay, hay + hlen).
  *
  *	The caller picks the two offsets (pattern.c knows which bytes are
  *	rare in mail logs); they must be < len.
@@ -34,7 +35,10 @@ void memfind_init(struct memfind *mf, const char *s, size_t len, int ci,
     size_t i1, size_t i2);
 /* 1 when mf's literal occurs in hay, else 0. */
 int memfind(const struct memfind *mf, const char *hay, size_t hlen);
-/* For tests: 0 scalar only, 1 SSE2, 2 AVX2 (if the CPU has it); -1 auto. */
+/*
+ * For tests: 0 scalar only, 1 SSE2, 2 AVX2, 3 AVX-512BW (at most what the
+ * CPU has); -1 the best.  Returns the level now used.
+ */
 int memfind_force(int level);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * test_memfind - memfind (scalar, SSE2, AVX2) against a plain search
+ * test_memfind - memfind (scalar, SSE2, AVX2, AVX-512) against a plain search
  *
  * Random literals and subjects over a small alphabet (so that pairs and
  * whole literals occur often, in both cases), every choice of the pair's
@@ -75,7 +75,7 @@ main(void)
 	end_at = map + 3 * pg; /* subjects end here */
 	start_at = map + pg; /* or start here */
 	levels = memfind_force(-1) + 1;
-	printf("memfind levels here: %d (0 scalar, 1 SSE2, 2 AVX2)\n",
+	printf("memfind levels here: %d (0 scalar, 1 SSE2, 2 AVX2, 3 AVX-512BW)\n",
 	    levels - 1);
 	for (iter = 0; iter < 60000; iter++) {
 		struct memfind mf;
