@@ -97,6 +97,10 @@ runs() {
 	: >"$work/$name.times"
 	i=0
 	while [ $i -lt "$RUNS" ]; do
+		# the previous run's output is removed and written back first:
+		# its truncation and writeback are not this run's work
+		rm -f "$work/$name.out"
+		sync
 		t0=$(date +%s%N)
 		/usr/bin/time -f "%M" -o "$work/$name.time" "$@" \
 		    >"$work/$name.out" 2>"$work/$name.err" || true
