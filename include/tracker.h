@@ -8,7 +8,9 @@
  *	forgotten.  When the sum reaches cfg->threshold and the address is not
  *	already banned, a ban is decided: the nth ban within cfg->forget lasts
  *	cfg->bantimes[n - 1] (the last entry repeating), and the score starts
- *	again from zero.  Score 0 records the address without counting.
+ *	again from zero.  Score 0 counts nothing: an address already held is
+ *	marked as seen, one that is not is not taken in (an address that only
+ *	ever scores 0, such as a relay's session records, takes no room).
  *
  *	Each address keeps at most TRACKER_EVENTS score events; when more
  *	arrive, the two oldest are merged and keep the older time, so that they

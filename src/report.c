@@ -557,7 +557,7 @@ report_summary(struct report *r, const struct engine *en)
 	fprintf(r->out, "\nSummary\n");
 	fprintf(r->out, "  %-22s %12" PRIu64 "\n", "lines read", st->lines);
 	fprintf(r->out, "  %-22s %12" PRIu64 "\n", "lines matched", st->matched);
-	fprintf(r->out, "  %-22s %12" PRIu64 "\n", "distinct addresses",
+	fprintf(r->out, "  %-22s %12" PRIu64 "\n", "addresses scored",
 	    ts.tracked);
 	fprintf(r->out, "  %-22s %12" PRIu64 "\n", "bans decided", st->bans);
 	fprintf(r->out, "  %-22s %12" PRIu64 "\n", "ignored (ignore list)",

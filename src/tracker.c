@@ -227,14 +227,23 @@ evict(struct tracker *t, uint32_t now)
 	return i;
 }
 
+/* Entry i was seen: the most recent now. */
+static void
+promote(struct tracker *t, uint32_t i)
+{
+	if (t->lru_head == i)
+		return;
+	lru_unlink(t, i);
+	lru_push(t, i);
+}
+
 static uint32_t
 find_or_add(struct tracker *t, const struct addr *a, uint32_t now)
 {
 	uint32_t i = lookup(t, a), h;
 
 	if (i != NIL) {
-		lru_unlink(t, i);
-		lru_push(t, i);
+		promote(t, i);
 		return i;
 	}
 	if (t->n < t->max) {
@@ -325,8 +334,19 @@ int
 tracker_hit(struct tracker *t, const struct addr *a, int64_t now, long score,
     const struct pattern *p, struct ban_decision *d)
 {
-	uint32_t tn = clamp_time(now);
+	uint32_t tn = clamp_time(now), i;
 
+	/*
+	 * Score 0 is a record, never counted: an address held already is
+	 * seen again, one that is not is not taken in (relays' session
+	 * records would fill the table and push offenders out of it).
+	 */
+	if (score <= 0) {
+		if ((i = lookup(t, a)) == NIL)
+			return 0;
+		promote(t, i);
+		return decide(t, i, tn, score, p, d);
+	}
 	return decide(t, find_or_add(t, a, tn), tn, score, p, d);
 }
 

@@ -83,12 +83,40 @@ main(void)
 	CHECK(tracker_hit(t, &b, t0, 5, NULL, &d) == 0, "b1");
 	CHECK(tracker_hit(t, &b, t0 + 600, 5, NULL, &d) == 0, "b2 after window");
 	CHECK(tracker_hit(t, &b, t0 + 601, 5, NULL, &d) == 1, "b3 within");
-	/* score 0 records without counting */
+	/* score 0 records without counting, and takes no room */
 	{
 		struct addr c = ip("198.51.100.1");
+		uint64_t held;
 
+		tracker_get_stats(t, &st);
+		held = st.tracked;
 		for (i = 0; i < 50; i++)
 			CHECK(tracker_hit(t, &c, t0 + i, 0, NULL, &d) == 0, "zero");
+		tracker_get_stats(t, &st);
+		CHECK(st.tracked == held, "score 0 took room: %llu -> %llu",
+		    (unsigned long long)held, (unsigned long long)st.tracked);
+	}
+	/*
+	 * ... but it marks an address already held as seen: with room for
+	 * two, a (seen again with score 0) outlives b when c comes in
+	 */
+	{
+		struct config small = cfg;
+		struct tracker *u;
+		struct addr x = ip("192.0.2.1"), y = ip("192.0.2.2"),
+		    z = ip("192.0.2.3");
+
+		small.max_tracked = 2;
+		u = tracker_new(&small);
+		CHECK(tracker_hit(u, &x, t0, 5, NULL, &d) == 0, "x");
+		CHECK(tracker_hit(u, &y, t0 + 1, 5, NULL, &d) == 0, "y");
+		CHECK(tracker_hit(u, &x, t0 + 2, 0, NULL, &d) == 0, "x seen");
+		CHECK(tracker_hit(u, &z, t0 + 3, 5, NULL, &d) == 0, "z");
+		CHECK(tracker_hit(u, &x, t0 + 4, 5, NULL, &d) == 1 && d.score == 10,
+		    "x was evicted instead of y");
+		CHECK(tracker_hit(u, &y, t0 + 5, 5, NULL, &d) == 0,
+		    "y kept its score though least recently seen");
+		tracker_free(u);
 	}
 	/* many small events: merging keeps the sum, never bans early */
 	{
