@@ -35,6 +35,8 @@ void memfind_init(struct memfind *mf, const char *s, size_t len, int ci,
     size_t i1, size_t i2);
 /* 1 when mf's literal occurs in hay, else 0. */
 int memfind(const struct memfind *mf, const char *hay, size_t hlen);
+/* 1 when mf's literal is at h, which holds at least mf->len bytes. */
+int memfind_at(const struct memfind *mf, const char *h);
 /*
  * For tests: 0 scalar only, 1 SSE2, 2 AVX2, 3 AVX-512BW (at most what the
  * CPU has); -1 the best.  Returns the level now used.

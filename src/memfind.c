@@ -290,6 +290,12 @@ memfind_force(int level)
 }
 
 int
+memfind_at(const struct memfind *mf, const char *h)
+{
+	return mf_equal(mf, h);
+}
+
+int
 memfind(const struct memfind *mf, const char *hay, size_t hlen)
 {
 	size_t ncand;

@@ -418,6 +418,56 @@ pf_plain(const char *g, size_t n, char *out, size_t *outlen)
 	return 0;
 }
 
+#define PF_GROUP_OTHER 0 /* verbs, options, conditions, resets ... */
+#define PF_GROUP_BODY 1 /* alternatives from *body on */
+#define PF_GROUP_LOOK 2 /* a lookaround: zero width */
+
+/*
+ * What the group re[i] == '(' .. re[j - 1] == ')' is: non-capturing,
+ * atomic, caseless ("(?i:", *ci set), a capture (named or not): its
+ * alternatives start at *body; a lookaround; or anything else, which the
+ * prefilter does not look into.
+ */
+static int
+pf_group_kind(const char *re, size_t i, size_t j, size_t *body, int *ci)
+{
+	char close;
+	size_t b;
+
+	if (re[i + 1] == '*')
+		return PF_GROUP_OTHER;
+	if (re[i + 1] != '?') {
+		*body = i + 1;
+		return PF_GROUP_BODY;
+	}
+	if (re[i + 2] == ':' || re[i + 2] == '>') {
+		*body = i + 3;
+		return PF_GROUP_BODY;
+	}
+	if (re[i + 2] == 'i' && re[i + 3] == ':') {
+		*body = i + 4;
+		*ci = 1;
+		return PF_GROUP_BODY;
+	}
+	if (re[i + 2] == '=' || re[i + 2] == '!' || (re[i + 2] == '<' &&
+	    (re[i + 3] == '=' || re[i + 3] == '!')))
+		return PF_GROUP_LOOK;
+	if (re[i + 2] != '<' && re[i + 2] != '\'' &&
+	    !(re[i + 2] == 'P' && re[i + 3] == '<'))
+		return PF_GROUP_OTHER;
+	close = re[i + 2] == '\'' ? '\'' : '>';
+	for (b = i + 3; b < j && re[b] != close; b++)
+		if (!((re[b] >= 'a' && re[b] <= 'z') ||
+		    (re[b] >= 'A' && re[b] <= 'Z') ||
+		    (re[b] >= '0' && re[b] <= '9') || re[b] == '_' ||
+		    re[b] == '<'))
+			return PF_GROUP_OTHER;
+	if (b >= j)
+		return PF_GROUP_OTHER;
+	*body = b + 1;
+	return PF_GROUP_BODY;
+}
+
 static int pf_seq(const char *re, int ci, int anchor, int depth,
     struct pf_out *o);
 
@@ -532,31 +582,8 @@ pf_group(const char *re, size_t i, size_t j, unsigned long min,
 	int gci = ci, plain = 1;
 	char *text;
 
-	/* the body: non-capturing, atomic, caseless, or a capture */
-	if (re[i + 1] != '?' && re[i + 1] != '*') {
-		body = i + 1;
-	} else if (re[i + 1] == '?' && (re[i + 2] == ':' || re[i + 2] == '>')) {
-		body = i + 3;
-	} else if (re[i + 1] == '?' && re[i + 2] == 'i' && re[i + 3] == ':') {
-		body = i + 4;
-		gci = 1;
-	} else if (re[i + 1] == '?' && ((re[i + 2] == '<' && re[i + 3] != '=' &&
-	    re[i + 3] != '!') || (re[i + 2] == 'P' && re[i + 3] == '<') ||
-	    re[i + 2] == '\'')) {
-		char close = re[i + 2] == '\'' ? '\'' : '>';
-
-		for (body = i + 3; body < j && re[body] != close; body++)
-			if (!((re[body] >= 'a' && re[body] <= 'z') ||
-			    (re[body] >= 'A' && re[body] <= 'Z') ||
-			    (re[body] >= '0' && re[body] <= '9') ||
-			    re[body] == '_' || re[body] == '<'))
-				goto opaque;
-		if (body >= j)
-			goto opaque;
-		body++;
-	} else {
+	if (pf_group_kind(re, i, j, &body, &gci) != PF_GROUP_BODY)
 		goto opaque; /* lookarounds, conditions, options, resets ... */
-	}
 	if (min == 0 || depth >= PF_DEPTH ||
 	    pf_skip_group(re, i, bar, &nbar) != j)
 		goto opaque;
@@ -876,30 +903,13 @@ pf_tail_group(const char *re, size_t i, size_t j, int ci, int depth,
 
 	if (depth >= PF_DEPTH)
 		return -1;
-	if (re[i + 1] != '?') {
-		if (re[i + 1] == '*')
-			return -1; /* verbs */
-		body = i + 1;
-	} else if (re[i + 2] == ':' || re[i + 2] == '>') {
-		body = i + 3;
-	} else if (re[i + 2] == 'i' && re[i + 3] == ':') {
-		body = i + 4;
-		gci = 1;
-	} else if (re[i + 2] == '=' || re[i + 2] == '!' || (re[i + 2] == '<' &&
-	    (re[i + 3] == '=' || re[i + 3] == '!'))) {
+	switch (pf_group_kind(re, i, j, &body, &gci)) {
+	case PF_GROUP_BODY:
+		break;
+	case PF_GROUP_LOOK:
 		return 1;
-	} else if (re[i + 2] == '<' || (re[i + 2] == 'P' && re[i + 3] == '<')) {
-		for (body = i + 3; body < j && re[body] != '>'; body++)
-			if (!((re[body] >= 'a' && re[body] <= 'z') ||
-			    (re[body] >= 'A' && re[body] <= 'Z') ||
-			    (re[body] >= '0' && re[body] <= '9') ||
-			    re[body] == '_' || re[body] == '<'))
-				return -1;
-		if (body >= j)
-			return -1;
-		body++;
-	} else {
-		return -1; /* options, conditions, resets, comments ... */
+	default:
+		return -1; /* verbs, options, conditions, resets ... */
 	}
 	if (pf_skip_group(re, i, bar, &nbar) != j)
 		return -1;
@@ -1027,8 +1037,8 @@ pf_extract(const char *re, struct pf_out *o)
 /*
  * How common each byte is in mail logs, per 10,000 bytes (counted over
  * the real Sendmail, Postfix and Exim lines of test/patterns): a needle is
- * searched with memchr (vectorised) for its rarest byte, and compared in
- * full only there.
+ * searched by its two rarest bytes (memfind), and compared in full only
+ * where both are in place.
  */
 static const uint16_t pf_freq[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -1041,7 +1051,10 @@ static const uint16_t pf_freq[256] = {
 	194, 8, 300, 268, 361, 108, 67, 36, 157, 53, 13, 0, 1, 0, 0, 0,
 };
 
-/* The rarest byte; a caseless letter is searched in both cases. */
+/*
+ * The rarest byte; a caseless letter counts both cases, and more (short
+ * subjects are searched with memchr, once for each case).
+ */
 static size_t
 pf_rare_offset(const char *s, size_t len, int ci)
 {
@@ -1053,30 +1066,13 @@ pf_rare_offset(const char *s, size_t len, int ci)
 		c = (unsigned char)s[i];
 		f = pf_freq[c];
 		if (ci && c >= 'a' && c <= 'z')
-			f += pf_freq[c - 'a' + 'A'] + 20; /* two memchr calls */
+			f += pf_freq[c - 'a' + 'A'] + 20;
 		if (f < fb) {
 			fb = f;
 			best = i;
 		}
 	}
 	return best;
-}
-
-/* Caseless compare: h against lower-case n, ASCII letters fold. */
-static int
-pf_ci_equal(const char *h, const char *n, size_t len)
-{
-	size_t i;
-	unsigned char c;
-
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)h[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		if (c != (unsigned char)n[i])
-			return 0;
-	}
-	return 1;
 }
 
 /*
@@ -1288,9 +1284,7 @@ pf_set_at(const struct pattern_set *ps, const struct pf_set *st, size_t k,
 {
 	const struct needle *nd = &ps->needles[st->lit[k].nd];
 
-	return at <= len && nd->len <= len - at && (nd->ci ?
-	    pf_ci_equal(msg + at, nd->s, nd->len) :
-	    memcmp(msg + at, nd->s, nd->len) == 0);
+	return at <= len && nd->len <= len - at && memfind_at(&nd->mf, msg + at);
 }
 
 /*
