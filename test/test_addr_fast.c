@@ -49,17 +49,6 @@ ref_parse(const char *text, size_t len, struct addr *out)
 	return 0;
 }
 
-static uint64_t rng = 0x2545f4914f6cdd1dULL;
-
-static uint32_t
-rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return n ? (uint32_t)(rng % n) : 0;
-}
-
 static unsigned long compared, valid6;
 
 static void
@@ -160,6 +149,7 @@ main(void)
 	size_t i, len, k;
 	int n;
 
+	test_seed(0x2545f4914f6cdd1dULL);
 	for (i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
 		compare(edge[i], strlen(edge[i]));
 	/* every string of digits and dots up to 7 bytes */

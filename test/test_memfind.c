@@ -16,17 +16,6 @@
 #include "memfind.h"
 #include "test.h"
 
-static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-
-static unsigned
-rnd(unsigned n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
-}
-
 static int
 lower(int c)
 {
@@ -60,6 +49,7 @@ main(void)
 	int level, ci, got, want, where, found = 0, levels;
 	unsigned iter;
 
+	test_seed(0x9e3779b97f4a7c15ULL);
 	map = mmap(NULL, (size_t)pg * 4, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (map == MAP_FAILED) {

@@ -270,17 +270,6 @@ test_one_pass(void)
 	pattern_set_free(ps);
 }
 
-static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-
-static uint32_t
-rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return n ? (uint32_t)(rng % n) : 0;
-}
-
 /* One random edit of s (length *len, capacity MAXLINE) in place. */
 static void
 mutate(char *s, size_t *len, char *const *pool, size_t npool)
@@ -478,6 +467,7 @@ main(int argc, char **argv)
 	size_t i, len;
 	int f, verbose = 0, k;
 
+	test_seed(0x9e3779b97f4a7c15ULL);
 	setenv("TZ", "UTC", 1);
 	if (argc > 1 && strcmp(argv[1], "-v") == 0) {
 		verbose = 1;

@@ -505,17 +505,6 @@ compare(const char *line, size_t len)
 	}
 }
 
-static uint64_t rng = 0x853c49e6748fea9bULL;
-
-static uint32_t
-rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return n ? (uint32_t)(rng % n) : 0;
-}
-
 /* Stamps of every shape, valid and near-valid fields, any year. */
 static void
 generate(struct corpus *c)
@@ -642,6 +631,7 @@ main(int argc, char **argv)
 	size_t i, k, len;
 	int f;
 
+	test_seed(0x853c49e6748fea9bULL);
 	setenv("TZ", "Europe/Berlin", 1); /* local time with DST */
 	prefix_clock_init(&refclk, clocks[0]);
 	tailbuf = malloc(MAXLINE);
