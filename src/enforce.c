@@ -35,6 +35,7 @@
 #include "config.h"
 #include "engine.h"
 #include "htmlreport.h"
+#include "journal.h"
 #include "kset.h"
 #include "lineio.h"
 #include "log.h"
@@ -146,6 +147,11 @@ struct runner {
 	struct engine en;
 	struct kset *ks;
 	struct state *st;
+	struct journal *jr; /* lines read, their effects not yet committed */
+	int64_t last_journal_try;
+	int journal_warned;
+	int line_kept; /* the last line matched: it must be journaled */
+	uint64_t dirty_lost; /* tracker's count when the journal was emptied */
 	struct state_ban *backlog; /* bans not yet in the state file */
 	size_t nbacklog, capbacklog;
 	int64_t last_state_try;
@@ -204,6 +210,8 @@ run_on_match(void *ctx, const struct engine_match *m)
 
 	if (!m->duplicate)
 		r->pm_matches[pattern_index(m->pat)]++;
+	if (!m->duplicate && !m->ignored)
+		r->line_kept = 1;
 }
 
 static void
@@ -328,7 +336,8 @@ run_commit(struct runner *r, int64_t now)
 struct score_writer {
 	struct state *st;
 	int ok;
-	size_t n;
+	size_t n, cap;
+	struct addr *done; /* listed again if the transaction fails */
 };
 
 static void
@@ -339,7 +348,11 @@ score_one(void *ctx, const struct addr *a, const struct tracker_event *ev,
 
 	if (w->ok && state_scores_put(w->st, a, ev, n, last_seen) < 0)
 		w->ok = 0;
-	w->n++;
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 64;
+		w->done = xreallocarray(w->done, w->cap, sizeof(*w->done));
+	}
+	w->done[w->n++] = *a;
 }
 
 /* Per-pattern counters and kept warnings to the state file. */
@@ -375,19 +388,125 @@ save_stats(struct runner *r, int64_t now)
 	}
 }
 
-/* Scores in flight to the state file, one transaction. */
-static void
+/* Scores in flight to the state file, one transaction: 0 when every
+ * changed score is written; otherwise they stay listed for the next try. */
+static int
 save_scores(struct runner *r)
 {
-	struct score_writer w = {r->st, 1, 0};
+	struct score_writer w = {r->st, 1, 0, 0, NULL};
+	size_t i;
 
-	if (r->st == NULL || state_scores_begin(r->st) < 0) {
+	if (r->st == NULL)
+		return -1; /* the list waits for the state file */
+	if (state_scores_begin(r->st) < 0) {
 		w.ok = 0;
 		w.st = NULL;
 	}
 	tracker_drain_dirty(r->en.tr, score_one, &w);
-	if (w.st != NULL)
-		state_scores_end(w.st, w.ok);
+	if (w.st != NULL && state_scores_end(w.st, w.ok) < 0)
+		w.ok = 0;
+	if (!w.ok)
+		for (i = 0; i < w.n; i++)
+			tracker_mark_dirty(r->en.tr, &w.done[i]);
+	free(w.done);
+	return w.ok ? 0 : -1;
+}
+
+/*
+ * Once everything the lines read so far decided (bans in the kernel and
+ * the state file, scores in the state file) is committed, the journal
+ * that kept those lines is emptied.
+ */
+static void
+settle_journal(struct runner *r)
+{
+	struct tracker_stats ts;
+
+	if (kset_pending(r->ks) > 0 || r->nbacklog > 0 || save_scores(r) < 0)
+		return;
+	tracker_get_stats(r->en.tr, &ts);
+	/* score changes the tracker could not list were never written: their
+	 * lines stay for the next start */
+	if (ts.dirty_lost != r->dirty_lost)
+		return;
+	if (r->jr != NULL)
+		journal_clear(r->jr);
+}
+
+/* run_commit(), then the scores and the journal: 0 as run_commit(). */
+static int
+run_settle(struct runner *r, int64_t now)
+{
+	int rc = run_commit(r, now);
+
+	settle_journal(r);
+	return rc;
+}
+
+static void
+replay_one(void *ctx, const char *line, size_t len)
+{
+	struct runner *r = ctx;
+
+	engine_line(&r->en, line, len, 0);
+}
+
+/* The journal beside the state file; what a stopped mailban left there is
+ * read again first.  Until it opens, matching lines are committed before
+ * they are answered. */
+static void
+open_journal(struct runner *r, int64_t now)
+{
+	char err[1024];
+	struct tracker_stats ts;
+	long n;
+
+	if (r->jr != NULL || now - r->last_journal_try < STATE_RETRY)
+		return;
+	r->last_journal_try = now;
+	r->jr = journal_open(r->kcfg->state, err, sizeof(err));
+	if (r->jr == NULL) {
+		if (!r->journal_warned)
+			msg_warn("journal %s; each line that matches is committed "
+			    "before it is answered, retrying every %ds", err,
+			    STATE_RETRY);
+		r->journal_warned = 1;
+		return;
+	}
+	if (r->journal_warned)
+		msg_info("journal %s opened", journal_path(r->jr));
+	r->journal_warned = 0;
+	tracker_get_stats(r->en.tr, &ts);
+	r->dirty_lost = ts.dirty_lost;
+	n = journal_replay(r->jr, replay_one, r);
+	if (n < 0) { /* left as it is, for the administrator */
+		journal_close(r->jr);
+		r->jr = NULL;
+		r->journal_warned = 1;
+		return;
+	}
+	if (n > 0) {
+		msg_info("read %ld lines again from %s: a mailban stopped before "
+		    "their bans and scores were committed", n, journal_path(r->jr));
+		run_settle(r, now);
+	}
+}
+
+/*
+ * One line through the engine.  A line that matched is journaled before
+ * it is answered; -1 when it could not be, so that the caller commits
+ * what it decided first.
+ */
+static int
+run_line(struct runner *r, const char *line, size_t len, int trunc)
+{
+	r->line_kept = 0;
+	engine_line(&r->en, line, len, trunc);
+	if (!r->line_kept)
+		return 0;
+	if (r->jr != NULL && journal_append(r->jr, line, len) == 0)
+		return 0;
+	return -1;
 }
 
 /* report.html again after bans were committed, at most every report.every
@@ -463,13 +582,14 @@ run_tick(struct runner *r, int64_t now)
 		repair_sets(r, now);
 	}
 	open_state(r, now);
+	open_journal(r, now);
 	if (r->st == NULL)
 		return;
 	if (now != r->last_lifted_poll) {
 		state_lifted_since(r->st, r->last_lifted_poll - 1, lifted_one, r);
 		r->last_lifted_poll = now;
 	}
-	save_scores(r);
+	settle_journal(r);
 	save_stats(r, now);
 	run_zone(r, now);
 	if (now - r->last_refresh >= REFRESH_EVERY) {
@@ -491,17 +611,18 @@ run_restore(struct runner *r, int64_t now)
 	size_t n = 0;
 
 	open_state(r, now);
-	if (r->st == NULL)
-		return;
-	state_history(r->st, now - r->cfg->forget, seed_one, r);
-	state_scores(r->st, now - r->cfg->window, seed_scores, r);
-	requeue_active(r->st, r->ks, now, 0, &n);
-	r->last_refresh = now;
-	r->last_lifted_poll = now;
-	if (n > 0) {
-		msg_info("restoring %zu active bans", n);
-		run_commit(r, now);
+	if (r->st != NULL) {
+		state_history(r->st, now - r->cfg->forget, seed_one, r);
+		state_scores(r->st, now - r->cfg->window, seed_scores, r);
+		requeue_active(r->st, r->ks, now, 0, &n);
+		r->last_refresh = now;
+		r->last_lifted_poll = now;
+		if (n > 0) {
+			msg_info("restoring %zu active bans", n);
+			run_commit(r, now);
+		}
 	}
+	open_journal(r, now);
 }
 
 /*
@@ -544,44 +665,50 @@ run_reload(struct runner *r, const struct cmdline *cl)
 }
 
 /*
- * One line in omprog mode.  Without transactions, a message that decided
- * a ban is answered only once the ban is in the kernel (and, when it can
- * be written, the state file); if the kernel part must wait for a retry,
- * the answer is an error, so rsyslog suspends the action and sends the
- * message again: the retry commits what is still queued.  With
+ * One line in omprog mode.  Every message that matched is in the journal
+ * before it is answered (or, when the journal cannot take it, what it
+ * decided is committed first).  Without transactions, a message that
+ * decided a ban is answered only once the ban is in the kernel (and, when
+ * it can be written, the state file); if the kernel part must wait for a
+ * retry, the answer is an error, so rsyslog suspends the action and sends
+ * the message again: the retry commits what is still queued.  With
  * transactions, messages are answered DEFER_COMMIT and the commit mark is
  * answered OK once the whole batch is in the kernel, its bans and the
- * scores it added are in the state file.
+ * scores it added are in the state file.  rsyslog does not send the
+ * DEFER_COMMIT messages again when mailban dies in the middle of a
+ * transaction (only the one in flight): the journal is what keeps them.
  */
 static int
 omprog_line(struct runner *r, const char *line, size_t len, int trunc,
     int *in_txn)
 {
+	int kept, rc = 0;
+
 	switch (omprog_classify(line, len)) {
 	case OMPROG_BEGIN:
 		*in_txn = 1;
 		return omprog_reply("OK");
 	case OMPROG_COMMIT:
 		*in_txn = 0;
-		if (run_commit(r, r->en.clk.now) < 0)
+		if (run_settle(r, r->en.clk.now) < 0)
 			return omprog_reply("ERROR kernel commit incomplete; retry");
-		/* the scores these messages added, too, before rsyslog forgets
-		 * them: a crash after the OK loses no evidence */
-		save_scores(r);
 		return omprog_reply("OK");
 	case OMPROG_MESSAGE:
 		break;
 	}
-	engine_line(&r->en, line, len, trunc);
-	if (*in_txn) {
+	kept = run_line(r, line, len, trunc);
+	if (kept < 0) {
+		rc = run_settle(r, r->en.clk.now);
+	} else if (*in_txn) {
+		/* a kernel failure here is retried at the commit mark */
 		if (kset_pending(r->ks) >= r->cfg->batch_size)
-			run_commit(r, r->en.clk.now);
-		return omprog_reply("DEFER_COMMIT");
+			run_settle(r, r->en.clk.now);
+	} else if (kset_pending(r->ks) > 0 || r->nbacklog > 0) {
+		rc = run_commit(r, r->en.clk.now);
 	}
-	if ((kset_pending(r->ks) > 0 || r->nbacklog > 0) &&
-	    run_commit(r, r->en.clk.now) < 0)
+	if (rc < 0)
 		return omprog_reply("ERROR kernel commit incomplete; retry");
-	return omprog_reply("OK");
+	return omprog_reply(*in_txn ? "DEFER_COMMIT" : "OK");
 }
 
 int
@@ -605,6 +732,7 @@ cmd_run(struct cmdline *cl)
 	r.ks = open_kset(r.kcfg);
 	now = cmd_now();
 	r.last_state_try = now - STATE_RETRY;
+	r.last_journal_try = now - STATE_RETRY;
 	hooks.on_match = run_on_match;
 	hooks.on_ban = run_on_ban;
 	hooks.ctx = &r;
@@ -628,9 +756,11 @@ cmd_run(struct cmdline *cl)
 				if (omprog_line(&r, line, len, trunc, &in_txn) < 0)
 					break;
 			} else {
-				engine_line(&r.en, line, len, trunc);
+				/* nobody to answer: unjournaled lines wait for the
+				 * next batch like the others */
+				run_line(&r, line, len, trunc);
 				if (kset_pending(r.ks) >= r.cfg->batch_size)
-					run_commit(&r, r.en.clk.now);
+					run_settle(&r, r.en.clk.now);
 			}
 			continue;
 		}
@@ -638,13 +768,14 @@ cmd_run(struct cmdline *cl)
 			break;
 		pfd.fd = 0;
 		pfd.events = POLLIN;
-		timeout = kset_pending(r.ks) || r.nbacklog ?
+		timeout = kset_pending(r.ks) || r.nbacklog ||
+		    (r.jr != NULL && journal_size(r.jr) > 0) ?
 		    (int)r.cfg->batch_idle_ms : 1000;
 		n = poll(&pfd, 1, timeout);
 		now = cmd_now();
 		if (n == 0) {
 			if (!in_txn)
-				run_commit(&r, now);
+				run_settle(&r, now);
 			run_tick(&r, now);
 			continue;
 		}
@@ -662,8 +793,7 @@ cmd_run(struct cmdline *cl)
 		}
 	}
 	r.last_state_try = 0; /* one more attempt at the state file, now */
-	run_commit(&r, cmd_now());
-	save_scores(&r);
+	run_settle(&r, cmd_now());
 	save_stats(&r, cmd_now());
 	r.last_zone = 0;
 	run_zone(&r, cmd_now());
@@ -688,8 +818,15 @@ cmd_run(struct cmdline *cl)
 	    r.en.st.overlong);
 	msg_info("kernel: %" PRIu64 " entries committed in %.3f s", r.committed,
 	    r.kernel_secs);
+	if (r.jr != NULL && journal_size(r.jr) > 0) {
+		msg_warn("%s keeps %" PRIu64 " bytes of lines whose bans or "
+		    "scores are not committed; the next run reads them again",
+		    journal_path(r.jr), journal_size(r.jr));
+		rc = 1;
+	}
 	lineio_free(&lr);
 	engine_free(&r.en);
+	journal_close(r.jr);
 	state_close(r.st);
 	free(r.backlog);
 	free(r.pm_matches);

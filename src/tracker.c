@@ -411,6 +411,15 @@ tracker_drain_dirty(struct tracker *t, void (*cb)(void *,
 }
 
 void
+tracker_mark_dirty(struct tracker *t, const struct addr *a)
+{
+	uint32_t i = lookup(t, a);
+
+	if (i != NIL)
+		mark_dirty(t, &t->e[i]);
+}
+
+void
 tracker_seed_events(struct tracker *t, const struct addr *a,
     const struct tracker_event *ev, size_t n, int64_t now)
 {

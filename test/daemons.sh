@@ -43,18 +43,19 @@ rbl_file() {
 	addr_list "$1" "$2" | while read -r a; do rbl_msg "$a"; done > "$3"
 }
 
-# burst_file OUT ADDRS: 100,000 messages, every tenth an RBL reject of a
-# distinct address in 10.2.0.0/16 (listed in ADDRS), the rest ordinary
-# Postfix connect/disconnect lines
-burst_file() {
+# mixed_file B N EVERY OUT ADDRS: N*EVERY messages, every EVERY-th an RBL
+# reject of the next address of addr_list B N (listed in ADDRS), the rest
+# ordinary Postfix connect/disconnect lines
+mixed_file() {
 	python3 -c '
 import sys
-out = open(sys.argv[1], "w")
-addrs = open(sys.argv[2], "w")
-for i in range(100000):
-    if i % 10 == 9:
-        j = i // 10
-        a = "10.2.%d.%d" % (j // 250, j % 250 + 1)
+b, n, every = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+out = open(sys.argv[4], "w")
+addrs = open(sys.argv[5], "w")
+for i in range(n * every):
+    if i % every == every - 1:
+        j = i // every
+        a = "10.%s.%d.%d" % (b, j // 250, j % 250 + 1)
         addrs.write(a + "\n")
         out.write("NOQUEUE: reject: RCPT from unknown[%s]: 554 5.7.1 Service "
                   "unavailable; Client host [%s] blocked using "
@@ -65,7 +66,13 @@ for i in range(100000):
     else:
         out.write("disconnect from unknown[198.51.100.%d] ehlo=1 mail=1 "
                   "rcpt=0/1 quit=1 commands=3/4\n" % (i % 250 + 1))
-' "$1" "$2"
+' "$@"
+}
+
+# burst_file OUT ADDRS: 100,000 messages, every tenth an RBL reject of a
+# distinct address in 10.2.0.0/16 (listed in ADDRS)
+burst_file() {
+	mixed_file 2 10000 10 "$1" "$2"
 }
 
 # all_in_set FILE: every address of FILE is in mailban4 on port 25

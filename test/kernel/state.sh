@@ -55,6 +55,86 @@ exec 5>&-
 check "after kill -9, its scores count: two more failures ban" in_set mailban4 "203.0.113.38,tcp:25"
 srv ipset flush mailban4
 
+# --- omprog: kill -9 in the middle of a transaction loses nothing ---
+# rsyslog sends again only the message in flight, never the ones mailban
+# has answered DEFER_COMMIT: the journal is what keeps them.
+db=$tmp/open.db
+rm -f "$tmp/open.in"
+mkfifo "$tmp/open.in"
+ip netns exec "$SRV" "$mb" run --omprog -o "state=$db" < "$tmp/open.in" > "$tmp/open.out" 2> "$tmp/open.err" &
+op=$!
+exec 5> "$tmp/open.in"
+{
+	echo "BEGIN TRANSACTION"
+	for i in $(seq 101 110); do rbl_line 198.51.100.$i; done
+	sasl_line 203.0.113.39; sasl_line 203.0.113.39; sasl_line 203.0.113.39
+	echo "connect from unknown[198.51.100.120]"
+} >&5
+wait_lines() { # FILE N: wait (5 s at most) until FILE has N lines
+	i=0
+	while [ "$(grep -c . "$1")" -lt "$2" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+}
+wait_lines "$tmp/open.out" 16
+check "the 14 messages are answered DEFER_COMMIT" \
+    [ "$(grep -c '^DEFER_COMMIT$' "$tmp/open.out")" -eq 14 ]
+check "none of the transaction's bans is in the kernel yet" [ "$(entries mailban4)" -eq 0 ]
+n=$(grep -c . "$db.pending" 2>/dev/null)
+check "the 13 lines that matched are in the journal (${n:-no journal})" [ "${n:-0}" -eq 13 ]
+kill -KILL $op
+wait $op 2>/dev/null
+exec 5>&-
+# what rsyslog does next: a new mailban gets the rest of the batch
+{ echo "BEGIN TRANSACTION"; sasl_line 203.0.113.39; echo "COMMIT TRANSACTION"; } |
+    srv "$mb" run --omprog -o "state=$db" > "$tmp/open2.out" 2> "$tmp/open2.err"
+check "the new mailban reads the 13 lines again" \
+    grep -q "read 13 lines again from $db.pending" "$tmp/open2.err"
+n=0
+for i in $(seq 101 110); do in_set mailban4 "198.51.100.$i,tcp:25" && n=$((n + 1)); done
+check "the 10 bans of the killed transaction are in the kernel ($n)" [ "$n" -eq 10 ]
+n=$(srv "$mb" list --json -o "state=$db" | grep -c '"ip":"198\.51\.100\.1[01][0-9]"')
+check "and in the state file ($n)" [ "$n" -eq 10 ]
+check "its 3 SASL failures count: the 4th bans" in_set mailban4 "203.0.113.39,tcp:25"
+check "the commit is confirmed" [ "$(tail -n 1 "$tmp/open2.out")" = OK ]
+check "the journal is empty once committed" [ ! -s "$db.pending" ]
+n=$(srv "$mb" list --json -o "state=$db" | grep '"ip":"198\.51\.100\.1' | grep -vc '"count":1,')
+check "no address banned twice ($n)" [ "$n" -eq 0 ]
+srv ipset flush mailban4
+
+# --- the same without omprog (syslog-ng's program()): kill -9 before the
+# batch is committed; the next run commits it ---
+db=$tmp/plain.db
+start_live "$db" -o 'batch={size=512; idle="60s";}'
+rbl_line 203.0.113.90 >&7
+sleep 0.5
+check "with idle 60s the ban waits" not_in_set mailban4 "203.0.113.90,tcp:25"
+kill -KILL $live
+wait $live 2>/dev/null
+exec 7>&-
+srv "$mb" run -o "state=$db" < /dev/null 2> "$tmp/plain.err"
+check "after kill -9 the next run commits the ban" in_set mailban4 "203.0.113.90,tcp:25"
+check "and says where it came from" grep -q "read 1 lines again from $db.pending" "$tmp/plain.err"
+srv ipset flush mailban4
+
+# --- a second run on the same state: no journal, told so, bans at once ---
+db=$tmp/twice.db
+start_live "$db" -o 'batch={size=512; idle="60s";}'
+sleep 0.3
+rm -f "$tmp/twice.in"
+mkfifo "$tmp/twice.in"
+ip netns exec "$SRV" "$mb" run --omprog -o "state=$db" < "$tmp/twice.in" > "$tmp/twice.out" 2> "$tmp/twice.err" &
+tw=$!
+exec 4> "$tmp/twice.in"
+{ echo "BEGIN TRANSACTION"; rbl_line 203.0.113.91; } >&4
+wait_lines "$tmp/twice.out" 3
+check "the second run is told the journal is in use" \
+    grep -q "journal $db.pending: in use by another mailban run" "$tmp/twice.err"
+check "so the ban is in the kernel when it answers DEFER_COMMIT" \
+    sh -c "[ \"\$(tail -n 1 '$tmp/twice.out')\" = DEFER_COMMIT ] && ip netns exec $SRV ipset test mailban4 203.0.113.91,tcp:25 2>/dev/null"
+exec 4>&-
+wait $tw
+stop_live
+srv ipset flush mailban4
+
 # --- kill -9 between batches loses nothing committed ---
 db=$tmp/kill.db
 start_live "$db"
