@@ -2,9 +2,9 @@
  * NAME
  *	journal - the lines whose effects are not yet committed
  * DESCRIPTION
- *	"mailban run" answers a line (omprog's DEFER_COMMIT, or simply
- *	reading on) before the bans and scores it decided are in the kernel
- *	and the state file: they are committed in batches.  Between the two,
+ *	"mailban run --omprog" answers a line (DEFER_COMMIT in a transaction)
+ *	before the bans and scores it decided are in the kernel and the state
+ *	file: they are committed in batches.  Between the two,
  *	the line lives only in mailban's memory, and rsyslog does not send it
  *	again when mailban dies (it re-sends only the message in flight, not
  *	the ones of the transaction it already answered).  So every line that

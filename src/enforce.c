@@ -10,7 +10,9 @@
  *	EOF, and on SIGTERM or SIGINT before exiting.  Once a second while
  *	idle, bans lifted by "mailban unban"/"flush" are forgotten from memory;
  *	once an hour, bans longer than the kernel's largest timeout are
- *	re-added so that they hold for their whole length.
+ *	re-added so that they hold for their whole length.  With --omprog,
+ *	every line that matched is in the journal (journal.h) before it is
+ *	answered, until what it decided is committed.
  *
  *	restore: the active bans into the kernel in one batch, and the
  *	rbldnsd zone files when a zone is configured.
@@ -147,7 +149,8 @@ struct runner {
 	struct engine en;
 	struct kset *ks;
 	struct state *st;
-	struct journal *jr; /* lines read, their effects not yet committed */
+	int omprog; /* lines are answered: journal them (--omprog) */
+	struct journal *jr; /* lines answered, their effects not committed */
 	int64_t last_journal_try;
 	int journal_warned;
 	int line_kept; /* the last line matched: it must be journaled */
@@ -461,7 +464,8 @@ open_journal(struct runner *r, int64_t now)
 	struct tracker_stats ts;
 	long n;
 
-	if (r->jr != NULL || now - r->last_journal_try < STATE_RETRY)
+	if (!r->omprog || r->jr != NULL ||
+	    now - r->last_journal_try < STATE_RETRY)
 		return;
 	r->last_journal_try = now;
 	r->jr = journal_open(r->kcfg->state, err, sizeof(err));
@@ -493,9 +497,9 @@ open_journal(struct runner *r, int64_t now)
 }
 
 /*
- * One line through the engine.  A line that matched is journaled before
- * it is answered; -1 when it could not be, so that the caller commits
- * what it decided first.
+ * One line through the engine (omprog).  A line that matched is journaled
+ * before it is answered; -1 when it could not be, so that the caller
+ * commits what it decided first.
  */
 static int
 run_line(struct runner *r, const char *line, size_t len, int trunc)
@@ -733,6 +737,7 @@ cmd_run(struct cmdline *cl)
 	now = cmd_now();
 	r.last_state_try = now - STATE_RETRY;
 	r.last_journal_try = now - STATE_RETRY;
+	r.omprog = cl->omprog;
 	hooks.on_match = run_on_match;
 	hooks.on_ban = run_on_ban;
 	hooks.ctx = &r;
@@ -756,11 +761,9 @@ cmd_run(struct cmdline *cl)
 				if (omprog_line(&r, line, len, trunc, &in_txn) < 0)
 					break;
 			} else {
-				/* nobody to answer: unjournaled lines wait for the
-				 * next batch like the others */
-				run_line(&r, line, len, trunc);
+				engine_line(&r.en, line, len, trunc);
 				if (kset_pending(r.ks) >= r.cfg->batch_size)
-					run_settle(&r, r.en.clk.now);
+					run_commit(&r, r.en.clk.now);
 			}
 			continue;
 		}
