@@ -97,6 +97,8 @@ void tracker_keep_dirty(struct tracker *t);
 void tracker_drain_dirty(struct tracker *t, void (*cb)(void *,
     const struct addr *, const struct tracker_event *, size_t, int64_t),
     void *ctx);
+/* How many addresses wait for tracker_drain_dirty(). */
+size_t tracker_dirty_count(const struct tracker *t);
 /* List a's score again for the next drain (a write of the last failed). */
 void tracker_mark_dirty(struct tracker *t, const struct addr *a);
 /* Put back scores in flight read from the state file at start. */

@@ -399,6 +399,8 @@ save_scores(struct runner *r)
 	struct score_writer w = {r->st, 1, 0, 0, NULL};
 	size_t i;
 
+	if (tracker_dirty_count(r->en.tr) == 0)
+		return 0; /* no transaction for nothing: omprog commits often */
 	if (r->st == NULL)
 		return -1; /* the list waits for the state file */
 	if (state_scores_begin(r->st) < 0) {

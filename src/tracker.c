@@ -410,6 +410,12 @@ tracker_drain_dirty(struct tracker *t, void (*cb)(void *,
 	t->ndirty = 0;
 }
 
+size_t
+tracker_dirty_count(const struct tracker *t)
+{
+	return t->ndirty;
+}
+
 void
 tracker_mark_dirty(struct tracker *t, const struct addr *a)
 {
