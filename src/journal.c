@@ -1,12 +1,12 @@
 /*
  * NAME
- *	journal - the lines whose effects are not yet committed
+ *	journal - the lines answered but not yet committed
  * DESCRIPTION
  *	See include/journal.h.
  * SECURITY
- *	The lines are hostile input, written and read back as bytes; the file
- *	is created mode 0600 (it holds log lines) and never followed through
- *	a symbolic link.
+ *	The lines are hostile input, copied and read back as bytes; the file
+ *	is created mode 0600 (it holds log lines), never followed through a
+ *	symbolic link, and its header is checked before a byte of it is read.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,21 +14,72 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "journal.h"
 #include "log.h"
 
+#define MAGIC_LEN (sizeof(JOURNAL_MAGIC) - 1)
+#define END_AT 16 /* offset of the end in the header */
+#define LARGEST ((off_t)1 << 30) /* a larger file is not one of ours */
+
 struct journal {
 	int fd;
 	char *path;
-	uint64_t size;
-	int failing; /* the last append failed (warned once) */
-	int torn; /* part of a line could not be cut off: no appends until
-		   * the file is emptied, or it would join the next line */
+	unsigned char *map;
+	size_t size;
+	uint64_t *end; /* in the header */
+	int refusing; /* the last append was refused (warned once) */
 };
+
+static int
+write_all(int fd, const void *buf, size_t n, off_t off)
+{
+	const char *p = buf;
+	ssize_t w;
+
+	while (n > 0) {
+		w = pwrite(fd, p, n, off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+		off += w;
+	}
+	return 0;
+}
+
+/* A new journal: zeros up to JOURNAL_SIZE (every block exists from now
+ * on), then the header. */
+static int
+make(int fd)
+{
+	static const char zeros[64 * 1024];
+	unsigned char head[JOURNAL_DATA];
+	uint64_t end = JOURNAL_DATA;
+	off_t off;
+
+	for (off = 0; off < JOURNAL_SIZE; off += (off_t)sizeof(zeros))
+		if (write_all(fd, zeros, sizeof(zeros), off) < 0)
+			return -1;
+	memset(head, 0, sizeof(head));
+	memcpy(head, JOURNAL_MAGIC, MAGIC_LEN);
+	memcpy(head + END_AT, &end, sizeof(end));
+	return write_all(fd, head, sizeof(head), 0);
+}
+
+static struct journal *
+fail(char *err, size_t errlen, const char *path, const char *why, int fd)
+{
+	snprintf(err, errlen, "%s: %s", path, why);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
 
 struct journal *
 journal_open(const char *state_path, char *err, size_t errlen)
@@ -36,37 +87,61 @@ journal_open(const char *state_path, char *err, size_t errlen)
 	struct journal *j;
 	struct stat sb;
 	size_t n = strlen(state_path);
-	char *path = xmalloc(n + sizeof(JOURNAL_SUFFIX));
+	char path[4096];
+	void *map;
+	uint64_t end;
 	int fd;
 
+	if (n + sizeof(JOURNAL_SUFFIX) > sizeof(path))
+		return fail(err, errlen, state_path, "path too long", -1);
 	memcpy(path, state_path, n);
 	memcpy(path + n, JOURNAL_SUFFIX, sizeof(JOURNAL_SUFFIX));
-	fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW |
-	    O_NONBLOCK, 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		free(path);
-		return NULL;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+	    0600);
+	if (fd < 0)
+		return fail(err, errlen, path, strerror(errno), -1);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return fail(err, errlen, path, errno == EWOULDBLOCK ?
+		    "in use by another mailban run" : strerror(errno), fd);
+	if (fstat(fd, &sb) < 0)
+		return fail(err, errlen, path, strerror(errno), fd);
+	if (!S_ISREG(sb.st_mode))
+		return fail(err, errlen, path, "not a regular file", fd);
+	if (sb.st_size == 0) {
+		if (make(fd) < 0) {
+			snprintf(err, errlen, "%s: cannot make it: %s", path,
+			    strerror(errno));
+			if (ftruncate(fd, 0) < 0) /* the next try starts afresh */
+				msg_warn("%s: truncate: %s", path, strerror(errno));
+			close(fd);
+			return NULL;
+		}
+		sb.st_size = JOURNAL_SIZE;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		snprintf(err, errlen, "%s: %s", path, errno == EWOULDBLOCK ?
-		    "in use by another mailban run" : strerror(errno));
-		close(fd);
-		free(path);
-		return NULL;
-	}
-	errno = 0;
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		snprintf(err, errlen, "%s: %s", path, errno != 0 ?
-		    strerror(errno) : "not a regular file");
-		close(fd);
-		free(path);
-		return NULL;
+	if (sb.st_size < JOURNAL_DATA + 1 || sb.st_size > LARGEST)
+		return fail(err, errlen, path, "not a mailban journal (its size); "
+		    "move it away", fd);
+	map = mmap(NULL, (size_t)sb.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    fd, 0);
+	if (map == MAP_FAILED)
+		return fail(err, errlen, path, strerror(errno), fd);
+	if (memcmp(map, JOURNAL_MAGIC, MAGIC_LEN) != 0) {
+		munmap(map, (size_t)sb.st_size);
+		return fail(err, errlen, path, "not a mailban journal (its "
+		    "header); move it away", fd);
 	}
 	j = xcalloc(1, sizeof(*j));
 	j->fd = fd;
-	j->path = path;
-	j->size = (uint64_t)sb.st_size;
+	j->path = xstrdup(path);
+	j->map = map;
+	j->size = (size_t)sb.st_size;
+	j->end = (uint64_t *)(void *)(j->map + END_AT);
+	end = __atomic_load_n(j->end, __ATOMIC_ACQUIRE);
+	if (end < JOURNAL_DATA || end > j->size) {
+		msg_warn("%s: damaged header (end %llu of %zu bytes); its lines "
+		    "are not read", path, (unsigned long long)end, j->size);
+		journal_clear(j);
+	}
 	return j;
 }
 
@@ -75,6 +150,7 @@ journal_close(struct journal *j)
 {
 	if (j == NULL)
 		return;
+	munmap(j->map, j->size);
 	close(j->fd); /* drops the lock */
 	free(j->path);
 	free(j);
@@ -89,100 +165,52 @@ journal_path(const struct journal *j)
 uint64_t
 journal_size(const struct journal *j)
 {
-	return j->size;
+	return __atomic_load_n(j->end, __ATOMIC_ACQUIRE) - JOURNAL_DATA;
 }
 
 long
 journal_replay(struct journal *j, void (*fn)(void *, const char *, size_t),
     void *ctx)
 {
-	size_t size, got = 0;
-	char *buf, *p, *end, *nl;
-	ssize_t r;
+	const char *p = (const char *)j->map + JOURNAL_DATA;
+	const char *end = (const char *)j->map +
+	    __atomic_load_n(j->end, __ATOMIC_ACQUIRE);
+	const char *nl;
 	long n = 0;
 
-	if (j->size == 0)
-		return 0;
-	if (j->size > JOURNAL_MAX + (uint64_t)1024 * 1024) {
-		msg_warn("%s: %llu bytes, more than mailban ever writes; "
-		    "not read", j->path, (unsigned long long)j->size);
-		return -1;
-	}
-	size = (size_t)j->size;
-	buf = xmalloc(size);
-	while (got < size) {
-		r = pread(j->fd, buf + got, size - got, (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			msg_warn("%s: read: %s", j->path,
-			    r < 0 ? strerror(errno) : "shorter than its size");
-			free(buf);
-			return -1;
-		}
-		got += (size_t)r;
-	}
-	end = buf + size;
-	for (p = buf; p < end; p = nl + 1) {
+	for (; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			break; /* a write cut short: its line was never answered */
+			break; /* never written so: not a line */
 		fn(ctx, p, (size_t)(nl - p));
 		n++;
 	}
-	free(buf);
 	return n;
 }
 
 int
 journal_append(struct journal *j, const char *line, size_t len)
 {
-	struct iovec iov[2];
-	ssize_t w;
+	uint64_t end = __atomic_load_n(j->end, __ATOMIC_RELAXED);
 
-	if (j->torn)
-		return -1;
-	if (j->size + len + 1 > JOURNAL_MAX) {
-		if (!j->failing)
-			msg_warn("%s: full (%d MiB of lines not yet committed); "
-			    "committing each line before it is answered",
-			    j->path, JOURNAL_MAX / (1024 * 1024));
-		j->failing = 1;
+	if (len >= j->size || end + len + 1 > j->size) {
+		if (!j->refusing)
+			msg_warn("%s: full (%zu KiB of lines not yet committed); "
+			    "committing each line before it is answered", j->path,
+			    j->size / 1024);
+		j->refusing = 1;
 		return -1;
 	}
-	iov[0].iov_base = (void *)(uintptr_t)line;
-	iov[0].iov_len = len;
-	iov[1].iov_base = "\n";
-	iov[1].iov_len = 1;
-	do
-		w = writev(j->fd, iov, 2);
-	while (w < 0 && errno == EINTR);
-	if (w == (ssize_t)(len + 1)) {
-		j->size += len + 1;
-		j->failing = 0;
-		return 0;
-	}
-	if (!j->failing)
-		msg_warn("%s: write: %s; committing each line before it is "
-		    "answered", j->path, w < 0 ? strerror(errno) : "short write");
-	j->failing = 1;
-	/* a part written would join the next line: cut it off */
-	if (w > 0 && ftruncate(j->fd, (off_t)j->size) < 0) {
-		msg_warn("%s: truncate: %s", j->path, strerror(errno));
-		j->torn = 1;
-	}
-	return -1;
+	j->refusing = 0;
+	memcpy(j->map + end, line, len);
+	j->map[end + len] = '\n';
+	/* the line first, then the end that takes it in: a crash between the
+	 * two leaves a part past the end, never read back */
+	__atomic_store_n(j->end, end + len + 1, __ATOMIC_RELEASE);
+	return 0;
 }
 
-int
+void
 journal_clear(struct journal *j)
 {
-	if (j->size == 0 && !j->torn)
-		return 0;
-	if (ftruncate(j->fd, 0) < 0) {
-		msg_warn("%s: truncate: %s", j->path, strerror(errno));
-		return -1;
-	}
-	j->size = 0;
-	j->torn = 0;
-	return 0;
+	__atomic_store_n(j->end, (uint64_t)JOURNAL_DATA, __ATOMIC_RELEASE);
 }

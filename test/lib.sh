@@ -63,3 +63,14 @@ stop_daemon() {
 	wait "$1" 2>/dev/null
 	return 0
 }
+
+# journal_lines FILE: the lines held in a mailban journal (include/journal.h:
+# the end at offset 16, host byte order; lines from offset 64 up to it)
+journal_lines() {
+	python3 -c '
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+assert d[:16] == b"mailban-journal\n", "not a journal"
+end = struct.unpack("=Q", d[16:24])[0]
+print(d[64:end].count(b"\n"))' "$1"
+}
