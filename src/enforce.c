@@ -154,7 +154,8 @@ struct runner {
 	int64_t last_journal_try;
 	int journal_warned;
 	int line_kept; /* the last line matched: it must be journaled */
-	uint64_t dirty_lost; /* tracker's count when the journal was emptied */
+	uint64_t dirty_lost; /* tracker's count when the journal opened: once
+			       * it grows, lines stay for the next start */
 	struct state_ban *backlog; /* bans not yet in the state file */
 	size_t nbacklog, capbacklog;
 	int64_t last_state_try;
