@@ -10,7 +10,7 @@
 set -u
 . "$SRCDIR/test/mta/lib.sh"
 
-fetch exim exim4-daemon-light
+fetch exim usr/sbin/exim4 -- exim4-daemon-light
 exim=$ROOT/usr/sbin/exim4
 [ -x "$exim" ] || { echo "no exim4 in $ROOT"; exit 1; }
 

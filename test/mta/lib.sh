@@ -16,6 +16,7 @@
 
 . "$SRCDIR/test/lib.sh"
 . "$SRCDIR/test/kernel/netns.sh"
+. "$SRCDIR/test/debroot.sh"
 
 # netns.sh listens on 25 and 2525 itself: the MTA takes both ports here.
 # (srv ran it in a subshell: end what runs in the namespace)
@@ -34,7 +35,7 @@ PASSWORD=Corr3ct-Horse
 
 mb=$MAILBAN
 cache=$(dirname "$MAILBAN")/test/mta-root
-for c in rbldnsd rsyslogd swaks unshare apt-get dpkg; do
+for c in rbldnsd rsyslogd swaks unshare; do
 	command -v "$c" >/dev/null 2>&1 || skip "$c not installed"
 done
 perl -MIO::Socket::INET6 -e 1 2>/dev/null ||
@@ -85,50 +86,19 @@ inns() {
 	    sh "$SRCDIR/test/mta/inns.sh" "$ns" "$@"
 }
 
-# fetch NAME PACKAGE...: extract PACKAGEs, and the libraries they need
-# that the machine lacks, into $cache/NAME once; sets ROOT and LIBPATH.
+# fetch NAME CHECK... -- PACKAGE...: extract PACKAGEs and everything they
+# need that the machine lacks into $cache/NAME once (test/debroot.sh);
+# the ELF files CHECK (paths inside the root; a directory: the files in
+# it) must find every library before anything starts.  Sets ROOT and
+# LIBPATH.
 fetch() {
 	name=$1
 	shift
 	ROOT=$cache/$name
-	stamp="2 $*"   # bump when the layout of a root changes
-	if [ "$(cat "$ROOT/.packages" 2>/dev/null)" != "$stamp" ]; then
-		rm -rf "$ROOT" "$ROOT.new"
-		mkdir -p "$ROOT.new/debs"
-		(cd "$ROOT.new/debs" && apt-get download "$@" >/dev/null 2>&1) ||
-		    skip "apt-get download $* failed (no package source?)"
-		# libraries the machine lacks, two levels deep
-		for round in 1 2; do
-			need=
-			for deb in "$ROOT.new"/debs/*.deb; do
-				dpkg-deb -f "$deb" Depends Pre-Depends |
-				    sed 's/^[A-Za-z-]*: //' | tr ',' '\n' |
-				    sed 's/|.*//; s/(.*//; s/:any//; s/ //g'
-			done | grep '^lib' | sort -u > "$ROOT.new/deps"
-			while read -r p; do
-				dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
-				    grep -q 'ok installed' && continue
-				ls "$ROOT.new"/debs/"${p}"_*.deb >/dev/null 2>&1 && continue
-				need="$need $p"
-			done < "$ROOT.new/deps"
-			[ -z "$need" ] && break
-			# shellcheck disable=SC2086
-			(cd "$ROOT.new/debs" && apt-get download $need >/dev/null 2>&1) ||
-			    skip "apt-get download$need failed"
-		done
-		for deb in "$ROOT.new"/debs/*.deb; do
-			dpkg -x "$deb" "$ROOT.new" || exit 1
-		done
-		rm -rf "$ROOT.new/debs"
-		# set-id bits would make the loader ignore LD_LIBRARY_PATH; the
-		# tests run the programs as root
-		find "$ROOT.new" -type f -perm /6000 -exec chmod ug-s {} +
-		echo "$stamp" > "$ROOT.new/.packages"
-		mv "$ROOT.new" "$ROOT"
-	fi
+	mkdir -p "$cache"
+	debroot_ready "$ROOT" "$@"
+	LIBPATH=$DEBROOT_LIBPATH
 	chmod 755 "$cache" "$ROOT"
-	LIBPATH=$(ls -d "$ROOT"/usr/lib/*-linux-gnu "$ROOT"/lib/*-linux-gnu 2>/dev/null | tr '\n' ':')
-	LIBPATH=${LIBPATH%:}
 }
 
 # wait_for SECONDS COMMAND...: poll until COMMAND succeeds

@@ -9,7 +9,8 @@
 set -u
 . "$SRCDIR/test/mta/lib.sh"
 
-fetch postfix postfix sasl2-bin libsasl2-modules libsasl2-modules-db
+fetch postfix +usr/lib/postfix usr/lib/postfix/sbin usr/sbin -- \
+    postfix sasl2-bin libsasl2-modules libsasl2-modules-db
 saslpath=$(ls -d "$ROOT"/usr/lib/*-linux-gnu/sasl2)
 
 add_user pfmb 64901 pfmb 64901

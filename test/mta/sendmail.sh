@@ -9,8 +9,9 @@
 set -u
 . "$SRCDIR/test/mta/lib.sh"
 
-fetch sendmail sendmail-bin sendmail-cf sendmail-base m4 sasl2-bin \
-    libsasl2-modules libsasl2-modules-db
+fetch sendmail usr/libexec/sendmail/sendmail usr/sbin/saslpasswd2 usr/bin/m4 \
+    -- sendmail-bin sendmail-cf sendmail-base m4 sasl2-bin libsasl2-modules \
+    libsasl2-modules-db
 sendmail=$ROOT/usr/libexec/sendmail/sendmail
 [ -x "$sendmail" ] || { echo "no sendmail in $ROOT"; exit 1; }
 saslpath=$(ls -d "$ROOT"/usr/lib/*-linux-gnu/sasl2)

@@ -13,10 +13,11 @@
 #   mailban_pid     pid of the current mailban child
 
 . "$SRCDIR/test/daemons.sh"
+. "$SRCDIR/test/debroot.sh"
 
 command -v logger >/dev/null 2>&1 || skip "logger (bsdutils) not installed"
 
-SNG_PKGS="syslog-ng-core libivykis0 libnet1 libwrap0"
+SNG_PKGS="syslog-ng-core"
 SNG_ROOT=${SNG_ROOT:-$(dirname "$MAILBAN")/test/syslog-ng-root}
 SNG=$SNG_ROOT/usr/sbin/syslog-ng
 SNG_SOCK=$tmp/log.sock
@@ -27,41 +28,16 @@ MB_ERR=$tmp/mailban.log
 SNG_LOG=$tmp/all.log
 sng_pid=
 
-# Extract the packages once into $SNG_ROOT (a cache in the build tree).
-sng_extract() {
-	[ -x "$SNG" ] && return 0
-	command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1 ||
-	    skip "no apt-get/dpkg to fetch syslog-ng"
-	dl=$tmp/debs
-	mkdir -p "$dl"
-	# shellcheck disable=SC2086
-	(cd "$dl" && timeout 300 apt-get download -q -o APT::Sandbox::User=root \
-	    $SNG_PKGS) > "$tmp/apt.out" 2>&1 ||
-	    { cat "$tmp/apt.out"; skip "cannot download $SNG_PKGS"; }
-	rm -rf "$SNG_ROOT.new"
-	mkdir -p "$SNG_ROOT.new"
-	for deb in "$dl"/*.deb; do
-		dpkg -x "$deb" "$SNG_ROOT.new" || { echo "dpkg -x $deb failed"; exit 1; }
-	done
-	rm -rf "$SNG_ROOT"
-	mv "$SNG_ROOT.new" "$SNG_ROOT"
-}
-sng_extract
-
-SNG_LIBS=$SNG_ROOT/usr/lib/x86_64-linux-gnu:$SNG_ROOT/usr/lib/syslog-ng
-for d in "$SNG_ROOT"/usr/lib/*-linux-gnu; do
-	[ -d "$d" ] && SNG_LIBS=$d:$SNG_ROOT/usr/lib/syslog-ng
-done
+# syslog-ng-core and whatever it needs that the machine lacks, extracted
+# once into $SNG_ROOT (a cache in the build tree); the program and the
+# modules the tests load must find every library before it starts.
+mkdir -p "$(dirname "$SNG_ROOT")"
+debroot_ready "$SNG_ROOT" +usr/lib/syslog-ng usr/sbin/syslog-ng \
+    usr/lib/syslog-ng/*/libafprog.so usr/lib/syslog-ng/*/libafsocket.so \
+    usr/lib/syslog-ng/*/libaffile.so -- $SNG_PKGS
+SNG_LIBS=$DEBROOT_LIBPATH
 SNG_MODULES=$(ls -d "$SNG_ROOT"/usr/lib/syslog-ng/[0-9]* 2>/dev/null | tail -1)
 [ -n "$SNG_MODULES" ] || { echo "no module directory in $SNG_ROOT"; exit 1; }
-missing=$(LD_LIBRARY_PATH=$SNG_LIBS ldd "$SNG" "$SNG_MODULES"/libafprog.so \
-    "$SNG_MODULES"/libafsocket.so "$SNG_MODULES"/libaffile.so 2>&1 |
-    grep 'not found' | sort -u)
-if [ -n "$missing" ]; then
-	echo "libraries missing from $SNG_ROOT (add their packages to SNG_PKGS):"
-	echo "$missing"
-	exit 1
-fi
 
 sng() {
 	LD_LIBRARY_PATH=$SNG_LIBS "$SNG" --module-path="$SNG_MODULES" \
