@@ -29,7 +29,7 @@
 
 struct corpus {
 	char **line;
-	size_t n;
+	size_t n, cap;
 };
 
 static const char *const corpus_logs[] = {".txt", ".log", NULL};
@@ -75,7 +75,12 @@ corpus_walk(const char *path, const char *const *exts,
 static inline void
 corpus_push(struct corpus *c, const char *s)
 {
-	c->line = xreallocarray(c->line, c->n + 1, sizeof(*c->line));
+	/* doubling: one realloc a line copied the whole array each time,
+	 * which under ASan (no growth in place) took minutes */
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 1024;
+		c->line = xreallocarray(c->line, c->cap, sizeof(*c->line));
+	}
 	c->line[c->n++] = xstrdup(s);
 }
 

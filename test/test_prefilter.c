@@ -461,7 +461,7 @@ main(int argc, char **argv)
 {
 	static char buf[MAXLINE];
 	unsigned long pairs = 0, rejected = 0, matches = 0;
-	struct corpus c = {NULL, 0};
+	struct corpus c = {NULL, 0, 0};
 	struct config *cfg;
 	char err[1024], txt[1024];
 	size_t i, len;

@@ -627,7 +627,7 @@ int
 main(int argc, char **argv)
 {
 	static char buf[MAXLINE];
-	struct corpus c = {NULL, 0};
+	struct corpus c = {NULL, 0, 0};
 	size_t i, k, len;
 	int f;
 
