@@ -173,8 +173,9 @@ case $(header mbs6 Header) in
 esac
 
 # --- setup --print writes commands and changes nothing --------------------
+# (an entry's time left counts down between two snapshots: not a change)
 snapshot() {
-	in_ns ipset save | sort
+	in_ns ipset save | sed 's/^\(add .*\) timeout [0-9]*$/\1 timeout T/' | sort
 	in_ns iptables-save | grep -v '^#'
 	in_ns ip6tables-save | grep -v '^#'
 }
