@@ -4,6 +4,17 @@
  * DESCRIPTION
  *	CHECK(cond, fmt, ...) records a failure with file:line and carries on;
  *	TEST_DONE() prints "N passed, N failed" and returns the exit status.
+ *
+ *	Named cases: a test is a table of TEST_CASE(fn) entries run by
+ *	TEST_RUN(table, argc, argv), each fn a static void function.  A
+ *	failure names its case ("case NAME: file:line: FAIL ..."), each case
+ *	prints "ok NAME" or "not ok NAME (N failed)", and arguments that are
+ *	case names run only those cases:
+ *
+ *	    static void empty_table(void) { CHECK(...); }
+ *	    static const struct test_case cases[] = {
+ *	        TEST_CASE(empty_table), TEST_CASE(eviction), {NULL, NULL}};
+ *	    int main(int argc, char **argv) { return TEST_RUN(cases, argc, argv); }
  */
 #ifndef MAILBAN_TEST_H
 #define MAILBAN_TEST_H
@@ -13,6 +24,7 @@
 #include <string.h>
 
 static unsigned test_pass, test_fail;
+static const char *test_case_name; /* the case running, or NULL */
 
 #define CHECK(cond, ...)                                                      \
 	do {                                                                  \
@@ -20,6 +32,8 @@ static unsigned test_pass, test_fail;
 			test_pass++;                                          \
 		} else {                                                      \
 			test_fail++;                                          \
+			if (test_case_name != NULL)                           \
+				fprintf(stderr, "case %s: ", test_case_name); \
 			fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, \
 			    #cond);                                           \
 			fprintf(stderr, __VA_ARGS__);                         \
@@ -52,6 +66,50 @@ rnd(uint32_t n)
 	test_rng ^= test_rng << 17;
 	return n ? (uint32_t)(test_rng % n) : 0;
 }
+
+struct test_case {
+	const char *name;
+	void (*fn)(void);
+};
+
+#define TEST_CASE(fn) {#fn, fn}
+
+/* Run the cases (only those named in argv[1..], when any are), then
+ * TEST_DONE(); an argument that names no case is a failure. */
+static inline int
+test_run(const struct test_case *cases, int argc, char **argv)
+{
+	const struct test_case *c;
+	unsigned before;
+	int i, want, found;
+
+	for (i = 1; i < argc; i++) {
+		for (found = 0, c = cases; c->name != NULL; c++)
+			found |= strcmp(c->name, argv[i]) == 0;
+		if (!found) {
+			fprintf(stderr, "no case named %s\n", argv[i]);
+			test_fail++;
+		}
+	}
+	for (c = cases; c->name != NULL; c++) {
+		for (want = argc < 2, i = 1; i < argc; i++)
+			want |= strcmp(c->name, argv[i]) == 0;
+		if (!want)
+			continue;
+		test_case_name = c->name;
+		before = test_fail;
+		c->fn();
+		if (test_fail == before)
+			printf("ok %s\n", c->name);
+		else
+			printf("not ok %s (%u failed)\n", c->name, test_fail - before);
+		test_case_name = NULL;
+	}
+	return 0;
+}
+
+#define TEST_RUN(cases, argc, argv)                                           \
+	(test_run((cases), (argc), (argv)), TEST_DONE())
 
 #define TEST_DONE()                                                           \
 	(printf("%u passed, %u failed\n", test_pass, test_fail),              \
