@@ -31,7 +31,7 @@
 
 #define DAY 86400
 
-/* logline.ts_kind: a stamp checked but not yet turned into a time */
+/* logline.stamp.kind: a stamp checked but not yet turned into a time */
 #define TS_CLASSIC 1
 #define TS_ISO_T 2 /* RFC 3339 */
 #define TS_ISO_SPACE 3 /* Exim's "YYYY-MM-DD hh:mm:ss" */
