@@ -36,6 +36,7 @@
 #include "commands.h"
 #include "config.h"
 #include "engine.h"
+#include "firewall.h"
 #include "htmlreport.h"
 #include "journal.h"
 #include "kset.h"
@@ -881,8 +882,24 @@ int
 cmd_setup(struct cmdline *cl)
 {
 	struct config *cfg = cmd_load_config(cl);
-	int rc = kset_setup(cfg, cl->print) < 0 ? 1 : 0;
+	struct firewall *fw = NULL;
+	struct kset *ks = NULL;
+	char err[2048];
+	int rc = 1;
 
+	if (cl->print) {
+		rc = firewall_print(cfg, stdout) < 0 ? 1 : 0;
+		goto out;
+	}
+	if ((ks = kset_open(cfg, err, sizeof(err))) == NULL ||
+	    (fw = firewall_open(cfg, err, sizeof(err))) == NULL) {
+		msg_warn("%s", err);
+		goto out;
+	}
+	rc = firewall_setup(fw, ks) < 0 ? 1 : 0;
+out:
+	firewall_close(fw);
+	kset_close(ks);
 	config_free(cfg);
 	return rc;
 }
