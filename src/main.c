@@ -4,24 +4,21 @@
  * SYNOPSIS
  *	mailban COMMAND [-c FILE] [-o NAME=VALUE]... [ARGS]
  * DESCRIPTION
- *	The command line, the start-up order and the loops.  See mailban(8).
+ *	The command line and the helpers the commands share; each command
+ *	lives in its own src/cmd_*.c (commands.h).  See mailban(8).
  *	Exit status: 0 success, 1 runtime failure, 2 usage or configuration.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "commands.h"
 #include "config.h"
-#include "engine.h"
-#include "lineio.h"
+#include "kset.h"
 #include "log.h"
-#include "report.h"
 
 #define EXIT_USAGE 2
 
@@ -69,6 +66,19 @@ cmd_load_config(const struct cmdline *cl)
 	return cfg;
 }
 
+struct kset *
+cmd_open_kset(const struct config *cfg)
+{
+	char err[512];
+	struct kset *ks = kset_open(cfg, err, sizeof(err));
+
+	if (ks == NULL)
+		msg_fatal("%s", err);
+	if (kset_ensure(ks, err, sizeof(err)) < 0)
+		msg_fatal("%s", err);
+	return ks;
+}
+
 int64_t
 cmd_now(void)
 {
@@ -99,84 +109,6 @@ parse_now(const char *text, int64_t *out)
 	if (end == NULL || *end != '\0')
 		return -1;
 	*out = (int64_t)timegm(&tm);
-	return 0;
-}
-
-static int
-replay_fd(struct engine *en, int fd, const char *name)
-{
-	struct lineio lr;
-	const char *line;
-	size_t len;
-	int trunc;
-	enum lineio_status s;
-	long n;
-
-	lineio_init(&lr, fd, LINEIO_MAXLINE);
-	for (;;) {
-		s = lineio_next(&lr, &line, &len, &trunc);
-		if (s == LINEIO_LINE) {
-			engine_line(en, line, len, trunc);
-			continue;
-		}
-		if (s == LINEIO_EOF)
-			break;
-		n = lineio_fill(&lr);
-		if (n < 0 && errno != EINTR) {
-			msg_warn("%s: read: %s", name, strerror(errno));
-			lineio_free(&lr);
-			return -1;
-		}
-	}
-	lineio_free(&lr);
-	return 0;
-}
-
-static int
-cmd_test(struct cmdline *cl)
-{
-	struct config *cfg = cmd_load_config(cl);
-	struct report rep = {stdout, cl->json, cl->bans_only};
-	struct engine_hooks hooks = report_hooks(&rep);
-	struct engine en;
-	int i, rc = 0, fd;
-
-	engine_init(&en, cfg, cl->now ? cl->now : cmd_now(), 0, &hooks);
-	if (cl->nargs == 0) {
-		rc |= replay_fd(&en, 0, "stdin");
-	} else {
-		for (i = 0; i < cl->nargs; i++) {
-			if (strcmp(cl->args[i], "-") == 0) {
-				rc |= replay_fd(&en, 0, "stdin");
-				continue;
-			}
-			fd = open(cl->args[i], O_RDONLY | O_CLOEXEC);
-			if (fd < 0) {
-				msg_warn("%s: %s", cl->args[i], strerror(errno));
-				rc = -1;
-				continue;
-			}
-			rc |= replay_fd(&en, fd, cl->args[i]);
-			close(fd);
-		}
-	}
-	report_summary(&rep, &en);
-	engine_free(&en);
-	config_free(cfg);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		msg_warn("stdout: write error");
-		return 1;
-	}
-	return rc ? 1 : 0;
-}
-
-static int
-cmd_check(struct cmdline *cl)
-{
-	struct config *cfg = cmd_load_config(cl);
-
-	printf("%s: OK, %zu patterns\n", cfg->path, pattern_count(cfg->patterns));
-	config_free(cfg);
 	return 0;
 }
 

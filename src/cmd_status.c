@@ -1,6 +1,7 @@
 /*
  * NAME
- *	status - the read-only commands "status" and "report"
+ *	cmd_status - the read-only views of the state: "mailban status" and
+ *	"mailban report"
  * SYNOPSIS
  *	mailban status [-c FILE] [-o NAME=VALUE]... [--json]
  *	mailban report [-c FILE] [-o NAME=VALUE]... [--html FILE]
