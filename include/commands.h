@@ -2,9 +2,11 @@
  * NAME
  *	commands - the parsed command line and one function per command
  * DESCRIPTION
- *	main.c parses the command line into a struct cmdline and calls the
- *	command's function, which returns the exit status (0, 1 runtime
- *	failure, 2 usage or configuration).  Every command has one home:
+ *	main.c holds the table of the commands (name, function, the options
+ *	and arguments each takes), parses the command line into a struct
+ *	cmdline and calls the command's function, which returns the exit
+ *	status (0, 1 runtime failure, 2 usage or configuration).  Every
+ *	command has one home:
  *
  *	    cmd_test.c     test        replay logs, change nothing
  *	    cmd_check.c    check       validate the configuration
@@ -38,6 +40,7 @@ struct cmdline {
 	const char *html; /* report --html FILE */
 	char **args;
 	int nargs;
+	char *usage; /* "usage: mailban COMMAND ...\n", for msg_usage() */
 };
 
 /* Exits with status 2 and FILE:LINE on a bad configuration. */

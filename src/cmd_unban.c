@@ -37,13 +37,9 @@ cmd_unban(struct cmdline *cl)
 	char ip[ADDR_STRLEN];
 
 	for (i = 0; i < cl->nargs; i++)
-		if (addr_parse(cl->args[i], strlen(cl->args[i]), &addrs[i]) < 0) {
-			fprintf(stderr, "mailban unban: \"%.64s\" is not an IPv4 or "
-			    "IPv6 address\n", cl->args[i]);
-			free(addrs);
-			config_free(cfg);
-			return 2;
-		}
+		if (addr_parse(cl->args[i], strlen(cl->args[i]), &addrs[i]) < 0)
+			msg_usage(cl->usage, "unban: \"%.64s\" is not an IPv4 or "
+			    "IPv6 address", cl->args[i]);
 	ks = cmd_open_kset(cfg);
 	st = state_open(cfg->state, 0);
 	for (i = 0; i < cl->nargs; i++) {
