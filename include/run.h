@@ -29,8 +29,9 @@
  *
  *	A state file that cannot be opened or written never stops
  *	enforcement: the failure is reported, the unwritten ban records are
- *	kept (at most RUN_BACKLOG_MAX; then the oldest is dropped, it is in
- *	the kernel already) and retried every RUN_STATE_RETRY seconds.
+ *	kept (at most backlog_max, in a ring: when it is full, each new record
+ *	drops the oldest, which is in the kernel already; one warning per
+ *	episode) and retried every RUN_STATE_RETRY seconds.
  *
  *	The run owns the configurations it is given (run_new(), run_reload())
  *	and sets the msg_warn() hook (the last warnings go to the state file
@@ -77,6 +78,7 @@ struct run_kernel {
 
 struct run_options {
 	int omprog; /* lines are answered: journal them */
+	size_t backlog_max; /* unwritten ban records kept; 0: RUN_BACKLOG_MAX */
 };
 
 struct run_stats {
@@ -84,6 +86,9 @@ struct run_stats {
 	uint64_t committed; /* kernel entries committed */
 	uint64_t kernel_failures; /* commits that did not take everything */
 	size_t backlog; /* ban records not in the state file yet */
+	size_t backlog_room; /* records allocated for them */
+	uint64_t backlog_dropped; /* records dropped, since the start */
+	uint64_t backlog_copies; /* records copied into or within the ring */
 	int state_open; /* the state file is open */
 	uint64_t journal_bytes; /* lines journaled, not yet committed */
 };

@@ -37,10 +37,13 @@ struct run_kside {
 	int64_t last_presence;
 };
 
-/* Ban records not yet in the state file. */
+/* Ban records not yet in the state file: a ring of at most max. */
 struct run_backlog {
 	struct state_ban *v;
-	size_t n, cap;
+	size_t head, n, cap, max;
+	uint64_t dropped; /* in this episode (since the last write) */
+	uint64_t dropped_total;
+	uint64_t copies; /* records copied into or within v */
 };
 
 /* The state side: the state file and what waits for it. */
@@ -148,34 +151,73 @@ run_requeue(struct state *st, const struct run_kernel *k, int64_t now,
 	return rc;
 }
 
-/* --- the backlog --- */
+/* --- the backlog ring --- */
 
-/* A slot for one more record; when RUN_BACKLOG_MAX are held, the oldest
- * goes. */
+/* Room for more records: double, up to bl->max; a wrapped ring's older
+ * part moves to the end. */
+static void
+backlog_grow(struct run_backlog *bl)
+{
+	size_t old = bl->cap, cap, tail;
+
+	cap = old != 0 ? 2 * old : 256;
+	if (cap > bl->max)
+		cap = bl->max;
+	bl->v = xreallocarray(bl->v, cap, sizeof(*bl->v));
+	if (bl->head != 0) {
+		tail = old - bl->head;
+		memmove(bl->v + cap - tail, bl->v + bl->head,
+		    tail * sizeof(*bl->v));
+		bl->head = cap - tail;
+		bl->copies += tail;
+	}
+	bl->cap = cap;
+}
+
+/* A slot for one more record; when the ring is full, the oldest goes. */
 static struct state_ban *
 backlog_push(struct run_backlog *bl)
 {
-	if (bl->n == RUN_BACKLOG_MAX) {
-		msg_warn("state backlog full: the oldest unwritten ban record is "
-		    "dropped from the state file (it is in the kernel)");
-		memmove(bl->v, bl->v + 1, (bl->n - 1) * sizeof(*bl->v));
+	if (bl->n == bl->max) {
+		if (bl->dropped++ == 0)
+			msg_warn("state backlog full (%zu ban records): until the "
+			    "state file can be written, the oldest unwritten ban "
+			    "record is dropped for each new one (they are in the "
+			    "kernel)", bl->max);
+		bl->dropped_total++;
+		bl->head = (bl->head + 1) % bl->cap;
 		bl->n--;
+	} else if (bl->n == bl->cap) {
+		backlog_grow(bl);
 	}
-	if (bl->n == bl->cap) {
-		bl->cap = bl->cap ? bl->cap * 2 : 256;
-		bl->v = xreallocarray(bl->v, bl->cap, sizeof(*bl->v));
-	}
-	return &bl->v[bl->n++];
+	bl->copies++;
+	return &bl->v[(bl->head + bl->n++) % bl->cap];
 }
 
-/* Every record to the state file in one transaction; 0, or -1 with all
- * of them still held. */
+/*
+ * Every record to the state file: one transaction, or two when the ring
+ * has wrapped (after records were dropped).  0, or -1 with what was not
+ * written still held.
+ */
 static int
 backlog_write(struct run_backlog *bl, struct state *st)
 {
-	if (state_record(st, bl->v, bl->n) < 0)
-		return -1;
-	bl->n = 0;
+	size_t k;
+
+	while (bl->n > 0) {
+		k = bl->cap - bl->head < bl->n ? bl->cap - bl->head : bl->n;
+		if (state_record(st, bl->v + bl->head, k) < 0)
+			return -1;
+		bl->head = (bl->head + k) % bl->cap;
+		bl->n -= k;
+	}
+	bl->head = 0;
+	if (bl->dropped > 0) {
+		msg_warn("state: %" PRIu64 " ban records were dropped while the "
+		    "state file could not be written (they were in the kernel)",
+		    bl->dropped);
+		bl->dropped = 0;
+	}
 	return 0;
 }
 
@@ -636,6 +678,8 @@ run_new(struct config *cfg, const struct run_kernel *k,
 	r->ker.k = *k;
 	r->views.changes = 1; /* the views are written once at start */
 	r->sta.last_try = now - RUN_STATE_RETRY;
+	r->sta.bl.max = opt->backlog_max != 0 ? opt->backlog_max :
+	    RUN_BACKLOG_MAX;
 	r->jou.on = opt->omprog;
 	r->jou.last_try = now - RUN_STATE_RETRY;
 	hooks.on_match = on_match;
@@ -822,6 +866,9 @@ run_stats(const struct run *r, struct run_stats *s)
 	s->committed = r->cnt.committed;
 	s->kernel_failures = r->cnt.kernel_failures;
 	s->backlog = r->sta.bl.n;
+	s->backlog_room = r->sta.bl.cap;
+	s->backlog_dropped = r->sta.bl.dropped_total;
+	s->backlog_copies = r->sta.bl.copies;
 	s->state_open = r->sta.st != NULL;
 	s->journal_bytes = r->jou.jr != NULL ? journal_size(r->jou.jr) : 0;
 }

@@ -4,7 +4,10 @@
  * committed at batch.size and when idle, a failed commit retried, the
  * state file written (a real SQLite file in a temporary directory) and
  * read back by the next run, a vanished set refilled, the omprog answers
- * and the journal.  Needs no privilege.
+ * and the journal, and a flood of bans while the state file cannot be
+ * written: the backlog stays within its bound, drops the oldest, warns
+ * once, costs a bounded number of record copies per ban, and is written
+ * once the state file can be.  Needs no privilege.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -255,14 +258,49 @@ active_in_state(int64_t now)
 	return active_in_state_at(state_path(path, sizeof(path)), now);
 }
 
-static struct run *
-new_run(struct fake *f, struct run_kernel *k, int omprog)
+struct find {
+	struct addr a;
+	int found;
+};
+
+static int
+find_one(void *ctx, const struct state_ban *b)
 {
-	struct run_options opt = {omprog};
+	struct find *q = ctx;
+
+	if (addr_equal(&b->addr, &q->a))
+		q->found = 1;
+	return 0;
+}
+
+/* 1 when the i-th address has an active ban in path at now, else 0. */
+static int
+is_active_at(const char *path, unsigned i, int64_t now)
+{
+	struct state *st;
+	struct find q;
+	char ab[32];
+
+	nth(i, ab, sizeof(ab));
+	memset(&q, 0, sizeof(q));
+	if (addr_parse(ab, strlen(ab), &q.a) < 0 ||
+	    (st = state_open(path, 1)) == NULL)
+		return -1;
+	state_active(st, now, find_one, &q);
+	state_close(st);
+	return q.found;
+}
+
+static struct run *
+new_run(struct fake *f, struct run_kernel *k, int omprog, size_t backlog_max,
+    const char *state)
+{
+	struct run_options opt = {omprog, backlog_max};
 	char path[256];
 
 	*k = fake_kernel(f);
-	return run_new(test_config(state_path(path, sizeof(path))), k, &opt, T0);
+	return run_new(test_config(state != NULL ? state :
+	    state_path(path, sizeof(path))), k, &opt, T0);
 }
 
 /* --- the cases --- */
@@ -277,7 +315,7 @@ batches_reach_kernel_and_state(void)
 	char buf[128];
 
 	fresh_dir();
-	r = new_run(&f, &k, 0);
+	r = new_run(&f, &k, 0, 0, NULL);
 	run_start(r, T0);
 	CHECK(run_poll_ms(r) == 1000, "nothing queued: wait a second");
 	bans(r, 0, 3);
@@ -308,7 +346,7 @@ batches_reach_kernel_and_state(void)
 	fake_free(&f);
 
 	/* the next run puts the active bans back first, and knows them */
-	r = new_run(&f, &k, 0);
+	r = new_run(&f, &k, 0, 0, NULL);
 	run_start(r, T0 + 10);
 	CHECK(f.nadded == 5 && f.commits == 1 && f.pending == 0,
 	    "restart: %zu re-added in %u commits", f.nadded, f.commits);
@@ -330,7 +368,7 @@ failed_commit_retried(void)
 	struct run *r;
 
 	fresh_dir();
-	r = new_run(&f, &k, 0);
+	r = new_run(&f, &k, 0, 0, NULL);
 	run_start(r, T0);
 	f.fail = 2;
 	bans(r, 0, 4);
@@ -367,7 +405,7 @@ vanished_set_refilled(void)
 	size_t before;
 
 	fresh_dir();
-	r = new_run(&f, &k, 0);
+	r = new_run(&f, &k, 0, 0, NULL);
 	run_start(r, T0);
 	bans(r, 0, 4);
 	CHECK(f.commits == 1, "committed");
@@ -402,7 +440,7 @@ omprog_answers(void)
 	struct run *r;
 
 	fresh_dir();
-	r = new_run(&f, &k, 1);
+	r = new_run(&f, &k, 1, 0, NULL);
 	run_start(r, T0);
 	CHECK_STR(omprog(r, "bad", 0), "OK");
 	CHECK(f.commits == 1 && f.pending == 0, "a ban is committed first");
@@ -437,11 +475,74 @@ omprog_answers(void)
 	fake_free(&f);
 }
 
+/*
+ * The state file cannot be written (its directory's name is a file's):
+ * ten times the bound of bans.  The ring holds the newest, never more
+ * room than the bound, one warning for the episode, and each ban costs
+ * a bounded number of record copies (the memmove of the whole backlog it
+ * replaced cost the bound a ban).  Once the file can be written, the
+ * newest records are in it.
+ */
+static void
+backlog_flood(void)
+{
+	enum { MAX = 1000, FLOOD = 10 * MAX };
+	struct run_kernel k;
+	struct run_stats s;
+	struct fake f;
+	struct run *r;
+	char blocker[256], state[300];
+	unsigned long warned;
+	FILE *fp;
+
+	fresh_dir();
+	xsnprintf(blocker, sizeof(blocker), "%s/var", dir);
+	xsnprintf(state, sizeof(state), "%s/state.db", blocker);
+	if ((fp = fopen(blocker, "w")) == NULL || fclose(fp) != 0)
+		msg_fatal("%s: %s", blocker, strerror(errno));
+	r = new_run(&f, &k, 0, MAX, state);
+	run_start(r, T0);
+	run_stats(r, &s);
+	CHECK(!s.state_open, "the state file cannot be opened");
+	warned = msg_warn_count();
+	bans(r, 0, FLOOD);
+	run_stats(r, &s);
+	CHECK(s.bans == FLOOD && f.pending == 0, "every ban reaches the kernel");
+	CHECK(s.backlog == MAX, "the backlog holds its bound: %zu", s.backlog);
+	CHECK(s.backlog_room <= MAX, "no room past the bound: %zu",
+	    s.backlog_room);
+	CHECK(s.backlog_dropped == FLOOD - MAX, "the oldest dropped: %llu",
+	    (unsigned long long)s.backlog_dropped);
+	CHECK(msg_warn_count() - warned == 1, "one warning, not %lu",
+	    msg_warn_count() - warned);
+	CHECK(s.backlog_copies <= 2 * (uint64_t)FLOOD,
+	    "O(1) a ban: %llu record copies for %d bans",
+	    (unsigned long long)s.backlog_copies, FLOOD);
+
+	/* writable again: the directory is made at the next attempt */
+	CHECK(unlink(blocker) == 0, "unlink %s", blocker);
+	run_idle(r, T0 + RUN_STATE_RETRY);
+	run_stats(r, &s);
+	CHECK(s.state_open && s.backlog == 0, "written: %zu left", s.backlog);
+	CHECK(active_in_state_at(state, T0) == MAX, "the newest %d in the state",
+	    MAX);
+	CHECK(is_active_at(state, FLOOD - 1, T0) == 1, "the last ban is there");
+	CHECK(is_active_at(state, FLOOD - MAX, T0) == 1, "the oldest kept");
+	CHECK(is_active_at(state, FLOOD - MAX - 1, T0) == 0, "one dropped");
+	warned = msg_warn_count();
+	bans(r, FLOOD, FLOOD + 2 * MAX);
+	CHECK(msg_warn_count() == warned, "a state that takes them: no warning");
+	CHECK(run_finish(r, T0 + RUN_STATE_RETRY) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(batches_reach_kernel_and_state),
 	TEST_CASE(failed_commit_retried),
 	TEST_CASE(vanished_set_refilled),
 	TEST_CASE(omprog_answers),
+	TEST_CASE(backlog_flood),
 	{NULL, NULL},
 };
 
