@@ -1,10 +1,26 @@
 /*
  * NAME
- *	commands - the parsed command line and the commands that enforce
+ *	commands - the parsed command line and one function per command
  * DESCRIPTION
- *	main.c parses the command line into a struct cmdline and dispatches;
- *	enforce.c implements the commands that touch the kernel and the state.
- *	Each returns the exit status (0, 1 runtime failure, 2 usage/config).
+ *	main.c holds the table of the commands (name, function, the options
+ *	and arguments each takes), parses the command line into a struct
+ *	cmdline and calls the command's function, which returns the exit
+ *	status (0, 1 runtime failure, 2 usage or configuration).  Every
+ *	command has one home:
+ *
+ *	    cmd_test.c     test        replay logs, change nothing
+ *	    cmd_check.c    check       validate the configuration
+ *	    cmd_run.c      run         the daemon (the loop itself is run.c)
+ *	                   restore     the active bans into the kernel
+ *	    cmd_setup.c    setup       the sets and the firewall rules
+ *	    cmd_list.c     list        active bans, read-only
+ *	    cmd_unban.c    unban       lift bans, from the kernel and the state
+ *	                   flush
+ *	    cmd_status.c   status      read-only views of the state
+ *	                   report
+ *
+ *	A command that only reads never shares a file with one that changes
+ *	the kernel.
  */
 #ifndef MAILBAN_COMMANDS_H
 #define MAILBAN_COMMANDS_H
@@ -13,6 +29,7 @@
 #include <stdint.h>
 
 struct config;
+struct kset;
 
 struct cmdline {
 	const char *config;
@@ -23,19 +40,23 @@ struct cmdline {
 	const char *html; /* report --html FILE */
 	char **args;
 	int nargs;
+	char *usage; /* "usage: mailban COMMAND ...\n", for msg_usage() */
 };
 
 /* Exits with status 2 and FILE:LINE on a bad configuration. */
 struct config *cmd_load_config(const struct cmdline *cl);
+/* The sets, made when missing; exits with status 1 when they cannot be. */
+struct kset *cmd_open_kset(const struct config *cfg);
 int64_t cmd_now(void);
 
+int cmd_test(struct cmdline *cl);
+int cmd_check(struct cmdline *cl);
 int cmd_run(struct cmdline *cl);
-int cmd_setup(struct cmdline *cl);
 int cmd_restore(struct cmdline *cl);
+int cmd_setup(struct cmdline *cl);
 int cmd_list(struct cmdline *cl);
 int cmd_unban(struct cmdline *cl);
 int cmd_flush(struct cmdline *cl);
-/* status.c: read-only views of the state */
 int cmd_status(struct cmdline *cl);
 int cmd_report(struct cmdline *cl);
 

@@ -77,14 +77,21 @@ int kset_entries(struct kset *ks, int family, uint64_t *n, char *err,
     size_t errlen);
 
 /*
- * mailban setup: create the sets and the firewall rules (iptables and
- * ip6tables, found on PATH: a chain "MAILBAN" in the filter table, jumped
- * to once from the top of INPUT), idempotently.  The chain is flushed
- * first, so that a set of the wrong type or parameters for the policy can
- * be destroyed (with a warning: its bans are gone) and re-created before
- * the rule is added again.  print: write the equivalent sh commands to
- * stdout, consult nothing and change nothing.  0 or -1.
+ * mailban setup, once no firewall rule references the sets (firewall.h):
+ * create both sets, and destroy and re-create one of that name with
+ * another type, family or parameters (with a warning: its bans are
+ * gone).  0, or -1 with every failure reported by msg_warn().
  */
-int kset_setup(const struct config *cfg, int print);
+int kset_ensure_replace(struct kset *ks);
+
+/* The ipset(8) command that creates the set of family (ADDR_V4 or
+ * ADDR_V6) as kset_ensure() does, for "mailban setup --print". */
+#define KSET_ARGV_MAX 12
+struct kset_argv {
+	const char *argv[KSET_ARGV_MAX]; /* NULL-terminated */
+	char num[16];
+};
+void kset_create_argv(const struct config *cfg, int family,
+    struct kset_argv *out);
 
 #endif

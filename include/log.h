@@ -5,8 +5,10 @@
  *	#include "log.h"
  * DESCRIPTION
  *	msg_info() and msg_warn() report and carry on; msg_fatal() reports a
- *	broken environment and exits with status 1; msg_panic() reports a bug
- *	and aborts.  Everything goes to stderr, prefixed with the program name;
+ *	broken environment and exits with status 1; msg_usage() reports a
+ *	command line or configuration the program cannot take, then the usage
+ *	text when one is given, and exits with status 2; msg_panic() reports a
+ *	bug and aborts.  Everything goes to stderr, prefixed with the program name;
  *	stdout belongs to reports and to the omprog protocol.
  *
  *	x*alloc() never return NULL: an allocation failure ends the program here,
@@ -28,6 +30,9 @@ void msg_set_quiet(int quiet);
 void msg_info(const char *fmt, ...) MB_PRINTF(1, 2);
 void msg_warn(const char *fmt, ...) MB_PRINTF(1, 2);
 _Noreturn void msg_fatal(const char *fmt, ...) MB_PRINTF(1, 2);
+/* usage: NULL, or lines ("usage: mailban ...\n") printed after the message. */
+_Noreturn void msg_usage(const char *usage, const char *fmt, ...)
+    MB_PRINTF(2, 3);
 _Noreturn void msg_panic(const char *fmt, ...) MB_PRINTF(1, 2);
 /* fn sees the text of every later msg_warn() (run keeps the last ones). */
 void msg_set_warn_hook(void (*fn)(const char *));

@@ -37,8 +37,8 @@
  *	remainder (re-adding with -exist only refreshes timeouts); if it
  *	fails again the entries stay queued.
  *
- *	kset_setup() runs iptables and ip6tables with posix_spawnp() and an
- *	argument vector, stdout to /dev/null; no shell.
+ *	The firewall rules that use the sets are firewall.c's; kset.c never
+ *	runs a program.
  * DIAGNOSTICS
  *	msg_warn() for every failed operation and every entry that did not
  *	reach the kernel; msg_panic() when libipset refuses data it must take.
@@ -50,19 +50,13 @@
 #define _GNU_SOURCE
 #endif
 
-#include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <libipset/data.h>
 #include <libipset/session.h>
@@ -71,11 +65,8 @@
 #include "kset.h"
 #include "log.h"
 
-extern char **environ;
-
 #define KS_V4 0
 #define KS_V6 1
-#define KS_CHAIN "MAILBAN"
 #define KS_MAX_PENDING (1u << 21) /* queued elements; lineno stays small */
 #define KS_MAX_RECREATE 3 /* re-creations of a vanished set per commit */
 #define KS_DESTROY_TRIES 40 /* nft drops set references asynchronously */
@@ -874,221 +865,6 @@ fail:
 	return -1;
 }
 
-/*
- * Setup: firewall commands.
- */
-
-/* Write one argument for sh, quoted when it needs to be. */
-static void
-ks_print_arg(const char *s)
-{
-	const char *p;
-
-	if (*s != '\0' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789_.,:/=+-@%") == strlen(s)) {
-		fputs(s, stdout);
-		return;
-	}
-	putchar('\'');
-	for (p = s; *p != '\0'; p++) {
-		if (*p == '\'')
-			fputs("'\\''", stdout);
-		else
-			putchar(*p);
-	}
-	putchar('\'');
-}
-
-static void
-ks_print_argv(const char *const argv[])
-{
-	size_t i;
-
-	for (i = 0; argv[i] != NULL; i++) {
-		if (i > 0)
-			putchar(' ');
-		ks_print_arg(argv[i]);
-	}
-}
-
-/* argv as one line for diagnostics (truncated with "..."). */
-static char *
-ks_argv_text(const char *const argv[], char *buf, size_t len)
-{
-	size_t i, off = 0, l;
-
-	buf[0] = '\0';
-	for (i = 0; argv[i] != NULL; i++) {
-		l = strlen(argv[i]);
-		if (off + l + 2 >= len) {
-			seterr(buf + off, len - off, "...");
-			break;
-		}
-		if (i > 0)
-			buf[off++] = ' ';
-		memcpy(buf + off, argv[i], l + 1);
-		off += l;
-	}
-	return buf;
-}
-
-/*
- * Run argv[0] found on PATH, stdout to /dev/null (and stderr when quiet);
- * return its exit status, or -1 when it could not run or was killed.
- */
-static int
-ks_run(const char *const argv[], int quiet)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, def;
-	char text[256];
-	pid_t pid;
-	int err, status;
-
-	if (posix_spawn_file_actions_init(&fa) != 0 ||
-	    posix_spawnattr_init(&at) != 0)
-		msg_fatal("posix_spawn: out of memory");
-	sigemptyset(&none);
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	sigaddset(&def, SIGINT);
-	sigaddset(&def, SIGTERM);
-	sigaddset(&def, SIGHUP);
-	if (posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
-		O_WRONLY, 0) != 0 ||
-	    (quiet && posix_spawn_file_actions_addopen(&fa, STDERR_FILENO,
-		"/dev/null", O_WRONLY, 0) != 0) ||
-	    posix_spawnattr_setsigmask(&at, &none) != 0 ||
-	    posix_spawnattr_setsigdefault(&at, &def) != 0 ||
-	    posix_spawnattr_setflags(&at,
-		POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) != 0)
-		msg_fatal("posix_spawn: cannot set up attributes");
-	err = posix_spawnp(&pid, argv[0], &fa, &at, (char *const *)argv,
-	    environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	if (err != 0) {
-		msg_warn("cannot run %s: %s", argv[0], strerror(err));
-		return -1;
-	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			msg_warn("waitpid %s: %s", argv[0], strerror(errno));
-			return -1;
-		}
-	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	msg_warn("%s killed by signal %d",
-	    ks_argv_text(argv, text, sizeof(text)), WTERMSIG(status));
-	return -1;
-}
-
-/* Run argv; 0 if it exits 0, else -1 with a warning. */
-static int
-ks_must(const char *const argv[])
-{
-	char text[256];
-	int st = ks_run(argv, 0);
-
-	if (st == 0)
-		return 0;
-	if (st > 0)
-		msg_warn("command failed (exit %d): %s", st,
-		    ks_argv_text(argv, text, sizeof(text)));
-	return -1;
-}
-
-static const char *
-ks_iptables(int fam)
-{
-	return fam == KS_V4 ? "iptables" : "ip6tables";
-}
-
-/* The MAILBAN rule for set fam into argv (NULL-terminated). */
-#define KS_RULE_ARGS 24 /* the longest rule has 16 words and a NULL */
-
-static void
-ks_rule_argv(const struct config *cfg, int fam, const char *op,
-    const char *argv[KS_RULE_ARGS])
-{
-	size_t i = 0;
-
-	argv[i++] = ks_iptables(fam);
-	argv[i++] = "-w";
-	argv[i++] = "-t";
-	argv[i++] = "filter";
-	argv[i++] = op;
-	argv[i++] = KS_CHAIN;
-	/*
-	 * Port policy drops new connections (SYN) only: the session that
-	 * earned the ban ends normally, so the client reads its 5xx and the
-	 * MTA's process is not left waiting minutes for a peer whose packets
-	 * vanish (a busy MX would run out of smtpd processes).  The next
-	 * connection is dropped before the MTA sees it.  Drop policy drops
-	 * every packet, as asked.
-	 */
-	if (cfg->policy == POLICY_PORT) {
-		argv[i++] = "-p";
-		argv[i++] = "tcp";
-		argv[i++] = "--syn";
-	}
-	argv[i++] = "-m";
-	argv[i++] = "set";
-	argv[i++] = "--match-set";
-	argv[i++] = ks_setname(cfg, fam);
-	argv[i++] = cfg->policy == POLICY_PORT ? "src,dst" : "src";
-	argv[i++] = "-j";
-	argv[i++] = "DROP";
-	argv[i] = NULL;
-}
-
-static int
-ks_setup_print(const struct config *cfg)
-{
-	const char *rule[KS_RULE_ARGS];
-	char num[32];
-	int fam;
-
-	printf("# mailban setup, policy %s\n",
-	    cfg->policy == POLICY_PORT ? "port" : "drop");
-	for (fam = KS_V4; fam <= KS_V6; fam++) {
-		const char *ipt = ks_iptables(fam);
-
-		printf("%s -w -t filter -n -L %s >/dev/null 2>&1 || "
-		    "%s -w -t filter -N %s\n", ipt, KS_CHAIN, ipt, KS_CHAIN);
-		printf("%s -w -t filter -F %s\n", ipt, KS_CHAIN);
-	}
-	xsnprintf(num, sizeof(num), "%lu", (unsigned long)cfg->maxelem);
-	for (fam = KS_V4; fam <= KS_V6; fam++) {
-		const char *argv[] = {"ipset", "-exist", "create",
-		    ks_setname(cfg, fam), ks_typename(cfg), "family",
-		    ks_famname(ks_nfproto(fam)), "timeout", "0", "maxelem",
-		    num, NULL};
-
-		printf("# a set %s of another type or with other parameters "
-		    "is destroyed first\n", ks_setname(cfg, fam));
-		ks_print_argv(argv);
-		putchar('\n');
-	}
-	for (fam = KS_V4; fam <= KS_V6; fam++) {
-		const char *ipt = ks_iptables(fam);
-
-		ks_rule_argv(cfg, fam, "-A", rule);
-		ks_print_argv(rule);
-		putchar('\n');
-		printf("%s -w -t filter -C INPUT -j %s 2>/dev/null || "
-		    "%s -w -t filter -I INPUT -j %s\n", ipt, KS_CHAIN, ipt,
-		    KS_CHAIN);
-	}
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		msg_warn("cannot write to stdout: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* Destroy set fam, waiting a little for references to go away. */
 static int
 ks_destroy(struct kset *ks, int fam)
@@ -1105,77 +881,52 @@ ks_destroy(struct kset *ks, int fam)
 }
 
 int
-kset_setup(const struct config *cfg, int print)
+kset_ensure_replace(struct kset *ks)
 {
-	struct kset *ks;
-	const char *rule[KS_RULE_ARGS];
-	char err[2 * IPSET_ERRORBUFLEN], text[256];
-	int fam, st, exists, rc = -1;
+	char err[2 * IPSET_ERRORBUFLEN];
+	int fam, exists;
 
-	if (print)
-		return ks_setup_print(cfg);
-	if ((ks = kset_open(cfg, err, sizeof(err))) == NULL) {
-		msg_warn("%s", err);
-		return -1;
-	}
-	/* 1. Empty our chains: no rule references our sets any more. */
-	for (fam = KS_V4; fam <= KS_V6; fam++) {
-		const char *list[] = {ks_iptables(fam), "-w", "-t", "filter",
-		    "-n", "-L", KS_CHAIN, NULL};
-		const char *mk[] = {ks_iptables(fam), "-w", "-t", "filter",
-		    "-N", KS_CHAIN, NULL};
-		const char *fl[] = {ks_iptables(fam), "-w", "-t", "filter",
-		    "-F", KS_CHAIN, NULL};
-
-		if (ks_run(list, 1) != 0 && ks_must(mk) < 0)
-			goto out;
-		if (ks_must(fl) < 0)
-			goto out;
-	}
-	/* 2. The sets, replacing one of the wrong kind. */
 	for (fam = KS_V4; fam <= KS_V6; fam++) {
 		if (ks_ensure_one(ks, fam, err, sizeof(err), &exists) == 0)
 			continue;
 		if (!exists) {
 			msg_warn("%s", err);
-			goto out;
+			return -1;
 		}
 		msg_warn("%s: destroying and re-creating it; the bans it held "
 		    "are removed (mailban restore re-applies them)", err);
 		if (ks_destroy(ks, fam) < 0) {
 			msg_warn("cannot destroy set %s: %s",
-			    ks_setname(cfg, fam), ks->msg);
-			goto out;
+			    ks_setname(ks->cfg, fam), ks->msg);
+			return -1;
 		}
 		if (ks_create(ks, fam) < 0) {
 			msg_warn("cannot create set %s: %s",
-			    ks_setname(cfg, fam), ks->msg);
-			goto out;
+			    ks_setname(ks->cfg, fam), ks->msg);
+			return -1;
 		}
 	}
-	/* 3. The rule in our chain, and one jump to it from INPUT. */
-	for (fam = KS_V4; fam <= KS_V6; fam++) {
-		const char *check[] = {ks_iptables(fam), "-w", "-t", "filter",
-		    "-C", "INPUT", "-j", KS_CHAIN, NULL};
-		const char *jump[] = {ks_iptables(fam), "-w", "-t", "filter",
-		    "-I", "INPUT", "-j", KS_CHAIN, NULL};
+	return 0;
+}
 
-		ks_rule_argv(cfg, fam, "-A", rule);
-		if (ks_must(rule) < 0)
-			goto out;
-		st = ks_run(check, 1);
-		if (st == 1) {
-			if (ks_must(jump) < 0)
-				goto out;
-		} else if (st != 0) {
-			if (st > 0)
-				msg_warn("command failed (exit %d): %s", st,
-				    ks_argv_text(check, text, sizeof(text)));
-			goto out;
-		}
-	}
-	rc = 0;
-out:
-	kset_close(ks);
-	return rc;
+void
+kset_create_argv(const struct config *cfg, int family, struct kset_argv *out)
+{
+	int fam = family == ADDR_V4 ? KS_V4 : KS_V6;
+	const char **v = out->argv;
+
+	xsnprintf(out->num, sizeof(out->num), "%lu",
+	    (unsigned long)cfg->maxelem);
+	*v++ = "ipset";
+	*v++ = "-exist";
+	*v++ = "create";
+	*v++ = ks_setname(cfg, fam);
+	*v++ = ks_typename(cfg);
+	*v++ = "family";
+	*v++ = ks_famname(ks_nfproto(fam));
+	*v++ = "timeout";
+	*v++ = "0";
+	*v++ = "maxelem";
+	*v++ = out->num;
+	*v = NULL;
 }

@@ -97,6 +97,19 @@ msg_fatal(const char *fmt, ...)
 }
 
 void
+msg_usage(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+	if (usage != NULL)
+		fputs(usage, stderr);
+	exit(2);
+}
+
+void
 msg_panic(const char *fmt, ...)
 {
 	va_list ap;

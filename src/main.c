@@ -4,54 +4,189 @@
  * SYNOPSIS
  *	mailban COMMAND [-c FILE] [-o NAME=VALUE]... [ARGS]
  * DESCRIPTION
- *	The command line, the start-up order and the loops.  See mailban(8).
+ *	The command line: one table of the commands, what each takes and
+ *	where it lives (src/cmd_*.c), and the helpers they share.  An option
+ *	or a number of arguments a command does not take is a usage error
+ *	that names the command and prints its synopsis; nothing runs.  See
+ *	mailban(8).
+ *
  *	Exit status: 0 success, 1 runtime failure, 2 usage or configuration.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "commands.h"
 #include "config.h"
-#include "engine.h"
-#include "lineio.h"
+#include "kset.h"
 #include "log.h"
-#include "report.h"
 
-#define EXIT_USAGE 2
+/* The options, one bit each in a command's row. */
+enum {
+	OPT_C = 1 << 0, /* -c FILE */
+	OPT_O = 1 << 1, /* -o NAME=VALUE, repeated */
+	OPT_JSON = 1 << 2,
+	OPT_PRINT = 1 << 3,
+	OPT_OMPROG = 1 << 4,
+	OPT_BANS_ONLY = 1 << 5,
+	OPT_NOW = 1 << 6,
+	OPT_HTML = 1 << 7,
+};
+#define OPT_CONFIG (OPT_C | OPT_O)
 
-static const char usage_text[] =
-    "usage: mailban COMMAND [-c FILE] [-o NAME=VALUE]... [ARGS]\n"
-    "commands:\n"
-    "  run     [--omprog]         read log lines on stdin, ban in the kernel\n"
-    "  test    [--json] [--bans-only] [--now TIME] [FILE...]\n"
-    "                             replay logs, change nothing, report;\n"
-    "                             year-less stamps are taken as the last\n"
-    "                             year before TIME (default: now)\n"
-    "  setup   [--print]          create the sets and firewall rules\n"
-    "  restore                    re-apply the active bans from the state\n"
-    "  list    [--json]           active bans\n"
-    "  status  [--json]           state file, sets, active bans, matches and\n"
-    "                             bans per pattern, top offenders, errors\n"
-    "  report  [--html FILE]      write the static HTML page of the bans\n"
-    "                             (default FILE: report.html)\n"
-    "  unban   ADDR...            lift bans\n"
-    "  flush                      remove every ban\n"
-    "  check                      validate the configuration\n"
-    "options:\n"
-    "  -c FILE          configuration (default: the built-in one)\n"
-    "  -o NAME=VALUE    override one top-level setting\n";
+#define OPT_LONG 0x100 /* getopt's answers for long options start here */
 
+static const struct opt {
+	unsigned bit;
+	int ch; /* getopt's answer: the short option, or OPT_LONG + n */
+	const char *name; /* long name; NULL for a short option */
+	const char *arg; /* its argument in the synopsis; NULL: none */
+} opts[] = {
+	{OPT_C, 'c', NULL, "FILE"},
+	{OPT_O, 'o', NULL, "NAME=VALUE"},
+	{OPT_JSON, OPT_LONG + 0, "json", NULL},
+	{OPT_PRINT, OPT_LONG + 1, "print", NULL},
+	{OPT_OMPROG, OPT_LONG + 2, "omprog", NULL},
+	{OPT_BANS_ONLY, OPT_LONG + 3, "bans-only", NULL},
+	{OPT_NOW, OPT_LONG + 4, "now", "TIME"},
+	{OPT_HTML, OPT_LONG + 5, "html", "FILE"},
+};
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+#define ARGS_ANY (-1)
+
+/*
+ * The commands, in the order of --help.  takes: the OPT_ bits it
+ * accepts; min_args, max_args: how many arguments (ARGS_ANY: no upper
+ * bound), shown as args in the synopsis; what: its line in --help ("\n"
+ * continues it on the next line).  The synopsis is made from the row, so
+ * that it cannot say other than what is checked.
+ */
+static const struct command {
+	const char *name;
+	int (*fn)(struct cmdline *);
+	unsigned takes;
+	int min_args, max_args;
+	const char *args;
+	const char *what;
+} commands[] = {
+	{"run", cmd_run, OPT_CONFIG | OPT_OMPROG, 0, 0, "",
+	    "read log lines on stdin, ban in the kernel"},
+	{"test", cmd_test, OPT_CONFIG | OPT_JSON | OPT_BANS_ONLY | OPT_NOW,
+	    0, ARGS_ANY, "[FILE...]",
+	    "replay logs, change nothing, report;\n"
+	    "year-less stamps are taken as the last\n"
+	    "year before TIME (default: now)"},
+	{"setup", cmd_setup, OPT_CONFIG | OPT_PRINT, 0, 0, "",
+	    "create the sets and firewall rules"},
+	{"restore", cmd_restore, OPT_CONFIG, 0, 0, "",
+	    "re-apply the active bans from the state"},
+	{"list", cmd_list, OPT_CONFIG | OPT_JSON, 0, 0, "", "active bans"},
+	{"status", cmd_status, OPT_CONFIG | OPT_JSON, 0, 0, "",
+	    "state file, sets, active bans, matches and\n"
+	    "bans per pattern, top offenders, errors"},
+	{"report", cmd_report, OPT_CONFIG | OPT_HTML, 0, 0, "",
+	    "write the static HTML page of the bans\n"
+	    "(default FILE: report.html)"},
+	{"unban", cmd_unban, OPT_CONFIG, 1, ARGS_ANY, "ADDR...", "lift bans"},
+	{"flush", cmd_flush, OPT_CONFIG, 0, 0, "", "remove every ban"},
+	{"check", cmd_check, OPT_CONFIG, 0, 0, "",
+	    "validate the configuration"},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+#define HELP_COLUMN 29 /* where the lines of --help start their text */
+
+/* The options and arguments of c, without -c and -o when all is 0. */
 static void
-usage(void)
+put_synopsis(FILE *out, const struct command *c, int all)
 {
-	fputs(usage_text, stderr);
-	exit(EXIT_USAGE);
+	const char *sep = "";
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++) {
+		const struct opt *o = &opts[i];
+
+		if (!(c->takes & o->bit) || (!all && (o->bit & OPT_CONFIG)))
+			continue;
+		fputs(sep, out);
+		if (o->name != NULL)
+			fprintf(out, "[--%s", o->name);
+		else
+			fprintf(out, "[-%c", o->ch);
+		if (o->arg != NULL)
+			fprintf(out, " %s", o->arg);
+		fputs(o->bit == OPT_O ? "]..." : "]", out);
+		sep = " ";
+	}
+	if (c->args[0] != '\0')
+		fprintf(out, "%s%s", sep, c->args);
+}
+
+/* The text of --help, made once from the tables. */
+static const char *
+usage_text(void)
+{
+	static char *text;
+	size_t size, i;
+	long col;
+	const char *p;
+	FILE *out;
+
+	if (text != NULL)
+		return text;
+	if ((out = open_memstream(&text, &size)) == NULL)
+		msg_fatal("open_memstream: %s", strerror(errno));
+	fputs("usage: mailban COMMAND [-c FILE] [-o NAME=VALUE]... [ARGS]\n"
+	    "commands:\n", out);
+	for (i = 0; i < NCOMMANDS; i++) {
+		const struct command *c = &commands[i];
+		long start;
+
+		fprintf(out, "  %-7s ", c->name);
+		start = ftell(out);
+		put_synopsis(out, c, 0);
+		col = 10 + ftell(out) - start;
+		if (col >= HELP_COLUMN)
+			fprintf(out, "\n%*s", HELP_COLUMN, "");
+		else
+			fprintf(out, "%*s", (int)(HELP_COLUMN - col), "");
+		for (p = c->what; *p != '\0'; p++) {
+			fputc(*p, out);
+			if (*p == '\n')
+				fprintf(out, "%*s", HELP_COLUMN, "");
+		}
+		fputc('\n', out);
+	}
+	fputs("options:\n"
+	    "  -c FILE          configuration (default: the built-in one)\n"
+	    "  -o NAME=VALUE    override one top-level setting\n", out);
+	if (fclose(out) != 0 || text == NULL)
+		msg_fatal("cannot make the usage text");
+	return text;
+}
+
+/* "usage: mailban NAME SYNOPSIS\n" of one command. */
+static char *
+command_usage(const struct command *c)
+{
+	char *text = NULL;
+	size_t size;
+	FILE *out;
+
+	if ((out = open_memstream(&text, &size)) == NULL)
+		msg_fatal("open_memstream: %s", strerror(errno));
+	fprintf(out, "usage: mailban %s", c->name);
+	if (c->takes != 0 || c->args[0] != '\0')
+		fputc(' ', out);
+	put_synopsis(out, c, 1);
+	fputc('\n', out);
+	if (fclose(out) != 0 || text == NULL)
+		msg_fatal("cannot make the usage text");
+	return text;
 }
 
 struct config *
@@ -62,11 +197,22 @@ cmd_load_config(const struct cmdline *cl)
 
 	cfg = config_load(cl->config, cl->overrides, cl->noverrides, err,
 	    sizeof(err));
-	if (cfg == NULL) {
-		fprintf(stderr, "mailban: %s\n", err);
-		exit(EXIT_USAGE);
-	}
+	if (cfg == NULL)
+		msg_usage(NULL, "%s", err);
 	return cfg;
+}
+
+struct kset *
+cmd_open_kset(const struct config *cfg)
+{
+	char err[512];
+	struct kset *ks = kset_open(cfg, err, sizeof(err));
+
+	if (ks == NULL)
+		msg_fatal("%s", err);
+	if (kset_ensure(ks, err, sizeof(err)) < 0)
+		msg_fatal("%s", err);
+	return ks;
 }
 
 int64_t
@@ -102,180 +248,153 @@ parse_now(const char *text, int64_t *out)
 	return 0;
 }
 
-static int
-replay_fd(struct engine *en, int fd, const char *name)
+static const struct opt *
+opt_by_ch(int ch)
 {
-	struct lineio lr;
-	const char *line;
-	size_t len;
-	int trunc;
-	enum lineio_status s;
-	long n;
+	size_t i;
 
-	lineio_init(&lr, fd, LINEIO_MAXLINE);
-	for (;;) {
-		s = lineio_next(&lr, &line, &len, &trunc);
-		if (s == LINEIO_LINE) {
-			engine_line(en, line, len, trunc);
+	for (i = 0; i < NOPTS; i++)
+		if (opts[i].ch == ch)
+			return &opts[i];
+	return NULL;
+}
+
+/* The option as the user wrote it ("--json", "-c"), for messages. */
+static const char *
+opt_text(const struct opt *o, char *buf, size_t len)
+{
+	if (o->name != NULL)
+		xsnprintf(buf, len, "--%s", o->name);
+	else
+		xsnprintf(buf, len, "-%c", o->ch);
+	return buf;
+}
+
+/* Parse the options after the command name into cl; usage errors exit. */
+static void
+parse_options(const struct command *c, int argc, char **argv,
+    struct cmdline *cl)
+{
+	struct option longopts[NOPTS + 2];
+	const struct opt *o;
+	char shortopts[2 * NOPTS + 4], ob[32];
+	size_t i, n = 0, k = 0;
+	int ch;
+
+	shortopts[k++] = ':'; /* a missing argument answers ':' */
+	for (i = 0; i < NOPTS; i++) {
+		if (opts[i].name == NULL) {
+			shortopts[k++] = (char)opts[i].ch;
+			if (opts[i].arg != NULL)
+				shortopts[k++] = ':';
 			continue;
 		}
-		if (s == LINEIO_EOF)
+		longopts[n].name = opts[i].name;
+		longopts[n].has_arg = opts[i].arg != NULL ? required_argument :
+		    no_argument;
+		longopts[n].flag = NULL;
+		longopts[n].val = opts[i].ch;
+		n++;
+	}
+	shortopts[k++] = 'h';
+	shortopts[k] = '\0';
+	longopts[n].name = "help";
+	longopts[n].has_arg = no_argument;
+	longopts[n].flag = NULL;
+	longopts[n].val = 'h';
+	memset(&longopts[n + 1], 0, sizeof(longopts[n + 1]));
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (ch == 'h') {
+			fputs(cl->usage, stdout);
+			exit(0);
+		}
+		/* an error names the option in optopt, a long one by its code,
+		 * or none (0: an unknown long option) */
+		o = opt_by_ch(ch == '?' || ch == ':' ? optopt : ch);
+		if (o != NULL && !(c->takes & o->bit))
+			msg_usage(cl->usage, "%s does not take %s", c->name,
+			    opt_text(o, ob, sizeof(ob)));
+		if (ch == ':' && o != NULL)
+			msg_usage(cl->usage, "%s: %s needs an argument", c->name,
+			    opt_text(o, ob, sizeof(ob)));
+		if (ch == '?' && o != NULL)
+			msg_usage(cl->usage, "%s: %s takes no argument", c->name,
+			    opt_text(o, ob, sizeof(ob)));
+		if (ch == '?' && optopt != 0)
+			msg_usage(cl->usage, "%s: unknown option -%c", c->name,
+			    optopt);
+		if (ch == '?' || ch == ':')
+			msg_usage(cl->usage, "%s: unknown option %.64s", c->name,
+			    argv[optind - 1]);
+		if (o == NULL)
+			msg_panic("getopt_long answered %d", ch);
+		switch (o->bit) {
+		case OPT_C:
+			cl->config = optarg;
 			break;
-		n = lineio_fill(&lr);
-		if (n < 0 && errno != EINTR) {
-			msg_warn("%s: read: %s", name, strerror(errno));
-			lineio_free(&lr);
-			return -1;
+		case OPT_O:
+			cl->overrides[cl->noverrides++] = optarg;
+			break;
+		case OPT_JSON:
+			cl->json = 1;
+			break;
+		case OPT_PRINT:
+			cl->print = 1;
+			break;
+		case OPT_OMPROG:
+			cl->omprog = 1;
+			break;
+		case OPT_BANS_ONLY:
+			cl->bans_only = 1;
+			break;
+		case OPT_NOW:
+			if (parse_now(optarg, &cl->now) < 0)
+				msg_usage(cl->usage, "%s: --now: \"%.64s\" is not "
+				    "YYYY-MM-DDTHH:MM:SSZ or seconds since the "
+				    "epoch", c->name, optarg);
+			break;
+		case OPT_HTML:
+			cl->html = optarg;
+			break;
+		default:
+			msg_panic("option bit %u has no case", o->bit);
 		}
 	}
-	lineio_free(&lr);
-	return 0;
+	cl->args = argv + optind;
+	cl->nargs = argc - optind;
+	if (cl->nargs < c->min_args ||
+	    (c->max_args != ARGS_ANY && cl->nargs > c->max_args))
+		msg_usage(cl->usage, "%s: wrong number of arguments", c->name);
 }
-
-static int
-cmd_test(struct cmdline *cl)
-{
-	struct config *cfg = cmd_load_config(cl);
-	struct report rep = {stdout, cl->json, cl->bans_only};
-	struct engine_hooks hooks = report_hooks(&rep);
-	struct engine en;
-	int i, rc = 0, fd;
-
-	engine_init(&en, cfg, cl->now ? cl->now : cmd_now(), 0, &hooks);
-	if (cl->nargs == 0) {
-		rc |= replay_fd(&en, 0, "stdin");
-	} else {
-		for (i = 0; i < cl->nargs; i++) {
-			if (strcmp(cl->args[i], "-") == 0) {
-				rc |= replay_fd(&en, 0, "stdin");
-				continue;
-			}
-			fd = open(cl->args[i], O_RDONLY | O_CLOEXEC);
-			if (fd < 0) {
-				msg_warn("%s: %s", cl->args[i], strerror(errno));
-				rc = -1;
-				continue;
-			}
-			rc |= replay_fd(&en, fd, cl->args[i]);
-			close(fd);
-		}
-	}
-	report_summary(&rep, &en);
-	engine_free(&en);
-	config_free(cfg);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		msg_warn("stdout: write error");
-		return 1;
-	}
-	return rc ? 1 : 0;
-}
-
-static int
-cmd_check(struct cmdline *cl)
-{
-	struct config *cfg = cmd_load_config(cl);
-
-	printf("%s: OK, %zu patterns\n", cfg->path, pattern_count(cfg->patterns));
-	config_free(cfg);
-	return 0;
-}
-
-static const struct command {
-	const char *name;
-	int (*fn)(struct cmdline *);
-	int min_args, max_args;
-} commands[] = {
-	{"test", cmd_test, 0, -1},
-	{"check", cmd_check, 0, 0},
-	{"run", cmd_run, 0, 0},
-	{"setup", cmd_setup, 0, 0},
-	{"restore", cmd_restore, 0, 0},
-	{"list", cmd_list, 0, 0},
-	{"status", cmd_status, 0, 0},
-	{"report", cmd_report, 0, 0},
-	{"unban", cmd_unban, 1, -1},
-	{"flush", cmd_flush, 0, 0},
-};
 
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"print", no_argument, NULL, 'p'},
-		{"omprog", no_argument, NULL, 'O'},
-		{"bans-only", no_argument, NULL, 'b'},
-		{"now", required_argument, NULL, 'n'},
-		{"html", required_argument, NULL, 'H'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const struct command *cmd = NULL;
+	const struct command *c = NULL;
 	struct cmdline cl;
 	size_t i;
-	int ch;
+	int rc;
 
 	msg_set_progname("mailban");
 	if (argc < 2)
-		usage();
+		msg_usage(usage_text(), "no command given");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		fputs(usage_text, stdout);
+		fputs(usage_text(), stdout);
 		return 0;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; i < NCOMMANDS && c == NULL; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			cmd = &commands[i];
-	if (cmd == NULL) {
-		fprintf(stderr, "mailban: unknown command \"%.64s\"\n", argv[1]);
-		usage();
-	}
+			c = &commands[i];
+	if (c == NULL)
+		msg_usage(usage_text(), "unknown command \"%.64s\"", argv[1]);
 	memset(&cl, 0, sizeof(cl));
+	cl.usage = command_usage(c);
 	cl.overrides = xcalloc((size_t)argc, sizeof(char *));
-	argv++;
-	argc--;
-	while ((ch = getopt_long(argc, argv, "c:o:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			cl.config = optarg;
-			break;
-		case 'o':
-			cl.overrides[cl.noverrides++] = optarg;
-			break;
-		case 'j':
-			cl.json = 1;
-			break;
-		case 'p':
-			cl.print = 1;
-			break;
-		case 'O':
-			cl.omprog = 1;
-			break;
-		case 'b':
-			cl.bans_only = 1;
-			break;
-		case 'H':
-			cl.html = optarg;
-			break;
-		case 'n':
-			if (parse_now(optarg, &cl.now) < 0) {
-				fprintf(stderr, "mailban: --now: \"%.64s\" is not "
-				    "YYYY-MM-DDTHH:MM:SSZ or seconds since the epoch\n",
-				    optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		default:
-			usage();
-		}
-	}
-	cl.args = argv + optind;
-	cl.nargs = argc - optind;
-	if (cl.nargs < cmd->min_args ||
-	    (cmd->max_args >= 0 && cl.nargs > cmd->max_args)) {
-		fprintf(stderr, "mailban %s: wrong number of arguments\n", cmd->name);
-		usage();
-	}
-	ch = cmd->fn(&cl);
+	parse_options(c, argc - 1, argv + 1, &cl);
+	rc = c->fn(&cl);
 	free(cl.overrides);
-	return ch;
+	free(cl.usage);
+	return rc;
 }

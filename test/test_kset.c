@@ -1,6 +1,7 @@
 /*
  * NAME
- *	test_kset - kernel test of src/kset.c (run by test/kernel/kset.sh)
+ *	test_kset - kernel test of src/kset.c and src/firewall.c (run by
+ *	test/kernel/kset.sh)
  * SYNOPSIS
  *	test_kset ensure|bulk|flush|vanish|full|zero
  *	test_kset setup port|drop|print
@@ -30,6 +31,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "firewall.h"
 #include "kset.h"
 #include "log.h"
 
@@ -393,10 +395,15 @@ phase_zero(void)
 	kset_close(ks);
 }
 
+/* What "mailban setup" does: the chain, the sets, the rules. */
 static int
 phase_setup(const char *how)
 {
 	struct config cfg;
+	struct firewall *fw;
+	struct kset *ks;
+	char err[1024];
+	int rc;
 
 	if (strcmp(how, "port") == 0 || strcmp(how, "print") == 0)
 		mkcfg(&cfg, POLICY_PORT, "mbs", 65536);
@@ -404,7 +411,15 @@ phase_setup(const char *how)
 		mkcfg(&cfg, POLICY_DROP, "mbs", 65536);
 	else
 		return 2;
-	return kset_setup(&cfg, strcmp(how, "print") == 0) == 0 ? 0 : 1;
+	if (strcmp(how, "print") == 0)
+		return firewall_print(&cfg, stdout) == 0 ? 0 : 1;
+	ks = open_ks(&cfg);
+	if ((fw = firewall_open(&cfg, err, sizeof(err))) == NULL)
+		msg_fatal("firewall_open: %s", err);
+	rc = firewall_setup(fw, ks) == 0 ? 0 : 1;
+	firewall_close(fw);
+	kset_close(ks);
+	return rc;
 }
 
 static int

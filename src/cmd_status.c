@@ -1,6 +1,7 @@
 /*
  * NAME
- *	status - the read-only commands "status" and "report"
+ *	cmd_status - the read-only views of the state: "mailban status" and
+ *	"mailban report"
  * SYNOPSIS
  *	mailban status [-c FILE] [-o NAME=VALUE]... [--json]
  *	mailban report [-c FILE] [-o NAME=VALUE]... [--html FILE]
@@ -320,12 +321,9 @@ cmd_report(struct cmdline *cl)
 	struct summary s;
 	int exists, rc = 0;
 
-	if (*path == '\0') {
-		fprintf(stderr, "mailban report: no page to write: give --html "
-		    "FILE or set report.html\n");
-		config_free(cfg);
-		return 2;
-	}
+	if (*path == '\0')
+		msg_usage(cl->usage, "report: no page to write: give --html FILE "
+		    "or set report.html");
 	if (load_state(cfg, cmd_now(), HTMLREPORT_MAX_ROWS, &s, &exists) < 0 ||
 	    htmlreport_write(path, &s, cfg, exists) < 0)
 		rc = 1;

@@ -1,0 +1,129 @@
+/*
+ * NAME
+ *	run - the loop of "mailban run": lines in, bans to the kernel and the
+ *	state file, views out
+ * SYNOPSIS
+ *	#include "run.h"
+ * DESCRIPTION
+ *	A struct run takes the lines that cmd_run.c reads (run_line(), or
+ *	run_omprog() in omprog mode), and the clock when input is idle
+ *	(run_idle()) or arrives in a new second (run_wake()).
+ *
+ *	At start (run_start()) the active bans of the state file go to the
+ *	kernel in one batch.  Every ban decision is queued, and the queue is
+ *	committed (kernel first, then the state file in one transaction) when
+ *	it holds batch.size bans, when input has been idle for batch.idle
+ *	(run_poll_ms() says how long to wait), and at the end (run_finish()).
+ *	Once a second while idle: bans lifted by "mailban unban"/"flush" are
+ *	forgotten from memory; every RUN_PRESENCE_EVERY seconds the sets are
+ *	looked for and, when one vanished or was re-created, every active ban
+ *	goes back in; once an hour, bans longer than the kernel's largest
+ *	timeout are re-added so that they hold for their whole length.  With
+ *	omprog, every line that matched is in the journal (journal.h) before
+ *	it is answered, until what it decided is committed.
+ *
+ *	The kernel is reached only through struct run_kernel (cmd_run.c fills
+ *	it from kset.h), so that a test drives the loop with a kernel of its
+ *	own.  Every other part is the real one: engine, state file, journal,
+ *	zone files and the report page.
+ *
+ *	A state file that cannot be opened or written never stops
+ *	enforcement: the failure is reported, the unwritten ban records are
+ *	kept (at most backlog_max, in a ring: when it is full, each new record
+ *	drops the oldest, which is in the kernel already; one warning per
+ *	episode) and retried every RUN_STATE_RETRY seconds.
+ *
+ *	The run owns the configurations it is given (run_new(), run_reload())
+ *	and sets the msg_warn() hook (the last warnings go to the state file
+ *	for "mailban status") until run_free().
+ * SECURITY
+ *	Input lines are hostile; only validated struct addr values reach the
+ *	kernel and the state file.
+ */
+#ifndef MAILBAN_RUN_H
+#define MAILBAN_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "config.h"
+
+struct state;
+
+#define RUN_REFRESH_EVERY 3600 /* seconds between long-ban refreshes */
+#define RUN_PRESENCE_EVERY 2 /* seconds between checks that the sets exist */
+#define RUN_STATE_RETRY 2 /* seconds between attempts to open the state */
+#define RUN_BACKLOG_MAX 1000000 /* unwritten ban records kept */
+
+/*
+ * The kernel as the loop sees it (kset.h's functions, with ctx the kset).
+ * add queues one ban; commit returns 0 when everything queued is in the
+ * kernel, -1 when some entries wait for a retry (still pending) or were
+ * refused (counted by dropped); present is 0 when a set has vanished,
+ * ensure makes the sets again; recreated counts the times a set had to
+ * be made again (its bans are gone: the loop puts the active ones back).
+ */
+struct run_kernel {
+	void *ctx;
+	uint32_t max_timeout; /* the longest timeout the kernel keeps, s */
+	void (*add)(void *ctx, const struct addr *a, uint32_t timeout);
+	size_t (*pending)(void *ctx);
+	int (*commit)(void *ctx);
+	size_t (*dropped)(void *ctx);
+	int (*present)(void *ctx);
+	int (*ensure)(void *ctx, char *err, size_t errlen);
+	size_t (*recreated)(void *ctx);
+};
+
+struct run_options {
+	int omprog; /* lines are answered: journal them */
+	size_t backlog_max; /* unwritten ban records kept; 0: RUN_BACKLOG_MAX */
+};
+
+struct run_stats {
+	uint64_t lines, matched, bans; /* the engine's */
+	uint64_t committed; /* kernel entries committed */
+	uint64_t kernel_failures; /* commits that did not take everything */
+	size_t backlog; /* ban records not in the state file yet */
+	size_t backlog_room; /* records allocated for them */
+	uint64_t backlog_dropped; /* records dropped, since the start */
+	uint64_t backlog_copies; /* records copied into or within the ring */
+	int state_open; /* the state file is open */
+	uint64_t journal_bytes; /* lines journaled, not yet committed */
+};
+
+struct run;
+
+/* cfg becomes the run's; k is copied.  now: the clock, seconds. */
+struct run *run_new(struct config *cfg, const struct run_kernel *k,
+    const struct run_options *opt, int64_t now);
+/* Whatever an earlier run left: active bans to the kernel, the state's
+ * history and scores to the tracker, the journal's lines again. */
+void run_start(struct run *r, int64_t now);
+/* One line (not omprog); commits when the queue holds batch.size. */
+void run_line(struct run *r, const char *line, size_t len, int truncated);
+/* One line of the omprog protocol; the answer to write back. */
+const char *run_omprog(struct run *r, const char *line, size_t len,
+    int truncated);
+/* How long to wait for input, in milliseconds. */
+int run_poll_ms(const struct run *r);
+/* No input for run_poll_ms(): commit, then the once-a-second work. */
+void run_idle(struct run *r, int64_t now);
+/* Input is ready at now: the once-a-second work when the second changed. */
+void run_wake(struct run *r, int64_t now);
+/* A configuration loaded again (SIGHUP): patterns, scores and ban times
+ * at once; the sets, policy and state file only after a restart. */
+void run_reload(struct run *r, struct config *cfg, int64_t now);
+/* The last commit, the views, the totals; 1 when something queued could
+ * not be committed or written, else 0. */
+int run_finish(struct run *r, int64_t now);
+void run_stats(const struct run *r, struct run_stats *s);
+void run_free(struct run *r);
+
+/* Queue every ban active at now and at least min_duration long into k
+ * (mailban restore, and the loop); the count in *count.  0 or -1. */
+int run_requeue(struct state *st, const struct run_kernel *k, int64_t now,
+    int64_t min_duration, size_t *count);
+
+#endif

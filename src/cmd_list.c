@@ -1,0 +1,87 @@
+/*
+ * NAME
+ *	cmd_list - "mailban list": the active bans, read-only
+ * SYNOPSIS
+ *	mailban list [-c FILE] [-o NAME=VALUE]... [--json]
+ * DESCRIPTION
+ *	One line per active ban of the state file (address, time left, ban
+ *	count, pattern, host) under a heading, then the count; with --json,
+ *	one object per line and nothing else.  Opens the state file
+ *	read-only; one that does not exist yet means no bans.  Never talks to
+ *	the kernel.
+ * SECURITY
+ *	Pattern and host names come from the state file and may hold log
+ *	text: JSON escapes them.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "commands.h"
+#include "config.h"
+#include "report.h"
+#include "state.h"
+
+struct lister {
+	FILE *out;
+	int json;
+	int64_t now;
+	size_t n;
+};
+
+static int
+list_one(void *ctx, const struct state_ban *b)
+{
+	struct lister *l = ctx;
+	char ip[ADDR_STRLEN], tb[32], db[32];
+
+	addr_format(&b->addr, ip);
+	if (l->json) {
+		fprintf(l->out, "{\"ip\":\"%s\",\"left\":%" PRId64
+		    ",\"until\":\"%s\",\"duration\":%" PRId64 ",\"count\":%u"
+		    ",\"score\":%ld,\"pattern\":",
+		    ip, b->until - l->now, report_time(tb, sizeof(tb), b->until),
+		    b->duration, b->count, b->score);
+		report_json_string(l->out, b->pattern, strlen(b->pattern));
+		fputs(",\"host\":", l->out);
+		report_json_string(l->out, b->host, strlen(b->host));
+		fprintf(l->out, ",\"since\":\"%s\"}\n",
+		    report_time(tb, sizeof(tb), b->last_ban));
+	} else {
+		if (l->n == 0)
+			fprintf(l->out, "%-39s %10s %5s  %-28s %s\n", "ADDRESS",
+			    "LEFT", "BANS", "PATTERN", "HOST");
+		fprintf(l->out, "%-39s %10s %5u  %-28s %s\n", ip,
+		    report_left(db, sizeof(db), b->until - l->now), b->count,
+		    b->pattern, b->host);
+	}
+	l->n++;
+	return 0;
+}
+
+int
+cmd_list(struct cmdline *cl)
+{
+	struct config *cfg = cmd_load_config(cl);
+	struct lister l = {stdout, cl->json, cmd_now(), 0};
+	struct state *st;
+	int rc = 0;
+
+	if (access(cfg->state, F_OK) < 0 && errno == ENOENT) {
+		if (!l.json)
+			printf("no active bans (no state file %s yet)\n", cfg->state);
+		config_free(cfg);
+		return 0;
+	}
+	st = state_open(cfg->state, 1);
+	if (st == NULL || state_active(st, l.now, list_one, &l) < 0)
+		rc = 1;
+	else if (!l.json)
+		printf("%zu active ban%s\n", l.n, l.n == 1 ? "" : "s");
+	state_close(st);
+	config_free(cfg);
+	return rc;
+}

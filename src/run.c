@@ -1,0 +1,892 @@
+/*
+ * NAME
+ *	run - the loop of "mailban run"
+ * SYNOPSIS
+ *	#include "run.h"
+ * DESCRIPTION
+ *	See include/run.h.  A struct run is in parts that change together:
+ *	the kernel side (the ops and what the loop knows of the sets), the
+ *	state side (the state file and the ban records not yet in it), the
+ *	journal (omprog), the published views (zone files, report page) and
+ *	the counters.  Time comes in as arguments, never from the clock,
+ *	except for the time spent in the kernel and the time of a warning.
+ * SECURITY
+ *	Input lines are hostile; only validated struct addr values reach the
+ *	kernel and the state file.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+#include "htmlreport.h"
+#include "journal.h"
+#include "log.h"
+#include "omprog.h"
+#include "report.h"
+#include "run.h"
+#include "state.h"
+#include "zone.h"
+
+/* The kernel side: the sets through the ops, what the loop knows of them. */
+struct run_kside {
+	struct run_kernel k;
+	size_t recreated; /* k.recreated() already answered */
+	int64_t last_presence;
+};
+
+/* Ban records not yet in the state file: a ring of at most max. */
+struct run_backlog {
+	struct state_ban *v;
+	size_t head, n, cap, max;
+	uint64_t dropped; /* in this episode (since the last write) */
+	uint64_t dropped_total;
+	uint64_t copies; /* records copied into or within v */
+};
+
+/* The state side: the state file and what waits for it. */
+struct run_sside {
+	struct state *st;
+	int64_t last_try;
+	struct run_backlog bl;
+	int64_t last_refresh;
+	int64_t last_lifted_poll;
+};
+
+/* omprog: lines answered whose effects are not committed yet. */
+struct run_jside {
+	int on; /* lines are answered: journal them */
+	struct journal *jr;
+	int64_t last_try;
+	int warned;
+	int line_kept; /* the last line matched: it must be journaled */
+	uint64_t dirty_lost; /* tracker's count when the journal opened: once
+			      * it grows, lines stay for the next start */
+	int in_txn; /* between BEGIN and COMMIT TRANSACTION */
+};
+
+/*
+ * What the published views (zone files, report page) show: changes
+ * counts writes of bans to the state and bans lifted by others; each
+ * view remembers the count it last showed (0: never written).
+ */
+struct run_views {
+	uint64_t changes;
+	uint64_t zone_seen;
+	int64_t zone_next; /* earliest end of an active ban in the zone */
+	int64_t last_zone;
+	uint64_t page_seen;
+	int64_t last_page;
+};
+
+struct run_counters {
+	uint64_t committed, kernel_failures;
+	double kernel_secs; /* time spent in the kernel's commit */
+	uint64_t *pm_matches, *pm_bans; /* per pattern, since the last save */
+	size_t npm;
+};
+
+struct run {
+	struct config *cfg; /* patterns, scores: replaced on SIGHUP */
+	struct config *kcfg; /* sets, policy, state: fixed for the run */
+	struct engine en;
+	struct run_kside ker;
+	struct run_sside sta;
+	struct run_jside jou;
+	struct run_views views;
+	struct run_counters cnt;
+};
+
+static double
+monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint32_t
+kernel_timeout(const struct run_kernel *k, int64_t left)
+{
+	if (left <= 0)
+		return 1;
+	return left > k->max_timeout ? k->max_timeout : (uint32_t)left;
+}
+
+/* --- queue everything active in the state file --- */
+
+struct requeue {
+	const struct run_kernel *k;
+	int64_t now;
+	int64_t min_duration; /* only bans at least this long */
+	size_t n;
+};
+
+static int
+requeue_one(void *ctx, const struct state_ban *b)
+{
+	struct requeue *rq = ctx;
+
+	if (b->duration < rq->min_duration)
+		return 0;
+	rq->k->add(rq->k->ctx, &b->addr, kernel_timeout(rq->k, b->until -
+	    rq->now));
+	rq->n++;
+	return 0;
+}
+
+int
+run_requeue(struct state *st, const struct run_kernel *k, int64_t now,
+    int64_t min_duration, size_t *count)
+{
+	struct requeue rq = {k, now, min_duration, 0};
+	int rc;
+
+	rc = state_active(st, now, requeue_one, &rq);
+	if (count != NULL)
+		*count = rq.n;
+	return rc;
+}
+
+/* --- the backlog ring --- */
+
+/* Room for more records: double, up to bl->max; a wrapped ring's older
+ * part moves to the end. */
+static void
+backlog_grow(struct run_backlog *bl)
+{
+	size_t old = bl->cap, cap, tail;
+
+	cap = old != 0 ? 2 * old : 256;
+	if (cap > bl->max)
+		cap = bl->max;
+	bl->v = xreallocarray(bl->v, cap, sizeof(*bl->v));
+	if (bl->head != 0) {
+		tail = old - bl->head;
+		memmove(bl->v + cap - tail, bl->v + bl->head,
+		    tail * sizeof(*bl->v));
+		bl->head = cap - tail;
+		bl->copies += tail;
+	}
+	bl->cap = cap;
+}
+
+/* A slot for one more record; when the ring is full, the oldest goes. */
+static struct state_ban *
+backlog_push(struct run_backlog *bl)
+{
+	if (bl->n == bl->max) {
+		if (bl->dropped++ == 0)
+			msg_warn("state backlog full (%zu ban records): until the "
+			    "state file can be written, the oldest unwritten ban "
+			    "record is dropped for each new one (they are in the "
+			    "kernel)", bl->max);
+		bl->dropped_total++;
+		bl->head = (bl->head + 1) % bl->cap;
+		bl->n--;
+	} else if (bl->n == bl->cap) {
+		backlog_grow(bl);
+	}
+	bl->copies++;
+	return &bl->v[(bl->head + bl->n++) % bl->cap];
+}
+
+/*
+ * Every record to the state file: one transaction, or two when the ring
+ * has wrapped (after records were dropped).  0, or -1 with what was not
+ * written still held.
+ */
+static int
+backlog_write(struct run_backlog *bl, struct state *st)
+{
+	size_t k;
+
+	while (bl->n > 0) {
+		k = bl->cap - bl->head < bl->n ? bl->cap - bl->head : bl->n;
+		if (state_record(st, bl->v + bl->head, k) < 0)
+			return -1;
+		bl->head = (bl->head + k) % bl->cap;
+		bl->n -= k;
+	}
+	bl->head = 0;
+	if (bl->dropped > 0) {
+		msg_warn("state: %" PRIu64 " ban records were dropped while the "
+		    "state file could not be written (they were in the kernel)",
+		    bl->dropped);
+		bl->dropped = 0;
+	}
+	return 0;
+}
+
+/* --- warnings --- */
+
+/* The last warnings, for the errors table (status). */
+#define WARN_RING 32
+static char warn_ring[WARN_RING][256];
+static int64_t warn_time[WARN_RING];
+static unsigned warn_head, warn_n;
+
+static void
+keep_warning(const char *text)
+{
+	unsigned i = (warn_head + warn_n) % WARN_RING;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(warn_ring[i], sizeof(warn_ring[i]), "%s", text);
+	warn_time[i] = (int64_t)ts.tv_sec;
+	if (warn_n < WARN_RING)
+		warn_n++;
+	else
+		warn_head = (warn_head + 1) % WARN_RING;
+}
+
+/* --- the line path's hooks --- */
+
+static void
+pattern_counters(struct run *r)
+{
+	free(r->cnt.pm_matches);
+	free(r->cnt.pm_bans);
+	r->cnt.npm = pattern_count(r->cfg->patterns);
+	r->cnt.pm_matches = xcalloc(r->cnt.npm + 1, sizeof(*r->cnt.pm_matches));
+	r->cnt.pm_bans = xcalloc(r->cnt.npm + 1, sizeof(*r->cnt.pm_bans));
+}
+
+static void
+on_match(void *ctx, const struct engine_match *m)
+{
+	struct run *r = ctx;
+
+	if (!m->duplicate)
+		r->cnt.pm_matches[pattern_index(m->pat)]++;
+	if (!m->duplicate && !m->ignored)
+		r->jou.line_kept = 1;
+}
+
+static void
+on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
+{
+	struct run *r = ctx;
+	struct state_ban *b;
+	char ip[ADDR_STRLEN], tb[32], db[32];
+	size_t hl;
+
+	r->ker.k.add(r->ker.k.ctx, &d->addr, kernel_timeout(&r->ker.k,
+	    d->duration));
+	r->cnt.pm_bans[pattern_index(d->pat)]++;
+	b = backlog_push(&r->sta.bl);
+	memset(b, 0, sizeof(*b));
+	b->addr = d->addr;
+	b->count = d->count;
+	b->first_ban = b->last_ban = d->start;
+	b->until = d->start + d->duration;
+	b->duration = d->duration;
+	b->score = d->score;
+	snprintf(b->pattern, sizeof(b->pattern), "%s", pattern_name(d->pat));
+	hl = m->ll->hostlen < STATE_NAME_MAX ? m->ll->hostlen : STATE_NAME_MAX;
+	memcpy(b->host, m->ll->host, hl);
+	b->host[hl] = '\0';
+	hl = m->ll->proglen < STATE_NAME_MAX ? m->ll->proglen : STATE_NAME_MAX;
+	memcpy(b->program, m->ll->prog, hl);
+	b->program[hl] = '\0';
+	msg_info("ban %s for %s (%u%s ban, pattern %s, score %ld) at %s",
+	    addr_format(&d->addr, ip), report_duration(db, sizeof(db), d->duration),
+	    d->count, d->count == 1 ? "st" : d->count == 2 ? "nd" :
+	    d->count == 3 ? "rd" : "th", pattern_name(d->pat), d->score,
+	    report_time(tb, sizeof(tb), d->start));
+}
+
+/* --- the state side --- */
+
+static void
+open_state(struct run *r, int64_t now)
+{
+	struct run_sside *s = &r->sta;
+
+	if (s->st != NULL || now - s->last_try < RUN_STATE_RETRY)
+		return;
+	s->last_try = now;
+	s->st = state_open(r->kcfg->state, 0);
+	if (s->st == NULL)
+		msg_warn("state %s unavailable; bans still reach the kernel, "
+		    "retrying every %ds", r->kcfg->state, RUN_STATE_RETRY);
+}
+
+/* A set vanished and was re-created: every active ban goes back in. */
+static void
+repair_sets(struct run *r, int64_t now)
+{
+	const struct run_kernel *k = &r->ker.k;
+	char err[512];
+	size_t n = 0;
+
+	if (!k->present(k->ctx)) {
+		msg_warn("a ban set has vanished; re-creating it");
+		if (k->ensure(k->ctx, err, sizeof(err)) < 0) {
+			msg_warn("%s", err);
+			return;
+		}
+	} else if (k->recreated(k->ctx) == r->ker.recreated) {
+		return;
+	}
+	r->ker.recreated = k->recreated(k->ctx);
+	open_state(r, now);
+	if (r->sta.st != NULL && run_requeue(r->sta.st, k, now, 0, &n) == 0)
+		msg_warn("re-adding %zu active bans to the re-created sets", n);
+	if (k->commit(k->ctx) < 0)
+		r->cnt.kernel_failures++;
+	r->ker.recreated = k->recreated(k->ctx);
+}
+
+/*
+ * Kernel first, then the state file.  0 when every queued ban is in the
+ * kernel (refused entries are reported and counted, not retried forever);
+ * -1 when some wait for a retry.
+ */
+static int
+commit(struct run *r, int64_t now)
+{
+	const struct run_kernel *k = &r->ker.k;
+	size_t n = k->pending(k->ctx);
+
+	if (n > 0) {
+		double t0 = monotonic();
+
+		if (k->commit(k->ctx) < 0)
+			r->cnt.kernel_failures++;
+		r->cnt.kernel_secs += monotonic() - t0;
+		r->cnt.committed += n - k->pending(k->ctx);
+		if (k->recreated(k->ctx) != r->ker.recreated)
+			repair_sets(r, now);
+	}
+	if (r->sta.bl.n > 0) {
+		open_state(r, now);
+		if (r->sta.st != NULL) {
+			if (backlog_write(&r->sta.bl, r->sta.st) == 0) {
+				r->views.changes++;
+			} else {
+				msg_warn("state: %zu ban records not written yet; "
+				    "will retry", r->sta.bl.n);
+				state_close(r->sta.st);
+				r->sta.st = NULL;
+			}
+		}
+	}
+	return k->pending(k->ctx) == 0 ? 0 : -1;
+}
+
+struct score_writer {
+	struct state *st;
+	int ok;
+	size_t n, cap;
+	struct addr *done; /* listed again if the transaction fails */
+};
+
+static void
+score_one(void *ctx, const struct addr *a, const struct tracker_event *ev,
+    size_t n, int64_t last_seen)
+{
+	struct score_writer *w = ctx;
+
+	if (w->ok && state_scores_put(w->st, a, ev, n, last_seen) < 0)
+		w->ok = 0;
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 64;
+		w->done = xreallocarray(w->done, w->cap, sizeof(*w->done));
+	}
+	w->done[w->n++] = *a;
+}
+
+/* Per-pattern counters and kept warnings to the state file. */
+static void
+save_stats(struct run *r, int64_t now)
+{
+	struct run_counters *c = &r->cnt;
+	struct state_stat *v;
+	size_t i, n = 0;
+
+	if (r->sta.st == NULL)
+		return;
+	v = xcalloc(c->npm + 1, sizeof(*v));
+	for (i = 0; i < c->npm; i++) {
+		if (c->pm_matches[i] == 0 && c->pm_bans[i] == 0)
+			continue;
+		v[n].hour = now / 3600;
+		v[n].pattern = pattern_name(pattern_get(r->cfg->patterns, i));
+		v[n].matches = c->pm_matches[i];
+		v[n].bans = c->pm_bans[i];
+		n++;
+	}
+	if (state_stats_add(r->sta.st, v, n) == 0) {
+		memset(c->pm_matches, 0, c->npm * sizeof(*c->pm_matches));
+		memset(c->pm_bans, 0, c->npm * sizeof(*c->pm_bans));
+	}
+	free(v);
+	while (warn_n > 0 && r->sta.st != NULL) {
+		if (state_error_add(r->sta.st, warn_time[warn_head],
+			warn_ring[warn_head]) < 0)
+			break;
+		warn_head = (warn_head + 1) % WARN_RING;
+		warn_n--;
+	}
+}
+
+/* Scores in flight to the state file, one transaction: 0 when every
+ * changed score is written; otherwise they stay listed for the next try. */
+static int
+save_scores(struct run *r)
+{
+	struct score_writer w = {r->sta.st, 1, 0, 0, NULL};
+	size_t i;
+
+	if (tracker_dirty_count(r->en.tr) == 0)
+		return 0; /* no transaction for nothing: omprog commits often */
+	if (r->sta.st == NULL)
+		return -1; /* the list waits for the state file */
+	if (state_scores_begin(r->sta.st) < 0) {
+		w.ok = 0;
+		w.st = NULL;
+	}
+	tracker_drain_dirty(r->en.tr, score_one, &w);
+	if (w.st != NULL && state_scores_end(w.st, w.ok) < 0)
+		w.ok = 0;
+	if (!w.ok)
+		for (i = 0; i < w.n; i++)
+			tracker_mark_dirty(r->en.tr, &w.done[i]);
+	free(w.done);
+	return w.ok ? 0 : -1;
+}
+
+/* --- the journal --- */
+
+/*
+ * Once everything the lines read so far decided (bans in the kernel and
+ * the state file, scores in the state file) is committed, the journal
+ * that kept those lines is emptied.
+ */
+static void
+settle_journal(struct run *r)
+{
+	struct tracker_stats ts;
+
+	if (r->ker.k.pending(r->ker.k.ctx) > 0 || r->sta.bl.n > 0 ||
+	    save_scores(r) < 0)
+		return;
+	tracker_get_stats(r->en.tr, &ts);
+	/* score changes the tracker could not list were never written: their
+	 * lines stay for the next start */
+	if (ts.dirty_lost != r->jou.dirty_lost)
+		return;
+	if (r->jou.jr != NULL)
+		journal_clear(r->jou.jr);
+}
+
+/* commit(), then the scores and the journal: 0 as commit(). */
+static int
+settle(struct run *r, int64_t now)
+{
+	int rc = commit(r, now);
+
+	settle_journal(r);
+	return rc;
+}
+
+static void
+replay_one(void *ctx, const char *line, size_t len)
+{
+	struct run *r = ctx;
+
+	engine_line(&r->en, line, len, 0);
+}
+
+/* The journal beside the state file; what a stopped mailban left there is
+ * read again first.  Until it opens, matching lines are committed before
+ * they are answered. */
+static void
+open_journal(struct run *r, int64_t now)
+{
+	struct run_jside *j = &r->jou;
+	char err[1024];
+	struct tracker_stats ts;
+	long n;
+
+	if (!j->on || j->jr != NULL || now - j->last_try < RUN_STATE_RETRY)
+		return;
+	j->last_try = now;
+	j->jr = journal_open(r->kcfg->state, err, sizeof(err));
+	if (j->jr == NULL) {
+		if (!j->warned)
+			msg_warn("journal %s; each line that matches is committed "
+			    "before it is answered, retrying every %ds", err,
+			    RUN_STATE_RETRY);
+		j->warned = 1;
+		return;
+	}
+	if (j->warned)
+		msg_info("journal %s opened", journal_path(j->jr));
+	j->warned = 0;
+	tracker_get_stats(r->en.tr, &ts);
+	j->dirty_lost = ts.dirty_lost;
+	n = journal_replay(j->jr, replay_one, r);
+	if (n < 0) { /* left as it is, for the administrator */
+		journal_close(j->jr);
+		j->jr = NULL;
+		j->warned = 1;
+		return;
+	}
+	if (n > 0) {
+		msg_info("read %ld lines again from %s: a mailban stopped before "
+		    "their bans and scores were committed", n, journal_path(j->jr));
+		settle(r, now);
+	}
+}
+
+/*
+ * One line through the engine (omprog).  A line that matched is journaled
+ * before it is answered; -1 when it could not be, so that the caller
+ * commits what it decided first.
+ */
+static int
+journal_line(struct run *r, const char *line, size_t len, int trunc)
+{
+	r->jou.line_kept = 0;
+	engine_line(&r->en, line, len, trunc);
+	if (!r->jou.line_kept)
+		return 0;
+	if (r->jou.jr != NULL && journal_append(r->jou.jr, line, len) == 0)
+		return 0;
+	return -1;
+}
+
+/* --- the published views --- */
+
+/* report.html again after bans were committed, at most every report.every
+ * seconds; a failed write is a warning (in htmlreport), retried later. */
+static void
+write_page(struct run *r, int64_t now)
+{
+	const struct config *cfg = r->cfg;
+	struct run_views *v = &r->views;
+
+	if (cfg->report_html[0] == '\0' || now - v->last_page < cfg->report_every ||
+	    v->changes == v->page_seen)
+		return;
+	v->last_page = now;
+	if (htmlreport_update(r->sta.st, cfg, cfg->report_html, now) == 0)
+		v->page_seen = v->changes;
+}
+
+/* The rbldnsd zone, when bans changed or one ran out, at most every N s. */
+static void
+write_zone(struct run *r, int64_t now)
+{
+	const struct config *cfg = r->cfg;
+	struct run_views *v = &r->views;
+	uint64_t n;
+
+	if ((cfg->zone4 == NULL && cfg->zone6 == NULL) || r->sta.st == NULL)
+		return;
+	if (v->changes == v->zone_seen &&
+	    !(v->zone_next != 0 && now >= v->zone_next))
+		return;
+	if (now - v->last_zone < cfg->zone_every)
+		return;
+	v->last_zone = now;
+	if (zone_write(cfg, r->sta.st, now, &v->zone_next, &n) == 0)
+		v->zone_seen = v->changes;
+}
+
+/* --- start, ticks, reload --- */
+
+static void
+seed_scores(void *ctx, const struct addr *a, const struct tracker_event *ev,
+    size_t n, int64_t last_seen)
+{
+	struct run *r = ctx;
+
+	(void)last_seen;
+	tracker_seed_events(r->en.tr, a, ev, n, r->en.clk.now);
+}
+
+static int
+lifted_one(void *ctx, const struct state_ban *b)
+{
+	struct run *r = ctx;
+
+	tracker_unban(r->en.tr, &b->addr);
+	r->views.changes++;
+	return 0;
+}
+
+static int
+seed_one(void *ctx, const struct state_ban *b)
+{
+	struct run *r = ctx;
+
+	tracker_seed(r->en.tr, &b->addr, b->count, b->last_ban, b->until);
+	return 0;
+}
+
+/* Once a second when idle: the clock, lifted bans, long-ban refresh. */
+static void
+tick(struct run *r, int64_t now)
+{
+	struct run_sside *s = &r->sta;
+
+	engine_set_now(&r->en, now);
+	if (now - r->ker.last_presence >= RUN_PRESENCE_EVERY) {
+		r->ker.last_presence = now;
+		repair_sets(r, now);
+	}
+	open_state(r, now);
+	open_journal(r, now);
+	if (s->st == NULL)
+		return;
+	if (now != s->last_lifted_poll) {
+		state_lifted_since(s->st, s->last_lifted_poll - 1, lifted_one, r);
+		s->last_lifted_poll = now;
+	}
+	settle_journal(r);
+	save_stats(r, now);
+	write_zone(r, now);
+	if (now - s->last_refresh >= RUN_REFRESH_EVERY) {
+		size_t n = 0;
+
+		s->last_refresh = now;
+		state_expire(s->st, now - r->kcfg->forget);
+		run_requeue(s->st, &r->ker.k, now,
+		    (int64_t)r->ker.k.max_timeout + 1, &n);
+		if (n > 0)
+			msg_info("refreshing %zu bans longer than the kernel's "
+			    "largest timeout", n);
+	}
+	write_page(r, now);
+}
+
+struct run *
+run_new(struct config *cfg, const struct run_kernel *k,
+    const struct run_options *opt, int64_t now)
+{
+	struct run *r = xcalloc(1, sizeof(*r));
+	struct engine_hooks hooks;
+
+	r->cfg = r->kcfg = cfg;
+	r->ker.k = *k;
+	r->views.changes = 1; /* the views are written once at start */
+	r->sta.last_try = now - RUN_STATE_RETRY;
+	r->sta.bl.max = opt->backlog_max != 0 ? opt->backlog_max :
+	    RUN_BACKLOG_MAX;
+	r->jou.on = opt->omprog;
+	r->jou.last_try = now - RUN_STATE_RETRY;
+	hooks.on_match = on_match;
+	hooks.on_ban = on_ban;
+	hooks.ctx = r;
+	engine_init(&r->en, r->cfg, now, 1, &hooks);
+	pattern_counters(r);
+	msg_set_warn_hook(keep_warning);
+	tracker_keep_dirty(r->en.tr);
+	return r;
+}
+
+void
+run_start(struct run *r, int64_t now)
+{
+	struct run_sside *s = &r->sta;
+	size_t n = 0;
+
+	open_state(r, now);
+	if (s->st != NULL) {
+		state_history(s->st, now - r->cfg->forget, seed_one, r);
+		state_scores(s->st, now - r->cfg->window, seed_scores, r);
+		run_requeue(s->st, &r->ker.k, now, 0, &n);
+		s->last_refresh = now;
+		s->last_lifted_poll = now;
+		if (n > 0) {
+			msg_info("restoring %zu active bans", n);
+			commit(r, now);
+		}
+	}
+	open_journal(r, now);
+}
+
+void
+run_line(struct run *r, const char *line, size_t len, int truncated)
+{
+	engine_line(&r->en, line, len, truncated);
+	if (r->ker.k.pending(r->ker.k.ctx) >= r->cfg->batch_size)
+		commit(r, r->en.clk.now);
+}
+
+/*
+ * One line in omprog mode.  Every message that matched is in the journal
+ * before it is answered (or, when the journal cannot take it, what it
+ * decided is committed first).  Without transactions, a message that
+ * decided a ban is answered only once the ban is in the kernel (and, when
+ * it can be written, the state file); if the kernel part must wait for a
+ * retry, the answer is an error, so rsyslog suspends the action and sends
+ * the message again: the retry commits what is still queued.  With
+ * transactions, messages are answered DEFER_COMMIT and the commit mark is
+ * answered OK once the whole batch is in the kernel, its bans and the
+ * scores it added are in the state file.  rsyslog does not send the
+ * DEFER_COMMIT messages again when mailban dies in the middle of a
+ * transaction (only the one in flight): the journal is what keeps them.
+ */
+const char *
+run_omprog(struct run *r, const char *line, size_t len, int truncated)
+{
+	static const char retry[] = "ERROR kernel commit incomplete; retry";
+	const struct run_kernel *k = &r->ker.k;
+	int kept, rc = 0;
+
+	switch (omprog_classify(line, len)) {
+	case OMPROG_BEGIN:
+		r->jou.in_txn = 1;
+		return "OK";
+	case OMPROG_COMMIT:
+		r->jou.in_txn = 0;
+		return settle(r, r->en.clk.now) < 0 ? retry : "OK";
+	case OMPROG_MESSAGE:
+		break;
+	}
+	kept = journal_line(r, line, len, truncated);
+	if (kept < 0) {
+		rc = settle(r, r->en.clk.now);
+	} else if (r->jou.in_txn) {
+		/* a kernel failure here is retried at the commit mark */
+		if (k->pending(k->ctx) >= r->cfg->batch_size)
+			settle(r, r->en.clk.now);
+	} else if (k->pending(k->ctx) > 0 || r->sta.bl.n > 0) {
+		rc = commit(r, r->en.clk.now);
+	}
+	if (rc < 0)
+		return retry;
+	return r->jou.in_txn ? "DEFER_COMMIT" : "OK";
+}
+
+int
+run_poll_ms(const struct run *r)
+{
+	if (r->ker.k.pending(r->ker.k.ctx) > 0 || r->sta.bl.n > 0 ||
+	    (r->jou.jr != NULL && journal_size(r->jou.jr) > 0))
+		return (int)r->cfg->batch_idle_ms;
+	return 1000;
+}
+
+void
+run_idle(struct run *r, int64_t now)
+{
+	if (!r->jou.in_txn)
+		settle(r, now);
+	tick(r, now);
+}
+
+void
+run_wake(struct run *r, int64_t now)
+{
+	if (now != r->en.clk.now)
+		tick(r, now);
+}
+
+void
+run_reload(struct run *r, struct config *cfg, int64_t now)
+{
+	const struct config *old = r->cfg;
+
+	if (cfg->policy != old->policy || cfg->nports != old->nports ||
+	    memcmp(cfg->ports, old->ports, sizeof(cfg->ports)) != 0 ||
+	    strcmp(cfg->set4, old->set4) != 0 ||
+	    strcmp(cfg->set6, old->set6) != 0 || cfg->maxelem != old->maxelem ||
+	    strcmp(cfg->state, old->state) != 0)
+		msg_warn("reload: policy, ports, sets and state take effect only "
+		    "after \"mailban setup\" and a restart; until then the "
+		    "running ones stay in force");
+	save_stats(r, now); /* counters are per pattern of the old set */
+	engine_set_config(&r->en, cfg);
+	/* the kernel and the state keep the first configuration */
+	if (r->cfg != r->kcfg)
+		config_free(r->cfg);
+	r->cfg = cfg;
+	pattern_counters(r);
+	msg_info("reloaded %s: %zu patterns", cfg->path,
+	    pattern_count(cfg->patterns));
+}
+
+int
+run_finish(struct run *r, int64_t now)
+{
+	const struct run_kernel *k = &r->ker.k;
+	int rc = 0;
+
+	r->sta.last_try = 0; /* one more attempt at the state file, now */
+	settle(r, now);
+	save_stats(r, now);
+	r->views.last_zone = 0;
+	write_zone(r, now);
+	if (k->pending(k->ctx) > 0) {
+		msg_warn("%zu queued kernel entries could not be committed",
+		    k->pending(k->ctx));
+		rc = 1;
+	}
+	if (k->dropped(k->ctx) > 0) {
+		msg_warn("%zu kernel entries were refused and not applied "
+		    "(each reported above)", k->dropped(k->ctx));
+		rc = 1;
+	}
+	if (r->sta.bl.n > 0) {
+		msg_warn("%zu ban records could not be written to the state file "
+		    "%s (they are in the kernel)", r->sta.bl.n, r->kcfg->state);
+		rc = 1;
+	}
+	msg_info("exiting: %" PRIu64 " lines, %" PRIu64 " matched, %" PRIu64
+	    " bans, %" PRIu64 " malformed, %" PRIu64 " over-long",
+	    r->en.st.lines, r->en.st.matched, r->en.st.bans, r->en.st.malformed,
+	    r->en.st.overlong);
+	msg_info("kernel: %" PRIu64 " entries committed in %.3f s",
+	    r->cnt.committed, r->cnt.kernel_secs);
+	if (r->jou.jr != NULL && journal_size(r->jou.jr) > 0) {
+		msg_warn("%s keeps %" PRIu64 " bytes of lines whose bans or "
+		    "scores are not committed; the next run reads them again",
+		    journal_path(r->jou.jr), journal_size(r->jou.jr));
+		rc = 1;
+	}
+	return rc;
+}
+
+void
+run_stats(const struct run *r, struct run_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->lines = r->en.st.lines;
+	s->matched = r->en.st.matched;
+	s->bans = r->en.st.bans;
+	s->committed = r->cnt.committed;
+	s->kernel_failures = r->cnt.kernel_failures;
+	s->backlog = r->sta.bl.n;
+	s->backlog_room = r->sta.bl.cap;
+	s->backlog_dropped = r->sta.bl.dropped_total;
+	s->backlog_copies = r->sta.bl.copies;
+	s->state_open = r->sta.st != NULL;
+	s->journal_bytes = r->jou.jr != NULL ? journal_size(r->jou.jr) : 0;
+}
+
+void
+run_free(struct run *r)
+{
+	if (r == NULL)
+		return;
+	engine_free(&r->en);
+	journal_close(r->jou.jr);
+	state_close(r->sta.st);
+	free(r->sta.bl.v);
+	free(r->cnt.pm_matches);
+	free(r->cnt.pm_bans);
+	msg_set_warn_hook(NULL);
+	if (r->cfg != r->kcfg)
+		config_free(r->cfg);
+	config_free(r->kcfg);
+	free(r);
+}

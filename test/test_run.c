@@ -1,0 +1,561 @@
+/*
+ * test_run - the loop of "mailban run" driven with lines and a kernel
+ * that records what it is asked and fails when told to: bans queued and
+ * committed at batch.size and when idle, a failed commit retried, the
+ * state file written (a real SQLite file in a temporary directory) and
+ * read back by the next run, a vanished set refilled, the omprog answers
+ * and the journal, and a flood of bans while the state file cannot be
+ * written: the backlog stays within its bound, drops the oldest, warns
+ * once, costs a bounded number of record copies per ban, and is written
+ * once the state file can be.  Needs no privilege.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "config.h"
+#include "log.h"
+#include "run.h"
+#include "state.h"
+#include "test.h"
+
+#define T0 1795000000 /* 2026-11-18, the runs' clock */
+
+/* --- a kernel that records --- */
+
+struct fake {
+	struct addr *added;
+	uint32_t *timeouts;
+	size_t nadded, cap;
+	size_t pending;
+	unsigned commits; /* calls of commit */
+	unsigned fail; /* the next commits that fail, leaving all queued */
+	int present; /* 0: a set has vanished */
+	size_t recreated;
+	unsigned ensures;
+};
+
+static void
+fake_add(void *ctx, const struct addr *a, uint32_t timeout)
+{
+	struct fake *f = ctx;
+
+	if (f->nadded == f->cap) {
+		f->cap = f->cap ? 2 * f->cap : 64;
+		f->added = xreallocarray(f->added, f->cap, sizeof(*f->added));
+		f->timeouts = xreallocarray(f->timeouts, f->cap,
+		    sizeof(*f->timeouts));
+	}
+	f->added[f->nadded] = *a;
+	f->timeouts[f->nadded++] = timeout;
+	f->pending++;
+}
+
+static size_t
+fake_pending(void *ctx)
+{
+	return ((struct fake *)ctx)->pending;
+}
+
+/* As kset_commit(): a vanished set is made again, and counted. */
+static int
+fake_commit(void *ctx)
+{
+	struct fake *f = ctx;
+
+	f->commits++;
+	if (f->fail > 0) {
+		f->fail--;
+		return -1;
+	}
+	if (!f->present) {
+		f->present = 1;
+		f->recreated++;
+	}
+	f->pending = 0;
+	return 0;
+}
+
+static size_t
+fake_dropped(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static int
+fake_present(void *ctx)
+{
+	return ((struct fake *)ctx)->present;
+}
+
+static int
+fake_ensure(void *ctx, char *err, size_t errlen)
+{
+	struct fake *f = ctx;
+
+	(void)err;
+	(void)errlen;
+	f->ensures++;
+	f->present = 1;
+	return 0;
+}
+
+static size_t
+fake_recreated(void *ctx)
+{
+	return ((struct fake *)ctx)->recreated;
+}
+
+static struct run_kernel
+fake_kernel(struct fake *f)
+{
+	struct run_kernel k = {f, 86400, fake_add, fake_pending, fake_commit,
+	    fake_dropped, fake_present, fake_ensure, fake_recreated};
+
+	memset(f, 0, sizeof(*f));
+	f->present = 1;
+	return k;
+}
+
+static void
+fake_free(struct fake *f)
+{
+	free(f->added);
+	free(f->timeouts);
+}
+
+/* --- a directory, a configuration, lines --- */
+
+static char dir[] = "/tmp/test_run.XXXXXX";
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+fresh_dir(void)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	if (mkdir(dir, 0700) < 0)
+		msg_fatal("mkdir %s: %s", dir, strerror(errno));
+}
+
+/* One pattern that bans at once: "bad ADDR" from program t. */
+static struct config *
+test_config(const char *state)
+{
+	char path[256], err[1024];
+	struct config *cfg;
+	FILE *f;
+
+	xsnprintf(path, sizeof(path), "%s/mailban.conf", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		msg_fatal("%s: %s", path, strerror(errno));
+	fprintf(f, "state = \"%s\";\n"
+	    "batch = { size = 4; idle = \"50ms\"; };\n"
+	    "bantimes = [ \"1h\", \"1d\" ];\n"
+	    "patterns = (\n"
+	    "  { name = \"t-bad\"; program = \"t\"; score = 10;\n"
+	    "    regex = \"^bad (?<ip>[0-9a-f.:]+)$\"; },\n"
+	    "  { name = \"t-odd\"; program = \"t\"; score = 1;\n"
+	    "    regex = \"^odd (?<ip>[0-9a-f.:]+)$\"; }\n"
+	    ");\n", state);
+	if (fclose(f) != 0)
+		msg_fatal("%s: %s", path, strerror(errno));
+	if ((cfg = config_load(path, NULL, 0, err, sizeof(err))) == NULL)
+		msg_fatal("%s", err);
+	return cfg;
+}
+
+static char *
+state_path(char *buf, size_t len)
+{
+	xsnprintf(buf, len, "%s/state.db", dir);
+	return buf;
+}
+
+/* The i-th address of 198.18.0.0/15. */
+static const char *
+nth(unsigned i, char *buf, size_t len)
+{
+	xsnprintf(buf, len, "198.%u.%u.%u", 18 + (i >> 16), (i >> 8) & 255,
+	    i & 255);
+	return buf;
+}
+
+static void
+line(char *buf, size_t len, const char *what, unsigned i)
+{
+	char ab[32];
+
+	xsnprintf(buf, len, "2026-11-18T00:00:00+00:00 mx t[1]: %s %s", what,
+	    nth(i, ab, sizeof(ab)));
+}
+
+/* "bad" lines for addresses from .. to-1 (each one ban). */
+static void
+bans(struct run *r, unsigned from, unsigned to)
+{
+	char buf[128];
+	unsigned i;
+
+	for (i = from; i < to; i++) {
+		line(buf, sizeof(buf), "bad", i);
+		run_line(r, buf, strlen(buf), 0);
+	}
+}
+
+static const char *
+omprog(struct run *r, const char *what, unsigned i)
+{
+	char buf[128];
+
+	if (i == (unsigned)-1)
+		return run_omprog(r, what, strlen(what), 0);
+	line(buf, sizeof(buf), what, i);
+	return run_omprog(r, buf, strlen(buf), 0);
+}
+
+static int
+count_one(void *ctx, const struct state_ban *b)
+{
+	(void)b;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+/* Active bans in the state file path at now, read by a reader of its
+ * own; (size_t)-1 when it cannot be read. */
+static size_t
+active_in_state_at(const char *path, int64_t now)
+{
+	struct state *st;
+	size_t n = 0;
+
+	if ((st = state_open(path, 1)) == NULL)
+		return (size_t)-1;
+	if (state_active(st, now, count_one, &n) < 0)
+		n = (size_t)-1;
+	state_close(st);
+	return n;
+}
+
+static size_t
+active_in_state(int64_t now)
+{
+	char path[256];
+
+	return active_in_state_at(state_path(path, sizeof(path)), now);
+}
+
+struct find {
+	struct addr a;
+	int found;
+};
+
+static int
+find_one(void *ctx, const struct state_ban *b)
+{
+	struct find *q = ctx;
+
+	if (addr_equal(&b->addr, &q->a))
+		q->found = 1;
+	return 0;
+}
+
+/* 1 when the i-th address has an active ban in path at now, else 0. */
+static int
+is_active_at(const char *path, unsigned i, int64_t now)
+{
+	struct state *st;
+	struct find q;
+	char ab[32];
+
+	nth(i, ab, sizeof(ab));
+	memset(&q, 0, sizeof(q));
+	if (addr_parse(ab, strlen(ab), &q.a) < 0 ||
+	    (st = state_open(path, 1)) == NULL)
+		return -1;
+	state_active(st, now, find_one, &q);
+	state_close(st);
+	return q.found;
+}
+
+static struct run *
+new_run(struct fake *f, struct run_kernel *k, int omprog, size_t backlog_max,
+    const char *state)
+{
+	struct run_options opt = {omprog, backlog_max};
+	char path[256];
+
+	*k = fake_kernel(f);
+	return run_new(test_config(state != NULL ? state :
+	    state_path(path, sizeof(path))), k, &opt, T0);
+}
+
+/* --- the cases --- */
+
+static void
+batches_reach_kernel_and_state(void)
+{
+	struct run_kernel k;
+	struct run_stats s;
+	struct fake f;
+	struct run *r;
+	char buf[128];
+
+	fresh_dir();
+	r = new_run(&f, &k, 0, 0, NULL);
+	run_start(r, T0);
+	CHECK(run_poll_ms(r) == 1000, "nothing queued: wait a second");
+	bans(r, 0, 3);
+	CHECK(f.nadded == 3 && f.pending == 3, "3 bans queued: %zu", f.nadded);
+	CHECK(f.commits == 0, "no commit below batch.size: %u", f.commits);
+	CHECK(f.timeouts[0] == 3600, "first ban 1h: %u", (unsigned)f.timeouts[0]);
+	CHECK(run_poll_ms(r) == 50, "queued: wait batch.idle");
+	line(buf, sizeof(buf), "odd", 100);
+	run_line(r, buf, strlen(buf), 0);
+	CHECK(f.nadded == 3, "a score below the threshold bans nothing");
+	bans(r, 3, 4);
+	CHECK(f.commits == 1 && f.pending == 0, "batch.size commits: %u",
+	    f.commits);
+	CHECK(active_in_state(T0) == 4, "4 bans in the state: %zu",
+	    active_in_state(T0));
+	bans(r, 4, 5);
+	CHECK(f.commits == 1, "one more waits");
+	run_idle(r, T0 + 1);
+	CHECK(f.commits == 2 && f.pending == 0, "idle commits: %u", f.commits);
+	CHECK(active_in_state(T0 + 1) == 5, "5 bans in the state");
+	run_stats(r, &s);
+	CHECK(s.bans == 5 && s.committed == 5 && s.backlog == 0,
+	    "stats: %llu bans, %llu committed, %zu backlog",
+	    (unsigned long long)s.bans, (unsigned long long)s.committed,
+	    s.backlog);
+	CHECK(run_finish(r, T0 + 2) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+
+	/* the next run puts the active bans back first, and knows them */
+	r = new_run(&f, &k, 0, 0, NULL);
+	run_start(r, T0 + 10);
+	CHECK(f.nadded == 5 && f.commits == 1 && f.pending == 0,
+	    "restart: %zu re-added in %u commits", f.nadded, f.commits);
+	CHECK(f.timeouts[0] == 3600 - 10, "time left: %u",
+	    (unsigned)f.timeouts[0]);
+	bans(r, 0, 1);
+	CHECK(f.nadded == 5, "a banned address is not banned again");
+	CHECK(run_finish(r, T0 + 11) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+}
+
+static void
+failed_commit_retried(void)
+{
+	struct run_kernel k;
+	struct run_stats s;
+	struct fake f;
+	struct run *r;
+
+	fresh_dir();
+	r = new_run(&f, &k, 0, 0, NULL);
+	run_start(r, T0);
+	f.fail = 2;
+	bans(r, 0, 4);
+	CHECK(f.commits == 1 && f.pending == 4, "failed: all still queued");
+	run_stats(r, &s);
+	CHECK(s.kernel_failures == 1, "counted: %llu",
+	    (unsigned long long)s.kernel_failures);
+	CHECK(active_in_state(T0) == 4, "the state is written anyway");
+	CHECK(run_poll_ms(r) == 50, "queued: retry after batch.idle");
+	run_idle(r, T0);
+	CHECK(f.commits == 2 && f.pending == 4, "failed again");
+	run_idle(r, T0 + 1);
+	CHECK(f.commits == 3 && f.pending == 0, "the retry commits");
+	CHECK(f.nadded == 4, "nothing queued twice: %zu", f.nadded);
+	run_stats(r, &s);
+	CHECK(s.committed == 4 && s.kernel_failures == 2, "committed %llu",
+	    (unsigned long long)s.committed);
+	CHECK(run_poll_ms(r) == 1000, "nothing left");
+
+	/* what cannot be committed by the end is the exit status */
+	f.fail = 1;
+	bans(r, 10, 11);
+	CHECK(run_finish(r, T0 + 2) == 1, "finish with entries queued");
+	run_free(r);
+	fake_free(&f);
+}
+
+static void
+vanished_set_refilled(void)
+{
+	struct run_kernel k;
+	struct fake f;
+	struct run *r;
+	size_t before;
+
+	fresh_dir();
+	r = new_run(&f, &k, 0, 0, NULL);
+	run_start(r, T0);
+	bans(r, 0, 4);
+	CHECK(f.commits == 1, "committed");
+
+	/* seen by the presence check: made again, active bans back in */
+	f.present = 0;
+	before = f.nadded;
+	run_idle(r, T0 + RUN_PRESENCE_EVERY);
+	CHECK(f.ensures == 1, "ensure called: %u", f.ensures);
+	CHECK(f.nadded == before + 4 && f.pending == 0,
+	    "4 active bans re-added: %zu", f.nadded - before);
+
+	/* seen by a commit that had to make the set again */
+	f.present = 0;
+	before = f.nadded;
+	bans(r, 4, 8);
+	CHECK(f.recreated == 1, "re-created by the commit");
+	/* the 4 of the state file; the batch's own are written after it */
+	CHECK(f.nadded == before + 4 + 4 && f.pending == 0,
+	    "the batch and every active ban: %zu", f.nadded - before);
+	CHECK(run_finish(r, T0 + 3) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+}
+
+static void
+omprog_answers(void)
+{
+	struct run_kernel k;
+	struct run_stats s;
+	struct fake f;
+	struct run *r;
+
+	fresh_dir();
+	r = new_run(&f, &k, 1, 0, NULL);
+	run_start(r, T0);
+	CHECK_STR(omprog(r, "bad", 0), "OK");
+	CHECK(f.commits == 1 && f.pending == 0, "a ban is committed first");
+	CHECK_STR(omprog(r, "odd", 50), "OK");
+	f.fail = 1;
+	CHECK_STR(omprog(r, "bad", 1), "ERROR kernel commit incomplete; retry");
+	CHECK_STR(omprog(r, "bad", 1), "OK"); /* sent again: the retry */
+	CHECK(f.pending == 0 && f.nadded == 2, "one ban each: %zu", f.nadded);
+
+	/* a transaction: deferred, journaled, committed at the mark */
+	CHECK_STR(omprog(r, "BEGIN TRANSACTION", (unsigned)-1), "OK");
+	CHECK_STR(omprog(r, "bad", 2), "DEFER_COMMIT");
+	CHECK_STR(omprog(r, "bad", 3), "DEFER_COMMIT");
+	CHECK(f.pending == 2, "queued in the transaction: %zu", f.pending);
+	run_stats(r, &s);
+	CHECK(s.journal_bytes > 0, "the lines are journaled");
+	run_idle(r, T0 + 1);
+	CHECK(f.pending == 2, "no commit inside a transaction when idle");
+	f.fail = 1;
+	CHECK_STR(omprog(r, "COMMIT TRANSACTION", (unsigned)-1),
+	    "ERROR kernel commit incomplete; retry");
+	run_stats(r, &s);
+	CHECK(s.journal_bytes > 0, "kept while not committed");
+	CHECK_STR(omprog(r, "COMMIT TRANSACTION", (unsigned)-1), "OK");
+	run_stats(r, &s);
+	CHECK(f.pending == 0 && s.journal_bytes == 0,
+	    "committed, the journal emptied: %llu bytes",
+	    (unsigned long long)s.journal_bytes);
+	CHECK(active_in_state(T0 + 1) == 4, "4 bans in the state");
+	CHECK(run_finish(r, T0 + 2) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+}
+
+/*
+ * The state file cannot be written (its directory's name is a file's):
+ * ten times the bound of bans.  The ring holds the newest, never more
+ * room than the bound, one warning for the episode, and each ban costs
+ * a bounded number of record copies (the memmove of the whole backlog it
+ * replaced cost the bound a ban).  Once the file can be written, the
+ * newest records are in it.
+ */
+static void
+backlog_flood(void)
+{
+	enum { MAX = 1000, FLOOD = 10 * MAX };
+	struct run_kernel k;
+	struct run_stats s;
+	struct fake f;
+	struct run *r;
+	char blocker[256], state[300];
+	unsigned long warned;
+	FILE *fp;
+
+	fresh_dir();
+	xsnprintf(blocker, sizeof(blocker), "%s/var", dir);
+	xsnprintf(state, sizeof(state), "%s/state.db", blocker);
+	if ((fp = fopen(blocker, "w")) == NULL || fclose(fp) != 0)
+		msg_fatal("%s: %s", blocker, strerror(errno));
+	r = new_run(&f, &k, 0, MAX, state);
+	run_start(r, T0);
+	run_stats(r, &s);
+	CHECK(!s.state_open, "the state file cannot be opened");
+	warned = msg_warn_count();
+	bans(r, 0, FLOOD);
+	run_stats(r, &s);
+	CHECK(s.bans == FLOOD && f.pending == 0, "every ban reaches the kernel");
+	CHECK(s.backlog == MAX, "the backlog holds its bound: %zu", s.backlog);
+	CHECK(s.backlog_room <= MAX, "no room past the bound: %zu",
+	    s.backlog_room);
+	CHECK(s.backlog_dropped == FLOOD - MAX, "the oldest dropped: %llu",
+	    (unsigned long long)s.backlog_dropped);
+	CHECK(msg_warn_count() - warned == 1, "one warning, not %lu",
+	    msg_warn_count() - warned);
+	CHECK(s.backlog_copies <= 2 * (uint64_t)FLOOD,
+	    "O(1) a ban: %llu record copies for %d bans",
+	    (unsigned long long)s.backlog_copies, FLOOD);
+
+	/* writable again: the directory is made at the next attempt */
+	CHECK(unlink(blocker) == 0, "unlink %s", blocker);
+	run_idle(r, T0 + RUN_STATE_RETRY);
+	run_stats(r, &s);
+	CHECK(s.state_open && s.backlog == 0, "written: %zu left", s.backlog);
+	CHECK(active_in_state_at(state, T0) == MAX, "the newest %d in the state",
+	    MAX);
+	CHECK(is_active_at(state, FLOOD - 1, T0) == 1, "the last ban is there");
+	CHECK(is_active_at(state, FLOOD - MAX, T0) == 1, "the oldest kept");
+	CHECK(is_active_at(state, FLOOD - MAX - 1, T0) == 0, "one dropped");
+	warned = msg_warn_count();
+	bans(r, FLOOD, FLOOD + 2 * MAX);
+	CHECK(msg_warn_count() == warned, "a state that takes them: no warning");
+	CHECK(run_finish(r, T0 + RUN_STATE_RETRY) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(batches_reach_kernel_and_state),
+	TEST_CASE(failed_commit_retried),
+	TEST_CASE(vanished_set_refilled),
+	TEST_CASE(omprog_answers),
+	TEST_CASE(backlog_flood),
+	{NULL, NULL},
+};
+
+int
+main(int argc, char **argv)
+{
+	int rc;
+
+	msg_set_progname("test_run");
+	msg_set_quiet(1); /* a line a ban */
+	if (mkdtemp(dir) == NULL || rmdir(dir) < 0)
+		msg_fatal("mkdtemp: %s", strerror(errno));
+	rc = TEST_RUN(cases, argc, argv);
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return rc;
+}
