@@ -36,13 +36,13 @@
 #include "commands.h"
 #include "config.h"
 #include "engine.h"
+#include "fmt.h"
 #include "htmlreport.h"
 #include "journal.h"
 #include "kset.h"
 #include "lineio.h"
 #include "log.h"
 #include "omprog.h"
-#include "report.h"
 #include "state.h"
 #include "zone.h"
 
@@ -269,10 +269,10 @@ run_on_ban(void *ctx, const struct engine_match *m,
 	memcpy(b->program, m->ll->prog, hl);
 	b->program[hl] = '\0';
 	msg_info("ban %s for %s (%u%s ban, pattern %s, score %ld) at %s",
-	    addr_format(&d->addr, ip), report_duration(db, sizeof(db), d->duration),
+	    addr_format(&d->addr, ip), fmt_duration(db, sizeof(db), d->duration),
 	    d->count, d->count == 1 ? "st" : d->count == 2 ? "nd" :
 	    d->count == 3 ? "rd" : "th", pattern_name(d->pat), d->score,
-	    report_time(tb, sizeof(tb), d->start));
+	    fmt_time(tb, sizeof(tb), d->start));
 }
 
 /* A set vanished and was re-created: every active ban goes back in. */
@@ -907,19 +907,19 @@ list_one(void *ctx, const struct state_ban *b)
 		fprintf(l->out, "{\"ip\":\"%s\",\"left\":%" PRId64
 		    ",\"until\":\"%s\",\"duration\":%" PRId64 ",\"count\":%u"
 		    ",\"score\":%ld,\"pattern\":",
-		    ip, b->until - l->now, report_time(tb, sizeof(tb), b->until),
+		    ip, b->until - l->now, fmt_time(tb, sizeof(tb), b->until),
 		    b->duration, b->count, b->score);
-		report_json_string(l->out, b->pattern, strlen(b->pattern));
+		fmt_json_string(l->out, b->pattern, strlen(b->pattern));
 		fputs(",\"host\":", l->out);
-		report_json_string(l->out, b->host, strlen(b->host));
+		fmt_json_string(l->out, b->host, strlen(b->host));
 		fprintf(l->out, ",\"since\":\"%s\"}\n",
-		    report_time(tb, sizeof(tb), b->last_ban));
+		    fmt_time(tb, sizeof(tb), b->last_ban));
 	} else {
 		if (l->n == 0)
 			fprintf(l->out, "%-39s %10s %5s  %-28s %s\n", "ADDRESS",
 			    "LEFT", "BANS", "PATTERN", "HOST");
 		fprintf(l->out, "%-39s %10s %5u  %-28s %s\n", ip,
-		    report_left(db, sizeof(db), b->until - l->now), b->count,
+		    fmt_left(db, sizeof(db), b->until - l->now), b->count,
 		    b->pattern, b->host);
 	}
 	l->n++;
