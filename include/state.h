@@ -11,6 +11,10 @@
  *	state_open() creates the file and its directory (mode 0750) when
  *	missing.  Every function returns 0 or -1 and reports failures with
  *	msg_warn(); callers keep enforcing when the state file fails.
+ *
+ *	Scores in flight are lists of struct score_event (score.h), the type
+ *	the tracker keeps them in; this module knows nothing else of the
+ *	tracker.
  */
 #ifndef MAILBAN_STATE_H
 #define MAILBAN_STATE_H
@@ -19,6 +23,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "score.h"
 
 #define STATE_NAME_MAX 63
 
@@ -63,16 +68,14 @@ int state_lifted_since(struct state *st, int64_t changed_after,
 /* Lift one ban (1 if it was active, 0 if not), or all (count lifted). */
 int state_unban(struct state *st, const struct addr *a, int64_t now);
 int state_flush(struct state *st, int64_t now);
-struct tracker_event;
-
 /* Scores in flight: put (n = 0 deletes) between begin and end(ok). */
 int state_scores_begin(struct state *st);
 int state_scores_put(struct state *st, const struct addr *a,
-    const struct tracker_event *ev, size_t n, int64_t last_seen);
+    const struct score_event *ev, size_t n, int64_t last_seen);
 int state_scores_end(struct state *st, int ok);
 /* Every row seen since since (older ones are deleted). */
 int state_scores(struct state *st, int64_t since,
-    void (*cb)(void *, const struct addr *, const struct tracker_event *,
+    void (*cb)(void *, const struct addr *, const struct score_event *,
 	size_t, int64_t), void *ctx);
 /* Add to the per-hour, per-pattern counters in one transaction. */
 int state_stats_add(struct state *st, const struct state_stat *v, size_t n);

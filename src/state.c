@@ -43,7 +43,6 @@
 
 #include "log.h"
 #include "state.h"
-#include "tracker.h"
 
 struct state {
 	sqlite3 *db;
@@ -403,7 +402,7 @@ state_expire(struct state *st, int64_t since)
 }
 
 static void
-encode_events(char *buf, size_t len, const struct tracker_event *ev, size_t n)
+encode_events(char *buf, size_t len, const struct score_event *ev, size_t n)
 {
 	size_t i, off = 0;
 	int k;
@@ -428,10 +427,10 @@ state_scores_begin(struct state *st)
 
 int
 state_scores_put(struct state *st, const struct addr *a,
-    const struct tracker_event *ev, size_t n, int64_t last_seen)
+    const struct score_event *ev, size_t n, int64_t last_seen)
 {
 	sqlite3_stmt *stmt = NULL;
-	char ip[ADDR_STRLEN], buf[32 * TRACKER_EVENTS];
+	char ip[ADDR_STRLEN], buf[32 * SCORE_EVENTS];
 	int rc;
 
 	addr_format(a, ip);
@@ -469,11 +468,11 @@ state_scores_end(struct state *st, int ok)
 
 int
 state_scores(struct state *st, int64_t since,
-    void (*cb)(void *, const struct addr *, const struct tracker_event *,
+    void (*cb)(void *, const struct addr *, const struct score_event *,
 	size_t, int64_t), void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
-	struct tracker_event ev[TRACKER_EVENTS];
+	struct score_event ev[SCORE_EVENTS];
 	const char *ip, *p;
 	struct addr a;
 	size_t n;
@@ -489,7 +488,7 @@ state_scores(struct state *st, int64_t since,
 		if (ip == NULL || p == NULL ||
 		    addr_parse(ip, strlen(ip), &a) < 0)
 			continue;
-		for (n = 0; n < TRACKER_EVENTS && *p != '\0';) {
+		for (n = 0; n < SCORE_EVENTS && *p != '\0';) {
 			char *end;
 			long long t = strtoll(p, &end, 10);
 
