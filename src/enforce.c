@@ -345,7 +345,7 @@ struct score_writer {
 };
 
 static void
-score_one(void *ctx, const struct addr *a, const struct tracker_event *ev,
+score_one(void *ctx, const struct addr *a, const struct score_event *ev,
     size_t n, int64_t last_seen)
 {
 	struct score_writer *w = ctx;
@@ -532,7 +532,7 @@ run_page(struct runner *r, int64_t now)
 }
 
 static void
-seed_scores(void *ctx, const struct addr *a, const struct tracker_event *ev,
+seed_scores(void *ctx, const struct addr *a, const struct score_event *ev,
     size_t n, int64_t last_seen)
 {
 	struct runner *r = ctx;
