@@ -16,10 +16,11 @@
 #include <string.h>
 
 #include "config.h"
+#include "fmt.h"
 #include "log.h"
 #include "pattern.h"
 
-#define MAX_DURATION (100LL * 365 * 86400)
+#define MAX_DURATION (100LL * 365 * SECONDS_DAY)
 
 struct loader {
 	config_t file;
@@ -104,11 +105,11 @@ config_parse_duration_ms(const char *text, int64_t *out)
 	else if (strcmp(p, "m") == 0)
 		mult = 60 * 1000;
 	else if (strcmp(p, "h") == 0)
-		mult = 3600 * 1000;
+		mult = SECONDS_HOUR * 1000;
 	else if (strcmp(p, "d") == 0)
-		mult = 86400 * 1000;
+		mult = SECONDS_DAY * 1000;
 	else if (strcmp(p, "w") == 0)
-		mult = 7 * 86400 * 1000;
+		mult = 7 * SECONDS_DAY * 1000;
 	else
 		return -1;
 	if (v * mult / 1000 > MAX_DURATION)
@@ -341,7 +342,7 @@ load_group_zone(struct loader *ld, struct config *cfg)
 		} else if (strcmp(name, "every") == 0) {
 			if (get_duration_s(ld, m, &secs, 1) < 0)
 				return -1;
-			if (secs > 3600)
+			if (secs > SECONDS_HOUR)
 				return fail(ld, m, "zone.every: 1s to 1h");
 			cfg->zone_every = (uint32_t)secs;
 		} else if (strcmp(name, "value") == 0) {
@@ -438,7 +439,7 @@ load_group_report(struct loader *ld, struct config *cfg)
 		} else if (strcmp(name, "every") == 0) {
 			if (get_duration_s(ld, m, &secs, 1) < 0)
 				return -1;
-			if (secs > 86400)
+			if (secs > SECONDS_DAY)
 				return fail(ld, m, "report.every: 1s to 1d");
 			cfg->report_every = secs;
 		} else if (strcmp(name, "lookup") == 0) {
