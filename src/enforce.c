@@ -46,7 +46,7 @@
 #include "state.h"
 #include "zone.h"
 
-#define REFRESH_EVERY 3600 /* seconds between long-ban refreshes */
+#define REFRESH_EVERY SECONDS_HOUR /* seconds between long-ban refreshes */
 #define PRESENCE_EVERY 2 /* seconds between checks that the sets exist */
 #define STATE_RETRY 2 /* seconds between attempts to open the state */
 #define STATE_BACKLOG_MAX 1000000 /* unwritten ban records kept */
@@ -372,7 +372,7 @@ save_stats(struct runner *r, int64_t now)
 	for (i = 0; i < r->npm; i++) {
 		if (r->pm_matches[i] == 0 && r->pm_bans[i] == 0)
 			continue;
-		v[n].hour = now / 3600;
+		v[n].hour = now / SECONDS_HOUR;
 		v[n].pattern = pattern_name(pattern_get(r->cfg->patterns, i));
 		v[n].matches = r->pm_matches[i];
 		v[n].bans = r->pm_bans[i];

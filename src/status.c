@@ -257,7 +257,7 @@ load_state(const struct config *cfg, int64_t now, size_t max_bans,
 
 	memset(s, 0, sizeof(*s));
 	s->now = now;
-	s->first_day = now / 86400 - (SUMMARY_DAYS - 1);
+	s->first_day = now / SECONDS_DAY - (SUMMARY_DAYS - 1);
 	*exists = 0;
 	if (access(cfg->state, F_OK) < 0 && errno == ENOENT)
 		return 0;
