@@ -132,12 +132,12 @@ check(const unsigned char *s, size_t len)
 		CHECK(0, "stream, len %zu: got %.*s, want %.*s", len, (int)glen,
 		    got, (int)wlen, want);
 	free(got);
-	memset(buf, 0xa5, sizeof(buf));
+	memset(buf, 0xa5, FMT_JSON_MAX(len) + 16);
 	end = fmt_json(buf, (const char *)s, len);
 	if ((size_t)(end - buf) != wlen || memcmp(buf, want, wlen) != 0)
 		CHECK(0, "buffer, len %zu: got %.*s, want %.*s", len,
 		    (int)(end - buf), buf, (int)wlen, want);
-	for (i = FMT_JSON_MAX(len); i < sizeof(buf); i++)
+	for (i = FMT_JSON_MAX(len); i < FMT_JSON_MAX(len) + 16; i++)
 		if ((unsigned char)buf[i] != 0xa5) {
 			CHECK(0, "len %zu: byte %zu written, past %zu", len, i,
 			    FMT_JSON_MAX(len));
