@@ -11,6 +11,22 @@
  *	top-level setting NAME), range-checks every setting and compiles every
  *	pattern.  On error it returns NULL with "FILE:LINE: message" in err.
  *	The result is immutable; config_free() accepts NULL.
+ *
+ *	Defaults are written once, in etc/mailban.conf: its text is compiled
+ *	in (config_default_text) and read first, for every setting but the
+ *	patterns; then the file (or the same text again when path is NULL),
+ *	then the overrides.  A setting, or a member of a group (sets, batch,
+ *	limits, report, zone), that the file leaves out keeps the value the
+ *	built-in text gave it; a list (ports, ignore, bantimes, report.dnsbl)
+ *	given in the file replaces the built-in one whole.  The patterns are
+ *	the file's own: a file without them is an error.  The zone group, off
+ *	by default, is the one setting the shipped file does not state: its
+ *	defaults (every 5s, value 127.0.0.2, the TXT text) are in config.c.
+ *
+ *	A new setting goes into etc/mailban.conf with its default, and into
+ *	the table of settings in test/test_config.c, which checks that a
+ *	file leaving out any one setting gets the built-in value of it and
+ *	nothing else changes.
  */
 #ifndef MAILBAN_CONFIG_H
 #define MAILBAN_CONFIG_H

@@ -6,7 +6,13 @@
  *	report_hooks() returns engine hooks that print each match and each ban
  *	decision to out as they happen; report_summary() prints the totals.
  *	JSON output is one object per line (see DESIGN.md); every string is
- *	escaped, so hostile log text cannot break a line or an object.
+ *	escaped with fmt_json(), so hostile log text cannot break a line or an
+ *	object.  JSON lines are buffered inside this module: report_flush()
+ *	writes to out what is made and not yet written; report_summary()
+ *	does so before the totals, and so does exit.
+ *
+ *	Times, durations and JSON strings for the other commands are in
+ *	fmt.h; this module is only what "mailban test" prints.
  */
 #ifndef MAILBAN_REPORT_H
 #define MAILBAN_REPORT_H
@@ -23,13 +29,6 @@ struct report {
 
 struct engine_hooks report_hooks(struct report *r);
 void report_summary(struct report *r, const struct engine *en);
-/* Escaped JSON string (with quotes) of len bytes of text. */
-void report_json_string(FILE *out, const char *text, size_t len);
-/* "1h", "2d", "3w", "90s": the largest unit that divides d. */
-const char *report_duration(char *buf, size_t len, int64_t d);
-/* Time left for people: "59d23h", "3h05m", "4m10s", "45s". */
-const char *report_left(char *buf, size_t len, int64_t d);
-/* ISO 8601 UTC, "2026-11-27T01:02:03Z". */
-const char *report_time(char *buf, size_t len, int64_t t);
+void report_flush(struct report *r);
 
 #endif

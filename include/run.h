@@ -48,10 +48,11 @@
 
 #include "addr.h"
 #include "config.h"
+#include "fmt.h"
 
 struct state;
 
-#define RUN_REFRESH_EVERY 3600 /* seconds between long-ban refreshes */
+#define RUN_REFRESH_EVERY SECONDS_HOUR /* seconds between long-ban refreshes */
 #define RUN_PRESENCE_EVERY 2 /* seconds between checks that the sets exist */
 #define RUN_STATE_RETRY 2 /* seconds between attempts to open the state */
 #define RUN_BACKLOG_MAX 1000000 /* unwritten ban records kept */

@@ -1,16 +1,35 @@
 /*
  * NAME
  *	state - the SQLite state file: ban history and active bans
+ * SYNOPSIS
+ *	#include "state.h"
  * DESCRIPTION
- *	The only SQLite user.  The database (WAL mode, so that other programs
- *	may read it while mailban runs) holds one row per address ever banned
- *	within the forget horizon: how often, when, until when, why.  Bans
- *	are written in one transaction per committed batch, never per line.
- *	The schema is documented in README.md and below in state.c.
+ *	The only SQLite user: every SQL statement of mailban is in state.c,
+ *	and no other file includes sqlite3.h.  The database (WAL mode, so
+ *	that other programs may read it while mailban runs) holds one row per
+ *	address ever banned within the forget horizon: how often, when, until
+ *	when, why.  Bans are written in one transaction per committed batch,
+ *	never per line.  The schema is documented in README.md and below in
+ *	state.c.
  *
  *	state_open() creates the file and its directory (mode 0750) when
  *	missing.  Every function returns 0 or -1 and reports failures with
  *	msg_warn(); callers keep enforcing when the state file fails.
+ *
+ *	The functions above state_expire() serve run, restore, list, unban
+ *	and flush.  The read side below it serves status and the report page
+ *	(summary.h): it fills plain structs or calls back with rows, and
+ *	summary.c assembles what they show.  Between state_read_begin() and
+ *	state_read_end() every read sees one snapshot (a running mailban may
+ *	commit in between).
+ *
+ *	Scores in flight are lists of struct score_event (score.h), the type
+ *	the tracker keeps them in; this module knows nothing else of the
+ *	tracker.
+ * SECURITY
+ *	Strings read back (pattern, host, program, error messages) may hold
+ *	hostile text from log lines; addresses are parsed again with
+ *	addr_parse() and rows whose address does not parse are skipped.
  */
 #ifndef MAILBAN_STATE_H
 #define MAILBAN_STATE_H
@@ -19,6 +38,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "score.h"
 
 #define STATE_NAME_MAX 63
 
@@ -34,7 +54,7 @@ struct state_ban {
 	char program[STATE_NAME_MAX + 1]; /* syslog program of that line */
 };
 
-/* Matches and bans of one pattern in one hour (unix seconds / 3600). */
+/* Matches and bans of one pattern in one hour (unix seconds / SECONDS_HOUR). */
 struct state_stat {
 	int64_t hour;
 	const char *pattern;
@@ -63,25 +83,60 @@ int state_lifted_since(struct state *st, int64_t changed_after,
 /* Lift one ban (1 if it was active, 0 if not), or all (count lifted). */
 int state_unban(struct state *st, const struct addr *a, int64_t now);
 int state_flush(struct state *st, int64_t now);
-struct tracker_event;
-
 /* Scores in flight: put (n = 0 deletes) between begin and end(ok). */
 int state_scores_begin(struct state *st);
 int state_scores_put(struct state *st, const struct addr *a,
-    const struct tracker_event *ev, size_t n, int64_t last_seen);
+    const struct score_event *ev, size_t n, int64_t last_seen);
 int state_scores_end(struct state *st, int ok);
 /* Every row seen since since (older ones are deleted). */
 int state_scores(struct state *st, int64_t since,
-    void (*cb)(void *, const struct addr *, const struct tracker_event *,
+    void (*cb)(void *, const struct addr *, const struct score_event *,
 	size_t, int64_t), void *ctx);
 /* Add to the per-hour, per-pattern counters in one transaction. */
 int state_stats_add(struct state *st, const struct state_stat *v, size_t n);
 /* Keep a warning of the running mailban (the last STATE_ERRORS). */
 int state_error_add(struct state *st, int64_t t, const char *message);
-/* The handle, for the read-only reports (status, report). */
-struct sqlite3;
-struct sqlite3 *state_db(struct state *st);
 /* Forget rows (and ban log, stats) older than since. */
 int state_expire(struct state *st, int64_t since);
+
+/*
+ * The read side.  The functions that call back skip rows whose address
+ * does not parse without a warning (status shows what it can).
+ */
+#define STATE_SPANS 4 /* three windows of hours, then everything */
+
+struct state_counts {
+	uint64_t active4, active6; /* active bans per family */
+	uint64_t rows; /* rows in bans (the ban history) */
+};
+
+/* One pattern: matches and bans counted by the hourly stats. */
+struct state_totals {
+	const char *pattern; /* valid during the callback */
+	uint64_t active; /* active bans it decided */
+	/* [i] sums the hours >= since_hour[i], the last one every hour */
+	uint64_t matches[STATE_SPANS], bans[STATE_SPANS];
+};
+
+int state_read_begin(struct state *st);
+void state_read_end(struct state *st);
+int state_count(struct state *st, int64_t now, struct state_counts *c);
+/* At most max active bans, the most recent last_ban first. */
+int state_newest(struct state *st, int64_t now, size_t max,
+    int (*cb)(void *, const struct state_ban *), void *ctx);
+/* At most max rows by count, score, last_ban, descending. */
+int state_most_banned(struct state *st, size_t max,
+    int (*cb)(void *, const struct state_ban *), void *ctx);
+/* Every pattern in stats or among the active bans, in name order. */
+int state_totals(struct state *st, int64_t now,
+    const int64_t since_hour[STATE_SPANS - 1],
+    int (*cb)(void *, const struct state_totals *), void *ctx);
+/* Bans (ban_log) per UTC day of the ndays days from day first_day (unix
+ * day numbers) into perday[0..ndays - 1], which the caller zeroed. */
+int state_bans_per_day(struct state *st, int64_t first_day, size_t ndays,
+    uint64_t *perday);
+/* The last max warnings of run, newest first (message valid during cb). */
+int state_errors(struct state *st, size_t max,
+    int (*cb)(void *, int64_t, const char *), void *ctx);
 
 #endif

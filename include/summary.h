@@ -15,6 +15,12 @@
  *	last SUMMARY_DAYS days (ban_log), and the last errors.  It only reads:
  *	the state may be opened read-only.  0, or -1 with a msg_warn().
  *
+ *	The rows come from the read side of state.h (state_read_begin() and
+ *	what follows it), which runs every SQL statement; this module picks
+ *	the windows and days and gathers the rows.  It is its own module,
+ *	above state, so that the state module stays the file's schema and
+ *	nothing of what status and the page want to show.
+ *
  *	The summary owns its arrays and strings; summary_free() releases
  *	them and accepts a zeroed summary.
  * SECURITY

@@ -12,9 +12,10 @@
  *	marked as seen, one that is not is not taken in (an address that only
  *	ever scores 0, such as a relay's session records, takes no room).
  *
- *	Each address keeps at most TRACKER_EVENTS score events; when more
- *	arrive, the two oldest are merged and keep the older time, so that they
- *	expire early rather than late (never a ban the window does not justify).
+ *	Each address keeps at most TRACKER_EVENTS score events (struct
+ *	score_event, score.h); when more arrive, the two oldest are merged
+ *	and keep the older time, so that they expire early rather than late
+ *	(never a ban the window does not justify).
  *
  *	At most cfg->max_tracked addresses are kept.  When full, the least
  *	recently seen address that is not banned is evicted (its score is
@@ -37,8 +38,9 @@
 
 #include "addr.h"
 #include "config.h"
+#include "score.h"
 
-#define TRACKER_EVENTS 6
+#define TRACKER_EVENTS SCORE_EVENTS
 #define TRACKER_EVICT_SCAN 64
 #define TRACKER_QID_MAX 31
 
@@ -51,11 +53,6 @@ struct ban_decision {
 	unsigned count; /* 1 for a first ban */
 	const struct pattern *pat; /* the pattern whose hit decided it */
 	long score; /* the summed score that crossed the threshold */
-};
-
-struct tracker_event {
-	int64_t t;
-	long score;
 };
 
 struct tracker_stats {
@@ -95,7 +92,7 @@ void tracker_keep_dirty(struct tracker *t);
  * nothing in flight any more), and the list is emptied.
  */
 void tracker_drain_dirty(struct tracker *t, void (*cb)(void *,
-    const struct addr *, const struct tracker_event *, size_t, int64_t),
+    const struct addr *, const struct score_event *, size_t, int64_t),
     void *ctx);
 /* How many addresses wait for tracker_drain_dirty(). */
 size_t tracker_dirty_count(const struct tracker *t);
@@ -103,7 +100,7 @@ size_t tracker_dirty_count(const struct tracker *t);
 void tracker_mark_dirty(struct tracker *t, const struct addr *a);
 /* Put back scores in flight read from the state file at start. */
 void tracker_seed_events(struct tracker *t, const struct addr *a,
-    const struct tracker_event *ev, size_t n, int64_t now);
+    const struct score_event *ev, size_t n, int64_t now);
 /* A reloaded configuration: threshold, window, ban times, forget.  The
  * table sizes stay as they were.  Forgets pattern references. */
 void tracker_set_config(struct tracker *t, const struct config *cfg);

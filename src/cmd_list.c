@@ -22,7 +22,7 @@
 #include "addr.h"
 #include "commands.h"
 #include "config.h"
-#include "report.h"
+#include "fmt.h"
 #include "state.h"
 
 struct lister {
@@ -43,19 +43,19 @@ list_one(void *ctx, const struct state_ban *b)
 		fprintf(l->out, "{\"ip\":\"%s\",\"left\":%" PRId64
 		    ",\"until\":\"%s\",\"duration\":%" PRId64 ",\"count\":%u"
 		    ",\"score\":%ld,\"pattern\":",
-		    ip, b->until - l->now, report_time(tb, sizeof(tb), b->until),
+		    ip, b->until - l->now, fmt_time(tb, sizeof(tb), b->until),
 		    b->duration, b->count, b->score);
-		report_json_string(l->out, b->pattern, strlen(b->pattern));
+		fmt_json_string(l->out, b->pattern, strlen(b->pattern));
 		fputs(",\"host\":", l->out);
-		report_json_string(l->out, b->host, strlen(b->host));
+		fmt_json_string(l->out, b->host, strlen(b->host));
 		fprintf(l->out, ",\"since\":\"%s\"}\n",
-		    report_time(tb, sizeof(tb), b->last_ban));
+		    fmt_time(tb, sizeof(tb), b->last_ban));
 	} else {
 		if (l->n == 0)
 			fprintf(l->out, "%-39s %10s %5s  %-28s %s\n", "ADDRESS",
 			    "LEFT", "BANS", "PATTERN", "HOST");
 		fprintf(l->out, "%-39s %10s %5u  %-28s %s\n", ip,
-		    report_left(db, sizeof(db), b->until - l->now), b->count,
+		    fmt_left(db, sizeof(db), b->until - l->now), b->count,
 		    b->pattern, b->host);
 	}
 	l->n++;

@@ -33,10 +33,10 @@
 
 #include "commands.h"
 #include "config.h"
+#include "fmt.h"
 #include "htmlreport.h"
 #include "kset.h"
 #include "log.h"
-#include "report.h"
 #include "state.h"
 #include "summary.h"
 
@@ -90,7 +90,7 @@ status_text(FILE *out, const struct config *cfg, const char *state_note,
 	size_t i;
 	int w;
 
-	fprintf(out, "mailban status at %s\n\n", report_time(tb, sizeof(tb),
+	fprintf(out, "mailban status at %s\n\n", fmt_time(tb, sizeof(tb),
 	    s->now));
 	fprintf(out, "%-10s %s (%s)\n", "state", cfg->state, state_note);
 	fprintf(out, "%-10s %s", "policy", cfg->policy == POLICY_PORT ?
@@ -141,8 +141,8 @@ status_text(FILE *out, const struct config *cfg, const char *state_note,
 
 		fprintf(out, "%-39s %5u %6ld  %-20s %-9s %s / %s\n",
 		    addr_format(&b->addr, ip), b->count, b->score,
-		    report_time(tb, sizeof(tb), b->last_ban),
-		    b->until > s->now ? report_left(db, sizeof(db),
+		    fmt_time(tb, sizeof(tb), b->last_ban),
+		    b->until > s->now ? fmt_left(db, sizeof(db),
 			b->until - s->now) : "-",
 		    q(qb, b->pattern), q(qb2, b->host));
 	}
@@ -154,17 +154,11 @@ status_text(FILE *out, const struct config *cfg, const char *state_note,
 		char mb[4 * 240 + 4];
 		const char *m = s->errors[i].message;
 
-		fprintf(out, "%s  %s\n", report_time(tb, sizeof(tb),
+		fprintf(out, "%s  %s\n", fmt_time(tb, sizeof(tb),
 		    s->errors[i].time), msg_quote(mb, m, strlen(m), 240));
 	}
 	if (s->nerrors == 0)
 		fputs("(none)\n", out);
-}
-
-static void
-json_str(FILE *out, const char *text)
-{
-	report_json_string(out, text, strlen(text));
 }
 
 static void
@@ -174,16 +168,16 @@ json_ban(FILE *out, const struct state_ban *b, int64_t now)
 
 	fprintf(out, "{\"ip\":\"%s\",\"count\":%u,\"score\":%ld,\"first_ban\":"
 	    "\"%s\",", addr_format(&b->addr, ip), b->count, b->score,
-	    report_time(tb, sizeof(tb), b->first_ban));
+	    fmt_time(tb, sizeof(tb), b->first_ban));
 	fprintf(out, "\"last_ban\":\"%s\",\"active\":%s,\"left\":%" PRId64
-	    ",\"pattern\":", report_time(tb, sizeof(tb), b->last_ban),
+	    ",\"pattern\":", fmt_time(tb, sizeof(tb), b->last_ban),
 	    b->until > now ? "true" : "false",
 	    b->until > now ? b->until - now : 0);
-	json_str(out, b->pattern);
+	fmt_json_str(out, b->pattern);
 	fputs(",\"program\":", out);
-	json_str(out, b->program);
+	fmt_json_str(out, b->program);
 	fputs(",\"host\":", out);
-	json_str(out, b->host);
+	fmt_json_str(out, b->host);
 	fputc('}', out);
 }
 
@@ -197,8 +191,8 @@ status_json(FILE *out, const struct config *cfg, int exists,
 	int w, k;
 
 	fprintf(out, "{\"time\":\"%s\",\"state\":{\"path\":",
-	    report_time(tb, sizeof(tb), s->now));
-	json_str(out, cfg->state);
+	    fmt_time(tb, sizeof(tb), s->now));
+	fmt_json_str(out, cfg->state);
 	fprintf(out, ",\"exists\":%s,\"addresses\":%" PRIu64 "},\"policy\":\"%s\","
 	    "\"ports\":[", exists ? "true" : "false", s->addresses,
 	    cfg->policy == POLICY_PORT ? "port" : "drop");
@@ -207,14 +201,14 @@ status_json(FILE *out, const struct config *cfg, int exists,
 	fputs("],\"sets\":[", out);
 	for (i = 0; i < 2; i++) {
 		fprintf(out, "%s{\"name\":", i ? "," : "");
-		json_str(out, si[i].name);
+		fmt_json_str(out, si[i].name);
 		fprintf(out, ",\"family\":%d,\"readable\":%s,\"entries\":",
 		    si[i].family, si[i].readable ? "true" : "false");
 		if (si[i].counted) {
 			fprintf(out, "%" PRIu64 "}", si[i].entries);
 		} else {
 			fputs("null,\"error\":", out);
-			json_str(out, si[i].why);
+			fmt_json_str(out, si[i].why);
 			fputc('}', out);
 		}
 	}
@@ -225,7 +219,7 @@ status_json(FILE *out, const struct config *cfg, int exists,
 		const struct summary_pattern *p = &s->patterns[i];
 
 		fprintf(out, "%s{\"pattern\":", i ? "," : "");
-		json_str(out, p->name);
+		fmt_json_str(out, p->name);
 		fprintf(out, ",\"active\":%" PRIu64, p->active);
 		for (k = 0; k < 2; k++) {
 			fprintf(out, ",\"%s\":{", k == 0 ? "matches" : "bans");
@@ -244,8 +238,8 @@ status_json(FILE *out, const struct config *cfg, int exists,
 	fputs("],\"errors\":[", out);
 	for (i = 0; i < s->nerrors; i++) {
 		fprintf(out, "%s{\"time\":\"%s\",\"message\":", i ? "," : "",
-		    report_time(tb, sizeof(tb), s->errors[i].time));
-		json_str(out, s->errors[i].message);
+		    fmt_time(tb, sizeof(tb), s->errors[i].time));
+		fmt_json_str(out, s->errors[i].message);
 		fputc('}', out);
 	}
 	fputs("]}\n", out);
@@ -264,7 +258,7 @@ load_state(const struct config *cfg, int64_t now, size_t max_bans,
 
 	memset(s, 0, sizeof(*s));
 	s->now = now;
-	s->first_day = now / 86400 - (SUMMARY_DAYS - 1);
+	s->first_day = now / SECONDS_DAY - (SUMMARY_DAYS - 1);
 	*exists = 0;
 	if (access(cfg->state, F_OK) < 0 && errno == ENOENT)
 		return 0;

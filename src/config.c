@@ -16,10 +16,11 @@
 #include <string.h>
 
 #include "config.h"
+#include "fmt.h"
 #include "log.h"
 #include "pattern.h"
 
-#define MAX_DURATION (100LL * 365 * 86400)
+#define MAX_DURATION (100LL * 365 * SECONDS_DAY)
 
 struct loader {
 	config_t file;
@@ -104,11 +105,11 @@ config_parse_duration_ms(const char *text, int64_t *out)
 	else if (strcmp(p, "m") == 0)
 		mult = 60 * 1000;
 	else if (strcmp(p, "h") == 0)
-		mult = 3600 * 1000;
+		mult = SECONDS_HOUR * 1000;
 	else if (strcmp(p, "d") == 0)
-		mult = 86400 * 1000;
+		mult = SECONDS_DAY * 1000;
 	else if (strcmp(p, "w") == 0)
-		mult = 7 * 86400 * 1000;
+		mult = 7 * SECONDS_DAY * 1000;
 	else
 		return -1;
 	if (v * mult / 1000 > MAX_DURATION)
@@ -341,7 +342,7 @@ load_group_zone(struct loader *ld, struct config *cfg)
 		} else if (strcmp(name, "every") == 0) {
 			if (get_duration_s(ld, m, &secs, 1) < 0)
 				return -1;
-			if (secs > 3600)
+			if (secs > SECONDS_HOUR)
 				return fail(ld, m, "zone.every: 1s to 1h");
 			cfg->zone_every = (uint32_t)secs;
 		} else if (strcmp(name, "value") == 0) {
@@ -438,7 +439,7 @@ load_group_report(struct loader *ld, struct config *cfg)
 		} else if (strcmp(name, "every") == 0) {
 			if (get_duration_s(ld, m, &secs, 1) < 0)
 				return -1;
-			if (secs > 86400)
+			if (secs > SECONDS_DAY)
 				return fail(ld, m, "report.every: 1s to 1d");
 			cfg->report_every = secs;
 		} else if (strcmp(name, "lookup") == 0) {
@@ -772,43 +773,60 @@ load_overrides(struct loader *ld, char *const *ov, size_t nov)
 	return 0;
 }
 
+/*
+ * The defaults the built-in text leaves out: the zone group (a fleet
+ * feature, off unless zone.ipv4 or zone.ipv6 names a file) is the one
+ * setting etc/mailban.conf does not state.  Every other default is the
+ * value the built-in text gives.
+ */
 static void
-set_defaults(struct config *cfg)
+set_zone_defaults(struct config *cfg)
 {
-	static const uint16_t ports[] = {25, 465, 587};
-	static const int64_t bantimes[] = {3600, 86400, 7 * 86400, 30 * 86400};
-	struct cidr c;
-
-	cfg->policy = POLICY_PORT;
-	memcpy(cfg->ports, ports, sizeof(ports));
-	cfg->nports = 3;
-	strcpy(cfg->set4, "mailban4");
-	strcpy(cfg->set6, "mailban6");
-	cfg->maxelem = 1048576;
-	if (cidr_parse("127.0.0.0/8", &c) == 0)
-		addr_list_add(&cfg->ignore, &c);
-	if (cidr_parse("::1/128", &c) == 0)
-		addr_list_add(&cfg->ignore, &c);
-	cfg->threshold = 10;
-	cfg->window = 600;
-	memcpy(cfg->bantimes, bantimes, sizeof(bantimes));
-	cfg->nbantimes = 4;
-	cfg->forget = 365 * 86400;
-	cfg->state = xstrdup("/var/lib/mailban/mailban.db");
-	cfg->batch_size = 512;
-	cfg->batch_idle_ms = 50;
-	cfg->max_tracked = 1000000;
-	cfg->max_qids = 65536;
-	cfg->report_html = xstrdup("");
-	cfg->report_every = 60;
-	cfg->report_lookup = xstrdup("https://multirbl.valli.org/lookup/%s.html");
-	cfg->report_dnsbl[0] = xstrdup("*-rbl");
-	cfg->report_dnsbl[1] = xstrdup("*-dnsbl");
-	cfg->report_dnsbl[2] = xstrdup("*-denylisted");
-	cfg->nreport_dnsbl = 3;
 	cfg->zone_every = 5;
-	strcpy(cfg->zone_value, "127.0.0.2");
+	snprintf(cfg->zone_value, sizeof(cfg->zone_value), "127.0.0.2");
 	cfg->zone_text = xstrdup("Listed by mailban: abusive SMTP client $");
+}
+
+/*
+ * The settings of ld's file and overrides (the patterns too when
+ * patterns is set) over what cfg holds: a setting, or a member of a
+ * group, that the file leaves out keeps its value.
+ */
+static int
+load_settings(struct loader *ld, struct config *cfg, int patterns)
+{
+	if (check_names(ld, &ld->file) < 0 ||
+	    (ld->have_ov && check_names(ld, &ld->ov) < 0) ||
+	    load_scalars(ld, cfg) < 0 || load_ports(ld, cfg) < 0 ||
+	    load_sets(ld, cfg) < 0 || load_ignore(ld, cfg) < 0 ||
+	    load_bantimes(ld, cfg) < 0 || load_group_batch(ld, cfg) < 0 ||
+	    load_group_limits(ld, cfg) < 0 || load_group_zone(ld, cfg) < 0 ||
+	    (patterns && load_patterns(ld, cfg) < 0) ||
+	    load_group_report(ld, cfg) < 0)
+		return -1;
+	return 0;
+}
+
+/* The built-in text's settings (its patterns aside) as cfg's defaults. */
+static int
+load_defaults(struct config *cfg, char *err, size_t errlen)
+{
+	struct loader ld;
+	int rc = -1;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.err = err;
+	ld.errlen = errlen;
+	ld.fname = "(built-in configuration)";
+	set_zone_defaults(cfg);
+	config_init(&ld.file);
+	if (config_read_string(&ld.file, config_default_text) != CONFIG_TRUE)
+		snprintf(err, errlen, "%s:%d: %s", ld.fname,
+		    config_error_line(&ld.file), config_error_text(&ld.file));
+	else
+		rc = load_settings(&ld, cfg, 0);
+	config_destroy(&ld.file);
+	return rc;
 }
 
 struct config *
@@ -826,7 +844,10 @@ config_load(const char *path, char *const *overrides, size_t noverrides,
 	cfg = xcalloc(1, sizeof(*cfg));
 	cfg->path = xstrdup(ld.fname);
 	cfg->patterns = pattern_set_new();
-	set_defaults(cfg);
+	if (load_defaults(cfg, err, errlen) < 0) {
+		config_free(cfg);
+		return NULL;
+	}
 	config_init(&ld.file);
 	if (path != NULL) {
 		char *dir = xstrdup(path), *slash = strrchr(dir, '/');
@@ -852,14 +873,7 @@ config_load(const char *path, char *const *overrides, size_t noverrides,
 		goto fail;
 	}
 	if (load_overrides(&ld, overrides, noverrides) < 0 ||
-	    check_names(&ld, &ld.file) < 0 ||
-	    (ld.have_ov && check_names(&ld, &ld.ov) < 0) ||
-	    load_scalars(&ld, cfg) < 0 || load_ports(&ld, cfg) < 0 ||
-	    load_sets(&ld, cfg) < 0 || load_ignore(&ld, cfg) < 0 ||
-	    load_bantimes(&ld, cfg) < 0 || load_group_batch(&ld, cfg) < 0 ||
-	    load_group_limits(&ld, cfg) < 0 || load_group_zone(&ld, cfg) < 0 ||
-	    load_patterns(&ld, cfg) < 0 ||
-	    load_group_report(&ld, cfg) < 0)
+	    load_settings(&ld, cfg, 1) < 0)
 		goto fail;
 	config_destroy(&ld.file);
 	if (ld.have_ov)

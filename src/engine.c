@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "fmt.h"
 #include "log.h"
 
 void
@@ -48,7 +49,7 @@ engine_set_config(struct engine *en, const struct config *cfg)
 void
 engine_set_now(struct engine *en, int64_t now)
 {
-	if (now / 86400 != en->clk.now / 86400)
+	if (now / SECONDS_DAY != en->clk.now / SECONDS_DAY)
 		prefix_clock_init(&en->clk, now); /* the year may have turned */
 	else
 		en->clk.now = now;

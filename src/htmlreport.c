@@ -18,10 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "html.h"
 #include "htmlreport.h"
 #include "log.h"
-#include "report.h"
 
 /* Each part stays below C11's 4095-byte string literal minimum. */
 static const char page_css[] =
@@ -93,7 +93,7 @@ is_dnsbl(const struct config *cfg, const char *pattern)
 	return 0;
 }
 
-/* "2026-11-27 08:07:12" from report_time()'s "2026-11-27T08:07:12Z". */
+/* "2026-11-27 08:07:12" from fmt_time()'s "2026-11-27T08:07:12Z". */
 static const char *
 shown_time(char *buf, size_t len, const char *iso)
 {
@@ -113,7 +113,7 @@ time_cell(FILE *out, int64_t t)
 {
 	char tb[32], shown[32];
 
-	report_time(tb, sizeof(tb), t);
+	fmt_time(tb, sizeof(tb), t);
 	fprintf(out, "<td class=\"n\" data-v=\"%" PRId64 "\"><time datetime=\"",
 	    t);
 	html_escape_str(out, tb);
@@ -151,10 +151,10 @@ ban_row(FILE *out, const struct state_ban *b, const struct config *cfg,
 	time_cell(out, b->last_ban);
 	fprintf(out, "<td class=\"n\" data-v=\"%u\">%u</td>", b->count, b->count);
 	fprintf(out, "<td class=\"n\" data-v=\"%" PRId64 "\">", b->duration);
-	html_escape_str(out, report_duration(db, sizeof(db), b->duration));
+	html_escape_str(out, fmt_duration(db, sizeof(db), b->duration));
 	fprintf(out, "</td><td class=\"n\" data-v=\"%" PRId64 "\">",
 	    b->until - now);
-	html_escape_str(out, report_left(db, sizeof(db), b->until - now));
+	html_escape_str(out, fmt_left(db, sizeof(db), b->until - now));
 	fputs("</td><td>", out);
 	if (cfg->report_lookup[0] != '\0' && is_dnsbl(cfg, b->pattern) &&
 	    html_lookup_url(url, sizeof(url), cfg->report_lookup, &b->addr) !=
@@ -305,7 +305,7 @@ chart(FILE *out, const struct summary *s)
 		    y + 4, v);
 	}
 	for (i = 0; i < SUMMARY_DAYS; i++) {
-		report_time(tb, sizeof(tb), (s->first_day + i) * 86400);
+		fmt_time(tb, sizeof(tb), (s->first_day + i) * SECONDS_DAY);
 		tb[10] = '\0';
 		h = ph * (double)s->perday[i] / (double)top;
 		x = CH_L + slot * i + (slot - bw) / 2;
@@ -329,7 +329,7 @@ htmlreport_page(FILE *out, const struct summary *s, const struct config *cfg,
 	uint64_t total = s->active4 + s->active6;
 	char tb[32], shown[32];
 
-	report_time(tb, sizeof(tb), s->now);
+	fmt_time(tb, sizeof(tb), s->now);
 	fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, "

@@ -12,6 +12,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "fmt.h"
 #include "prefix.h"
 
 /*
@@ -29,7 +30,6 @@
 #define COLD
 #endif
 
-#define DAY 86400
 
 /* logline.stamp.kind: a stamp checked but not yet turned into a time */
 #define TS_CLASSIC 1
@@ -220,7 +220,8 @@ local_hour(struct prefix_clock *clk, int y, int mon, int day, int h)
 	tm.tm_isdst = -1;
 	t = mktime(&tm);
 	if (t == (time_t)-1)
-		t = (time_t)(days_from_civil(y, mon, day) * DAY + h * 3600);
+		t = (time_t)(days_from_civil(y, mon, day) * SECONDS_DAY +
+		    h * SECONDS_HOUR);
 	clk->hours[slot].key = key;
 	clk->hours[slot].base = (int64_t)t;
 	return (int64_t)t;
@@ -356,7 +357,7 @@ parse_iso(const char *p, const char *end, char sep, struct prefix_stamp *st)
 			if ((*q == '+' || *q == '-') && swar_over(a,
 			    LE8(SEP, DIG, DIG, SEP, DIG, DIG, SEP, SEP)) == 0) {
 				a = a * 10 + (a >> 8);
-				off = (int32_t)(a >> 8 & 0xff) * 3600 +
+				off = (int32_t)(a >> 8 & 0xff) * SECONDS_HOUR +
 				    (int32_t)(a >> 32 & 0xff) * 60;
 				if (*q == '-')
 					off = -off;
@@ -366,7 +367,7 @@ parse_iso(const char *p, const char *end, char sep, struct prefix_stamp *st)
 		} else if (end - q >= 6 && (*q == '+' || *q == '-') &&
 		    (zh = two_digits(q + 1)) >= 0 && q[3] == ':' &&
 		    (zm = two_digits(q + 4)) >= 0) {
-			off = zh * 3600 + zm * 60;
+			off = zh * SECONDS_HOUR + zm * 60;
 			if (*q == '-')
 				off = -off;
 			q += 6;
@@ -375,7 +376,7 @@ parse_iso(const char *p, const char *end, char sep, struct prefix_stamp *st)
 	} else if (end - q >= 6 && q[0] == ' ' && (q[1] == '+' || q[1] == '-') &&
 	    (zh = two_digits(q + 2)) >= 0 && (zm = two_digits(q + 4)) >= 0 &&
 	    (end - q == 6 || q[6] == ' ')) {
-		off = zh * 3600 + zm * 60;
+		off = zh * SECONDS_HOUR + zm * 60;
 		if (q[1] == '-')
 			off = -off;
 		q += 6;
@@ -402,8 +403,8 @@ stamp_time(struct prefix_clock *clk, const struct prefix_stamp *st)
 
 	if (st->kind != TS_CLASSIC) {
 		if (st->zoned)
-			return days_from_civil(st->y, mon, day) * DAY +
-			    h * 3600 + sec - st->off;
+			return days_from_civil(st->y, mon, day) * SECONDS_DAY +
+			    h * SECONDS_HOUR + sec - st->off;
 		return local_hour(clk, st->y, mon, day, h) + sec;
 	}
 	/* The year: the one that puts the stamp at most a day ahead of now. */
@@ -413,7 +414,7 @@ stamp_time(struct prefix_clock *clk, const struct prefix_stamp *st)
 			y--;
 	}
 	t = local_hour(clk, y, mon, day, h) + sec;
-	if (t > clk->now + DAY) {
+	if (t > clk->now + SECONDS_DAY) {
 		y--;
 		if (mon == 2 && day == 29)
 			while (!(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))

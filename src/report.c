@@ -7,9 +7,9 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "log.h"
 #include "report.h"
 
@@ -19,7 +19,7 @@
  * when it is full: the match path of a replay runs once per matching line,
  * and stdio calls per field, then one per line, were most of its cost.
  * The buffer is written before anything else goes to the same stream
- * (report_summary, the text lines, report_json_string), after every line
+ * (report_summary, the text lines, report_flush), after every line
  * when the stream is a terminal, and at exit (a fatal error mid-replay
  * keeps what stdio would have kept).
  */
@@ -147,229 +147,17 @@ put_i64(char *p, int64_t v)
 	return put_u64(p, (uint64_t)v);
 }
 
-/* 1 for the bytes json_put escapes: controls, '"', '\\', DEL and non-ASCII. */
-static const unsigned char json_escape[256] = {
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-};
-
-/* The most json_put writes for len bytes, OB_SLACK not included. */
-#define JSON_MAX(len) (6 * (size_t)(len) + 2)
-
-/* One byte, escaped or not, at p; returns the end. */
-static char *
-put_json_byte(char *p, unsigned char c)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	if (!json_escape[c]) {
-		*p++ = (char)c;
-	} else if (c == '"' || c == '\\') {
-		*p++ = '\\';
-		*p++ = (char)c;
-	} else {
-		/* bytes outside ASCII are escaped one by one: the output is
-		 * valid JSON whatever the input's encoding */
-		memcpy(p, "\\u00", 4);
-		p[4] = hex[c >> 4];
-		p[5] = hex[c & 15];
-		p += 6;
-	}
-	return p;
-}
-
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
-/*
- * Nonzero exactly when one of the eight bytes of w is one json_escape
- * marks: below 0x20, '"', '\\', or above 0x7e (the classic "has less",
- * "has zero" and "has more" word tests; a borrow or carry between bytes
- * only ever happens next to a byte that is marked itself).
- */
-static inline uint64_t
-json_word_marked(uint64_t w)
-{
-	uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
-
-	return (((w - ONES * 0x20) & ~w) | ((q - ONES) & ~q) |
-	    ((b - ONES) & ~b) | (w + ONES) | w) & HIGHS;
-}
-
-/*
- * Escaped JSON string with its quotes (see report_json_string) at p,
- * eight bytes at a time where none needs escaping; returns the end.
- */
-static char *
-json_put(char *p, const char *s, size_t len)
-{
-	const char *end = s + len;
-	uint64_t w;
-	int i;
-
-	*p++ = '"';
-	if (len < 8) {
-		while (s < end)
-			p = put_json_byte(p, (unsigned char)*s++);
-		*p++ = '"';
-		return p;
-	}
-	for (; end - s >= 8; s += 8) {
-		memcpy(&w, s, 8);
-		if (!json_word_marked(w)) {
-			memcpy(p, &w, 8);
-			p += 8;
-			continue;
-		}
-		for (i = 0; i < 8; i++)
-			p = put_json_byte(p, (unsigned char)s[i]);
-	}
-	if (s < end) {
-		/* the last eight bytes, overlapping what is done: when none
-		 * needs escaping, the overlap went out as it is, just before p */
-		size_t tail = (size_t)(end - s);
-
-		memcpy(&w, end - 8, 8);
-		if (!json_word_marked(w)) {
-			memcpy(p - (8 - tail), &w, 8);
-			p += tail;
-		} else {
-			while (s < end)
-				p = put_json_byte(p, (unsigned char)*s++);
-		}
-	}
-	*p++ = '"';
-	return p;
-}
-
-void
-report_json_string(FILE *out, const char *text, size_t len)
-{
-	char *p = ob_reserve(out, JSON_MAX(len) + OB_SLACK);
-
-	p = json_put(p, text, len);
-	ob.n = (size_t)(p - ob.b);
-	ob_flush();
-}
-
-const char *
-report_duration(char *buf, size_t len, int64_t d)
-{
-	static const struct {
-		int64_t secs;
-		char unit;
-	} units[] = {{7 * 86400, 'w'}, {86400, 'd'}, {3600, 'h'}, {60, 'm'}};
-	size_t i;
-
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (d > 0 && d % units[i].secs == 0) {
-			snprintf(buf, len, "%" PRId64 "%c", d / units[i].secs,
-			    units[i].unit);
-			return buf;
-		}
-	snprintf(buf, len, "%" PRId64 "s", d);
-	return buf;
-}
-
-const char *
-report_left(char *buf, size_t len, int64_t d)
-{
-	if (d <= 0)
-		snprintf(buf, len, "0s");
-	else if (d >= 86400)
-		snprintf(buf, len, "%" PRId64 "d%02" PRId64 "h", d / 86400,
-		    d % 86400 / 3600);
-	else if (d >= 3600)
-		snprintf(buf, len, "%" PRId64 "h%02" PRId64 "m", d / 3600,
-		    d % 3600 / 60);
-	else if (d >= 60)
-		snprintf(buf, len, "%" PRId64 "m%02" PRId64 "s", d / 60, d % 60);
-	else
-		snprintf(buf, len, "%" PRId64 "s", d);
-	return buf;
-}
-
-/* Civil date of a day count since 1970-01-01 (Howard Hinnant). */
-static void
-civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
-#define YEAR10000 253402300800LL /* 10000-01-01T00:00:00Z */
-
-const char *
-report_time(char *buf, size_t len, int64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	int64_t y;
-	unsigned mo, d, sec;
-
-	if (t >= 0 && t < YEAR10000 && len >= 21) {
-		/* the common case, without gmtime_r, strftime or printf */
-		unsigned f[6], w[6] = {4, 2, 2, 2, 2, 2}, v, i, k;
-		static const char sep[] = "--T::Z";
-		char *p = buf;
-
-		civil_from_days(t / 86400, &y, &mo, &d);
-		sec = (unsigned)(t % 86400);
-		f[0] = (unsigned)y;
-		f[1] = mo;
-		f[2] = d;
-		f[3] = sec / 3600;
-		f[4] = sec / 60 % 60;
-		f[5] = sec % 60;
-		for (i = 0; i < 6; i++) {
-			for (k = w[i], v = f[i]; k > 0; k--, v /= 10)
-				p[k - 1] = (char)('0' + v % 10);
-			p += w[i];
-			*p++ = sep[i];
-		}
-		*p = '\0';
-		return buf;
-	}
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%" PRId64, t);
-	return buf;
-}
-
-/* report_time() as a JSON string at p, remembering the last second. */
+/* fmt_time() as a JSON string at p, remembering the last second. */
 static char *
 put_time(char *p, int64_t t)
 {
 	static int64_t last = -1; /* a cache of a pure function of t */
-	static char text[40]; /* quoted; report_time writes at most 31 */
+	static char text[40]; /* quoted; fmt_time writes at most 31 */
 	static size_t tlen;
 
 	if (t != last || last < 0) {
 		text[0] = '"';
-		report_time(text + 1, 32, t);
+		fmt_time(text + 1, 32, t);
 		tlen = strlen(text);
 		text[tlen++] = '"';
 		last = t;
@@ -413,9 +201,10 @@ on_match(void *ctx, const struct engine_match *m)
 		char *p;
 
 		/* the fixed text, numbers, address and time fit in 256 */
-		p = ob_reserve(r->out, 256 + JSON_MAX(nlen) +
-		    JSON_MAX(m->qid != NULL ? m->qidlen : 0) +
-		    JSON_MAX(ll->proglen) + JSON_MAX(ll->hostlen) + OB_SLACK);
+		p = ob_reserve(r->out, 256 + FMT_JSON_MAX(nlen) +
+		    FMT_JSON_MAX(m->qid != NULL ? m->qidlen : 0) +
+		    FMT_JSON_MAX(ll->proglen) + FMT_JSON_MAX(ll->hostlen) +
+		    OB_SLACK);
 		p = PUT(p, "{\"event\":\"match\",\"line\":");
 		p = put_u64(p, m->line);
 		if (m->addr != NULL) {
@@ -423,18 +212,18 @@ on_match(void *ctx, const struct engine_match *m)
 			p = put_ip(p, m->addr);
 		}
 		p = PUT(p, ",\"pattern\":");
-		p = json_put(p, name, nlen);
+		p = fmt_json(p, name, nlen);
 		p = PUT(p, ",\"score\":");
 		p = put_i64(p, pattern_score(m->pat));
 		if (m->qid != NULL) {
 			p = PUT(p, ",\"qid\":");
-			p = json_put(p, m->qid, m->qidlen);
+			p = fmt_json(p, m->qid, m->qidlen);
 		}
 		p = PUT(p, ",\"program\":");
-		p = json_put(p, ll->prog, ll->proglen);
+		p = fmt_json(p, ll->prog, ll->proglen);
 		if (ll->hostlen) {
 			p = PUT(p, ",\"host\":");
-			p = json_put(p, ll->host, ll->hostlen);
+			p = fmt_json(p, ll->host, ll->hostlen);
 		}
 		if (ll->has_ts) {
 			p = PUT(p, ",\"time\":");
@@ -452,7 +241,7 @@ on_match(void *ctx, const struct engine_match *m)
 		return;
 	ob_sync(r->out);
 	fprintf(r->out, "%-20s match  %-39s %-28s line %" PRIu64 "%s\n",
-	    ll->has_ts ? report_time(tb, sizeof(tb), ll->ts) : "-",
+	    ll->has_ts ? fmt_time(tb, sizeof(tb), ll->ts) : "-",
 	    m->addr ? addr_format(m->addr, ip) : "(queue id)",
 	    pattern_name(m->pat), m->line,
 	    m->ignored ? " (ignored)" : m->duplicate ? " (duplicate)" : "");
@@ -477,7 +266,7 @@ on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 		size_t nlen = strlen(name);
 		char *p;
 
-		p = ob_reserve(r->out, 256 + JSON_MAX(nlen) + OB_SLACK);
+		p = ob_reserve(r->out, 256 + FMT_JSON_MAX(nlen) + OB_SLACK);
 		p = PUT(p, "{\"event\":\"ban\",\"line\":");
 		p = put_u64(p, m->line);
 		p = PUT(p, ",\"ip\":");
@@ -489,7 +278,7 @@ on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 		p = PUT(p, ",\"score\":");
 		p = put_i64(p, d->score);
 		p = PUT(p, ",\"pattern\":");
-		p = json_put(p, name, nlen);
+		p = fmt_json(p, name, nlen);
 		p = PUT(p, ",\"time\":");
 		p = put_time(p, d->start);
 		p = PUT(p, "}\n");
@@ -499,9 +288,15 @@ on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 	ob_sync(r->out);
 	addr_format(&d->addr, ip);
 	fprintf(r->out, "%-20s BAN    %-39s %-28s line %" PRIu64 ", %s, %u%s ban\n",
-	    report_time(tb, sizeof(tb), d->start), ip, pattern_name(d->pat),
-	    m->line, report_duration(db, sizeof(db), d->duration), d->count,
+	    fmt_time(tb, sizeof(tb), d->start), ip, pattern_name(d->pat),
+	    m->line, fmt_duration(db, sizeof(db), d->duration), d->count,
 	    ordinal(d->count));
+}
+
+void
+report_flush(struct report *r)
+{
+	ob_sync(r->out);
 }
 
 struct engine_hooks
@@ -548,7 +343,7 @@ report_summary(struct report *r, const struct engine *en)
 				continue;
 			fputs(first ? "" : ",", r->out);
 			first = 0;
-			report_json_string(r->out, name, strlen(name));
+			fmt_json_str(r->out, name);
 			fprintf(r->out, ":%" PRIu64, st->per_pattern[i]);
 		}
 		fputs("}}\n", r->out);

@@ -21,11 +21,11 @@
 #include <time.h>
 
 #include "engine.h"
+#include "fmt.h"
 #include "htmlreport.h"
 #include "journal.h"
 #include "log.h"
 #include "omprog.h"
-#include "report.h"
 #include "run.h"
 #include "state.h"
 #include "zone.h"
@@ -294,10 +294,10 @@ on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 	memcpy(b->program, m->ll->prog, hl);
 	b->program[hl] = '\0';
 	msg_info("ban %s for %s (%u%s ban, pattern %s, score %ld) at %s",
-	    addr_format(&d->addr, ip), report_duration(db, sizeof(db), d->duration),
+	    addr_format(&d->addr, ip), fmt_duration(db, sizeof(db), d->duration),
 	    d->count, d->count == 1 ? "st" : d->count == 2 ? "nd" :
 	    d->count == 3 ? "rd" : "th", pattern_name(d->pat), d->score,
-	    report_time(tb, sizeof(tb), d->start));
+	    fmt_time(tb, sizeof(tb), d->start));
 }
 
 /* --- the state side --- */
@@ -387,7 +387,7 @@ struct score_writer {
 };
 
 static void
-score_one(void *ctx, const struct addr *a, const struct tracker_event *ev,
+score_one(void *ctx, const struct addr *a, const struct score_event *ev,
     size_t n, int64_t last_seen)
 {
 	struct score_writer *w = ctx;
@@ -415,7 +415,7 @@ save_stats(struct run *r, int64_t now)
 	for (i = 0; i < c->npm; i++) {
 		if (c->pm_matches[i] == 0 && c->pm_bans[i] == 0)
 			continue;
-		v[n].hour = now / 3600;
+		v[n].hour = now / SECONDS_HOUR;
 		v[n].pattern = pattern_name(pattern_get(r->cfg->patterns, i));
 		v[n].matches = c->pm_matches[i];
 		v[n].bans = c->pm_bans[i];
@@ -603,7 +603,7 @@ write_zone(struct run *r, int64_t now)
 /* --- start, ticks, reload --- */
 
 static void
-seed_scores(void *ctx, const struct addr *a, const struct tracker_event *ev,
+seed_scores(void *ctx, const struct addr *a, const struct score_event *ev,
     size_t n, int64_t last_seen)
 {
 	struct run *r = ctx;

@@ -25,7 +25,7 @@
  *	ban_log(id, time, addr, pattern, program, host, duration, count)
  *	                             every ban decision, for reports
  *	stats(hour, pattern, matches, bans)   per pattern and hour (unix
- *	                             seconds / 3600)
+ *	                             seconds / SECONDS_HOUR)
  *	errors(id, time, message)    the last STATE_ERRORS warnings of run
  *
  *	A file that SQLite finds corrupt (or not a database at all) is renamed
@@ -41,9 +41,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "log.h"
 #include "state.h"
-#include "tracker.h"
 
 struct state {
 	sqlite3 *db;
@@ -284,9 +284,14 @@ fail:
 	return -1;
 }
 
+/*
+ * Rows of bans (COLUMNS) for sql with ?1 = arg and, when the statement
+ * has one, ?2 = limit.  A row whose address does not parse is skipped,
+ * with a warning unless quiet (the read side).
+ */
 static int
-query(struct state *st, const char *sql, int64_t arg,
-    int (*cb)(void *, const struct state_ban *), void *ctx)
+query(struct state *st, const char *sql, int64_t arg, int64_t limit,
+    int quiet, int (*cb)(void *, const struct state_ban *), void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 	struct state_ban b;
@@ -296,12 +301,16 @@ query(struct state *st, const char *sql, int64_t arg,
 	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
 		return fail(st, "query");
 	sqlite3_bind_int64(stmt, 1, arg);
+	if (sqlite3_bind_parameter_count(stmt) >= 2)
+		sqlite3_bind_int64(stmt, 2, limit);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		memset(&b, 0, sizeof(b));
 		s = sqlite3_column_text(stmt, 0);
 		if (s == NULL || addr_parse((const char *)s, strlen((const char *)s),
 			&b.addr) < 0) {
-			msg_warn("state %s: skipping a row with a bad address", st->path);
+			if (!quiet)
+				msg_warn("state %s: skipping a row with a bad address",
+				    st->path);
 			continue;
 		}
 		b.count = (unsigned)sqlite3_column_int64(stmt, 1);
@@ -337,7 +346,7 @@ state_active(struct state *st, int64_t now,
     int (*cb)(void *, const struct state_ban *), void *ctx)
 {
 	return query(st, "SELECT " COLUMNS "WHERE until > ?1 ORDER BY addr", now,
-	    cb, ctx);
+	    0, 0, cb, ctx);
 }
 
 int
@@ -345,7 +354,7 @@ state_history(struct state *st, int64_t since,
     int (*cb)(void *, const struct state_ban *), void *ctx)
 {
 	return query(st, "SELECT " COLUMNS "WHERE last_ban >= ?1 ORDER BY addr",
-	    since, cb, ctx);
+	    since, 0, 0, cb, ctx);
 }
 
 int
@@ -353,7 +362,7 @@ state_lifted_since(struct state *st, int64_t changed_after,
     int (*cb)(void *, const struct state_ban *), void *ctx)
 {
 	return query(st, "SELECT " COLUMNS "WHERE until = 0 AND changed > ?1",
-	    changed_after, cb, ctx);
+	    changed_after, 0, 0, cb, ctx);
 }
 
 static int
@@ -396,14 +405,15 @@ int
 state_expire(struct state *st, int64_t since)
 {
 	if (exec1(st, "DELETE FROM ban_log WHERE time < ?1", NULL, since) < 0 ||
-	    exec1(st, "DELETE FROM stats WHERE hour < ?1 / 3600", NULL, since) < 0)
+	    exec1(st, "DELETE FROM stats WHERE hour < ?1", NULL,
+		since / SECONDS_HOUR) < 0)
 		return -1;
 	return exec1(st, "DELETE FROM bans WHERE last_ban < ?1 AND until <= ?1",
 	    NULL, since);
 }
 
 static void
-encode_events(char *buf, size_t len, const struct tracker_event *ev, size_t n)
+encode_events(char *buf, size_t len, const struct score_event *ev, size_t n)
 {
 	size_t i, off = 0;
 	int k;
@@ -428,10 +438,10 @@ state_scores_begin(struct state *st)
 
 int
 state_scores_put(struct state *st, const struct addr *a,
-    const struct tracker_event *ev, size_t n, int64_t last_seen)
+    const struct score_event *ev, size_t n, int64_t last_seen)
 {
 	sqlite3_stmt *stmt = NULL;
-	char ip[ADDR_STRLEN], buf[32 * TRACKER_EVENTS];
+	char ip[ADDR_STRLEN], buf[32 * SCORE_EVENTS];
 	int rc;
 
 	addr_format(a, ip);
@@ -469,11 +479,11 @@ state_scores_end(struct state *st, int ok)
 
 int
 state_scores(struct state *st, int64_t since,
-    void (*cb)(void *, const struct addr *, const struct tracker_event *,
+    void (*cb)(void *, const struct addr *, const struct score_event *,
 	size_t, int64_t), void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
-	struct tracker_event ev[TRACKER_EVENTS];
+	struct score_event ev[SCORE_EVENTS];
 	const char *ip, *p;
 	struct addr a;
 	size_t n;
@@ -489,7 +499,7 @@ state_scores(struct state *st, int64_t since,
 		if (ip == NULL || p == NULL ||
 		    addr_parse(ip, strlen(ip), &a) < 0)
 			continue;
-		for (n = 0; n < TRACKER_EVENTS && *p != '\0';) {
+		for (n = 0; n < SCORE_EVENTS && *p != '\0';) {
 			char *end;
 			long long t = strtoll(p, &end, 10);
 
@@ -566,8 +576,166 @@ state_error_add(struct state *st, int64_t t, const char *message)
 	return 0;
 }
 
-sqlite3 *
-state_db(struct state *st)
+/*
+ * The read side (status, the report page).
+ */
+
+int
+state_read_begin(struct state *st)
 {
-	return st->db;
+	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(st, "begin");
+	return 0;
+}
+
+void
+state_read_end(struct state *st)
+{
+	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+}
+
+int
+state_count(struct state *st, int64_t now, struct state_counts *c)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (sqlite3_prepare_v2(st->db, "SELECT family, count(*) FROM bans WHERE"
+		" until > ?1 GROUP BY family", -1, &stmt, NULL) != SQLITE_OK)
+		return fail(st, "query");
+	sqlite3_bind_int64(stmt, 1, now);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		uint64_t k = (uint64_t)sqlite3_column_int64(stmt, 1);
+
+		if (sqlite3_column_int(stmt, 0) == 6)
+			c->active6 += k;
+		else
+			c->active4 += k;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return fail(st, "read");
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM bans", -1, &stmt,
+		NULL) != SQLITE_OK)
+		return fail(st, "query");
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		c->rows = (uint64_t)sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW ? 0 : fail(st, "read");
+}
+
+int
+state_newest(struct state *st, int64_t now, size_t max,
+    int (*cb)(void *, const struct state_ban *), void *ctx)
+{
+	return query(st, "SELECT " COLUMNS "WHERE until > ?1"
+	    " ORDER BY last_ban DESC, addr LIMIT ?2", now, (int64_t)max, 1, cb,
+	    ctx);
+}
+
+int
+state_most_banned(struct state *st, size_t max,
+    int (*cb)(void *, const struct state_ban *), void *ctx)
+{
+	return query(st, "SELECT " COLUMNS "WHERE ?1 = ?1 ORDER BY count DESC,"
+	    " score DESC, last_ban DESC, addr LIMIT ?2", 0, (int64_t)max, 1, cb,
+	    ctx);
+}
+
+/* Text of a column, "" for NULL. */
+static const char *
+text(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, col);
+
+	return s != NULL ? (const char *)s : "";
+}
+
+int
+state_totals(struct state *st, int64_t now,
+    const int64_t since_hour[STATE_SPANS - 1],
+    int (*cb)(void *, const struct state_totals *), void *ctx)
+{
+	static const char sql[] =
+	    "WITH st AS (SELECT pattern,"
+	    "  sum(CASE WHEN hour >= ?1 THEN matches ELSE 0 END) AS m1,"
+	    "  sum(CASE WHEN hour >= ?1 THEN bans ELSE 0 END) AS b1,"
+	    "  sum(CASE WHEN hour >= ?2 THEN matches ELSE 0 END) AS m2,"
+	    "  sum(CASE WHEN hour >= ?2 THEN bans ELSE 0 END) AS b2,"
+	    "  sum(CASE WHEN hour >= ?3 THEN matches ELSE 0 END) AS m3,"
+	    "  sum(CASE WHEN hour >= ?3 THEN bans ELSE 0 END) AS b3,"
+	    "  sum(matches) AS ma, sum(bans) AS ba FROM stats GROUP BY pattern),"
+	    " ac AS (SELECT pattern, count(*) AS n FROM bans WHERE until > ?4"
+	    "  GROUP BY pattern),"
+	    " names AS (SELECT pattern FROM st UNION SELECT pattern FROM ac)"
+	    " SELECT names.pattern, coalesce(ac.n, 0),"
+	    "  coalesce(m1, 0), coalesce(m2, 0), coalesce(m3, 0), coalesce(ma, 0),"
+	    "  coalesce(b1, 0), coalesce(b2, 0), coalesce(b3, 0), coalesce(ba, 0)"
+	    " FROM names LEFT JOIN st USING (pattern) LEFT JOIN ac USING (pattern)"
+	    " ORDER BY names.pattern";
+	sqlite3_stmt *stmt = NULL;
+	struct state_totals t;
+	int rc, i;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return fail(st, "query");
+	for (i = 0; i < STATE_SPANS - 1; i++)
+		sqlite3_bind_int64(stmt, i + 1, since_hour[i]);
+	sqlite3_bind_int64(stmt, STATE_SPANS, now);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		t.pattern = text(stmt, 0);
+		t.active = (uint64_t)sqlite3_column_int64(stmt, 1);
+		for (i = 0; i < STATE_SPANS; i++) {
+			t.matches[i] = (uint64_t)sqlite3_column_int64(stmt, 2 + i);
+			t.bans[i] = (uint64_t)sqlite3_column_int64(stmt,
+			    2 + STATE_SPANS + i);
+		}
+		if (cb(ctx, &t) != 0)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "read");
+}
+
+int
+state_bans_per_day(struct state *st, int64_t first_day, size_t ndays,
+    uint64_t *perday)
+{
+	sqlite3_stmt *stmt = NULL;
+	int64_t day;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT time / ?3, count(*) FROM ban_log"
+		" WHERE time >= ?1 AND time < ?2 GROUP BY 1", -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		return fail(st, "query");
+	sqlite3_bind_int64(stmt, 1, first_day * SECONDS_DAY);
+	sqlite3_bind_int64(stmt, 2, (first_day + (int64_t)ndays) * SECONDS_DAY);
+	sqlite3_bind_int64(stmt, 3, SECONDS_DAY);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		day = sqlite3_column_int64(stmt, 0) - first_day;
+		if (day >= 0 && (uint64_t)day < ndays)
+			perday[day] = (uint64_t)sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : fail(st, "read");
+}
+
+int
+state_errors(struct state *st, size_t max,
+    int (*cb)(void *, int64_t, const char *), void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT time, message FROM errors ORDER BY"
+		" id DESC LIMIT ?1", -1, &stmt, NULL) != SQLITE_OK)
+		return fail(st, "query");
+	sqlite3_bind_int64(stmt, 1, (int64_t)max);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		if (cb(ctx, sqlite3_column_int64(stmt, 0), text(stmt, 1)) != 0)
+			break;
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "read");
 }

@@ -384,10 +384,10 @@ tracker_keep_dirty(struct tracker *t)
 
 void
 tracker_drain_dirty(struct tracker *t, void (*cb)(void *,
-    const struct addr *, const struct tracker_event *, size_t, int64_t),
+    const struct addr *, const struct score_event *, size_t, int64_t),
     void *ctx)
 {
-	struct tracker_event ev[TRACKER_EVENTS];
+	struct score_event ev[TRACKER_EVENTS];
 	uint32_t i, j, k;
 	struct entry *e;
 
@@ -427,7 +427,7 @@ tracker_mark_dirty(struct tracker *t, const struct addr *a)
 
 void
 tracker_seed_events(struct tracker *t, const struct addr *a,
-    const struct tracker_event *ev, size_t n, int64_t now)
+    const struct score_event *ev, size_t n, int64_t now)
 {
 	uint32_t i = find_or_add(t, a, clamp_time(now));
 	struct entry *e = &t->e[i];

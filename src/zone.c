@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "log.h"
-#include "report.h"
 #include "zone.h"
 
 struct zfile {
@@ -58,7 +58,7 @@ zfile_open(struct zfile *z, const struct config *cfg, int64_t now)
 	}
 	fprintf(z->fp, "# rbldnsd %s data written by mailban at %s; do not edit\n"
 	    ":%s:%s\n", z->family == ADDR_V4 ? "ip4set" : "ip6trie",
-	    report_time(tb, sizeof(tb), now), cfg->zone_value, cfg->zone_text);
+	    fmt_time(tb, sizeof(tb), now), cfg->zone_value, cfg->zone_text);
 	return 0;
 }
 

@@ -1,7 +1,9 @@
-/* Unit tests for config.c: defaults, overrides, every range check, and
- * errors that name FILE:LINE. */
+/* Unit tests for config.c: defaults (the built-in text, setting by
+ * setting), overrides, every range check, and errors that name FILE:LINE. */
 #include <stdlib.h>
 #include <unistd.h>
+
+#include "addr.h"
 
 #include "config.h"
 #include "pattern.h"
@@ -48,17 +50,13 @@ expect(const char *text, const char *want)
 	config_free(cfg);
 }
 
-int
-main(void)
+/* The built-in configuration loads and has the documented defaults. */
+static void
+builtin(void)
 {
-	char err[1024], *ov[4];
+	char err[1024];
 	struct config *cfg;
-	int64_t v;
 
-	if (mkdtemp(dir) == NULL)
-		abort();
-
-	/* the built-in configuration loads and has the documented defaults */
 	cfg = config_load(NULL, NULL, 0, err, sizeof(err));
 	CHECK(cfg != NULL, "built-in config: %s", err);
 	if (cfg != NULL) {
@@ -77,10 +75,22 @@ main(void)
 		CHECK(cfg->max_tracked == 1000000, "tracked");
 		CHECK(pattern_count(cfg->patterns) >= 20, "patterns: %zu",
 		    pattern_count(cfg->patterns));
+		CHECK(cfg->zone4 == NULL && cfg->zone6 == NULL, "no zone");
+		CHECK(cfg->zone_every == 5, "zone.every");
+		CHECK_STR(cfg->zone_value, "127.0.0.2");
+		CHECK_STR(cfg->zone_text, "Listed by mailban: abusive SMTP client $");
+		CHECK_STR(cfg->report_html, "");
+		CHECK(cfg->report_every == 60, "report.every");
 		config_free(cfg);
 	}
+}
 
-	/* -o overrides */
+static void
+overrides(void)
+{
+	char err[1024], *ov[4];
+	struct config *cfg;
+
 	ov[0] = "policy=\"drop\"";
 	ov[1] = "bantimes=[\"2s\", \"1h\"]";
 	ov[2] = "state=\"/tmp/x.db\"";
@@ -130,8 +140,13 @@ main(void)
 	CHECK(cfg != NULL && strcmp(cfg->state, "/tmp/x\"y.db") == 0,
 	    "quote in a bare word: %s", err);
 	config_free(cfg);
+}
 
-	/* durations */
+static void
+durations(void)
+{
+	int64_t v;
+
 	CHECK(config_parse_duration("90", &v) == 0 && v == 90, "90");
 	CHECK(config_parse_duration("10m", &v) == 0 && v == 600, "10m");
 	CHECK(config_parse_duration("1w", &v) == 0 && v == 604800, "1w");
@@ -141,8 +156,12 @@ main(void)
 	CHECK(config_parse_duration("-1h", &v) < 0, "negative");
 	CHECK(config_parse_duration("99999999999999999999d", &v) < 0, "huge");
 	CHECK(config_parse_duration_ms("50ms", &v) == 0 && v == 50, "50ms");
+}
 
-	/* files: good, and errors that name FILE:LINE */
+/* Files: good, and errors that name FILE:LINE. */
+static void
+files(void)
+{
 	expect(good_pattern, NULL);
 	expect("threshold = 5;\nwindow = \"1h\";\n" "ports = [25];\n"
 	    "ignore = [\"10.0.0.0/8\", \"2001:db8::/32\"];\n" "bantimes = [3600];\n"
@@ -183,21 +202,259 @@ main(void)
 	       " regx = \"^(?<ip>a)\"; } );\n", "unknown setting \"regx\"");
 	expect("patterns = ();\n", "the list is empty");
 	expect("batch = { idle = \"2m\"; };\n", "batch.idle");
+}
 
-	/* @include: errors name the included file */
+/* @include: errors name the included file. */
+static void
+include(void)
+{
 	write_file("inc.conf", "patterns = ( { name = \"p\"; program = \"x\";\n"
 	    "  score = 1; regex = \"^(?<ip>[\"; } );\n");
 	expect("@include \"inc.conf\"\n", "inc.conf:2: pattern \"p\"");
 	write_file("inc.conf", good_pattern);
 	expect("threshold = 4;\n@include \"inc.conf\"\n", NULL);
+	unlink(write_file("inc.conf", ""));
+}
 
-	/* unreadable file */
+static void
+unreadable(void)
+{
+	char err[1024];
+	struct config *cfg;
+
 	cfg = config_load("/nonexistent/mailban.conf", NULL, 0, err, sizeof(err));
 	CHECK(cfg == NULL && strstr(err, "/nonexistent/mailban.conf: cannot read")
 	    != NULL, "missing file: %s", err);
+}
 
+/*
+ * Every setting: its name, a file that gives it a value other than the
+ * built-in one (and nothing else), and whether two configurations agree
+ * on it.  A new setting gets a row here (see config.h).
+ */
+static int
+same_ports(const struct config *a, const struct config *b)
+{
+	return a->nports == b->nports &&
+	    memcmp(a->ports, b->ports, a->nports * sizeof(a->ports[0])) == 0;
+}
+
+static int
+same_ignore(const struct config *a, const struct config *b)
+{
+	size_t i;
+
+	if (a->ignore.n != b->ignore.n)
+		return 0;
+	for (i = 0; i < a->ignore.n; i++)
+		if (a->ignore.items[i].plen != b->ignore.items[i].plen ||
+		    !addr_equal(&a->ignore.items[i].addr, &b->ignore.items[i].addr))
+			return 0;
+	return 1;
+}
+
+static int
+same_bantimes(const struct config *a, const struct config *b)
+{
+	return a->nbantimes == b->nbantimes && memcmp(a->bantimes, b->bantimes,
+	    a->nbantimes * sizeof(a->bantimes[0])) == 0;
+}
+
+static int
+same_text(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+static int
+same_dnsbl(const struct config *a, const struct config *b)
+{
+	size_t i;
+
+	if (a->nreport_dnsbl != b->nreport_dnsbl)
+		return 0;
+	for (i = 0; i < a->nreport_dnsbl; i++)
+		if (strcmp(a->report_dnsbl[i], b->report_dnsbl[i]) != 0)
+			return 0;
+	return 1;
+}
+
+#define SAME(field) \
+	static int same_##field(const struct config *a, \
+	    const struct config *b) { return a->field == b->field; }
+#define SAME_TEXT(field) \
+	static int same_##field(const struct config *a, \
+	    const struct config *b) { return same_text(a->field, b->field); }
+
+SAME(policy)
+SAME_TEXT(set4)
+SAME_TEXT(set6)
+SAME(maxelem)
+SAME(threshold)
+SAME(window)
+SAME(forget)
+SAME_TEXT(state)
+SAME(batch_size)
+SAME(batch_idle_ms)
+SAME(max_tracked)
+SAME(max_qids)
+SAME_TEXT(zone4)
+SAME_TEXT(zone6)
+SAME(zone_every)
+SAME_TEXT(zone_value)
+SAME_TEXT(zone_text)
+SAME_TEXT(report_html)
+SAME(report_every)
+SAME_TEXT(report_lookup)
+
+static const struct setting {
+	const char *name;
+	const char *text; /* a value other than the built-in one */
+	int (*same)(const struct config *, const struct config *);
+} settings[] = {
+	{"policy", "policy = \"drop\";", same_policy},
+	{"ports", "ports = [2525];", same_ports},
+	{"sets.ipv4", "sets = { ipv4 = \"t4\"; };", same_set4},
+	{"sets.ipv6", "sets = { ipv6 = \"t6\"; };", same_set6},
+	{"sets.maxelem", "sets = { maxelem = 77; };", same_maxelem},
+	{"ignore", "ignore = [\"192.0.2.0/24\"];", same_ignore},
+	{"threshold", "threshold = 77;", same_threshold},
+	{"window", "window = \"7m\";", same_window},
+	{"bantimes", "bantimes = [\"7m\"];", same_bantimes},
+	{"forget", "forget = \"7d\";", same_forget},
+	{"state", "state = \"/tmp/t.db\";", same_state},
+	{"batch.size", "batch = { size = 7; };", same_batch_size},
+	{"batch.idle", "batch = { idle = \"7ms\"; };", same_batch_idle_ms},
+	{"limits.tracked", "limits = { tracked = 77; };", same_max_tracked},
+	{"limits.qids", "limits = { qids = 77; };", same_max_qids},
+	{"zone.ipv4", "zone = { ipv4 = \"/tmp/z4\"; };", same_zone4},
+	{"zone.ipv6", "zone = { ipv6 = \"/tmp/z6\"; };", same_zone6},
+	{"zone.every", "zone = { every = \"7s\"; };", same_zone_every},
+	{"zone.value", "zone = { value = \"127.0.0.7\"; };", same_zone_value},
+	{"zone.text", "zone = { text = \"t\"; };", same_zone_text},
+	{"report.html", "report = { html = \"/tmp/t.html\"; };",
+	    same_report_html},
+	{"report.every", "report = { every = \"7s\"; };", same_report_every},
+	{"report.lookup", "report = { lookup = \"\"; };", same_report_lookup},
+	{"report.dnsbl", "report = { dnsbl = [\"x\"]; };", same_dnsbl},
+};
+
+#define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+/* The names of the settings on which a and b differ, in table order. */
+static const char *
+differ(const struct config *a, const struct config *b)
+{
+	static char buf[1024];
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < NSETTINGS; i++)
+		if (!settings[i].same(a, b))
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+			    "%s%s", buf[0] ? " " : "", settings[i].name);
+	return buf;
+}
+
+/* text as a file of its own; NULL with err when it does not load. */
+static struct config *
+load_text(const char *text, char *err, size_t errlen)
+{
+	return config_load(write_file("s.conf", text), NULL, 0, err, errlen);
+}
+
+/*
+ * A file that leaves out every setting but the patterns gets the built-in
+ * value of each; one that gives one setting changes that one alone (the
+ * other members of its group keep theirs).
+ */
+static void
+omitted_settings(void)
+{
+	char err[1024], text[1024];
+	struct config *builtin, *cfg;
+	size_t i;
+
+	builtin = config_load(NULL, NULL, 0, err, sizeof(err));
+	CHECK(builtin != NULL, "built-in config: %s", err);
+	if (builtin == NULL)
+		return;
+	cfg = load_text(good_pattern, err, sizeof(err));
+	CHECK(cfg != NULL, "patterns only: %s", err);
+	if (cfg != NULL) {
+		CHECK_STR(differ(cfg, builtin), "");
+		CHECK(pattern_count(cfg->patterns) == 1, "the file's patterns: %zu",
+		    pattern_count(cfg->patterns));
+	}
+	config_free(cfg);
+	for (i = 0; i < NSETTINGS; i++) {
+		snprintf(text, sizeof(text), "%s\n%s", settings[i].text,
+		    good_pattern);
+		cfg = load_text(text, err, sizeof(err));
+		CHECK(cfg != NULL, "%s: %s", settings[i].name, err);
+		if (cfg != NULL)
+			CHECK_STR(differ(cfg, builtin), settings[i].name);
+		config_free(cfg);
+	}
+	config_free(builtin);
+	unlink(write_file("s.conf", ""));
+}
+
+/*
+ * The shipped file, read from the source tree, is the built-in text:
+ * loading it gives the defaults, patterns and all.
+ */
+static void
+shipped_file(void)
+{
+	char err[1024], path[4096];
+	const char *srcdir = getenv("SRCDIR");
+	struct config *builtin, *cfg;
+	size_t i;
+
+	if (srcdir == NULL) {
+		fprintf(stderr, "SRCDIR is not set: shipped_file not run\n");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/etc/mailban.conf", srcdir);
+	builtin = config_load(NULL, NULL, 0, err, sizeof(err));
+	CHECK(builtin != NULL, "built-in config: %s", err);
+	cfg = config_load(path, NULL, 0, err, sizeof(err));
+	CHECK(cfg != NULL, "%s: %s", path, err);
+	if (builtin != NULL && cfg != NULL) {
+		CHECK_STR(differ(cfg, builtin), "");
+		CHECK(pattern_count(cfg->patterns) ==
+		    pattern_count(builtin->patterns), "patterns %zu, %zu",
+		    pattern_count(cfg->patterns), pattern_count(builtin->patterns));
+		for (i = 0; i < pattern_count(cfg->patterns); i++)
+			CHECK_STR(pattern_name(pattern_get(cfg->patterns, i)),
+			    pattern_name(pattern_get(builtin->patterns, i)));
+	}
+	config_free(cfg);
+	config_free(builtin);
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(builtin),
+	TEST_CASE(overrides),
+	TEST_CASE(durations),
+	TEST_CASE(files),
+	TEST_CASE(include),
+	TEST_CASE(unreadable),
+	TEST_CASE(omitted_settings),
+	TEST_CASE(shipped_file),
+	{NULL, NULL},
+};
+
+int
+main(int argc, char **argv)
+{
+	int rc;
+
+	if (mkdtemp(dir) == NULL)
+		abort();
+	rc = TEST_RUN(cases, argc, argv);
 	unlink(write_file("c.conf", ""));
-	unlink(write_file("inc.conf", ""));
 	rmdir(dir);
-	return TEST_DONE();
+	return rc;
 }

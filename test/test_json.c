@@ -1,10 +1,12 @@
 /*
- * report_json_string() (the escaper of every JSON line of "mailban test
- * --json", eight bytes at a time since issue 6) gives exactly what the
+ * fmt_json() (the escaper of every JSON line of "mailban test --json",
+ * eight bytes at a time since issue 6) gives exactly what the
  * byte-at-a-time escaper it replaced gave: over every single byte, every
  * escaped byte at every offset of strings of 1 to 40 bytes, and random
  * strings drawn from clean text, quotes, backslashes, controls, DEL and
- * bytes >= 0x80.
+ * bytes >= 0x80; it writes nothing past FMT_JSON_MAX(len), and
+ * fmt_json_string() gives the same on a stream, long strings included.
+ * Also the numbers of report.c's JSON match lines, against printf.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include <inttypes.h>
 #include <limits.h>
 
+#include "fmt.h"
 #include "pattern.h"
 #include "report.h"
 #include "test.h"
@@ -52,7 +55,7 @@ static unsigned long ncases;
  * every power of ten and its neighbours, against printf.
  */
 static void
-check_numbers(void)
+numbers(void)
 {
 	static const long scores[] = {0, 1, 9, 10, 99, 100, -1, -10, LONG_MAX,
 	    LONG_MIN};
@@ -89,7 +92,7 @@ check_numbers(void)
 		m.pat = pattern_get(ps, i % pattern_count(ps));
 		h.on_match(h.ctx, &m);
 	}
-	report_json_string(r.out, "", 0); /* writes what is buffered */
+	report_flush(&r);
 	fclose(r.out);
 	at = out;
 	for (i = 0; i < n; i++) {
@@ -106,39 +109,54 @@ check_numbers(void)
 	pattern_set_free(ps);
 }
 
+#define LONGEST 4096 /* longest string checked */
+
+/* fmt_json() into a buffer (nothing written past FMT_JSON_MAX(len)) and
+ * fmt_json_string() on a stream, each against ref_json(). */
 static void
 check(const unsigned char *s, size_t len)
 {
-	static char want[6 * 256 + 2];
-	char *got = NULL;
-	size_t glen = 0, wlen = ref_json(want, s, len);
+	static char want[FMT_JSON_MAX(LONGEST)], buf[FMT_JSON_MAX(LONGEST) + 16];
+	char *got = NULL, *end;
+	size_t glen = 0, wlen = ref_json(want, s, len), i;
 	FILE *f = open_memstream(&got, &glen);
 
 	if (f == NULL) {
 		perror("open_memstream");
 		exit(1);
 	}
-	report_json_string(f, (const char *)s, len);
+	fmt_json_string(f, (const char *)s, len);
 	fclose(f);
 	ncases++;
 	if (glen != wlen || memcmp(got, want, wlen) != 0)
-		CHECK(0, "len %zu: got %.*s, want %.*s", len, (int)glen, got,
-		    (int)wlen, want);
+		CHECK(0, "stream, len %zu: got %.*s, want %.*s", len, (int)glen,
+		    got, (int)wlen, want);
 	free(got);
+	memset(buf, 0xa5, FMT_JSON_MAX(len) + 16);
+	end = fmt_json(buf, (const char *)s, len);
+	if ((size_t)(end - buf) != wlen || memcmp(buf, want, wlen) != 0)
+		CHECK(0, "buffer, len %zu: got %.*s, want %.*s", len,
+		    (int)(end - buf), buf, (int)wlen, want);
+	for (i = FMT_JSON_MAX(len); i < FMT_JSON_MAX(len) + 16; i++)
+		if ((unsigned char)buf[i] != 0xa5) {
+			CHECK(0, "len %zu: byte %zu written, past %zu", len, i,
+			    FMT_JSON_MAX(len));
+			break;
+		}
 }
 
-int
-main(void)
-{
-	static const unsigned char marked[] = {'"', '\\', 0x00, 0x01, 0x1f,
-	    0x7f, 0x80, 0xc3, 0xff};
-	static const unsigned char edges[] = {' ', '!', '#', '[', ']', '~', 'a',
-	    '0'};
-	unsigned char s[256];
-	size_t len, i, k;
-	unsigned c, seed = 6;
+static const unsigned char marked[] = {'"', '\\', 0x00, 0x01, 0x1f, 0x7f,
+    0x80, 0xc3, 0xff};
 
-	for (c = 0; c < 256; c++) { /* every byte, alone and inside words */
+/* Every byte, alone and inside words. */
+static void
+every_byte(void)
+{
+	unsigned char s[24];
+	size_t len, i;
+	unsigned c;
+
+	for (c = 0; c < 256; c++) {
 		s[0] = (unsigned char)c;
 		check(s, 1);
 		for (len = 2; len <= 24; len++) {
@@ -149,7 +167,18 @@ main(void)
 			}
 		}
 	}
-	for (len = 1; len <= 40; len++) /* clean bytes next to the marked */
+}
+
+/* Clean bytes next to the marked. */
+static void
+next_to_marked(void)
+{
+	static const unsigned char edges[] = {' ', '!', '#', '[', ']', '~', 'a',
+	    '0'};
+	unsigned char s[40];
+	size_t len, i, k;
+
+	for (len = 1; len <= 40; len++)
 		for (k = 0; k < sizeof(edges); k++)
 			for (i = 0; i < sizeof(marked); i++) {
 				memset(s, edges[k], len);
@@ -157,7 +186,16 @@ main(void)
 				s[len - 1] = marked[(i + 1) % sizeof(marked)];
 				check(s, len);
 			}
-	srand(seed);
+}
+
+static void
+random_strings(void)
+{
+	unsigned char s[48];
+	size_t len, i, k;
+	unsigned long before = ncases;
+
+	srand(6);
 	for (k = 0; k < 200000; k++) {
 		len = (size_t)rand() % 48;
 		for (i = 0; i < len; i++) {
@@ -169,12 +207,52 @@ main(void)
 		}
 		check(s, len);
 	}
-	len = sizeof(s); /* a long run with nothing to escape, then one */
+	CHECK(ncases - before == 200000, "%lu cases", ncases - before);
+}
+
+/*
+ * Long runs with nothing to escape, then one; and strings longer than
+ * the pieces fmt_json_string() escapes one at a time, with escapes on
+ * and around every piece boundary (pieces of 512 bytes).
+ */
+static void
+long_strings(void)
+{
+	static unsigned char s[LONGEST];
+	size_t len, at, i;
+
+	len = 256;
 	memset(s, 'a', len);
 	check(s, len);
 	s[len - 1] = '"';
 	check(s, len);
-	CHECK(ncases > 200000, "%lu cases", ncases);
-	check_numbers();
-	return TEST_DONE();
+	for (len = 500; len <= 1100; len += 1) {
+		memset(s, 'b', len);
+		check(s, len);
+	}
+	for (at = 500; at < 530; at++)
+		for (i = 0; i < sizeof(marked); i++) {
+			memset(s, 'c', 1100);
+			s[at] = marked[i];
+			s[1100 - (at - 499)] = marked[(i + 3) % sizeof(marked)];
+			check(s, 1100);
+		}
+	for (i = 0; i < LONGEST; i++)
+		s[i] = (unsigned char)(i * 7);
+	check(s, LONGEST);
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(every_byte),
+	TEST_CASE(next_to_marked),
+	TEST_CASE(random_strings),
+	TEST_CASE(long_strings),
+	TEST_CASE(numbers),
+	{NULL, NULL},
+};
+
+int
+main(int argc, char **argv)
+{
+	return TEST_RUN(cases, argc, argv);
 }

@@ -13,7 +13,7 @@ struct collect {
 };
 
 static void
-collect_cb(void *ctx, const struct addr *a, const struct tracker_event *ev,
+collect_cb(void *ctx, const struct addr *a, const struct score_event *ev,
     size_t n, int64_t last_seen)
 {
 	struct collect *c = ctx;
@@ -149,9 +149,9 @@ main(void)
 		struct collect col = {0, 0, 0};
 		struct tracker *u;
 		struct addr c = ip("192.0.2.77");
-		struct tracker_event ev[TRACKER_EVENTS];
+		struct score_event ev[TRACKER_EVENTS];
 		void (*cb)(void *, const struct addr *,
-		    const struct tracker_event *, size_t, int64_t);
+		    const struct score_event *, size_t, int64_t);
 
 		cb = collect_cb;
 		u = tracker_new(&cfg);

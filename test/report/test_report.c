@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fmt.h"
 #include "html.h"
 #include "htmlreport.h"
 #include "test.h"
@@ -63,7 +64,7 @@ page_checks(void)
 	memset(b, 0, sizeof(b));
 	memset(&p, 0, sizeof(p));
 	s.now = 1800000000;
-	s.first_day = s.now / 86400 - (SUMMARY_DAYS - 1);
+	s.first_day = s.now / SECONDS_DAY - (SUMMARY_DAYS - 1);
 	s.perday[SUMMARY_DAYS - 1] = 3;
 	s.active4 = 2;
 	addr_parse("203.0.113.7", 11, &b[0].addr);
