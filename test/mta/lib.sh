@@ -101,17 +101,6 @@ fetch() {
 	chmod 755 "$cache" "$ROOT"
 }
 
-# wait_for SECONDS COMMAND...: poll until COMMAND succeeds
-wait_for() {
-	n=$(($1 * 10))
-	shift
-	while ! "$@" 2>/dev/null; do
-		n=$((n - 1))
-		[ $n -le 0 ] && return 1
-		sleep 0.1
-	done
-}
-
 # count_log REGEX: lines of the captured mail log that match
 count_log() { grep -cE -- "$1" "$tmp/mail.log" 2>/dev/null || true; }
 log_has() { [ "$(count_log "$2")" -ge "$1" ]; }   # log_has N REGEX
