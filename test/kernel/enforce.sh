@@ -38,11 +38,7 @@ while True:
     c.close()
 ' 7>&- &
 echo_pid=$!
-i=0
-until can_connect $S4 587; do
-	i=$((i + 1)); [ $i -gt 50 ] && break
-	sleep 0.1
-done
+wait_for 10 can_connect $S4 587
 rm -f "$tmp/sess.in"
 mkfifo "$tmp/sess.in"
 ip netns exec "$CLI" python3 -c '
@@ -55,7 +51,7 @@ for line in sys.stdin:
 sess_pid=$!
 exec 6> "$tmp/sess.in"
 echo before >&6
-sleep 0.5
+check "a session is open before the ban" wait_for 10 grep -qx before "$tmp/sess.out"
 rbl_line $C4 | run run 2> "$tmp/err"
 check "run exits 0 at EOF" [ $? -eq 0 ]
 check "run logs the ban on stderr" grep -q "ban $C4 for 1h" "$tmp/err"
@@ -138,8 +134,7 @@ run setup >/dev/null 2>&1; check "back to port policy" sh -c "ip netns exec $SRV
 # --- a short ban expires by itself ---
 rbl_line 203.0.113.50 | srv "$mb" run -o 'bantimes=["2s"]' -o "state=$tmp/short.db" 2>/dev/null
 check "short ban present" in_set mailban4 "203.0.113.50,tcp:25"
-sleep 3
-check "short ban expired by itself" not_in_set mailban4 "203.0.113.50,tcp:25"
+check "short ban expired by itself" wait_for 10 not_in_set mailban4 "203.0.113.50,tcp:25"
 
 # --- a ban longer than the kernel's largest timeout ---
 rbl_line 203.0.113.60 | srv "$mb" run -o 'bantimes=["60d"]' -o "state=$tmp/long.db" 2>/dev/null
@@ -155,16 +150,16 @@ ip netns exec "$SRV" "$mb" run -o "state=\"$tmp/live.db\"" -o 'batch={size=512; 
 pid=$!
 exec 7> "$tmp/fifo"
 rbl_line 203.0.113.70 >&7
-sleep 1
-check "idle commit: ban in the kernel while input stays open" in_set mailban4 "203.0.113.70,tcp:25"
+check "idle commit: ban in the kernel while input stays open" \
+    wait_for 10 in_set mailban4 "203.0.113.70,tcp:25"
 srv iptables -F MAILBAN
 srv ipset destroy mailban4
-sleep 3
-check "a destroyed set is re-created with its bans" in_set mailban4 "203.0.113.70,tcp:25"
+check "a destroyed set is re-created with its bans" \
+    wait_for 10 in_set mailban4 "203.0.113.70,tcp:25"
 check "the repair is reported" grep -q 'vanished' "$tmp/live.err"
 rbl_line 203.0.113.71 >&7
-sleep 0.5
-check "bans keep landing after the repair" in_set mailban4 "203.0.113.71,tcp:25"
+check "bans keep landing after the repair" \
+    wait_for 10 in_set mailban4 "203.0.113.71,tcp:25"
 kill -TERM $pid
 wait $pid; rc=$?
 exec 7>&-
@@ -172,11 +167,12 @@ check "SIGTERM: clean exit ($rc)" [ $rc -eq 0 ]
 run setup >/dev/null 2>&1
 
 # SIGTERM flushes a batch that idle would not have sent yet
-ip netns exec "$SRV" "$mb" run -o "state=\"$tmp/term.db\"" -o 'batch={size=512; idle="60s";}' < "$tmp/fifo" 2>/dev/null &
+ip netns exec "$SRV" "$mb" run -o "state=\"$tmp/term.db\"" -o 'batch={size=512; idle="60s";}' < "$tmp/fifo" 2> "$tmp/term.err" &
 pid=$!
 exec 7> "$tmp/fifo"
 rbl_line 203.0.113.80 >&7
-sleep 0.5
+# decided (and logged) at once, committed only at the end
+check "the ban is decided" wait_for 10 grep -q 'ban 203\.0\.113\.80 ' "$tmp/term.err"
 check "with idle 60s the ban waits" not_in_set mailban4 "203.0.113.80,tcp:25"
 kill -TERM $pid
 wait $pid
