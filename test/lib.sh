@@ -97,3 +97,18 @@ end = struct.unpack("=Q", d[16:24])[0]
 print(d[64:end].count(b"\n"))' "$1"
 }
 
+# scored STATE N ADDR...: the state file STATE (read-only) keeps at least N
+# score events in flight for each ADDR (its scores table: "TIME:SCORE ...",
+# written once what the lines decided is committed)
+scored() {
+	python3 - "$@" <<'PY'
+import sqlite3, sys, urllib.parse
+path, n, addrs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+try:
+    db = sqlite3.connect("file:%s?mode=ro" % urllib.parse.quote(path), uri=True)
+    have = dict(db.execute("SELECT addr, events FROM scores"))
+except sqlite3.Error:
+    sys.exit(1)
+sys.exit(any(len(have.get(a, "").split()) < n for a in addrs))
+PY
+}
