@@ -18,19 +18,6 @@ input(type="imuxsock" Socket="$2" RateLimit.Interval="0")
 EOF
 }
 
-# wait_for SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds
-wait_for() {
-	t=$1
-	shift
-	i=0
-	until "$@"; do
-		i=$((i + 1))
-		[ $i -gt $((t * 10)) ] && return 1
-		sleep 0.1
-	done
-	return 0
-}
-
 # addr_list B N: N distinct addresses 10.B.0.1, 10.B.0.2, ... (N <= 62500)
 addr_list() {
 	python3 -c 'import sys

@@ -28,41 +28,63 @@ done_testing() {
 	[ "$fail" -eq 0 ]
 }
 
+# wait_for SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds
+# (0) or SECONDS (a whole number) have passed on the monotonic clock (1).
+# Polls run with stderr silenced; the last one, at the deadline, speaks,
+# and a line on stderr says what was waited for.  COMMAND must only look
+# (it may run many times) and must not itself call wait_for, wait_daemon
+# or stop_daemon.
+wait_for() {
+	_wf_secs=$1
+	shift
+	_wf_clock
+	_wf_end=$((_wf_now + _wf_secs * 100))
+	while [ "$_wf_now" -lt "$_wf_end" ]; do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+		_wf_clock
+	done
+	"$@" && return 0
+	echo "# waited $_wf_secs s in vain for: $*" >&2
+	return 1
+}
+
+# _wf_clock: _wf_now, the seconds since boot in hundredths (no fork)
+_wf_clock() {
+	read -r _wf_up _wf_idle < /proc/uptime
+	_wf_now=${_wf_up%.*}${_wf_up#*.}
+}
+
 # wait_daemon NAME PID SOCKET PIDFILE [LOG...]: wait up to 10 s until the
 # daemon started as PID has made SOCKET and PIDFILE; if it dies or the
 # time runs out, show the tail of its LOGs and exit the test with 1.
 wait_daemon() {
 	_wd_name=$1 _wd_pid=$2 _wd_sock=$3 _wd_pidfile=$4
 	shift 4
-	_wd_i=0
-	until [ -S "$_wd_sock" ] && [ -s "$_wd_pidfile" ]; do
-		_wd_i=$((_wd_i + 1))
-		if [ $_wd_i -gt 100 ] || ! kill -0 "$_wd_pid" 2>/dev/null; then
-			echo "$_wd_name did not start:"
-			cat "$@" 2>/dev/null | tail -20
-			exit 1
-		fi
-		sleep 0.1
-	done
+	if ! wait_for 10 _wd_settled || ! _wd_up; then
+		echo "$_wd_name did not start:"
+		cat "$@" 2>/dev/null | tail -20
+		exit 1
+	fi
 }
+_wd_up() { [ -S "$_wd_sock" ] && [ -s "$_wd_pidfile" ]; }
+_wd_settled() { _wd_up || gone "$_wd_pid"; }
 
 # stop_daemon PID: SIGTERM, wait up to 30 s, then SIGKILL; 0 when PID
 # exited within the 30 s.  Reaps PID when it is a child of this shell.
 stop_daemon() {
 	kill -TERM "$1" 2>/dev/null
-	_sd_i=0
-	while kill -0 "$1" 2>/dev/null; do
-		_sd_i=$((_sd_i + 1))
-		if [ $_sd_i -gt 300 ]; then
-			kill -KILL "$1" 2>/dev/null
-			wait "$1" 2>/dev/null
-			return 1
-		fi
-		sleep 0.1
-	done
+	if wait_for 30 gone "$1"; then
+		wait "$1" 2>/dev/null
+		return 0
+	fi
+	kill -KILL "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
-	return 0
+	return 1
 }
+
+# gone PID: no process PID
+gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # journal_lines FILE: the lines held in a mailban journal (include/journal.h:
 # the end at offset 16, host byte order; lines from offset 64 up to it)
@@ -73,4 +95,20 @@ d = open(sys.argv[1], "rb").read()
 assert d[:16] == b"mailban-journal\n", "not a journal"
 end = struct.unpack("=Q", d[16:24])[0]
 print(d[64:end].count(b"\n"))' "$1"
+}
+
+# scored STATE N ADDR...: the state file STATE (read-only) keeps at least N
+# score events in flight for each ADDR (its scores table: "TIME:SCORE ...",
+# written once what the lines decided is committed)
+scored() {
+	python3 - "$@" <<'PY'
+import sqlite3, sys, urllib.parse
+path, n, addrs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+try:
+    db = sqlite3.connect("file:%s?mode=ro" % urllib.parse.quote(path), uri=True)
+    have = dict(db.execute("SELECT addr, events FROM scores"))
+except sqlite3.Error:
+    sys.exit(1)
+sys.exit(any(len(have.get(a, "").split()) < n for a in addrs))
+PY
 }

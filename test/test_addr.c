@@ -5,7 +5,7 @@
 static const struct {
 	const char *in;
 	const char *want; /* NULL: rejected */
-} cases[] = {
+} table[] = {
 	{"203.0.113.7", "203.0.113.7"},
 	{"0.0.0.0", "0.0.0.0"},
 	{"255.255.255.255", "255.255.255.255"},
@@ -34,30 +34,36 @@ static const struct {
 	{"12345678901234567890123456789012345678901234567890", NULL},
 };
 
-int
-main(void)
+/* every row of the table; the length bounds the text, NULs included */
+static void
+parse_table(void)
 {
-	struct addr a, b;
-	struct cidr c;
-	char buf[ADDR_STRLEN];
-	size_t i;
 	static const char nul[] = "1.2.3.4\0garbage";
+	char buf[ADDR_STRLEN];
+	struct addr a;
+	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int rc = addr_parse(cases[i].in, strlen(cases[i].in), &a);
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		int rc = addr_parse(table[i].in, strlen(table[i].in), &a);
 
-		if (cases[i].want == NULL) {
-			CHECK(rc < 0, "\"%s\" accepted", cases[i].in);
+		if (table[i].want == NULL) {
+			CHECK(rc < 0, "\"%s\" accepted", table[i].in);
 		} else {
-			CHECK(rc == 0, "\"%s\" rejected", cases[i].in);
+			CHECK(rc == 0, "\"%s\" rejected", table[i].in);
 			if (rc == 0)
-				CHECK_STR(addr_format(&a, buf), cases[i].want);
+				CHECK_STR(addr_format(&a, buf), table[i].want);
 		}
 	}
 	CHECK(addr_parse(nul, sizeof(nul) - 1, &a) < 0, "NUL inside accepted");
 	CHECK(addr_parse(nul, 7, &a) == 0, "length-bounded parse failed");
+}
 
-	/* CIDR */
+static void
+cidr_contains_examples(void)
+{
+	struct addr a, b;
+	struct cidr c;
+
 	CHECK(cidr_parse("127.0.0.0/8", &c) == 0, "cidr");
 	addr_parse("127.9.9.9", 9, &a);
 	CHECK(cidr_contains(&c, &a), "127.9.9.9 in 127/8");
@@ -74,31 +80,44 @@ main(void)
 	CHECK(cidr_contains(&c, &a), ".5 in /25");
 	addr_parse("203.0.113.200", 13, &b);
 	CHECK(!cidr_contains(&c, &b), ".200 in /25");
-	/* every prefix length against a bit-by-bit reference: an address
-	 * equal to the network, then with each single bit flipped */
-	{
-		unsigned fam, plen, bit, k, want, bits;
+}
 
-		for (fam = 0; fam < 2; fam++) {
-			bits = fam ? 128 : 32;
-			for (plen = 0; plen <= bits; plen++) {
-				memset(&c, 0, sizeof(c));
-				c.addr.family = fam ? ADDR_V6 : ADDR_V4;
-				for (k = 0; k < bits / 8; k++)
-					c.addr.bytes[k] = (uint8_t)(0xa5 ^ (k * 37));
-				c.plen = (uint8_t)plen;
-				for (bit = 0; bit <= bits; bit++) {
-					a = c.addr;
-					if (bit < bits)
-						a.bytes[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
-					want = bit == bits || bit >= plen;
-					CHECK(cidr_contains(&c, &a) == (int)want,
-					    "family %u /%u, bit %u flipped: want %u",
-					    fam, plen, bit, want);
-				}
+/* every prefix length against a bit-by-bit reference: an address equal
+ * to the network, then with each single bit flipped */
+static void
+cidr_every_prefix_length(void)
+{
+	unsigned fam, plen, bit, k, want, bits;
+	struct addr a;
+	struct cidr c;
+
+	for (fam = 0; fam < 2; fam++) {
+		bits = fam ? 128 : 32;
+		for (plen = 0; plen <= bits; plen++) {
+			memset(&c, 0, sizeof(c));
+			c.addr.family = fam ? ADDR_V6 : ADDR_V4;
+			for (k = 0; k < bits / 8; k++)
+				c.addr.bytes[k] = (uint8_t)(0xa5 ^ (k * 37));
+			c.plen = (uint8_t)plen;
+			for (bit = 0; bit <= bits; bit++) {
+				a = c.addr;
+				if (bit < bits)
+					a.bytes[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
+				want = bit == bits || bit >= plen;
+				CHECK(cidr_contains(&c, &a) == (int)want,
+				    "family %u /%u, bit %u flipped: want %u",
+				    fam, plen, bit, want);
 			}
 		}
 	}
+}
+
+static void
+cidr_parse_edges(void)
+{
+	struct addr a;
+	struct cidr c;
+
 	CHECK(cidr_parse("203.0.113.0/33", &c) < 0, "/33 accepted");
 	CHECK(cidr_parse("203.0.113.0/", &c) < 0, "empty prefix accepted");
 	CHECK(cidr_parse("203.0.113.0/-1", &c) < 0, "negative prefix");
@@ -107,10 +126,29 @@ main(void)
 	addr_parse("10.1.2.3", 8, &a);
 	CHECK(cidr_contains(&c, &a), "mapped /104 is 10/8");
 	CHECK(cidr_parse("198.51.100.7", &c) == 0 && c.plen == 32, "bare addr");
+}
 
-	/* equality and hashing */
+static void
+equality_and_hash(void)
+{
+	struct addr a, b;
+
 	addr_parse("2001:db8::1", 11, &a);
 	addr_parse("2001:0db8:0::0:1", 16, &b);
 	CHECK(addr_equal(&a, &b) && addr_hash(&a) == addr_hash(&b), "same v6");
-	return TEST_DONE();
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(parse_table),
+	TEST_CASE(cidr_contains_examples),
+	TEST_CASE(cidr_every_prefix_length),
+	TEST_CASE(cidr_parse_edges),
+	TEST_CASE(equality_and_hash),
+	{NULL, NULL},
+};
+
+int
+main(int argc, char **argv)
+{
+	return TEST_RUN(cases, argc, argv);
 }

@@ -4,9 +4,10 @@
  * inet_pton (the code before the fast path) over millions of generated
  * strings (digits and dots, near-miss addresses, random bytes), and
  * addr_format() of IPv4 against inet_ntop for every edge octet and random
- * addresses.  IPv6 (issue 6, round 3): addr_parse() against inet_pton on
- * generated groups, "::", embedded quads and their near misses, and
- * addr_format() against inet_ntop for every pattern of zero groups.
+ * addresses.  IPv6: addr_parse() against inet_pton on generated groups,
+ * "::", embedded quads and their near misses, and addr_format() against
+ * inet_ntop for every pattern of zero groups.  Each case draws its random
+ * strings from the same seed, alone or in a run of all.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -124,61 +125,87 @@ v6text(char *s, size_t cap)
 	return len < cap ? len : cap - 1;
 }
 
-int
-main(void)
+#define SEED 0x2545f4914f6cdd1dULL /* each case draws from it afresh */
+
+static const char *const edge6[] = {"::", "::1", "1::", ":::", ":1::2",
+    "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8",
+    "1:2:3:4:5:6:7:8:9", "1::2::3", "1:2:3:4:5:6::7:8", "::ffff:1.2.3.4",
+    "::1.2.3.4", "1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:7:1.2.3.4",
+    "::1.2.3.04", "::1.2.3", "::1.2.3.4.5", "::1.2.3.4:5", "12345::",
+    "::fffff", "1:", ":1", "1:2:3:4:5:6:7:8:", "::ffff:0:1.2.3.4",
+    "0000:0000:0000:0000:0000:0000:0000:0001", "::a.b.c.d",
+    "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255",
+    "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.2555", "::0.0.0.0"};
+#define NEDGE6 (sizeof(edge6) / sizeof(edge6[0]))
+static const char digits_dots[] = "0123456789.";
+
+static void
+parse_v4_edges(void)
 {
-	static const char *const edge6[] = {"::", "::1", "1::", ":::", ":1::2",
-	    "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8",
-	    "1:2:3:4:5:6:7:8:9", "1::2::3", "1:2:3:4:5:6::7:8", "::ffff:1.2.3.4",
-	    "::1.2.3.4", "1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:7:1.2.3.4",
-	    "::1.2.3.04", "::1.2.3", "::1.2.3.4.5", "::1.2.3.4:5", "12345::",
-	    "::fffff", "1:", ":1", "1:2:3:4:5:6:7:8:", "::ffff:0:1.2.3.4",
-	    "0000:0000:0000:0000:0000:0000:0000:0001", "::a.b.c.d",
-	    "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255",
-	    "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.2555", "::0.0.0.0"};
-	static const char alpha[] = "0123456789.";
 	static const char edge[][24] = {"0.0.0.0", "255.255.255.255",
 	    "1.2.3.4", "01.2.3.4", "1.2.3.04", "1.2.3.00", "0.0.0.00",
 	    "256.1.1.1", "1.1.1.256", "1.2.3", "1.2.3.4.5", "1..2.3",
 	    ".1.2.3.4", "1.2.3.4.", "1.2.3.4..", "", ".", "....", "1234.1.1.1",
 	    "1.2.3.4444", "999.999.999.999", "00.0.0.0", "0.0.0.0.0",
 	    "12.34.56.78"};
-	char s[64], ref[INET_ADDRSTRLEN], ref6[INET6_ADDRSTRLEN];
-	char got[ADDR_STRLEN];
-	struct addr a;
-	size_t i, len, k;
-	int n;
+	size_t i;
 
-	test_seed(0x2545f4914f6cdd1dULL);
 	for (i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
 		compare(edge[i], strlen(edge[i]));
-	/* every string of digits and dots up to 7 bytes */
+}
+
+/* every string of digits and dots up to 7 bytes */
+static void
+parse_all_short_digits_and_dots(void)
+{
+	char s[8];
+	size_t len, k;
+
 	for (len = 1; len <= 7; len++) {
 		size_t total = 1, idx;
 
 		for (k = 0; k < len; k++)
-			total *= sizeof(alpha) - 1;
+			total *= sizeof(digits_dots) - 1;
 		for (idx = 0; idx < total; idx++) {
 			size_t x = idx;
 
 			for (k = 0; k < len; k++) {
-				s[k] = alpha[x % (sizeof(alpha) - 1)];
-				x /= sizeof(alpha) - 1;
+				s[k] = digits_dots[x % (sizeof(digits_dots) - 1)];
+				x /= sizeof(digits_dots) - 1;
 			}
 			compare(s, len);
 		}
 	}
-	/* random digit-and-dot strings up to 20 bytes */
+}
+
+/* random digit-and-dot strings up to 20 bytes */
+static void
+parse_random_digits_and_dots(void)
+{
+	char s[24];
+	size_t i, len, k;
+
+	test_seed(SEED);
 	for (i = 0; i < 2000000; i++) {
 		len = rnd(21);
 		for (k = 0; k < len; k++)
-			s[k] = alpha[rnd(11)];
+			s[k] = digits_dots[rnd(11)];
 		for (k = 0; k < len; k++)
 			if (rnd(4) == 0)
 				s[k] = '.';
 		compare(s, len);
 	}
-	/* near-miss quads: octets of any value, zero padding, extra parts */
+}
+
+/* near-miss quads: octets of any value, zero padding, extra parts */
+static void
+parse_near_miss_quads(void)
+{
+	char s[64];
+	size_t i, len, k;
+	int n;
+
+	test_seed(SEED);
 	for (i = 0; i < 1000000; i++) {
 		len = 0;
 		n = 3 + (int)rnd(3);
@@ -191,7 +218,16 @@ main(void)
 			s[rnd((uint32_t)len)] = (char)rnd(256);
 		compare(s, len);
 	}
-	/* random bytes, IPv6-looking text, mapped addresses */
+}
+
+/* random bytes, IPv6-looking text, mapped addresses */
+static void
+parse_random_bytes_and_mapped(void)
+{
+	char s[64];
+	size_t i, len, k;
+
+	test_seed(SEED);
 	for (i = 0; i < 300000; i++) {
 		len = rnd(48);
 		for (k = 0; k < len; k++)
@@ -202,7 +238,17 @@ main(void)
 		    rnd(260), rnd(256), rnd(256), rnd(256));
 		compare(s, len);
 	}
-	/* IPv6: groups of 0-5 hex digits, "::" anywhere, embedded quads */
+}
+
+/* IPv6: groups of 0-5 hex digits, "::" anywhere, embedded quads, and
+ * one edit to a quarter of them */
+static void
+parse_v6_generated(void)
+{
+	char s[64];
+	size_t i, len, k;
+
+	test_seed(SEED);
 	for (i = 0; i < 3000000; i++) {
 		len = v6text(s, sizeof(s));
 		if (rnd(4) == 0 && len > 0) { /* one edit */
@@ -229,10 +275,26 @@ main(void)
 		}
 		compare(s, len);
 	}
-	for (i = 0; i < sizeof(edge6) / sizeof(edge6[0]); i++)
+}
+
+static void
+parse_v6_edges(void)
+{
+	size_t i;
+
+	for (i = 0; i < NEDGE6; i++)
 		compare(edge6[i], strlen(edge6[i]));
-	/* every byte in every place of IPv6 text: no stray byte is a digit */
-	for (i = 0; i < sizeof(edge6) / sizeof(edge6[0]); i++) {
+}
+
+/* every byte in every place of IPv6 text: no stray byte is a digit */
+static void
+parse_v6_every_byte(void)
+{
+	char s[64];
+	size_t i, len, k;
+	int n;
+
+	for (i = 0; i < NEDGE6; i++) {
 		len = strlen(edge6[i]);
 		for (k = 0; k < len; k++)
 			for (n = 0; n < 256; n++) {
@@ -241,14 +303,30 @@ main(void)
 				compare(s, len);
 			}
 	}
+}
+
+/* what the parse cases above compared, in one run of them all */
+static void
+parse_coverage(void)
+{
 	CHECK(compared > 6000000, "only %lu strings compared", compared);
 	CHECK(valid6 > 300000, "only %lu valid IPv6 strings", valid6);
+	printf("%lu strings compared with inet_pton, %lu valid IPv6\n",
+	    compared, valid6);
+}
 
-	/* formatting: every edge octet in every position, random addresses */
+/* every edge octet in every position, random addresses */
+static void
+format_v4(void)
+{
+	static const uint8_t ed[] = {0, 1, 9, 10, 11, 99, 100, 101, 199, 200,
+	    249, 250, 255};
+	char ref[INET_ADDRSTRLEN], got[ADDR_STRLEN];
+	struct addr a;
+	size_t i, k;
+
+	test_seed(SEED);
 	for (i = 0; i < 400000; i++) {
-		static const uint8_t ed[] = {0, 1, 9, 10, 11, 99, 100, 101, 199,
-		    200, 249, 250, 255};
-
 		memset(&a, 0, sizeof(a));
 		a.family = ADDR_V4;
 		for (k = 0; k < 4; k++)
@@ -259,11 +337,21 @@ main(void)
 		if (strcmp(got, ref) != 0)
 			CHECK_STR(got, ref);
 	}
-	/* IPv6 formatting: every pattern of zero groups, values 0, 1, short,
-	 * long and 0xffff in the others (the ::ffff: and :: quad forms) */
+}
+
+/* every pattern of zero groups, values 0, 1, short, long and 0xffff in
+ * the others (the ::ffff: and :: quad forms) */
+static void
+format_v6(void)
+{
+	static const uint16_t wv[] = {0, 1, 0xf, 0x10, 0xff, 0x100, 0xfff,
+	    0x1000, 0xffff, 0x2001, 0xdb8};
+	char ref6[INET6_ADDRSTRLEN], got[ADDR_STRLEN];
+	struct addr a;
+	size_t i, k;
+
+	test_seed(SEED);
 	for (i = 0; i < 2000000; i++) {
-		static const uint16_t wv[] = {0, 1, 0xf, 0x10, 0xff, 0x100, 0xfff,
-		    0x1000, 0xffff, 0x2001, 0xdb8};
 		unsigned zeros = (unsigned)(i & 255), w;
 
 		memset(&a, 0, sizeof(a));
@@ -279,13 +367,40 @@ main(void)
 		if (strcmp(got, ref6) != 0)
 			CHECK_STR(got, ref6);
 	}
+}
+
+static void
+known_addresses(void)
+{
+	char got[ADDR_STRLEN];
+	struct addr a;
+
 	CHECK(addr_parse("2001:db8::7", 11, &a) == 0 && a.family == ADDR_V6,
 	    "2001:db8::7 rejected");
 	CHECK_STR(addr_format(&a, got), "2001:db8::7");
 	CHECK(addr_parse("203.0.113.7", 11, &a) == 0 && a.family == ADDR_V4,
 	    "203.0.113.7 rejected");
 	CHECK_STR(addr_format(&a, got), "203.0.113.7");
-	printf("%lu strings compared with inet_pton, %lu valid IPv6\n",
-	    compared, valid6);
-	return TEST_DONE();
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(parse_v4_edges),
+	TEST_CASE(parse_all_short_digits_and_dots),
+	TEST_CASE(parse_random_digits_and_dots),
+	TEST_CASE(parse_near_miss_quads),
+	TEST_CASE(parse_random_bytes_and_mapped),
+	TEST_CASE(parse_v6_generated),
+	TEST_CASE(parse_v6_edges),
+	TEST_CASE(parse_v6_every_byte),
+	TEST_CASE(parse_coverage),
+	TEST_CASE(format_v4),
+	TEST_CASE(format_v6),
+	TEST_CASE(known_addresses),
+	{NULL, NULL},
+};
+
+int
+main(int argc, char **argv)
+{
+	return TEST_RUN(cases, argc, argv);
 }

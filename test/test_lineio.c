@@ -59,13 +59,13 @@ feed(const char *data, size_t len, size_t chunk, size_t maxline,
 	close(fds[0]);
 }
 
-int
-main(void)
+/* lines, an empty one, a last one without newline, whatever the chunks */
+static void
+short_lines(void)
 {
 	struct result r;
 	uint64_t ol;
 	size_t chunk;
-	char *big;
 
 	for (chunk = 1; chunk <= 7; chunk += 3) {
 		feed("a\nbb\n\nccc", 9, chunk, 16, &r, &ol);
@@ -76,12 +76,39 @@ main(void)
 		CHECK_STR(r.lines[3], "ccc"); /* last line without newline */
 		CHECK(ol == 0, "no overlong");
 	}
+}
+
+static void
+empty_input(void)
+{
+	struct result r;
+	uint64_t ol;
+
 	feed("", 0, 1, 16, &r, &ol);
 	CHECK(r.n == 0, "empty input gives no line");
+}
+
+static void
+nul_inside_a_line(void)
+{
+	struct result r;
+	uint64_t ol;
+
 	feed("x\0y\n", 4, 2, 16, &r, &ol);
 	CHECK(r.n == 1 && r.lens[0] == 3, "NUL kept inside a line");
-	/* an over-long line: head handed out once, rest discarded */
-	big = malloc(100);
+}
+
+/* an over-long line: head handed out once, rest discarded */
+static void
+overlong_lines(void)
+{
+	struct result r;
+	uint64_t ol;
+	size_t chunk;
+	char *big = malloc(100);
+
+	if (big == NULL)
+		abort();
 	memset(big, 'x', 100);
 	big[40] = '\n';
 	memcpy(big + 41, "ok\n", 3);
@@ -98,11 +125,34 @@ main(void)
 		CHECK_STR(r.lines[3], "end");
 		CHECK(ol == 2, "overlong %llu", (unsigned long long)ol);
 	}
-	/* exactly maxline bytes is not over-long */
-	memset(big, 'z', 16);
-	big[16] = '\n';
-	feed(big, 17, 5, 16, &r, &ol);
-	CHECK(r.n == 1 && r.lens[0] == 16 && !r.trunc[0] && ol == 0, "exact");
 	free(big);
-	return TEST_DONE();
+}
+
+/* exactly maxline bytes is not over-long */
+static void
+exactly_maxline(void)
+{
+	struct result r;
+	uint64_t ol;
+	char line[17];
+
+	memset(line, 'z', 16);
+	line[16] = '\n';
+	feed(line, 17, 5, 16, &r, &ol);
+	CHECK(r.n == 1 && r.lens[0] == 16 && !r.trunc[0] && ol == 0, "exact");
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(short_lines),
+	TEST_CASE(empty_input),
+	TEST_CASE(nul_inside_a_line),
+	TEST_CASE(overlong_lines),
+	TEST_CASE(exactly_maxline),
+	{NULL, NULL},
+};
+
+int
+main(int argc, char **argv)
+{
+	return TEST_RUN(cases, argc, argv);
 }

@@ -1,7 +1,7 @@
 /*
  * prefix_parse_lazy() + prefix_time() give exactly what prefix_parse()
- * gives (issue 6: the time of a line is only worked out when a pattern
- * matched): test_prefix_lazy FILE|DIR...
+ * gives (the time of a line is only worked out when a pattern matched):
+ * test_prefix_lazy FILE|DIR...
  *
  * Every line of the files (the .txt and .log files of a directory; "< "
  * corpus lines lose their marker), thousands of generated stamps of every
@@ -44,7 +44,7 @@ static unsigned long compared, stamped;
 
 /*
  * The reference, kept verbatim (names prefixed ref_) from src/prefix.c
- * before issue 6's fast paths, lazy only: ts stays the clock's now.
+ * before its fast paths, lazy only: ts stays the clock's now.
  */
 #define TS_CLASSIC 1
 #define TS_ISO_T 2 /* RFC 3339 */
@@ -623,13 +623,77 @@ mutate(char *s, size_t *len)
 	}
 }
 
+static struct corpus corpus = {NULL, 0, 0};
+static size_t nlogged, ngenerated; /* corpus: logged lines, then generated
+				    * stamps, then generated tokens */
+
+/* Lines from..to of the corpus: cut at every length against the
+ * reference, whole and mutated against prefix_parse(). */
+static void
+run_lines(size_t from, size_t to)
+{
+	static char buf[MAXLINE];
+	size_t i, k, len;
+
+	for (i = from; i < to; i++) {
+		len = strlen(corpus.line[i]);
+		compare_ref_cuts(corpus.line[i], len);
+		compare(corpus.line[i], len);
+		memcpy(buf, corpus.line[i], len);
+		for (k = 0; k < MUTATIONS; k++) {
+			if (k % 5 == 0) {
+				len = strlen(corpus.line[i]);
+				memcpy(buf, corpus.line[i], len);
+			}
+			mutate(buf, &len);
+			compare(buf, len);
+		}
+	}
+}
+
+/* the lines of the files given */
+static void
+logged_lines(void)
+{
+	run_lines(0, nlogged);
+}
+
+static void
+generated_stamps(void)
+{
+	run_lines(nlogged, ngenerated);
+}
+
+static void
+generated_tokens(void)
+{
+	run_lines(ngenerated, corpus.n);
+}
+
+/* the cases above, together, saw stamps in a fair share of the lines */
+static void
+stamps_seen(void)
+{
+	printf("%zu lines, %lu parses compared, %lu with a stamp, %lu with the "
+	    "reference\n", corpus.n, compared, stamped, refcompared);
+	CHECK(stamped > compared / 10, "only %lu of %lu parses had a stamp",
+	    stamped, compared);
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(logged_lines),
+	TEST_CASE(generated_stamps),
+	TEST_CASE(generated_tokens),
+	TEST_CASE(stamps_seen),
+	{NULL, NULL},
+};
+
+/* The arguments are files, not case names: every case runs. */
 int
 main(int argc, char **argv)
 {
-	static char buf[MAXLINE];
-	struct corpus c = {NULL, 0, 0};
-	size_t i, k, len;
-	int f;
+	size_t k;
+	int f, rc;
 
 	test_seed(0x853c49e6748fea9bULL);
 	setenv("TZ", "Europe/Berlin", 1); /* local time with DST */
@@ -642,28 +706,13 @@ main(int argc, char **argv)
 		prefix_clock_init(&lazy[k], clocks[k]);
 	}
 	for (f = 1; f < argc; f++)
-		corpus_add(&c, argv[f], corpus_logs, 1);
-	generate(&c);
-	generate_tokens(&c);
-	for (i = 0; i < c.n; i++) {
-		len = strlen(c.line[i]);
-		compare_ref_cuts(c.line[i], len);
-		compare(c.line[i], len);
-		memcpy(buf, c.line[i], len);
-		for (k = 0; k < MUTATIONS; k++) {
-			if (k % 5 == 0) {
-				len = strlen(c.line[i]);
-				memcpy(buf, c.line[i], len);
-			}
-			mutate(buf, &len);
-			compare(buf, len);
-		}
-	}
-	printf("%zu lines, %lu parses compared, %lu with a stamp, %lu with the "
-	    "reference\n", c.n, compared, stamped, refcompared);
-	CHECK(stamped > compared / 10, "only %lu of %lu parses had a stamp",
-	    stamped, compared);
-	corpus_free(&c);
+		corpus_add(&corpus, argv[f], corpus_logs, 1);
+	nlogged = corpus.n;
+	generate(&corpus);
+	ngenerated = corpus.n;
+	generate_tokens(&corpus);
+	rc = TEST_RUN(cases, 1, argv);
+	corpus_free(&corpus);
 	free(tailbuf);
-	return TEST_DONE();
+	return rc;
 }

@@ -59,6 +59,19 @@ mx_banned() {
 listed() {
 	[ "$(dnsbl "$1" "$2")" = 127.0.0.2 ]
 }
+# counted N ADDR...: the central state keeps N failures in flight of each
+# ADDR (saved with the commit of the transaction that brought them)
+counted() {
+	n=$1
+	shift
+	scored "$C/state.db" "$n" "$@"
+}
+# suspensions DIR: how often DIR's rsyslogd has reported its omrelp action
+# suspended (it found the central host down)
+suspensions() { grep -c "action 'mailban-relp' suspended" "$1/all.log"; }
+mxs_suspended() { # once more on each MX than the counts s1 and s2
+	[ "$(suspensions "$M1")" -gt "$s1" ] && [ "$(suspensions "$M2")" -gt "$s2" ]
+}
 no_central_mailban() {
 	! pgrep -f "$MAILBAN run --omprog -c $C/mailban.conf" >/dev/null
 }
@@ -87,7 +100,7 @@ B=2001:db8:bad::77
 send "$M1" "$tmp/p1.mx1"
 check "mx1's lines reach the central host over RELP, with mx1's name" \
     wait_for 20 received ' mx1 postfix/smtpd: warning: unknown\[' 4
-sleep 1.5
+check "the central mailban has counted them" wait_for 20 counted 2 $A $B
 check "two failures from one MX do not ban centrally" \
     sh -c "! '$MAILBAN' list -c '$C/mailban.conf' | grep -q '^$A '"
 send "$M2" "$tmp/p1.mx2"
@@ -161,13 +174,17 @@ sender=$!
 check "the stream reaches the central host" \
     wait_for 30 received 'sasl_username=s[0-9]*-[0-9]@' 200
 pid1=$(rs_child "$C")
+s1=$(suspensions "$M1")
+s2=$(suspensions "$M2")
 check "stopping the central rsyslogd (and its mailban $pid1) within 30 s" rs_stop "$C"
 got=$(grep -c 'sasl_username=s[0-9]*-[0-9]@' "$C/mail-fleet.log")
 ok "central host down after $got of $((4 * N)) stream lines"
 check "the MXs were still sending" kill -0 $sender
 check "no central mailban left running" no_central_mailban
 wait $sender
-sleep 3
+# the MXs have tried to forward what came after the stop, and found the
+# central host down
+check "both MXs find the central host down" wait_for 30 mxs_suspended
 check "nothing reached the central host while it was down" \
     [ "$(grep -c 'sasl_username=s[0-9]*-[0-9]@' "$C/mail-fleet.log")" -eq "$got" ]
 rs_start "$C" "$CEN" central
@@ -247,7 +264,8 @@ send "$M1" "$tmp/p3.mx1.1"
 send "$M2" "$tmp/p3.mx2.1"
 check "the first half reaches the central host" \
     wait_for 30 received 'sasl_username=t[0-9]*-mx[12]1@' $((2 * N3))
-sleep 2.5
+check "the central mailban has counted them" \
+    wait_for 30 counted 2 $(cat "$tmp/p3.addrs")
 pid3=$(rs_child "$C")
 check "a central mailban is running ($pid3)" [ -n "$pid3" ]
 n=$("$MAILBAN" list -c "$C/mailban.conf" --json | grep -c -F -f "$tmp/p3.addrs")
@@ -257,7 +275,8 @@ send "$M1" "$tmp/p3.mx1.2"
 send "$M2" "$tmp/p3.mx2.2"
 check "the second half reaches the central rsyslogd, mailban stalled" \
     wait_for 30 received 'sasl_username=t[0-9]*-mx[12]2@' $((2 * N3))
-sleep 0.5
+# (rsyslogd puts a batch in mailban's queue before the file action
+# commits it: what is in the file is queued)
 check "the central rsyslogd stops within 30 s, its mailban stalled" rs_stop "$C"
 kill -KILL "$pid3" 2>/dev/null
 n=$("$MAILBAN" list -c "$C/mailban.conf" --json | grep -c -F -f "$tmp/p3.addrs")

@@ -69,12 +69,7 @@ except OSError:
 ' "$1" "$2"
 }
 
-# wait for the listener
-i=0
-until can_connect $S4 2525; do
-	i=$((i + 1)); [ $i -gt 50 ] && { echo "listener did not start"; exit 1; }
-	sleep 0.1
-done
+wait_for 10 can_connect $S4 2525 || { echo "listener did not start"; exit 1; }
 
 # rbl_line ADDR: a Postfix RBL reject naming ADDR (bans at once)
 rbl_line() {

@@ -13,6 +13,21 @@ sasl_line() { # ADDR
 	    "$(date -u +%Y-%m-%dT%H:%M:%S+00:00)" "$1"
 }
 entries() { srv ipset list "$1" 2>/dev/null | sed -n 's/^Number of entries: //p'; }
+has_lines() { [ "$(grep -c . "$1")" -ge "$2" ]; } # FILE N
+# in_state STATE ADDR...: every ADDR has an active ban in the state file
+in_state() {
+	_db=$1
+	shift
+	srv "$mb" list -o "state=$_db" > "$tmp/in_state" || return 1
+	for _a; do grep -q "^$_a " "$tmp/in_state" || return 1; done
+}
+# holds_open PID FILE: process PID has FILE open
+holds_open() {
+	for _fd in /proc/"$1"/fd/*; do
+		[ "$(readlink "$_fd")" = "$2" ] && return 0
+	done
+	return 1
+}
 
 # live mailban on a fifo: start_live STATE [ARGS...]; feed with >&7
 start_live() {
@@ -45,8 +60,7 @@ ip netns exec "$SRV" "$mb" run --omprog -o "state=$db" < "$tmp/txn.in" > "$tmp/t
 txn=$!
 exec 5> "$tmp/txn.in"
 { echo "BEGIN TRANSACTION"; sasl_line 203.0.113.38; sasl_line 203.0.113.38; echo "COMMIT TRANSACTION"; } >&5
-i=0
-while [ "$(grep -c . "$tmp/txn.out")" -lt 5 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_for 10 has_lines "$tmp/txn.out" 5
 check "the transaction is confirmed" [ "$(tail -n 1 "$tmp/txn.out")" = OK ]
 kill -KILL $txn
 wait $txn 2>/dev/null
@@ -70,11 +84,7 @@ exec 5> "$tmp/open.in"
 	sasl_line 203.0.113.39; sasl_line 203.0.113.39; sasl_line 203.0.113.39
 	echo "connect from unknown[198.51.100.120]"
 } >&5
-wait_lines() { # FILE N: wait (5 s at most) until FILE has N lines
-	i=0
-	while [ "$(grep -c . "$1")" -lt "$2" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-}
-wait_lines "$tmp/open.out" 16
+wait_for 10 has_lines "$tmp/open.out" 16
 check "the 14 messages are answered DEFER_COMMIT" \
     [ "$(grep -c '^DEFER_COMMIT$' "$tmp/open.out")" -eq 14 ]
 check "none of the transaction's bans is in the kernel yet" [ "$(entries mailban4)" -eq 0 ]
@@ -102,15 +112,16 @@ srv ipset flush mailban4
 
 # --- a second run on the same state: no journal, told so, bans at once ---
 db=$tmp/twice.db
-start_live "$db" --omprog > /dev/null
-sleep 0.3
+start_live "$db" --omprog > "$tmp/first.out"
+# its first answer comes once its journal is open
+wait_for 10 grep -qx OK "$tmp/first.out"
 rm -f "$tmp/twice.in"
 mkfifo "$tmp/twice.in"
 ip netns exec "$SRV" "$mb" run --omprog -o "state=$db" < "$tmp/twice.in" > "$tmp/twice.out" 2> "$tmp/twice.err" &
 tw=$!
 exec 4> "$tmp/twice.in"
 { echo "BEGIN TRANSACTION"; rbl_line 203.0.113.91; } >&4
-wait_lines "$tmp/twice.out" 3
+wait_for 10 has_lines "$tmp/twice.out" 3
 check "the second run is told the journal is in use" \
     grep -q "journal $db.pending: in use by another mailban run" "$tmp/twice.err"
 check "so the ban is in the kernel when it answers DEFER_COMMIT" \
@@ -124,7 +135,7 @@ srv ipset flush mailban4
 db=$tmp/kill.db
 start_live "$db"
 for i in $(seq 1 20); do rbl_line 198.51.100.$i >&7; done
-sleep 1
+wait_for 10 in_state "$db" $(seq -f '198.51.100.%g' 1 20)
 kill -KILL $live
 wait $live 2>/dev/null
 exec 7>&-
@@ -157,23 +168,28 @@ srv ipset flush mailban4
 db=$tmp/locked.db
 srv "$mb" list -o "state=$db" >/dev/null
 rbl_line 203.0.113.1 | srv "$mb" run -o "state=$db" 2>/dev/null   # create it
-python3 - "$db" "$tmp/locked" <<'PY' &
-import sqlite3, sys, time, os
+# the lock is held until the file unlock appears (60 s at most)
+python3 - "$db" "$tmp/locked" "$tmp/unlock" <<'PY' &
+import os, sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN EXCLUSIVE")
 open(sys.argv[2], "w").close()
-time.sleep(3)
+end = time.monotonic() + 60
+while not os.path.exists(sys.argv[3]) and time.monotonic() < end:
+    time.sleep(0.05)
 c.execute("COMMIT")
 PY
 locker=$!
-while [ ! -e "$tmp/locked" ]; do sleep 0.05; done
+wait_for 10 test -e "$tmp/locked"
 start_live "$db"
 rbl_line 203.0.113.34 >&7
-sleep 1
-check "locked state: the ban is in the kernel at once" in_set mailban4 "203.0.113.34,tcp:25"
+check "locked state: the ban is in the kernel at once" \
+    wait_for 10 in_set mailban4 "203.0.113.34,tcp:25"
+check "locked state: reported" wait_for 10 \
+    grep -q "not written yet; will retry\|unavailable; bans still reach the kernel" "$tmp/live.err"
+check "locked state: the lock is still held" kill -0 $locker
+touch "$tmp/unlock"
 wait $locker
-sleep 1.5
-check "locked state: reported" grep -q "not written yet; will retry\|unavailable; bans still reach the kernel" "$tmp/live.err"
 stop_live
 check "locked state: written once the lock is gone" sh -c "ip netns exec $SRV $mb list -o state=$db | grep -q '^203.0.113.34 '"
 srv ipset flush mailban4
@@ -182,6 +198,9 @@ srv ipset flush mailban4
 mkdir "$tmp/full"
 cat > "$tmp/full.sh" <<EOF2
 set -u
+. "$SRCDIR/test/lib.sh"
+in4() { ipset list mailban4 | grep -q "^\$1,tcp:25 "; }
+recorded() { "$mb" list -o "state=$tmp/full/state.db" | grep -q "^\$1 "; }
 mount -t tmpfs -o size=256k tmpfs "$tmp/full" || exit 3
 dd if=/dev/zero of="$tmp/full/fill" bs=4k 2>/dev/null
 mkfifo "$tmp/full-fifo"
@@ -189,20 +208,20 @@ mkfifo "$tmp/full-fifo"
 p=\$!
 exec 8> "$tmp/full-fifo"
 printf '%s\n' "\$(cat $tmp/rbl35)" >&8
-sleep 1
-ipset list mailban4 | grep -q '^203.0.113.35,tcp:25 ' && echo kernel-ok
+wait_for 10 in4 203.0.113.35 && echo kernel-ok
 rm -f "$tmp/full/fill"
-sleep 11
+wait_for 20 recorded 203.0.113.35 && echo state-ok-running
 exec 8>&-
 wait \$p
 echo "exit=\$?"
-"$mb" list -o "state=$tmp/full/state.db" | grep -q '^203.0.113.35 ' && echo state-ok
+recorded 203.0.113.35 && echo state-ok
 EOF2
 rbl_line 203.0.113.35 > "$tmp/rbl35"
 srv unshare -m sh "$tmp/full.sh" > "$tmp/full.out" 2>&1
 check "full disk: the ban is in the kernel" grep -q kernel-ok "$tmp/full.out"
 check "full disk: reported" grep -q "unavailable\|not written yet" "$tmp/full.err"
-check "full disk: written once there is room" grep -q state-ok "$tmp/full.out"
+check "full disk: written once there is room, while running" grep -q state-ok-running "$tmp/full.out"
+check "full disk: written once there is room" grep -qx state-ok "$tmp/full.out"
 srv ipset flush mailban4
 
 # --- unban from another process is not undone by the running mailban ---
@@ -210,23 +229,26 @@ db=$tmp/concurrent.db
 start_live "$db"
 rbl_line 203.0.113.36 >&7
 rbl_line 203.0.113.37 >&7
-sleep 1
+wait_for 10 in_state "$db" 203.0.113.36 203.0.113.37
 srv "$mb" unban -o "state=$db" 203.0.113.36 >/dev/null
-sleep 1.5
 srv ipset destroy mailban4
-sleep 3
-check "after a set repair, the unbanned address stays out" not_in_set mailban4 "203.0.113.36,tcp:25"
-check "and the other ban is back" in_set mailban4 "203.0.113.37,tcp:25"
+# the repair comes with an idle tick, which also reads the unbans made by
+# others before mailban reads another line: once the other ban is back,
+# the running mailban has forgotten the unbanned address
+check "after a set repair, the other ban is back" \
+    wait_for 10 in_set mailban4 "203.0.113.37,tcp:25"
+check "and the unbanned address stays out" not_in_set mailban4 "203.0.113.36,tcp:25"
 rbl_line 203.0.113.36 >&7
-sleep 1
-check "the unbanned address offending again is banned again" in_set mailban4 "203.0.113.36,tcp:25"
+check "the unbanned address offending again is banned again" \
+    wait_for 10 in_set mailban4 "203.0.113.36,tcp:25"
 stop_live
 check "with ban count 2" sh -c "ip netns exec $SRV $mb list -o state=$db | grep -q '^203.0.113.36 .* 2  postfix-rbl'"
 srv "$mb" flush -o "state=$db" >/dev/null
 start_live "$db"
-sleep 1.5
+wait_for 10 holds_open $live "$db"   # its sets made, its state read
 srv ipset destroy mailban4
-sleep 3
+wait_for 10 grep -q 're-adding [0-9]* active bans' "$tmp/live.err"
 check "after flush and a set repair, nothing comes back" [ "$(entries mailban4)" -eq 0 ]
+check "the repair re-adds no ban" grep -q 're-adding 0 active bans' "$tmp/live.err"
 stop_live
 done_testing

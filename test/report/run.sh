@@ -16,17 +16,6 @@ ip netns exec "$SRV" "$mb" run -o "state=$tmp/run.db" \
 live=$!
 exec 7> "$tmp/fifo"
 
-wait_for() { # SECONDS COMMAND...
-	n=$(($1 * 10))
-	shift
-	while [ $n -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-
 check "the page is written at start" wait_for 5 test -s "$page"
 check "with no bans yet" grep -q '<span id="total">0</span> active bans' "$page"
 rbl_line 203.0.113.71 >&7

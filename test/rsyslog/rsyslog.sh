@@ -121,7 +121,8 @@ check "every one of 12,000 stream bans is in the kernel within 120 s" \
 [ -s "$tmp/missing" ] && echo "missing: $(wc -l < "$tmp/missing"), e.g. $(head -3 "$tmp/missing" | tr '\n' ' ')"
 echo "# $(grep -o 'read [0-9]* lines again from .*pending' "$MB_ERR" || echo 'no line read again'): the kill came ${before:+after $before entries}"
 pid2=$(mailban_pid)
-check "rsyslog started a new mailban ($pid2)" [ -n "$pid2" ] && [ "$pid2" != "$pid1" ]
+check "rsyslog started a new mailban ($pid2)" \
+    sh -c '[ -n "$1" ] && [ "$1" != "$2" ]' sh "$pid2" "$pid1"
 n=$("$MAILBAN" list -c "$MB_CONF" --json | grep -c '"ip":"10\.1\.')
 check "every stream ban is in the state file ($n)" [ "$n" -eq 12000 ]
 n=$("$MAILBAN" list -c "$MB_CONF" --json | grep '"ip":"10\.1\.' | grep -vc '"count":1,')

@@ -11,6 +11,7 @@
 #   sng_start       start syslog-ng in the server namespace, wait for its socket
 #   sng_stop        SIGTERM, wait (bounded), then SIGKILL
 #   mailban_pid     pid of the current mailban child
+#   mailban_pids    pids of every mailban child, on one line
 
 . "$SRCDIR/test/daemons.sh"
 . "$SRCDIR/test/debroot.sh"
@@ -97,6 +98,10 @@ sng_stop() {
 # the mailban started for our syslog-ng (exec'd by its /bin/sh child)
 mailban_pid() {
 	pgrep -f "^$MAILBAN run -c $MB_CONF" | head -1
+}
+# all of them, on one line
+mailban_pids() {
+	pgrep -f "^$MAILBAN run -c $MB_CONF" | tr '\n' ' ' | sed 's/ $//'
 }
 
 # send_lines FILE: each line a mail.info message from postfix/smtpd
