@@ -8,6 +8,11 @@
  *	ban decision.  Shared by "test" (times from the log) and "run" (times
  *	from the clock).  No allocation per line.
  *
+ *	A line the engine reads but does not act on for a reason an
+ *	administrator must see is a notice: engine_notice() counts it by kind
+ *	and hands it to the on_notice hook (run keeps counts and a few
+ *	examples per program in the state file; test prints them on request).
+ *
  *	Exim sends lines that also go to its reject log to syslog twice; an
  *	exim* line identical to one of the last ENGINE_DUPS matched lines of
  *	the same second is reported as a duplicate and not scored again.
@@ -37,16 +42,28 @@ struct engine_match {
 	int ignored; /* address is in the ignore list */
 };
 
+/* Lines read and not acted on, by why (names: engine_notice_name()). */
+enum engine_notice {
+	NOTICE_UNTRUSTED, /* its writer is not the MTA that it names */
+	NOTICE_UNMATCHED, /* an MTA's reject or failure that no pattern reads */
+	NOTICE_DNSBL_ERROR, /* a DNSBL refusing this server's queries */
+	NOTICE_N
+};
+
 struct engine_hooks {
 	void (*on_match)(void *ctx, const struct engine_match *m);
 	void (*on_ban)(void *ctx, const struct engine_match *m,
 	    const struct ban_decision *d);
+	/* line, len: the whole input line, as read */
+	void (*on_notice)(void *ctx, enum engine_notice kind, uint64_t lineno,
+	    const struct logline *ll, const char *line, size_t len);
 	void *ctx;
 };
 
 struct engine_stats {
 	uint64_t lines, malformed, overlong, matched, ignored, bad_addr;
 	uint64_t duplicates, match_errors, bans;
+	uint64_t notices[NOTICE_N];
 	uint64_t *per_pattern; /* pattern_count() entries */
 };
 
@@ -72,5 +89,10 @@ void engine_set_config(struct engine *en, const struct config *cfg);
 void engine_set_now(struct engine *en, int64_t now);
 void engine_line(struct engine *en, const char *line, size_t len,
     int truncated);
+/* Count a notice about the current line (ll of line) and report it. */
+void engine_notice(struct engine *en, enum engine_notice kind,
+    const struct logline *ll, const char *line, size_t len);
+/* "untrusted", "unmatched", "dnsbl-error" */
+const char *engine_notice_name(enum engine_notice kind);
 
 #endif

@@ -36,7 +36,27 @@ struct prefix_stamp {
 	int32_t off; /* seconds east of UTC */
 };
 
+/*
+ * Who wrote a line, as the kernel vouches for it: rsyslog's trusted
+ * properties, syslog-ng's unix credentials, the journal's fields that
+ * begin with an underscore; never the tag, which the sender chooses.
+ * has = 0: the line carried none (a file, a plain pipe), and the other
+ * fields are not set.  The strings point into the line (or into the
+ * journal entry) and are not NUL-terminated.
+ */
+struct logcred {
+	int has;
+	int64_t pid, uid, gid; /* -1: not known */
+	const char *exe; /* executable; exelen 0: not known */
+	size_t exelen;
+	const char *comm; /* process name; commlen 0: not known */
+	size_t commlen;
+	const char *unit; /* systemd unit; unitlen 0: not known */
+	size_t unitlen;
+};
+
 struct logline {
+	struct logcred cred; /* prefix_parse() sets only cred.has, to 0 */
 	int64_t ts; /* seconds since the epoch */
 	int has_ts; /* 0: no stamp, ts is the reference time */
 	struct prefix_stamp stamp; /* prefix_parse_lazy(): for prefix_time() */

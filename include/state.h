@@ -96,7 +96,31 @@ int state_scores(struct state *st, int64_t since,
 int state_stats_add(struct state *st, const struct state_stat *v, size_t n);
 /* Keep a warning of the running mailban (the last STATE_ERRORS). */
 int state_error_add(struct state *st, int64_t t, const char *message);
-/* Forget rows (and ban log, stats) older than since. */
+/*
+ * Lines read and not acted on (engine.h's notices), by kind and program:
+ * how many, the first and last time, and the last STATE_NOTICE_LINES
+ * lines of each as examples.  Added in one transaction.
+ */
+#define STATE_NOTICE_LINES 5
+#define STATE_NOTICE_LINES_STR "5"
+
+struct state_notice {
+	const char *kind; /* "untrusted", "unmatched", "dnsbl-error" */
+	const char *program;
+	uint64_t count;
+	int64_t first, last;
+};
+
+struct state_notice_line {
+	const char *kind;
+	const char *program;
+	int64_t time;
+	const char *line; /* as read: hostile text */
+};
+
+int state_notices_add(struct state *st, const struct state_notice *v,
+    size_t n, const struct state_notice_line *l, size_t nl);
+/* Forget rows (and ban log, stats, notices) older than since. */
 int state_expire(struct state *st, int64_t since);
 
 /*
@@ -138,5 +162,11 @@ int state_bans_per_day(struct state *st, int64_t first_day, size_t ndays,
 /* The last max warnings of run, newest first (message valid during cb). */
 int state_errors(struct state *st, size_t max,
     int (*cb)(void *, int64_t, const char *), void *ctx);
+/* Every notice row by kind and program; then every example line, by kind
+ * and program, newest first (strings valid during cb). */
+int state_notices(struct state *st,
+    int (*cb)(void *, const struct state_notice *), void *ctx);
+int state_notice_lines(struct state *st,
+    int (*cb)(void *, const struct state_notice_line *), void *ctx);
 
 #endif

@@ -53,6 +53,18 @@ struct summary_error {
 	char *message;
 };
 
+/* Lines not acted on (engine.h's notices), with their examples. */
+struct summary_notice {
+	char *kind, *program;
+	uint64_t count;
+	int64_t first, last;
+	size_t nlines; /* newest first */
+	int64_t time[STATE_NOTICE_LINES];
+	char *line[STATE_NOTICE_LINES];
+};
+
+#define SUMMARY_NOTICES 64 /* kinds and programs listed at most */
+
 struct summary {
 	int64_t now;
 	uint64_t active4, active6; /* active bans per family */
@@ -67,6 +79,8 @@ struct summary {
 	uint64_t perday[SUMMARY_DAYS];
 	struct summary_error *errors; /* newest first */
 	size_t nerrors;
+	struct summary_notice *notices; /* by kind, then program */
+	size_t nnotices;
 };
 
 int summary_load(struct state *st, int64_t now, size_t max_bans,

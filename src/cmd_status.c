@@ -159,6 +159,27 @@ status_text(FILE *out, const struct config *cfg, const char *state_note,
 	}
 	if (s->nerrors == 0)
 		fputs("(none)\n", out);
+
+	fputs("\nLines read and not acted on\n", out);
+	for (i = 0; i < s->nnotices; i++) {
+		const struct summary_notice *n = &s->notices[i];
+		char tb2[32];
+		size_t k;
+
+		fprintf(out, "%-12s %-24s %8" PRIu64 "  %s .. %s\n", n->kind,
+		    q(qb, n->program), n->count,
+		    fmt_time(tb, sizeof(tb), n->first),
+		    fmt_time(tb2, sizeof(tb2), n->last));
+		for (k = 0; k < n->nlines; k++) {
+			char mb[4 * 240 + 4];
+
+			fprintf(out, "    %s  %s\n", fmt_time(tb, sizeof(tb),
+			    n->time[k]), msg_quote(mb, n->line[k],
+			    strlen(n->line[k]), 240));
+		}
+	}
+	if (s->nnotices == 0)
+		fputs("(none)\n", out);
 }
 
 static void
@@ -241,6 +262,27 @@ status_json(FILE *out, const struct config *cfg, int exists,
 		    fmt_time(tb, sizeof(tb), s->errors[i].time));
 		fmt_json_str(out, s->errors[i].message);
 		fputc('}', out);
+	}
+	fputs("],\"notices\":[", out);
+	for (i = 0; i < s->nnotices; i++) {
+		const struct summary_notice *n = &s->notices[i];
+		size_t j;
+
+		fputs(i ? ",{\"kind\":" : "{\"kind\":", out);
+		fmt_json_str(out, n->kind);
+		fputs(",\"program\":", out);
+		fmt_json_str(out, n->program);
+		fprintf(out, ",\"count\":%" PRIu64 ",\"first\":\"%s\"", n->count,
+		    fmt_time(tb, sizeof(tb), n->first));
+		fprintf(out, ",\"last\":\"%s\",\"lines\":[",
+		    fmt_time(tb, sizeof(tb), n->last));
+		for (j = 0; j < n->nlines; j++) {
+			fprintf(out, "%s{\"time\":\"%s\",\"line\":", j ? "," : "",
+			    fmt_time(tb, sizeof(tb), n->time[j]));
+			fmt_json_str(out, n->line[j]);
+			fputc('}', out);
+		}
+		fputs("]}", out);
 	}
 	fputs("]}\n", out);
 }

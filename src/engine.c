@@ -123,6 +123,27 @@ is_duplicate(struct engine *en, const struct logline *ll)
 	return 0;
 }
 
+const char *
+engine_notice_name(enum engine_notice kind)
+{
+	static const char *const names[NOTICE_N] = {"untrusted", "unmatched",
+	    "dnsbl-error"};
+
+	return (unsigned)kind < NOTICE_N ? names[kind] : "?";
+}
+
+void
+engine_notice(struct engine *en, enum engine_notice kind,
+    const struct logline *ll, const char *line, size_t len)
+{
+	if ((unsigned)kind >= NOTICE_N)
+		return;
+	en->st.notices[kind]++;
+	if (en->hooks.on_notice != NULL)
+		en->hooks.on_notice(en->hooks.ctx, kind, en->st.lines, ll, line,
+		    len);
+}
+
 void
 engine_line(struct engine *en, const char *line, size_t len, int truncated)
 {

@@ -249,6 +249,38 @@ patterns_table(FILE *out, const struct summary *s, const struct config *cfg)
 	fputs("</tbody></table></div>\n</section>\n", out);
 }
 
+/* Lines read and not acted on: how many, by kind and program. */
+static void
+notices_table(FILE *out, const struct summary *s)
+{
+	size_t i;
+
+	if (s->nnotices == 0)
+		return;
+	fputs("<section id=\"notices\"><h2>Lines not acted on</h2>\n"
+	    "<p class=\"note\">untrusted: written by a process that is not the "
+	    "MTA it names; unmatched: an MTA's reject or failure that no "
+	    "pattern reads (a format change?); dnsbl-error: a DNSBL refusing "
+	    "this server's queries.  <code>mailban status</code> shows "
+	    "examples.</p>\n<div class=\"wrap\"><table id=\"notice-counts\">\n"
+	    "<thead><tr><th>Kind</th><th>Program</th>"
+	    "<th class=\"n\">Lines</th><th>Last</th></tr></thead>\n<tbody>\n",
+	    out);
+	for (i = 0; i < s->nnotices; i++) {
+		const struct summary_notice *n = &s->notices[i];
+
+		fputs("<tr><td>", out);
+		html_escape_str(out, n->kind);
+		fputs("</td><td>", out);
+		html_escape_str(out, n->program);
+		fputs("</td>", out);
+		num_cell(out, n->count);
+		time_cell(out, n->last);
+		fputs("</tr>\n", out);
+	}
+	fputs("</tbody></table></div>\n</section>\n", out);
+}
+
 /* The smallest of 1, 2, 5 x 10^k with max / step <= 5 (max >= 1). */
 static uint64_t
 tick_step(uint64_t max)
@@ -356,6 +388,7 @@ htmlreport_page(FILE *out, const struct summary *s, const struct config *cfg,
 	chart(out, s);
 	bans_table(out, s, cfg);
 	patterns_table(out, s, cfg);
+	notices_table(out, s);
 	fputs("</main>\n<script>\n", out);
 	fputs(page_js, out);
 	fputs("</script>\n</body>\n</html>\n", out);

@@ -695,6 +695,7 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 	size_t n;
 
 	/* field by field: a memset of the whole struct costs more per line */
+	ll->cred.has = 0;
 	ll->ts = 0;
 	ll->has_ts = 0;
 	ll->stamp.kind = 0; /* the other stamp fields are read only after it */

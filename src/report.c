@@ -302,7 +302,7 @@ report_flush(struct report *r)
 struct engine_hooks
 report_hooks(struct report *r)
 {
-	struct engine_hooks h = {on_match, on_ban, r};
+	struct engine_hooks h = {.on_match = on_match, .on_ban = on_ban, .ctx = r};
 
 	/*
 	 * A replay into a file or pipe writes in large blocks; a terminal
@@ -332,10 +332,13 @@ report_summary(struct report *r, const struct engine *en)
 		    ",\"addresses\":%" PRIu64 ",\"malformed\":%" PRIu64
 		    ",\"overlong\":%" PRIu64 ",\"ignored\":%" PRIu64
 		    ",\"invalid_addresses\":%" PRIu64 ",\"duplicates\":%" PRIu64
-		    ",\"match_errors\":%" PRIu64 ",\"patterns\":{",
+		    ",\"match_errors\":%" PRIu64 ",\"untrusted\":%" PRIu64
+		    ",\"unmatched\":%" PRIu64 ",\"dnsbl_errors\":%" PRIu64
+		    ",\"patterns\":{",
 		    st->lines, st->matched, st->bans, ts.tracked, st->malformed,
 		    st->overlong, st->ignored, st->bad_addr, st->duplicates,
-		    st->match_errors);
+		    st->match_errors, st->notices[NOTICE_UNTRUSTED],
+		    st->notices[NOTICE_UNMATCHED], st->notices[NOTICE_DNSBL_ERROR]);
 		for (i = 0; i < n; i++) {
 			const char *name = pattern_name(pattern_get(ps, i));
 
@@ -368,6 +371,15 @@ report_summary(struct report *r, const struct engine *en)
 	if (st->match_errors)
 		fprintf(r->out, "  %-22s %12" PRIu64 "\n", "match limit hits",
 		    st->match_errors);
+	if (st->notices[NOTICE_UNTRUSTED])
+		fprintf(r->out, "  %-22s %12" PRIu64 "\n", "untrusted (writer)",
+		    st->notices[NOTICE_UNTRUSTED]);
+	if (st->notices[NOTICE_UNMATCHED])
+		fprintf(r->out, "  %-22s %12" PRIu64 "\n", "rejects not matched",
+		    st->notices[NOTICE_UNMATCHED]);
+	if (st->notices[NOTICE_DNSBL_ERROR])
+		fprintf(r->out, "  %-22s %12" PRIu64 "\n", "DNSBL errors",
+		    st->notices[NOTICE_DNSBL_ERROR]);
 	fprintf(r->out, "\nMatches per pattern\n");
 	for (i = 0; i < n; i++)
 		if (st->per_pattern[i] != 0)

@@ -81,8 +81,28 @@ struct run_views {
 	int64_t last_page;
 };
 
+/*
+ * Notices since the last save, by kind and program (RUN_NOTICES of them;
+ * the rest are counted under "(other)"), with the last STATE_NOTICE_LINES
+ * lines of each.
+ */
+#define RUN_NOTICES 32
+#define RUN_NOTICE_TEXT 512
+
+struct run_notice {
+	enum engine_notice kind;
+	char program[STATE_NAME_MAX + 1];
+	uint64_t count;
+	int64_t first, last;
+	unsigned nlines, next; /* lines held; where the next one goes */
+	int64_t time[STATE_NOTICE_LINES];
+	char line[STATE_NOTICE_LINES][RUN_NOTICE_TEXT];
+};
+
 struct run_counters {
 	uint64_t committed, kernel_failures;
+	struct run_notice *notices; /* RUN_NOTICES, the first nnotices used */
+	size_t nnotices;
 	double kernel_secs; /* time spent in the kernel's commit */
 	uint64_t *pm_matches, *pm_bans; /* per pattern, since the last save */
 	size_t npm;
@@ -267,6 +287,106 @@ on_match(void *ctx, const struct engine_match *m)
 		r->jou.line_kept = 1;
 }
 
+/* text of at most len bytes up to a NUL, cut to fit buf[size] */
+static void
+copy_text(char *buf, size_t size, const char *text, size_t len)
+{
+	const char *nul = memchr(text, '\0', len);
+
+	if (nul != NULL)
+		len = (size_t)(nul - text);
+	if (len > size - 1)
+		len = size - 1;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+}
+
+static void
+on_notice(void *ctx, enum engine_notice kind, uint64_t lineno,
+    const struct logline *ll, const char *line, size_t len)
+{
+	struct run *r = ctx;
+	struct run_counters *c = &r->cnt;
+	struct run_notice *n = NULL;
+	char prog[STATE_NAME_MAX + 1];
+	int64_t now = r->en.clk.now;
+	size_t i;
+
+	(void)lineno;
+	copy_text(prog, sizeof(prog), ll->prog, ll->proglen);
+	if (c->notices == NULL)
+		c->notices = xcalloc(RUN_NOTICES, sizeof(*c->notices));
+	for (i = 0; i < c->nnotices && n == NULL; i++)
+		if (c->notices[i].kind == kind &&
+		    strcmp(c->notices[i].program, prog) == 0)
+			n = &c->notices[i];
+	if (n == NULL && c->nnotices < RUN_NOTICES - 1) {
+		n = &c->notices[c->nnotices++];
+		memset(n, 0, sizeof(*n));
+		n->kind = kind;
+		memcpy(n->program, prog, sizeof(prog));
+		n->first = now;
+	}
+	if (n == NULL) { /* the last slot takes every other program */
+		for (i = 0; i < c->nnotices && n == NULL; i++)
+			if (c->notices[i].kind == kind &&
+			    strcmp(c->notices[i].program, "(other)") == 0)
+				n = &c->notices[i];
+		if (n == NULL) {
+			n = &c->notices[c->nnotices < RUN_NOTICES ?
+			    c->nnotices++ : RUN_NOTICES - 1];
+			memset(n, 0, sizeof(*n));
+			n->kind = kind;
+			snprintf(n->program, sizeof(n->program), "(other)");
+			n->first = now;
+		}
+	}
+	n->count++;
+	n->last = now;
+	copy_text(n->line[n->next], RUN_NOTICE_TEXT, line, len);
+	n->time[n->next] = now;
+	n->next = (n->next + 1) % STATE_NOTICE_LINES;
+	if (n->nlines < STATE_NOTICE_LINES)
+		n->nlines++;
+}
+
+/* Notices to the state file; kept for the next try when that fails. */
+static void
+save_notices(struct run *r)
+{
+	struct run_counters *c = &r->cnt;
+	struct state_notice v[RUN_NOTICES];
+	struct state_notice_line *l;
+	size_t i, k, nl = 0;
+	unsigned j;
+
+	if (c->nnotices == 0 || r->sta.st == NULL)
+		return;
+	l = xcalloc(RUN_NOTICES * STATE_NOTICE_LINES, sizeof(*l));
+	for (i = 0; i < c->nnotices; i++) {
+		struct run_notice *n = &c->notices[i];
+
+		v[i].kind = engine_notice_name(n->kind);
+		v[i].program = n->program;
+		v[i].count = n->count;
+		v[i].first = n->first;
+		v[i].last = n->last;
+		/* oldest first, so that the newest get the highest ids */
+		for (j = 0; j < n->nlines; j++) {
+			k = (n->next + STATE_NOTICE_LINES - n->nlines + j) %
+			    STATE_NOTICE_LINES;
+			l[nl].kind = v[i].kind;
+			l[nl].program = n->program;
+			l[nl].time = n->time[k];
+			l[nl].line = n->line[k];
+			nl++;
+		}
+	}
+	if (state_notices_add(r->sta.st, v, c->nnotices, l, nl) == 0)
+		c->nnotices = 0;
+	free(l);
+}
+
 static void
 on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 {
@@ -426,6 +546,7 @@ save_stats(struct run *r, int64_t now)
 		memset(c->pm_bans, 0, c->npm * sizeof(*c->pm_bans));
 	}
 	free(v);
+	save_notices(r);
 	while (warn_n > 0 && r->sta.st != NULL) {
 		if (state_error_add(r->sta.st, warn_time[warn_head],
 			warn_ring[warn_head]) < 0)
@@ -684,6 +805,7 @@ run_new(struct config *cfg, const struct run_kernel *k,
 	r->jou.last_try = now - RUN_STATE_RETRY;
 	hooks.on_match = on_match;
 	hooks.on_ban = on_ban;
+	hooks.on_notice = on_notice;
 	hooks.ctx = r;
 	engine_init(&r->en, r->cfg, now, 1, &hooks);
 	pattern_counters(r);
@@ -883,6 +1005,7 @@ run_free(struct run *r)
 	state_close(r->sta.st);
 	free(r->sta.bl.v);
 	free(r->cnt.pm_matches);
+	free(r->cnt.notices);
 	free(r->cnt.pm_bans);
 	msg_set_warn_hook(NULL);
 	if (r->cfg != r->kcfg)

@@ -89,7 +89,20 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS errors ("
     " id INTEGER PRIMARY KEY,"
     " time INTEGER NOT NULL,"
-    " message TEXT NOT NULL);";
+    " message TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS notices ("
+    " kind TEXT NOT NULL,"
+    " program TEXT NOT NULL,"
+    " count INTEGER NOT NULL,"
+    " first INTEGER NOT NULL,"
+    " last INTEGER NOT NULL,"
+    " PRIMARY KEY (kind, program));"
+    "CREATE TABLE IF NOT EXISTS notice_lines ("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL,"
+    " program TEXT NOT NULL,"
+    " time INTEGER NOT NULL,"
+    " line TEXT NOT NULL);";
 
 static int
 fail(struct state *st, const char *what)
@@ -406,7 +419,10 @@ state_expire(struct state *st, int64_t since)
 {
 	if (exec1(st, "DELETE FROM ban_log WHERE time < ?1", NULL, since) < 0 ||
 	    exec1(st, "DELETE FROM stats WHERE hour < ?1", NULL,
-		since / SECONDS_HOUR) < 0)
+		since / SECONDS_HOUR) < 0 ||
+	    exec1(st, "DELETE FROM notices WHERE last < ?1", NULL, since) < 0 ||
+	    exec1(st, "DELETE FROM notice_lines WHERE time < ?1", NULL,
+		since) < 0)
 		return -1;
 	return exec1(st, "DELETE FROM bans WHERE last_ban < ?1 AND until <= ?1",
 	    NULL, since);
@@ -552,6 +568,72 @@ state_stats_add(struct state *st, const struct state_stat *v, size_t n)
 fail:
 	fail(st, "stats");
 	sqlite3_finalize(stmt);
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int
+state_notices_add(struct state *st, const struct state_notice *v, size_t n,
+    const struct state_notice_line *l, size_t nl)
+{
+	static const char add[] =
+	    "INSERT INTO notices(kind, program, count, first, last)"
+	    " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(kind, program) DO UPDATE SET"
+	    " count = count + excluded.count, first = min(first, excluded.first),"
+	    " last = max(last, excluded.last)";
+	static const char line[] =
+	    "INSERT INTO notice_lines(kind, program, time, line)"
+	    " VALUES(?1, ?2, ?3, ?4)";
+	static const char trim[] =
+	    "DELETE FROM notice_lines WHERE kind = ?1 AND program = ?2 AND id NOT"
+	    " IN (SELECT id FROM notice_lines WHERE kind = ?1 AND program = ?2"
+	    " ORDER BY id DESC LIMIT " STATE_NOTICE_LINES_STR ")";
+	sqlite3_stmt *sa = NULL, *sl = NULL, *st2 = NULL;
+	size_t i;
+
+	if (n == 0 && nl == 0)
+		return 0;
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(st, "begin");
+	if (sqlite3_prepare_v2(st->db, add, -1, &sa, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, line, -1, &sl, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, trim, -1, &st2, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_text(sa, 1, v[i].kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(sa, 2, v[i].program, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(sa, 3, (sqlite3_int64)v[i].count);
+		sqlite3_bind_int64(sa, 4, v[i].first);
+		sqlite3_bind_int64(sa, 5, v[i].last);
+		if (sqlite3_step(sa) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(sa);
+	}
+	for (i = 0; i < nl; i++) {
+		sqlite3_bind_text(sl, 1, l[i].kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(sl, 2, l[i].program, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(sl, 3, l[i].time);
+		sqlite3_bind_text(sl, 4, l[i].line, -1, SQLITE_STATIC);
+		if (sqlite3_step(sl) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(sl);
+		sqlite3_bind_text(st2, 1, l[i].kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st2, 2, l[i].program, -1, SQLITE_STATIC);
+		if (sqlite3_step(st2) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(st2);
+	}
+	sqlite3_finalize(sa);
+	sqlite3_finalize(sl);
+	sqlite3_finalize(st2);
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	sa = sl = st2 = NULL;
+fail:
+	fail(st, "notices");
+	sqlite3_finalize(sa);
+	sqlite3_finalize(sl);
+	sqlite3_finalize(st2);
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
@@ -736,6 +818,80 @@ state_errors(struct state *st, size_t max,
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		if (cb(ctx, sqlite3_column_int64(stmt, 0), text(stmt, 1)) != 0)
 			break;
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "read");
+}
+
+/* 1 when the file has table name (a file of an older mailban, opened
+ * read-only, lacks the newer ones), 0 when not, -1 on error */
+static int
+has_table(struct state *st, const char *name)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_master WHERE"
+		" type = 'table' AND name = ?1", -1, &stmt, NULL) != SQLITE_OK)
+		return fail(st, "query");
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : fail(st, "read");
+}
+
+int
+state_notices(struct state *st,
+    int (*cb)(void *, const struct state_notice *), void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct state_notice v;
+	int rc;
+
+	if ((rc = has_table(st, "notices")) <= 0)
+		return rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT kind, program, count, first, last"
+		" FROM notices ORDER BY kind, program", -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		return fail(st, "query");
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		v.kind = text(stmt, 0);
+		v.program = text(stmt, 1);
+		v.count = (uint64_t)sqlite3_column_int64(stmt, 2);
+		v.first = sqlite3_column_int64(stmt, 3);
+		v.last = sqlite3_column_int64(stmt, 4);
+		if (cb(ctx, &v) != 0)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "read");
+}
+
+int
+state_notice_lines(struct state *st,
+    int (*cb)(void *, const struct state_notice_line *), void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct state_notice_line l;
+	int rc;
+
+	if ((rc = has_table(st, "notice_lines")) <= 0)
+		return rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT kind, program, time, line"
+		" FROM notice_lines ORDER BY kind, program, id DESC", -1, &stmt,
+		NULL) != SQLITE_OK)
+		return fail(st, "query");
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		l.kind = text(stmt, 0);
+		l.program = text(stmt, 1);
+		l.time = sqlite3_column_int64(stmt, 2);
+		l.line = text(stmt, 3);
+		if (cb(ctx, &l) != 0)
+			break;
+	}
 	sqlite3_finalize(stmt);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "read");
 }

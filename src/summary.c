@@ -75,6 +75,44 @@ push_error(void *ctx, int64_t time, const char *message)
 	return 0;
 }
 
+static int
+push_notice(void *ctx, const struct state_notice *v)
+{
+	struct summary *s = ctx;
+	struct summary_notice *n;
+
+	if (s->nnotices == SUMMARY_NOTICES)
+		return 1;
+	n = &s->notices[s->nnotices++];
+	n->kind = xstrdup(v->kind);
+	n->program = xstrdup(v->program);
+	n->count = v->count;
+	n->first = v->first;
+	n->last = v->last;
+	return 0;
+}
+
+static int
+push_notice_line(void *ctx, const struct state_notice_line *l)
+{
+	struct summary *s = ctx;
+	struct summary_notice *n;
+	size_t i;
+
+	for (i = 0; i < s->nnotices; i++) {
+		n = &s->notices[i];
+		if (strcmp(n->kind, l->kind) != 0 ||
+		    strcmp(n->program, l->program) != 0)
+			continue;
+		if (n->nlines < STATE_NOTICE_LINES) {
+			n->time[n->nlines] = l->time;
+			n->line[n->nlines++] = xstrdup(l->line);
+		}
+		break;
+	}
+	return 0;
+}
+
 int
 summary_load(struct state *st, int64_t now, size_t max_bans,
     struct summary *s)
@@ -95,6 +133,7 @@ summary_load(struct state *st, int64_t now, size_t max_bans,
 	s->now = now;
 	s->first_day = now / SECONDS_DAY - (SUMMARY_DAYS - 1);
 	s->errors = xcalloc(SUMMARY_ERRORS, sizeof(*s->errors));
+	s->notices = xcalloc(SUMMARY_NOTICES, sizeof(*s->notices));
 	/* one snapshot: a running mailban may commit in between */
 	if (state_read_begin(st) < 0) {
 		summary_free(s);
@@ -105,7 +144,9 @@ summary_load(struct state *st, int64_t now, size_t max_bans,
 	    state_most_banned(st, SUMMARY_TOP, push_ban, &top) < 0 ||
 	    state_totals(st, now, since_hour, push_pattern, &patterns) < 0 ||
 	    state_bans_per_day(st, s->first_day, SUMMARY_DAYS, s->perday) < 0 ||
-	    state_errors(st, SUMMARY_ERRORS, push_error, s) < 0)
+	    state_errors(st, SUMMARY_ERRORS, push_error, s) < 0 ||
+	    state_notices(st, push_notice, s) < 0 ||
+	    state_notice_lines(st, push_notice_line, s) < 0)
 		goto out;
 	s->active4 = c.active4;
 	s->active6 = c.active6;
@@ -129,6 +170,15 @@ summary_free(struct summary *s)
 		free(s->patterns[i].name);
 	for (i = 0; i < s->nerrors; i++)
 		free(s->errors[i].message);
+	for (i = 0; i < s->nnotices; i++) {
+		size_t k;
+
+		free(s->notices[i].kind);
+		free(s->notices[i].program);
+		for (k = 0; k < s->notices[i].nlines; k++)
+			free(s->notices[i].line[k]);
+	}
+	free(s->notices);
 	free(s->patterns);
 	free(s->errors);
 	free(s->bans);

@@ -7,6 +7,8 @@
 #include "fmt.h"
 #include "html.h"
 #include "htmlreport.h"
+#include "state.h"
+#include "summary.h"
 #include "test.h"
 
 static char *
@@ -107,6 +109,78 @@ page_checks(void)
 	config_free(cfg);
 }
 
+/* Notices (lines read and not acted on): counts add up over saves, the
+ * examples kept are the newest STATE_NOTICE_LINES, the summary reads them
+ * back by kind and program. */
+static void
+notices_checks(void)
+{
+	char path[300], line[64];
+	struct state_notice v;
+	struct state_notice_line l;
+	struct summary s;
+	struct state *st;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/notices.db", dir);
+	st = state_open(path, 0);
+	CHECK(st != NULL, "state_open %s", path);
+	if (st == NULL)
+		return;
+	for (i = 0; i < 8; i++) {
+		snprintf(line, sizeof(line), "forged %d\x1b[0m", i);
+		v = (struct state_notice){"untrusted", "postfix/smtpd", 1,
+		    100 + i, 100 + i};
+		l = (struct state_notice_line){"untrusted", "postfix/smtpd",
+		    100 + i, line};
+		CHECK(state_notices_add(st, &v, 1, &l, 1) == 0, "add %d", i);
+	}
+	v = (struct state_notice){"unmatched", "exim", 3, 50, 60};
+	CHECK(state_notices_add(st, &v, 1, NULL, 0) == 0, "counts alone");
+	CHECK(summary_load(st, 200, 10, &s) == 0, "summary_load");
+	CHECK(s.nnotices == 2, "%zu notices", s.nnotices);
+	if (s.nnotices == 2) {
+		CHECK_STR(s.notices[0].kind, "unmatched");
+		CHECK(s.notices[0].count == 3 && s.notices[0].nlines == 0,
+		    "unmatched: %llu, %zu lines",
+		    (unsigned long long)s.notices[0].count, s.notices[0].nlines);
+		CHECK_STR(s.notices[1].program, "postfix/smtpd");
+		CHECK(s.notices[1].count == 8 && s.notices[1].first == 100 &&
+		    s.notices[1].last == 107, "untrusted: %llu %lld..%lld",
+		    (unsigned long long)s.notices[1].count,
+		    (long long)s.notices[1].first, (long long)s.notices[1].last);
+		CHECK(s.notices[1].nlines == STATE_NOTICE_LINES, "%zu lines kept",
+		    s.notices[1].nlines);
+		CHECK_STR(s.notices[1].line[0], "forged 7\x1b[0m");
+		CHECK_STR(s.notices[1].line[STATE_NOTICE_LINES - 1],
+		    "forged 3\x1b[0m");
+	}
+	{
+		char err[256], *buf = NULL;
+		size_t len = 0;
+		struct config *cfg = config_load(NULL, NULL, 0, err, sizeof(err));
+		FILE *f = open_memstream(&buf, &len);
+
+		if (cfg == NULL || f == NULL)
+			abort();
+		htmlreport_page(f, &s, cfg, 1);
+		fclose(f);
+		CHECK(strstr(buf, "<table id=\"notice-counts\">") != NULL &&
+		    strstr(buf, "<td>untrusted</td><td>postfix/smtpd</td>"
+		    "<td class=\"n\" data-v=\"8\">8</td>") != NULL,
+		    "the page counts the notices");
+		free(buf);
+		config_free(cfg);
+	}
+	summary_free(&s);
+	state_close(st);
+	unlink(path);
+	snprintf(line, sizeof(line), "%s/notices.db-wal", dir);
+	unlink(line);
+	snprintf(line, sizeof(line), "%s/notices.db-shm", dir);
+	unlink(line);
+}
+
 int
 main(void)
 {
@@ -177,6 +251,7 @@ main(void)
 	expect_config("report = \"x\";", "report: expected a group");
 
 	page_checks();
+	notices_checks();
 	{
 		char path[300];
 
