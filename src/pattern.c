@@ -23,33 +23,17 @@
 #include "log.h"
 #include "memfind.h"
 #include "pattern.h"
+#include "rxlit.h"
 
 #define DISPATCH_SLOTS 1024 /* power of two */
 #define DISPATCH_MAX (DISPATCH_SLOTS / 2)
 #define PROG_MAX 128 /* longer program names are never cached */
 #define MATCH_LIMIT 100000
 #define DEPTH_LIMIT 1000
-#define PF_RUNMAX 256 /* a longer literal run: no prefilter */
 #define PF_MINRUN 3 /* shorter literals are not worth a search */
-#define PF_ALTS 16 /* literals in one clause, strings in one run */
-#define PF_CLAUSES 16 /* clauses remembered per pattern */
-#define PF_GROUP_CNF 8 /* clauses one group may give by distribution */
-#define PF_DEPTH 8 /* nested groups looked into */
 #define PF_CHECKS 8 /* clauses searched per pattern */
 #define PF_IMPLIED_MIN 10 /* shorter implied needles (" from ") are common */
 #define PF_CHECK_COST 8 /* a clause of more searches costs more than PCRE2 */
-
-struct pf_lit {
-	char *s;
-	size_t len;
-	int ci; /* caseless: s holds lower case, ASCII letters fold */
-};
-
-/* A clause: the message contains at least one of its literals. */
-struct pf_clause {
-	struct pf_lit lit[PF_ALTS];
-	size_t n;
-};
 
 /*
  * A clause of too many literals to search one by one (PF_CHECK_COST), kept
@@ -66,14 +50,14 @@ struct pf_set {
 		uint16_t nd; /* ps->needles index */
 		uint16_t off; /* of the anchor in the literal */
 		unsigned char x, y, z; /* the anchor, folded to lower case */
-	} lit[PF_ALTS];
+	} lit[RXLIT_ALTS];
 	size_t n;
 	size_t minlen; /* of its shortest literal */
 };
 
 /* A check chosen by pf_build: a clause as ps->needles indices. */
 struct pf_check {
-	uint16_t nd[PF_ALTS];
+	uint16_t nd[RXLIT_ALTS];
 	uint8_t n;
 };
 
@@ -86,18 +70,18 @@ struct pattern {
 	int ip_group; /* capture number, 0 if none */
 	int qid_group;
 	size_t index;
-	/* prefilter, derived from the regex (pf_extract) */
+	/* prefilter, derived from the regex (rxlit) */
 	uint32_t minlen; /* PCRE2_INFO_MINLENGTH */
-	char *prefix[PF_ALTS]; /* the match starts with one of these */
-	size_t prefixlen[PF_ALTS];
+	char *prefix[RXLIT_ALTS]; /* the match starts with one of these */
+	size_t prefixlen[RXLIT_ALTS];
 	size_t nprefix; /* 0: no prefix known */
-	struct pf_clause *cl; /* every match satisfies every clause */
+	struct rxlit_clause *cl; /* every match satisfies every clause */
 	size_t ncl;
 	struct pf_check chk[PF_CHECKS]; /* chosen by pf_build */
 	size_t nchk;
 	struct pf_set *set; /* NULL: none; checked after chk */
 	int has_last; /* the match ends the message: its last byte is in last */
-	uint64_t last[4];
+	struct rxlit_bytes last;
 };
 
 struct needle {
@@ -157,882 +141,14 @@ struct pattern_set {
 };
 
 /*
- * Prefilter.  At pattern_add() time pf_extract() walks the regex and
- * derives, conservatively, what every match must satisfy:
- *
- *   - prefixes: when the regex starts with "^" and literal text (or a
- *     group of literal alternatives), the strings one of which every match
- *     starts with;
- *   - clauses: sets of literals one of which every match contains.  A run
- *     of literal bytes of the top-level concatenation is a clause of one;
- *     a group of alternatives "(?:A|B)" gives, for each way to pick one
- *     clause of A and one of B, the clause "A's or B's" (A or B must
- *     match, and each implies its own clauses); "(?i:...)" gives caseless
- *     literals.
- *
- * Any construct it does not fully understand (alternation at the top
- * level, inline options, verbs, \Q...\E, back-references, unusual escapes
- * or quantifiers) makes it give up, and the pattern then has no
- * prefilter except PCRE2's own minimum length; inside a group, such a
- * construct only makes that group contribute nothing.  Classes and
- * lookarounds end a run and are never looked into; a literal byte or group
- * followed by a quantifier of minimum 0 contributes nothing.  Dropping a
- * clause is always safe (fewer constraints), so every bound below drops
- * clauses, never a literal from a clause.
- *
- * pf_build() then picks at most PF_CHECKS clauses per pattern (see
- * there).  A line is handed to PCRE2 only if it is long enough, starts
- * with a prefix and satisfies every chosen clause.  Per program, the
- * patterns that share a first needle are ruled out together by one search
- * (struct dispatch, key).
+ * Prefilter.  At pattern_add() time rxlit derives from the regex,
+ * conservatively, the prefixes and the clauses every match satisfies
+ * (include/rxlit.h), and the last-byte gate.  pf_build() then picks at
+ * most PF_CHECKS clauses per pattern (see there).  A line is handed to
+ * PCRE2 only if it is long enough, starts with a prefix and satisfies
+ * every chosen clause.  Per program, the patterns that share a first
+ * needle are ruled out together by one search (struct dispatch, key).
  */
-struct pf_out {
-	char *prefix[PF_ALTS];
-	size_t prefixlen[PF_ALTS];
-	size_t nprefix;
-	struct pf_clause cl[PF_CLAUSES];
-	size_t ncl;
-};
-
-/* The literal run being collected: a set of strings (one of them occurs). */
-struct pf_run {
-	char s[PF_ALTS][PF_RUNMAX];
-	size_t len[PF_ALTS];
-	size_t n;
-};
-
-/* re[i] == '['; index after the closing ']', or 0 to give up. */
-static size_t
-pf_skip_class(const char *re, size_t i)
-{
-	char d;
-
-	i++;
-	if (re[i] == '^')
-		i++;
-	if (re[i] == ']')
-		i++; /* a leading ']' is a member */
-	for (; re[i] != '\0'; i++) {
-		if (re[i] == '\\') {
-			if (re[i + 1] == '\0' || strchr("QEc", re[i + 1]) != NULL)
-				return 0;
-			i++;
-		} else if (re[i] == '[' && (re[i + 1] == ':' || re[i + 1] == '.' ||
-		    re[i + 1] == '=')) {
-			d = re[i + 1];
-			for (i += 2; re[i] != '\0' && !(re[i] == d && re[i + 1] == ']');
-			    i++)
-				;
-			if (re[i] == '\0')
-				return 0;
-			i++;
-		} else if (re[i] == ']') {
-			return i + 1;
-		}
-	}
-	return 0;
-}
-
-/*
- * re[i] == '('; index after the matching ')', or 0 to give up.  When alt
- * is not NULL, the offsets of the '|' at the group's own level are stored
- * there (at most PF_ALTS - 1; *nalt counts them, more than fit: give up).
- */
-static size_t
-pf_skip_group(const char *re, size_t i, size_t *alt, size_t *nalt)
-{
-	size_t depth = 0, j;
-
-	if (nalt != NULL)
-		*nalt = 0;
-	for (; re[i] != '\0'; i++) {
-		if (re[i] == '\\') {
-			if (re[i + 1] == '\0' || strchr("QEc", re[i + 1]) != NULL)
-				return 0;
-			i++;
-		} else if (re[i] == '[') {
-			if ((j = pf_skip_class(re, i)) == 0)
-				return 0;
-			i = j - 1;
-		} else if (re[i] == '(') {
-			/* verbs ((*ACCEPT) ends a match early), comments, and
-			 * extended mode (# comments) defeat this scan */
-			if (re[i + 1] == '*' || (re[i + 1] == '?' && re[i + 2] == '#'))
-				return 0;
-			if (re[i + 1] == '?')
-				for (j = i + 2; (re[j] >= 'a' && re[j] <= 'z') ||
-				    (re[j] >= 'A' && re[j] <= 'Z') || re[j] == '-' ||
-				    re[j] == '^'; j++)
-					if (re[j] == 'x')
-						return 0;
-			depth++;
-		} else if (re[i] == ')') {
-			if (depth == 0)
-				return 0;
-			if (--depth == 0)
-				return i + 1;
-		} else if (re[i] == '|' && depth == 1 && nalt != NULL) {
-			if (*nalt >= PF_ALTS - 1)
-				return 0;
-			alt[(*nalt)++] = i;
-		}
-	}
-	return 0;
-}
-
-/* Quantifier at re[i]: its minimum in *min, length in *qlen; -1: not one. */
-static int
-pf_quantifier(const char *re, size_t i, unsigned long *min, size_t *qlen)
-{
-	size_t j = i + 1;
-	unsigned long n = 0;
-
-	if (re[i] == '*' || re[i] == '?') {
-		*min = 0;
-	} else if (re[i] == '+') {
-		*min = 1;
-	} else if (re[i] == '{') {
-		if (re[j] < '0' || re[j] > '9')
-			return -1; /* "{,m}", "{x": PCRE2 versions differ */
-		for (; re[j] >= '0' && re[j] <= '9'; j++)
-			if ((n = n * 10 + (unsigned long)(re[j] - '0')) > 65535)
-				return -1;
-		if (re[j] == ',')
-			for (j++; re[j] >= '0' && re[j] <= '9'; j++)
-				;
-		if (re[j] != '}')
-			return -1;
-		j++;
-		*min = n;
-	} else {
-		return -1;
-	}
-	if (re[j] == '?' || re[j] == '+') /* lazy, possessive */
-		j++;
-	*qlen = j - i;
-	return 0;
-}
-
-static void
-pf_clause_free(struct pf_clause *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		free(c->lit[i].s);
-	c->n = 0;
-}
-
-static void
-pf_out_free(struct pf_out *o)
-{
-	size_t i;
-
-	for (i = 0; i < o->ncl; i++)
-		pf_clause_free(&o->cl[i]);
-	for (i = 0; i < o->nprefix; i++)
-		free(o->prefix[i]);
-	memset(o, 0, sizeof(*o));
-}
-
-static void
-pf_run_reset(struct pf_run *r)
-{
-	r->n = 1;
-	r->len[0] = 0;
-}
-
-/*
- * The run ends: its strings become the prefixes if nothing came between
- * them and ^, else a clause.  A run with an empty string requires nothing.
- */
-static void
-pf_end_run(struct pf_out *o, struct pf_run *r, int ci, int *at_anchor)
-{
-	size_t k;
-
-	for (k = 0; k < r->n && r->len[k] > 0; k++)
-		;
-	if (k == r->n) {
-		if (*at_anchor && !ci) {
-			for (k = 0; k < r->n; k++) {
-				o->prefix[k] = xstrndup(r->s[k], r->len[k]);
-				o->prefixlen[k] = r->len[k];
-			}
-			o->nprefix = r->n;
-		} else if (o->ncl < PF_CLAUSES) {
-			struct pf_clause *c = &o->cl[o->ncl++];
-
-			for (k = 0; k < r->n; k++) {
-				c->lit[k].s = xstrndup(r->s[k], r->len[k]);
-				c->lit[k].len = r->len[k];
-				c->lit[k].ci = ci;
-			}
-			c->n = r->n;
-		}
-	}
-	pf_run_reset(r);
-	*at_anchor = 0;
-}
-
-/* Append byte c to every string of the run; -1: too long. */
-static int
-pf_run_add(struct pf_run *r, char c, int ci)
-{
-	size_t k;
-
-	if (ci && c >= 'A' && c <= 'Z')
-		c = (char)(c - 'A' + 'a');
-	for (k = 0; k < r->n; k++) {
-		if (r->len[k] == PF_RUNMAX)
-			return -1;
-		r->s[k][r->len[k]++] = c;
-	}
-	return 0;
-}
-
-/* Alternative g[0, n) as plain literal bytes into out; -1: not plain. */
-static int
-pf_plain(const char *g, size_t n, char *out, size_t *outlen)
-{
-	size_t i, m = 0;
-	char c;
-
-	for (i = 0; i < n; i++) {
-		c = g[i];
-		if (c == '\\') {
-			if (++i == n)
-				return -1;
-			c = g[i];
-			if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-			    (c >= 'A' && c <= 'Z') || c == '\0')
-				return -1;
-		} else if (strchr("^$.[]()*+?{|", c) != NULL) {
-			return -1;
-		}
-		if (m == PF_RUNMAX)
-			return -1;
-		out[m++] = c;
-	}
-	*outlen = m;
-	return 0;
-}
-
-#define PF_GROUP_OTHER 0 /* verbs, options, conditions, resets ... */
-#define PF_GROUP_BODY 1 /* alternatives from *body on */
-#define PF_GROUP_LOOK 2 /* a lookaround: zero width */
-
-/*
- * What the group re[i] == '(' .. re[j - 1] == ')' is: non-capturing,
- * atomic, caseless ("(?i:", *ci set), a capture (named or not): its
- * alternatives start at *body; a lookaround; or anything else, which the
- * prefilter does not look into.
- */
-static int
-pf_group_kind(const char *re, size_t i, size_t j, size_t *body, int *ci)
-{
-	char close;
-	size_t b;
-
-	if (re[i + 1] == '*')
-		return PF_GROUP_OTHER;
-	if (re[i + 1] != '?') {
-		*body = i + 1;
-		return PF_GROUP_BODY;
-	}
-	if (re[i + 2] == ':' || re[i + 2] == '>') {
-		*body = i + 3;
-		return PF_GROUP_BODY;
-	}
-	if (re[i + 2] == 'i' && re[i + 3] == ':') {
-		*body = i + 4;
-		*ci = 1;
-		return PF_GROUP_BODY;
-	}
-	if (re[i + 2] == '=' || re[i + 2] == '!' || (re[i + 2] == '<' &&
-	    (re[i + 3] == '=' || re[i + 3] == '!')))
-		return PF_GROUP_LOOK;
-	if (re[i + 2] != '<' && re[i + 2] != '\'' &&
-	    !(re[i + 2] == 'P' && re[i + 3] == '<'))
-		return PF_GROUP_OTHER;
-	close = re[i + 2] == '\'' ? '\'' : '>';
-	for (b = i + 3; b < j && re[b] != close; b++)
-		if (!((re[b] >= 'a' && re[b] <= 'z') ||
-		    (re[b] >= 'A' && re[b] <= 'Z') ||
-		    (re[b] >= '0' && re[b] <= '9') || re[b] == '_' ||
-		    re[b] == '<'))
-			return PF_GROUP_OTHER;
-	if (b >= j)
-		return PF_GROUP_OTHER;
-	*body = b + 1;
-	return PF_GROUP_BODY;
-}
-
-static int pf_seq(const char *re, int ci, int anchor, int depth,
-    struct pf_out *o);
-
-/* Add clause c (taking its strings) to o, or free it when o is full. */
-static void
-pf_take_clause(struct pf_out *o, struct pf_clause *c)
-{
-	if (o->ncl < PF_CLAUSES)
-		o->cl[o->ncl++] = *c;
-	else
-		pf_clause_free(c);
-	c->n = 0;
-}
-
-/* Append copies of c's literals to d; -1 when they do not fit. */
-static int
-pf_clause_merge(struct pf_clause *d, const struct pf_clause *c)
-{
-	size_t k;
-
-	if (d->n + c->n > PF_ALTS)
-		return -1;
-	for (k = 0; k < c->n; k++) {
-		d->lit[d->n] = c->lit[k];
-		d->lit[d->n].s = xstrndup(c->lit[k].s, c->lit[k].len);
-		d->n++;
-	}
-	return 0;
-}
-
-static size_t
-pf_clause_minlen(const struct pf_clause *c)
-{
-	size_t k, m = SIZE_MAX;
-
-	for (k = 0; k < c->n; k++)
-		if (c->lit[k].len < m)
-			m = c->lit[k].len;
-	return m;
-}
-
-/*
- * The clauses of a group whose nalt alternatives gave sub[0..nalt): the
- * conjunctive form of "sub[0] or sub[1] or ...".  Nothing when one
- * alternative requires nothing.
- */
-static void
-pf_group_clauses(struct pf_out *o, struct pf_out *sub, size_t nalt)
-{
-	size_t pick[PF_ALTS], a, total = 1, k, best;
-	struct pf_clause c;
-
-	for (a = 0; a < nalt; a++) {
-		if (sub[a].ncl == 0)
-			return;
-		total *= sub[a].ncl;
-		if (total > PF_GROUP_CNF)
-			break;
-	}
-	if (total <= PF_GROUP_CNF) {
-		memset(pick, 0, sizeof(pick));
-		for (k = 0; k < total; k++) {
-			memset(&c, 0, sizeof(c));
-			for (a = 0; a < nalt; a++)
-				if (pf_clause_merge(&c, &sub[a].cl[pick[a]]) < 0)
-					break;
-			if (a == nalt)
-				pf_take_clause(o, &c);
-			else
-				pf_clause_free(&c);
-			for (a = 0; a < nalt; a++) { /* next combination */
-				if (++pick[a] < sub[a].ncl)
-					break;
-				pick[a] = 0;
-			}
-		}
-		return;
-	}
-	/* too many combinations: each alternative's longest clause */
-	memset(&c, 0, sizeof(c));
-	for (a = 0; a < nalt; a++) {
-		best = 0;
-		for (k = 1; k < sub[a].ncl; k++)
-			if (pf_clause_minlen(&sub[a].cl[k]) >
-			    pf_clause_minlen(&sub[a].cl[best]))
-				best = k;
-		if (pf_clause_merge(&c, &sub[a].cl[best]) < 0) {
-			pf_clause_free(&c);
-			return;
-		}
-	}
-	pf_take_clause(o, &c);
-}
-
-/*
- * Group re[i, j) (j after its ')'), quantifier minimum min (1 without
- * one), no quantifier when !quantified.  Plain literal alternatives of a
- * "(?:" group continue the run (each string of it times each
- * alternative); any other group ends it and adds its own clauses.
- * -1: the run is too long.
- */
-static int
-pf_group(const char *re, size_t i, size_t j, unsigned long min,
-    int quantified, int ci, int depth, struct pf_out *o, struct pf_run *r,
-    int *at_anchor)
-{
-	size_t bar[PF_ALTS], nbar, body, a, from, to, k, m;
-	char lit[PF_ALTS][PF_RUNMAX];
-	size_t litlen[PF_ALTS];
-	struct pf_out *sub;
-	struct pf_run *nr;
-	int gci = ci, plain = 1;
-	char *text;
-
-	if (pf_group_kind(re, i, j, &body, &gci) != PF_GROUP_BODY)
-		goto opaque; /* lookarounds, conditions, options, resets ... */
-	if (min == 0 || depth >= PF_DEPTH ||
-	    pf_skip_group(re, i, bar, &nbar) != j)
-		goto opaque;
-	bar[nbar] = j - 1; /* the closing ')' ends the last alternative */
-	for (a = 0, from = body; a <= nbar; from = bar[a] + 1, a++) {
-		to = bar[a];
-		if (pf_plain(re + from, to - from, lit[a], &litlen[a]) < 0)
-			plain = 0;
-	}
-	if (plain && !quantified && gci == ci && re[i + 1] == '?' &&
-	    re[i + 2] == ':' && r->n * (nbar + 1) <= PF_ALTS) {
-		nr = xmalloc(sizeof(*nr));
-		nr->n = 0;
-		for (k = 0; k < r->n; k++)
-			for (a = 0; a <= nbar; a++) {
-				m = r->len[k] + litlen[a];
-				if (m > PF_RUNMAX) {
-					free(nr);
-					return -1;
-				}
-				memcpy(nr->s[nr->n], r->s[k], r->len[k]);
-				memcpy(nr->s[nr->n] + r->len[k], lit[a], litlen[a]);
-				if (gci)
-					for (m = r->len[k]; m < r->len[k] + litlen[a]; m++)
-						if (nr->s[nr->n][m] >= 'A' &&
-						    nr->s[nr->n][m] <= 'Z')
-							nr->s[nr->n][m] += 'a' - 'A';
-				nr->len[nr->n++] = r->len[k] + litlen[a];
-			}
-		memcpy(r, nr, sizeof(*r));
-		free(nr);
-		return 0;
-	}
-	pf_end_run(o, r, ci, at_anchor);
-	sub = xcalloc(nbar + 1, sizeof(*sub));
-	for (a = 0, from = body; a <= nbar; from = bar[a] + 1, a++) {
-		text = xstrndup(re + from, bar[a] - from);
-		if (pf_seq(text, gci, 0, depth + 1, &sub[a]) < 0)
-			pf_out_free(&sub[a]); /* unknown: requires nothing */
-		free(text);
-	}
-	pf_group_clauses(o, sub, nbar + 1);
-	for (a = 0; a <= nbar; a++)
-		pf_out_free(&sub[a]);
-	free(sub);
-	return 0;
-opaque:
-	pf_end_run(o, r, ci, at_anchor);
-	return 0;
-}
-
-/*
- * The sequence re (NUL-terminated, no '|' at its own level): 0 and *o
- * filled (possibly with nothing), or -1: give up.  ci: caseless; anchor:
- * re starts at the start of the subject ("^" already seen).
- */
-static int
-pf_seq(const char *re, int ci, int anchor, int depth, struct pf_out *o)
-{
-	struct pf_run *r = xmalloc(sizeof(*r));
-	size_t i = 0, j, qlen;
-	unsigned long min;
-	int at_anchor = anchor, last_lit = 0, any_atom = 0;
-	char c;
-
-	memset(o, 0, sizeof(*o));
-	pf_run_reset(r);
-	if (re[0] == '^') {
-		at_anchor = 1;
-		i = 1;
-	}
-	while ((c = re[i]) != '\0') {
-		if (c == '*' || c == '+' || c == '?' || c == '{') {
-			if (pf_quantifier(re, i, &min, &qlen) < 0 || !any_atom)
-				goto give_up;
-			if (last_lit && min == 0)
-				for (j = 0; j < r->n; j++)
-					r->len[j]--; /* the byte is optional */
-			pf_end_run(o, r, ci, &at_anchor);
-			last_lit = 0;
-			i += qlen;
-			continue;
-		}
-		any_atom = 1;
-		if (c == '\\') {
-			c = re[i + 1];
-			if (c == '\0')
-				goto give_up;
-			if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-			    (c >= 'A' && c <= 'Z')) {
-				/* classes, assertions, control characters: no
-				 * literal; anything else (\Q, \x, \1, \p ...): stop */
-				if (strchr("dDsSwWbBhHvVRAzZGKntrfe", c) == NULL)
-					goto give_up;
-				pf_end_run(o, r, ci, &at_anchor);
-				last_lit = 0;
-			} else {
-				if (pf_run_add(r, c, ci) < 0)
-					goto give_up;
-				last_lit = 1;
-			}
-			i += 2;
-		} else if (c == '[') {
-			if ((j = pf_skip_class(re, i)) == 0)
-				goto give_up;
-			pf_end_run(o, r, ci, &at_anchor);
-			last_lit = 0;
-			i = j;
-		} else if (c == '(') {
-			/* "(?i)", "(?R)", "(?1)" ...: options for the rest, calls */
-			if (re[i + 1] == '?') {
-				for (j = i + 2; (re[j] >= 'a' && re[j] <= 'z') ||
-				    (re[j] >= 'A' && re[j] <= 'Z') ||
-				    (re[j] >= '0' && re[j] <= '9') || re[j] == '-' ||
-				    re[j] == '^' || re[j] == '+' || re[j] == '&'; j++)
-					;
-				if (re[j] == ')')
-					goto give_up;
-			}
-			if ((j = pf_skip_group(re, i, NULL, NULL)) == 0)
-				goto give_up;
-			min = 1;
-			qlen = 0;
-			if (re[j] != '\0' && strchr("*+?{", re[j]) != NULL &&
-			    pf_quantifier(re, j, &min, &qlen) < 0)
-				goto give_up;
-			if (pf_group(re, i, j, min, qlen > 0, ci, depth, o, r,
-			    &at_anchor) < 0)
-				goto give_up;
-			if (qlen > 0)
-				pf_end_run(o, r, ci, &at_anchor);
-			last_lit = 0;
-			i = j + qlen;
-		} else if (c == ')' || c == '|') {
-			goto give_up;
-		} else if (c == '.' || c == '^' || c == '$') {
-			pf_end_run(o, r, ci, &at_anchor);
-			last_lit = 0;
-			i++;
-		} else {
-			if (pf_run_add(r, c, ci) < 0)
-				goto give_up;
-			last_lit = 1;
-			i++;
-		}
-	}
-	pf_end_run(o, r, ci, &at_anchor);
-	free(r);
-	return 0;
-give_up:
-	free(r);
-	pf_out_free(o);
-	return -1;
-}
-
-/*
- * The last byte.  A regex that ends with "$" (at its own top level) can
- * only match a message whose last byte is one the match can end with:
- * pf_tail() walks the regex forwards keeping the set of bytes the text
- * matched so far can end with, and whether it can still be empty.
- * Literals, escapes for classes (\d \s \w and their negations), classes,
- * "." and groups of alternatives are understood; assertions (lookarounds,
- * \b, ^, $) add nothing; anything else gives up (no gate).  A message
- * ending in a newline character is never ruled out by it ("$" matches
- * before a final newline, whatever the newline convention).
- */
-struct pf_bset {
-	uint64_t w[4];
-};
-
-static void
-pf_bset_add(struct pf_bset *b, unsigned c, int ci)
-{
-	b->w[c >> 6] |= (uint64_t)1 << (c & 63);
-	if (ci && c >= 'a' && c <= 'z')
-		c -= 'a' - 'A';
-	else if (ci && c >= 'A' && c <= 'Z')
-		c += 'a' - 'A';
-	b->w[c >> 6] |= (uint64_t)1 << (c & 63);
-}
-
-static void
-pf_bset_or(struct pf_bset *b, const struct pf_bset *o)
-{
-	size_t k;
-
-	for (k = 0; k < 4; k++)
-		b->w[k] |= o->w[k];
-}
-
-/* \d \D \s \S \w \W (ASCII: patterns are compiled without UCP) into b. */
-static int
-pf_bset_escape(struct pf_bset *b, char e)
-{
-	struct pf_bset t;
-	unsigned c;
-	size_t k;
-
-	memset(&t, 0, sizeof(t));
-	switch (e | 0x20) {
-	case 'd':
-		for (c = '0'; c <= '9'; c++)
-			pf_bset_add(&t, c, 0);
-		break;
-	case 's':
-		for (c = 9; c <= 13; c++)
-			pf_bset_add(&t, c, 0);
-		pf_bset_add(&t, ' ', 0);
-		break;
-	case 'w':
-		for (c = 0; c < 256; c++)
-			if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-			    (c >= 'A' && c <= 'Z') || c == '_')
-				pf_bset_add(&t, c, 0);
-		break;
-	default:
-		return -1;
-	}
-	if (e >= 'A' && e <= 'Z')
-		for (k = 0; k < 4; k++)
-			t.w[k] = ~t.w[k];
-	pf_bset_or(b, &t);
-	return 0;
-}
-
-/* A single byte escape (\n, \], \.): the byte, or -1. */
-static int
-pf_escape_byte(char e)
-{
-	switch (e) {
-	case 'n': return '\n';
-	case 't': return '\t';
-	case 'r': return '\r';
-	case 'f': return '\f';
-	case 'e': return 27;
-	default:
-		if ((e >= '0' && e <= '9') || (e >= 'a' && e <= 'z') ||
-		    (e >= 'A' && e <= 'Z') || e == '\0')
-			return -1;
-		return (unsigned char)e;
-	}
-}
-
-/* The class at re[i] == '[' into b; index after it, or 0 to give up. */
-static size_t
-pf_tail_class(const char *re, size_t i, int ci, struct pf_bset *b)
-{
-	struct pf_bset t;
-	int neg = 0, first = 1, lo, hi, c;
-	size_t k;
-
-	memset(&t, 0, sizeof(t));
-	i++;
-	if (re[i] == '^') {
-		neg = 1;
-		i++;
-	}
-	for (;; first = 0) {
-		if (re[i] == '\0')
-			return 0;
-		if (re[i] == ']' && !first)
-			break;
-		if (re[i] == '[' && (re[i + 1] == ':' || re[i + 1] == '.' ||
-		    re[i + 1] == '='))
-			return 0;
-		if (re[i] == '\\') {
-			if (pf_bset_escape(&t, re[i + 1]) == 0) {
-				i += 2;
-				continue;
-			}
-			if ((lo = pf_escape_byte(re[i + 1])) < 0)
-				return 0;
-			i += 2;
-		} else {
-			lo = (unsigned char)re[i++];
-		}
-		hi = lo;
-		if (re[i] == '-' && re[i + 1] != ']' && re[i + 1] != '\0') {
-			if (re[i + 1] == '\\') {
-				if ((hi = pf_escape_byte(re[i + 2])) < 0)
-					return 0;
-				i += 3;
-			} else {
-				if (re[i + 1] == '[')
-					return 0;
-				hi = (unsigned char)re[i + 1];
-				i += 2;
-			}
-			if (hi < lo)
-				return 0;
-		}
-		for (c = lo; c <= hi; c++)
-			pf_bset_add(&t, (unsigned)c, ci);
-	}
-	if (neg)
-		for (k = 0; k < 4; k++)
-			t.w[k] = ~t.w[k];
-	pf_bset_or(b, &t);
-	return i + 1;
-}
-
-static int pf_tail_seq(const char *re, size_t i, size_t j, int ci, int depth,
-    struct pf_bset *s, int *e, int *dollar);
-
-/*
- * The group re[i] == '(' .. re[j - 1] == ')' on its own: the bytes its
- * non-empty matches can end with in *s, whether it can match nothing in
- * *e.  1: a lookaround (zero-width), 0: done, -1: give up.
- */
-static int
-pf_tail_group(const char *re, size_t i, size_t j, int ci, int depth,
-    struct pf_bset *s, int *e)
-{
-	size_t bar[PF_ALTS], nbar, body, a, from;
-	struct pf_bset as;
-	int gci = ci, ae, dollar;
-
-	if (depth >= PF_DEPTH)
-		return -1;
-	switch (pf_group_kind(re, i, j, &body, &gci)) {
-	case PF_GROUP_BODY:
-		break;
-	case PF_GROUP_LOOK:
-		return 1;
-	default:
-		return -1; /* verbs, options, conditions, resets ... */
-	}
-	if (pf_skip_group(re, i, bar, &nbar) != j)
-		return -1;
-	bar[nbar] = j - 1;
-	memset(s, 0, sizeof(*s));
-	*e = 0;
-	for (a = 0, from = body; a <= nbar; from = bar[a] + 1, a++) {
-		memset(&as, 0, sizeof(as));
-		ae = 1;
-		if (pf_tail_seq(re, from, bar[a], gci, depth + 1, &as, &ae,
-		    &dollar) < 0 || dollar)
-			return -1;
-		pf_bset_or(s, &as);
-		*e |= ae;
-	}
-	return 0;
-}
-
-/*
- * re[i, j): a sequence without '|' at its own level.  *s, *e: the bytes
- * the text matched so far can end with, and whether it can be empty;
- * updated.  *dollar: the sequence ends with "$".
- */
-static int
-pf_tail_seq(const char *re, size_t i, size_t j, int ci, int depth,
-    struct pf_bset *s, int *e, int *dollar)
-{
-	struct pf_bset el;
-	unsigned long min;
-	size_t k, qlen;
-	int eg, rc, c, assertion, is_dollar;
-
-	*dollar = 0;
-	while (i < j) {
-		memset(&el, 0, sizeof(el));
-		eg = 0; /* the element can match nothing */
-		assertion = 0;
-		is_dollar = 0;
-		if (re[i] == '\\') {
-			if (i + 1 >= j)
-				return -1;
-			if (re[i + 1] != '\0' && strchr("bBAzZG", re[i + 1]) != NULL) {
-				assertion = 1;
-			} else if (pf_bset_escape(&el, re[i + 1]) < 0) {
-				if ((c = pf_escape_byte(re[i + 1])) < 0)
-					return -1;
-				pf_bset_add(&el, (unsigned)c, ci);
-			}
-			i += 2;
-		} else if (re[i] == '[') {
-			if ((k = pf_tail_class(re, i, ci, &el)) == 0 || k > j)
-				return -1;
-			i = k;
-		} else if (re[i] == '(') {
-			if ((k = pf_skip_group(re, i, NULL, NULL)) == 0 || k > j)
-				return -1;
-			if ((rc = pf_tail_group(re, i, k, ci, depth, &el, &eg)) < 0)
-				return -1;
-			assertion = rc == 1;
-			i = k;
-		} else if (re[i] == '^' || re[i] == '$') {
-			assertion = 1;
-			is_dollar = re[i] == '$';
-			i++;
-		} else if (re[i] == '.') {
-			for (k = 0; k < 4; k++)
-				el.w[k] = ~(uint64_t)0;
-			el.w[0] &= ~((uint64_t)1 << '\n');
-			i++;
-		} else if (strchr("|)*+?{", re[i]) != NULL) {
-			return -1;
-		} else {
-			pf_bset_add(&el, (unsigned char)re[i], ci);
-			i++;
-		}
-		if (i < j && strchr("*+?{", re[i]) != NULL) {
-			if (assertion || pf_quantifier(re, i, &min, &qlen) < 0)
-				return -1;
-			i += qlen;
-		} else {
-			min = 1;
-		}
-		*dollar = is_dollar;
-		if (assertion)
-			continue; /* zero-width: the state stays */
-		if (min == 0 || eg) { /* it may add nothing */
-			pf_bset_or(s, &el);
-		} else {
-			*s = el;
-			*e = 0;
-		}
-	}
-	return 0;
-}
-
-/* 1 and *last filled when the regex can only end at the message's end. */
-static int
-pf_tail(const char *re, struct pf_bset *last)
-{
-	int e = 1, dollar = 0;
-	size_t i = 0, j = strlen(re);
-
-	memset(last, 0, sizeof(*last));
-	if (re[0] == '^')
-		i = 1;
-	if (pf_tail_seq(re, i, j, 0, 0, last, &e, &dollar) < 0 || !dollar || e)
-		return 0;
-	/* "$" also matches before a final newline, of any convention */
-	pf_bset_add(last, 0x00, 0);
-	pf_bset_add(last, 0x0a, 0);
-	pf_bset_add(last, 0x0b, 0);
-	pf_bset_add(last, 0x0c, 0);
-	pf_bset_add(last, 0x0d, 0);
-	pf_bset_add(last, 0x85, 0);
-	return 1;
-}
-
-/* 0 and *o filled (possibly with nothing), or -1: no prefilter. */
-static int
-pf_extract(const char *re, struct pf_out *o)
-{
-	return pf_seq(re, 0, 0, 0, o);
-}
 
 /*
  * How common each byte is in mail logs, per 10,000 bytes (counted over
@@ -1132,7 +248,7 @@ pf_clear(struct pattern_set *ps)
 }
 
 static size_t
-pf_needle_find(const struct pattern_set *ps, const struct pf_lit *l)
+pf_needle_find(const struct pattern_set *ps, const struct rxlit_lit *l)
 {
 	size_t i;
 
@@ -1145,14 +261,14 @@ pf_needle_find(const struct pattern_set *ps, const struct pf_lit *l)
 
 /* A clause worth searching: every literal at least PF_MINRUN long. */
 static int
-pf_clause_usable(const struct pf_clause *c)
+pf_clause_usable(const struct rxlit_clause *c)
 {
-	return c->n > 0 && pf_clause_minlen(c) >= PF_MINRUN;
+	return c->n > 0 && rxlit_clause_minlen(c) >= PF_MINRUN;
 }
 
 /* Is n in every literal of clause c (case-sensitive ones only)? */
 static int
-pf_implied(const struct needle *n, const struct pf_clause *c)
+pf_implied(const struct needle *n, const struct rxlit_clause *c)
 {
 	size_t k;
 
@@ -1350,7 +466,7 @@ pf_build(struct pattern_set *ps)
 			if (!pf_clause_usable(&p->cl[j]))
 				continue;
 			for (k = 0; k < p->cl[j].n; k++) {
-				const struct pf_lit *l = &p->cl[j].lit[k];
+				const struct rxlit_lit *l = &p->cl[j].lit[k];
 
 				if (pf_needle_find(ps, l) != SIZE_MAX ||
 				    ps->nneedles >= UINT16_MAX)
@@ -1386,7 +502,7 @@ pf_build(struct pattern_set *ps)
 			}
 			if (k < p->cl[j].n)
 				continue; /* a literal without a needle: unusable */
-			pf_cand_add(&cands[i], &c, pf_clause_minlen(&p->cl[j]));
+			pf_cand_add(&cands[i], &c, rxlit_clause_minlen(&p->cl[j]));
 			for (n = 0; n < ps->nneedles; n++)
 				if (ps->needles[n].len >= PF_IMPLIED_MIN &&
 				    pf_implied(&ps->needles[n], &p->cl[j])) {
@@ -1499,7 +615,7 @@ pf_pass(struct pattern_set *ps, const struct pattern *p, const char *msg,
 
 	if (len < p->minlen)
 		return 0;
-	if (p->has_last && len > 0 && !(p->last[(unsigned char)msg[len - 1] >> 6] >>
+	if (p->has_last && len > 0 && !(p->last.w[(unsigned char)msg[len - 1] >> 6] >>
 	    ((unsigned char)msg[len - 1] & 63) & 1))
 		return 0;
 	if (p->nprefix > 0) {
@@ -1572,7 +688,7 @@ pattern_set_free(struct pattern_set *ps)
 		for (j = 0; j < p->nprogs; j++)
 			free(p->progs[j]);
 		for (j = 0; j < p->ncl; j++)
-			pf_clause_free(&p->cl[j]);
+			rxlit_clause_free(&p->cl[j]);
 		free(p->cl);
 		for (j = 0; j < p->nprefix; j++)
 			free(p->prefix[j]);
@@ -1597,7 +713,7 @@ pattern_add(struct pattern_set *ps, const char *name,
 	PCRE2_SIZE off;
 	pcre2_code *code;
 	struct pattern *p;
-	struct pf_out pf;
+	struct rxlit lits;
 	uint32_t groups;
 	int rc, ip, qid;
 	size_t i;
@@ -1634,22 +750,17 @@ pattern_add(struct pattern_set *ps, const char *name,
 			msg_fatal("pcre2_match_data_create: out of memory");
 	}
 	p = xcalloc(1, sizeof(*p));
-	if (pf_extract(regex, &pf) == 0) {
-		memcpy(p->prefix, pf.prefix, sizeof(p->prefix));
-		memcpy(p->prefixlen, pf.prefixlen, sizeof(p->prefixlen));
-		p->nprefix = pf.nprefix;
-		if (pf.ncl > 0) {
-			p->cl = xcalloc(pf.ncl, sizeof(*p->cl));
-			memcpy(p->cl, pf.cl, pf.ncl * sizeof(*p->cl));
+	if (rxlit_extract(regex, &lits) == 0) {
+		memcpy(p->prefix, lits.prefix, sizeof(p->prefix));
+		memcpy(p->prefixlen, lits.prefixlen, sizeof(p->prefixlen));
+		p->nprefix = lits.nprefix;
+		if (lits.ncl > 0) {
+			p->cl = xcalloc(lits.ncl, sizeof(*p->cl));
+			memcpy(p->cl, lits.cl, lits.ncl * sizeof(*p->cl));
 		}
-		p->ncl = pf.ncl;
+		p->ncl = lits.ncl; /* the strings are p's now */
 	}
-	{
-		struct pf_bset last;
-
-		if ((p->has_last = pf_tail(regex, &last)) != 0)
-			memcpy(p->last, last.w, sizeof(p->last));
-	}
+	p->has_last = rxlit_last(regex, &p->last);
 	pcre2_pattern_info(code, PCRE2_INFO_MINLENGTH, &p->minlen);
 	p->name = xstrdup(name);
 	p->score = score;
@@ -1772,7 +883,7 @@ dispatch_compute(struct pattern_set *ps, const char *prog, size_t len,
 		const struct pattern *p = ps->v[d->list[i]];
 
 		for (j = 0; j < 256; j++)
-			if (!p->has_last || (p->last[j >> 6] >> (j & 63) & 1))
+			if (!p->has_last || (p->last.w[j >> 6] >> (j & 63) & 1))
 				d->lastb[j] |= (uint64_t)1 << i;
 	}
 	for (i = 0; i < d->n; i++) {
@@ -1979,47 +1090,6 @@ pattern_regex_match(struct pattern_set *ps, const struct pattern *p,
 	return regex_run(ps, p, msg, len, NULL);
 }
 
-/* Append "text" to buf at *at, C-escaped, truncating safely. */
-static void
-pf_describe_str(char *buf, size_t buflen, size_t *at, const char *s,
-    size_t len)
-{
-	size_t i;
-	int n;
-
-	for (i = 0; i <= len + 1 && *at + 1 < buflen; i++) {
-		if (i == 0 || i == len + 1) {
-			buf[(*at)++] = '"';
-			continue;
-		}
-		if (s[i - 1] == '"' || s[i - 1] == '\\' ||
-		    (unsigned char)s[i - 1] < 0x20 || (unsigned char)s[i - 1] >= 0x7f) {
-			n = snprintf(buf + *at, buflen - *at, "\\x%02x",
-			    (unsigned char)s[i - 1]);
-			if (n < 0 || (size_t)n >= buflen - *at)
-				break;
-			*at += (size_t)n;
-		} else {
-			buf[(*at)++] = s[i - 1];
-		}
-	}
-	buf[*at < buflen ? *at : buflen - 1] = '\0';
-}
-
-/* Byte c of a class for pattern_prefilter_text() (room checked there). */
-static void
-pf_class_byte(char *buf, size_t *at, unsigned c)
-{
-	if (c == ']' || c == '\\' || c == '-' || c == '^') {
-		buf[(*at)++] = '\\';
-		buf[(*at)++] = (char)c;
-	} else if (c > ' ' && c < 127) {
-		buf[(*at)++] = (char)c;
-	} else {
-		*at += (size_t)sprintf(buf + *at, "\\x%02x", c);
-	}
-}
-
 const char *
 pattern_prefilter_text(struct pattern_set *ps, const struct pattern *p,
     char *buf, size_t buflen)
@@ -2041,7 +1111,7 @@ pattern_prefilter_text(struct pattern_set *ps, const struct pattern *p,
 		for (k = 0; k < p->nprefix && at + 2 < buflen; k++) {
 			if (k > 0)
 				buf[at++] = '|';
-			pf_describe_str(buf, buflen, &at, p->prefix[k],
+			rxlit_put_str(buf, buflen, &at, p->prefix[k],
 			    p->prefixlen[k]);
 		}
 		if (p->nprefix > 1 && at + 1 < buflen)
@@ -2058,7 +1128,7 @@ pattern_prefilter_text(struct pattern_set *ps, const struct pattern *p,
 				buf[at++] = '|';
 			if (nd->ci)
 				buf[at++] = 'i';
-			pf_describe_str(buf, buflen, &at, nd->s, nd->len);
+			rxlit_put_str(buf, buflen, &at, nd->s, nd->len);
 		}
 		if (p->chk[i].n > 1 && at + 1 < buflen)
 			buf[at++] = ')';
@@ -2073,32 +1143,15 @@ pattern_prefilter_text(struct pattern_set *ps, const struct pattern *p,
 				buf[at++] = '|';
 			if (nd->ci)
 				buf[at++] = 'i';
-			pf_describe_str(buf, buflen, &at, nd->s, nd->len);
+			rxlit_put_str(buf, buflen, &at, nd->s, nd->len);
 		}
 		if (at + 1 < buflen)
 			buf[at++] = ')';
 	}
 	if (p->has_last && at + 4 < buflen) { /* the last byte, as a class */
-		unsigned c, d;
-
-		memcpy(buf + at, " $[", 3);
-		at += 3;
-		for (c = 0; c < 256 && at + 10 < buflen; c = d) {
-			for (d = c; d < 256 && (p->last[d >> 6] >> (d & 63) & 1) &&
-			    strchr("\n\v\f\r", (int)d) == NULL && d != 0 &&
-			    d != 0x85; d++)
-				;
-			if (d == c) {
-				d = c + 1;
-				continue;
-			}
-			pf_class_byte(buf, &at, c);
-			if (d - c > 2)
-				buf[at++] = '-';
-			if (d - c > 1)
-				pf_class_byte(buf, &at, d - 1);
-		}
-		buf[at++] = ']';
+		buf[at++] = ' ';
+		buf[at++] = '$';
+		rxlit_put_last(buf, buflen, &at, &p->last);
 	}
 	buf[at < buflen ? at : buflen - 1] = '\0';
 	return buf;
