@@ -156,6 +156,12 @@ static const struct {
 	/* "$" in the middle, and an anchor in a group: not a prefix */
 	{"^(?<ip>x)$a", "\"x\" \"a\""},
 	{"a(?:b$|c)", "\"a\" (\"b\"|\"c\")"},
+	/* lookarounds and options inside a group: the group adds nothing */
+	{"^(?<ip>x) (?=abcd|wxyz)", "\"x\" \" \""},
+	{"^(?<ip>x) (?!abcd|wxyz)", "\"x\" \" \""},
+	{"^(?<ip>x) (?:abcd(?i)efgh|wxyz)", "\"x\" \" \""},
+	{"^(?<ip>x) (?:wxyz|abcd(?i)efgh)", "\"x\" \" \""},
+	{"^(?<ip>x) (?-i:abcd)", "\"x\" \" \""},
 	/* groups the reader does not open end the run, add nothing */
 	{"(?P>n)ab", "\"ab\""},
 	{"^x(?(1)abcd|efgh)yz", "^\"x\" \"yz\""},
