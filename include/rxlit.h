@@ -39,9 +39,9 @@
  *	rxlit_text() describes a result for tests and -v output:
  *	^("pre1"|"pre2") "lit" ("alt1"|i"alt2"), i for caseless.
  *	rxlit_put_str() appends one literal, quoted and C-escaped, at *at;
- *	rxlit_put_last() appends a gate as a class, without the newline
- *	bytes every gate holds.  Both keep buf NUL-terminated and stop where
- *	it is full.
+ *	rxlit_put_prefix() the prefixes as ^"one" or ^("one"|"two");
+ *	rxlit_put_last() a gate as a class, without the newline bytes every
+ *	gate holds.  They keep buf NUL-terminated and stop where it is full.
  *
  *	The syntax pieces are exported for the tests: rxlit_skip_class()
  *	and rxlit_skip_group() return the index after the class or group at
@@ -100,6 +100,8 @@ size_t rxlit_clause_minlen(const struct rxlit_clause *c);
 const char *rxlit_text(const struct rxlit *o, char *buf, size_t buflen);
 void rxlit_put_str(char *buf, size_t buflen, size_t *at, const char *s,
     size_t len);
+void rxlit_put_prefix(char *buf, size_t buflen, size_t *at,
+    char *const *prefix, const size_t *prefixlen, size_t n);
 void rxlit_put_last(char *buf, size_t buflen, size_t *at,
     const struct rxlit_bytes *last);
 

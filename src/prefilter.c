@@ -606,17 +606,8 @@ prefilter_text(struct prefilter *pf, size_t i, char *buf, size_t buflen)
 	at = n < 0 ? 0 : (size_t)n < buflen ? (size_t)n : buflen - 1;
 	if (p->nprefix > 0 && at + 3 < buflen) {
 		buf[at++] = ' ';
-		buf[at++] = '^';
-		if (p->nprefix > 1)
-			buf[at++] = '(';
-		for (k = 0; k < p->nprefix && at + 2 < buflen; k++) {
-			if (k > 0)
-				buf[at++] = '|';
-			rxlit_put_str(buf, buflen, &at, p->prefix[k],
-			    p->prefixlen[k]);
-		}
-		if (p->nprefix > 1 && at + 1 < buflen)
-			buf[at++] = ')';
+		rxlit_put_prefix(buf, buflen, &at, p->prefix, p->prefixlen,
+		    p->nprefix);
 	}
 	for (c = 0; c < p->nchk && at + 2 < buflen; c++) {
 		buf[at++] = ' ';

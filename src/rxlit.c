@@ -935,6 +935,27 @@ rxlit_put_last(char *buf, size_t buflen, size_t *at,
 	buf[*at] = '\0';
 }
 
+void
+rxlit_put_prefix(char *buf, size_t buflen, size_t *at,
+    char *const *prefix, const size_t *prefixlen, size_t n)
+{
+	size_t k;
+
+	if (*at + 2 >= buflen)
+		return;
+	buf[(*at)++] = '^';
+	if (n > 1)
+		buf[(*at)++] = '(';
+	for (k = 0; k < n && *at + 2 < buflen; k++) {
+		if (k > 0)
+			buf[(*at)++] = '|';
+		rxlit_put_str(buf, buflen, at, prefix[k], prefixlen[k]);
+	}
+	if (n > 1 && *at + 1 < buflen)
+		buf[(*at)++] = ')';
+	buf[*at] = '\0';
+}
+
 const char *
 rxlit_text(const struct rxlit *o, char *buf, size_t buflen)
 {
@@ -943,19 +964,9 @@ rxlit_text(const struct rxlit *o, char *buf, size_t buflen)
 	if (buflen == 0)
 		return buf;
 	buf[0] = '\0';
-	if (o->nprefix > 0 && at + 3 < buflen) {
-		buf[at++] = '^';
-		if (o->nprefix > 1)
-			buf[at++] = '(';
-		for (k = 0; k < o->nprefix && at + 2 < buflen; k++) {
-			if (k > 0)
-				buf[at++] = '|';
-			rxlit_put_str(buf, buflen, &at, o->prefix[k],
-			    o->prefixlen[k]);
-		}
-		if (o->nprefix > 1 && at + 1 < buflen)
-			buf[at++] = ')';
-	}
+	if (o->nprefix > 0)
+		rxlit_put_prefix(buf, buflen, &at, o->prefix, o->prefixlen,
+		    o->nprefix);
 	for (i = 0; i < o->ncl && at + 3 < buflen; i++) {
 		if (at > 0)
 			buf[at++] = ' ';
