@@ -122,7 +122,8 @@ struct prefilter {
 	int ready; /* needles chosen for the current patterns */
 	struct pf_needle *needles;
 	size_t nneedles;
-	/* per-line memo: needle i was searched in this line if nd_gen[i] == gen */
+	/* per-line memo: needle i was searched in this line if nd_gen[i] == gen
+	 * (nd_hit[i]: found) */
 	uint32_t *nd_gen;
 	uint8_t *nd_hit;
 	uint32_t gen;
@@ -189,7 +190,8 @@ prefilter_pass(struct prefilter *pf, size_t i, const char *msg, size_t len)
 		return 0;
 	if (p->nprefix > 0) {
 		for (k = 0; k < p->nprefix; k++)
-			if (len >= p->prefixlen[k] && msg[0] == p->prefix[k][0] &&
+			if (len >= p->prefixlen[k] &&
+			    msg[0] == p->prefix[k][0] &&
 			    memcmp(msg, p->prefix[k], p->prefixlen[k]) == 0)
 				break;
 		if (k == p->nprefix)

@@ -84,8 +84,8 @@ choose(void)
 	for (i = 0; i < sizeof(choose_tab) / sizeof(choose_tab[0]); i++) {
 		struct pattern_set *ps = pattern_set_new();
 		const char *prog = "*";
-		int rc = pattern_add(ps, "t", &prog, 1, 1, choose_tab[i].regex, err,
-		    sizeof(err));
+		int rc = pattern_add(ps, "t", &prog, 1, 1, choose_tab[i].regex,
+		    err, sizeof(err));
 
 		CHECK(rc == 0, "%s: %s", choose_tab[i].regex, err);
 		if (rc == 0) {
@@ -107,15 +107,15 @@ choose(void)
 static void
 shared(void)
 {
-	static const char *const re[] = {
-		"(?<ip>x) connection rejected",
-		"(?<ip>x) connection rejected by RBL",
-		"(?<ip>x) rejected",
-	};
-	static const char *const want[] = {
-		"minlen 0 \" connection rejected\"",
-		"minlen 0 \" connection rejected\" \" connection rejected by RBL\"",
-		"minlen 0 \" rejected\"",
+	static const struct {
+		const char *re, *want;
+	} pat[] = {
+		{"(?<ip>x) connection rejected",
+		    "minlen 0 \" connection rejected\""},
+		{"(?<ip>x) connection rejected by RBL",
+		    "minlen 0 \" connection rejected\" "
+		    "\" connection rejected by RBL\""},
+		{"(?<ip>x) rejected", "minlen 0 \" rejected\""},
 	};
 	static const struct {
 		const char *msg;
@@ -134,16 +134,17 @@ shared(void)
 	uint64_t mask;
 
 	for (i = 0; i < 3; i++)
-		prefilter_add(pf, re[i], 0);
+		prefilter_add(pf, pat[i].re, 0);
 	for (i = 0; i < 3; i++)
-		CHECK_STR(prefilter_text(pf, i, buf, sizeof(buf)), want[i]);
+		CHECK_STR(prefilter_text(pf, i, buf, sizeof(buf)), pat[i].want);
 	prefilter_prog_init(pf, &pp, list, 3);
 	for (k = 0; k < sizeof(msgs) / sizeof(msgs[0]); k++) {
 		prefilter_line(pf);
 		mask = prefilter_prog_mask(pf, &pp, msgs[k].msg,
 		    strlen(msgs[k].msg));
 		for (i = 0; i < 3; i++)
-			CHECK((mask >> i & 1 && prefilter_pass(pf, i, msgs[k].msg,
+			CHECK((mask >> i & 1 &&
+			    prefilter_pass(pf, i, msgs[k].msg,
 			    strlen(msgs[k].msg))) == msgs[k].pass[i],
 			    "%s: pattern %zu: want %d", msgs[k].msg, i,
 			    msgs[k].pass[i]);

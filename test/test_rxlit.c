@@ -27,7 +27,8 @@ lits(const char *re, char *buf, size_t buflen)
 
 	memset(&o, 0xa5, sizeof(o)); /* the reader fills all of it */
 	if (rxlit_extract(re, &o) < 0) {
-		CHECK(o.nprefix == 0 && o.ncl == 0, "%s: gave up, not empty", re);
+		CHECK(o.nprefix == 0 && o.ncl == 0, "%s: gave up, not empty",
+		    re);
 		return NULL;
 	}
 	rxlit_text(&o, buf, buflen);
@@ -60,7 +61,8 @@ check_lits(const char *re, const char *want)
 		CHECK(got == NULL, "%s: got '%s', want to give up", re, got);
 	else
 		CHECK(got != NULL && strcmp(got, want) == 0,
-		    "%s: got '%s', want '%s'", re, got ? got : "(give up)", want);
+		    "%s: got '%s', want '%s'", re, got ? got : "(give up)",
+		    want);
 }
 
 /* Regexes and the literals they require: prefixes ^(...), clauses (...). */
@@ -409,7 +411,8 @@ last_newlines(void)
 		n++;
 		for (k = 0; k < sizeof(nl); k++)
 			CHECK(b.w[nl[k] >> 6] >> (nl[k] & 63) & 1,
-			    "%s: gate without byte 0x%02x", last_tab[i].re, nl[k]);
+			    "%s: gate without byte 0x%02x", last_tab[i].re,
+			    nl[k]);
 	}
 	CHECK(n > 30, "only %zu gates", n);
 }
@@ -467,8 +470,9 @@ skip(void)
 		CHECK(nalt == grp[i].nalt, "group %s: %zu '|', want %zu",
 		    grp[i].re, nalt, grp[i].nalt);
 		for (k = 0; k < nalt && k < 3; k++)
-			CHECK(alt[k] == grp[i].alt[k], "group %s: '|' %zu at %zu, "
-			    "want %zu", grp[i].re, k, alt[k], grp[i].alt[k]);
+			CHECK(alt[k] == grp[i].alt[k],
+			    "group %s: '|' %zu at %zu, want %zu", grp[i].re, k,
+			    alt[k], grp[i].alt[k]);
 	}
 	/* without alt, the number of alternatives is not bounded */
 	CHECK(rxlit_skip_group("(a|b|c|d|e|f|g|h|i|j|k|l|m|n|o|p|q)", 0, NULL,
@@ -561,8 +565,8 @@ group_kind(void)
 		    kind, tab[i].kind);
 		if (kind == RXLIT_GROUP_BODY && tab[i].kind == RXLIT_GROUP_BODY)
 			CHECK(body == tab[i].body && ci == tab[i].ci,
-			    "%s: body %zu ci %d, want %zu %d", tab[i].re, body, ci,
-			    tab[i].body, tab[i].ci);
+			    "%s: body %zu ci %d, want %zu %d", tab[i].re, body,
+			    ci, tab[i].body, tab[i].ci);
 	}
 }
 
@@ -592,7 +596,7 @@ text_bounds(void)
 			memset(buf, 'Z', sizeof(buf));
 			rxlit_text(&o, buf, n);
 			for (g = buf + n, k = 0; k < 16; k++)
-				CHECK(g[k] == 'Z', "%s: size %zu: wrote past it",
+				CHECK(g[k] == 'Z', "%s: size %zu: past it",
 				    res[r], n);
 			if (n > 0)
 				CHECK(memchr(buf, '\0', n) != NULL,
@@ -612,7 +616,7 @@ text_bounds(void)
 		at = 0;
 		rxlit_put_last(buf, n, &at, &b);
 		for (g = buf + n, k = 0; k < 16; k++)
-			CHECK(g[k] == 'Z', "put_last: size %zu: wrote past it", n);
+			CHECK(g[k] == 'Z', "put_last: size %zu: past it", n);
 		CHECK(at <= n, "put_last: size %zu: at %zu", n, at);
 	}
 	at = 0;
