@@ -6,6 +6,8 @@
  *	program name is computed once per distinct name and cached in a small
  *	open-addressing table; when the table fills up it is emptied (program
  *	names are few; this only bounds what hostile input can make us keep).
+ *	Of a program's patterns, only those the prefilter (prefilter.h) lets
+ *	through reach PCRE2; a pattern's number is the same in both.
  * SECURITY
  *	Subjects are hostile.  Patterns are compiled without UTF mode, so any
  *	byte sequence is a valid subject; match and depth limits bound the
@@ -28,6 +30,7 @@
 #define PROG_MAX 128 /* longer program names are never cached */
 #define MATCH_LIMIT 100000
 #define DEPTH_LIMIT 1000
+
 struct pattern {
 	char *name;
 	long score;
