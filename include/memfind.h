@@ -2,7 +2,7 @@
  * NAME
  *	memfind - is a short literal in a short subject? (packed pair, SIMD)
  * DESCRIPTION
- *	The prefilter (pattern.c) asks, for every log message, whether a few
+ *	The prefilter (prefilter.c) asks, for every log message, whether a few
  *	literals occur in it.  Messages are short (about 100 bytes), so the
  *	cost is mostly per call, and memchr for one byte finds many false
  *	candidates (" from " has a space).  memfind looks for two bytes of
@@ -13,7 +13,7 @@
  *	Caseless literals fold ASCII letters.  It never reads outside
  *	[hay, hay + hlen).
  *
- *	The caller picks the two offsets (pattern.c knows which bytes are
+ *	The caller picks the two offsets (prefilter.c knows which bytes are
  *	rare in mail logs); they must be < len.
  */
 #ifndef MAILBAN_MEMFIND_H

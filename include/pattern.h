@@ -10,12 +10,14 @@
  *	first match.  Match data is allocated once; the JIT stack is bounded,
  *	and so are PCRE2's match and depth limits.
  *
- *	Prefilter: from each regex, pattern_add() derives (conservatively) the
- *	literal a match must start with, the literals every match contains,
- *	and, for a regex that ends with "$", the bytes a match can end with;
- *	a line that is too short, lacks the prefix, lacks a chosen literal or
- *	ends in another byte is never handed to PCRE2 for that pattern.  It never changes a result,
- *	only the time it takes (test/test_prefilter.c checks this).
+ *	Prefilter (prefilter.h; the regex is read by rxlit.h, without PCRE2):
+ *	from each regex, pattern_add() derives (conservatively) the literal a
+ *	match must start with, the literals every match contains, and, for a
+ *	regex that ends with "$", the bytes a match can end with; a line that
+ *	is too short, lacks the prefix, lacks a chosen literal or ends in
+ *	another byte is never handed to PCRE2 for that pattern.  It never
+ *	changes a result, only the time it takes (test/test_prefilter.c
+ *	checks this).
  *
  *	Captured pointers point into the line; they live as long as it does.
  */

@@ -18,6 +18,8 @@ set -f # the words of the lists are patterns, not file names
 layers='
 log memfind addr fmt score       # diagnostics, memory, addresses, text
 lineio prefix journal omprog html state  # bytes and files, no policy
+rxlit                            # regex text read without PCRE2
+prefilter                        # which patterns a message cannot match
 pattern config                   # PCRE2, the configuration
 tracker engine                   # scores and bans, the line path
 kset firewall                    # the kernel

@@ -1,15 +1,20 @@
 /*
  * The pattern prefilter never drops a line its regex would match:
- * test_prefilter CONFIG DIR|FILE...
+ * test_prefilter [-v] CONFIG DIR|FILE...
  *
- * 1. Derivation table: tricky regexes and the prefilter derived from each
- *    (none at all where the extractor must give up).
- * 2. Every pattern of CONFIG gets a prefilter, and on every message of the
- *    corpus files (lines "< LOG LINE" of the .txt files in test/patterns, or any other
- *    line of a log file) and on thousands of seeded random mutations of
- *    them: regex matches => prefilter passes, for every pattern; and
- *    pattern_match() gives the same answer with the prefilter on and off.
- * 3. The prefilter is not vacuous: it rejects most (pattern, line) pairs.
+ * 1. choose, shared: the checks the prefilter picks from what rxlit
+ *    derives (test_rxlit checks the derivation), alone and shared
+ *    between patterns.
+ * 2. small_subjects, one_pass, dispatch: tricky regexes against short
+ *    subjects, the one-pass clause, dispatch by program name, each
+ *    against PCRE2's own answer.
+ * 3. corpus: every pattern of CONFIG gets a prefilter, and on every
+ *    message of the corpus files (lines "< LOG LINE" of the .txt files in
+ *    test/patterns, or any other line of a log file) and on thousands of
+ *    seeded random mutations of them: regex matches => prefilter passes,
+ *    for every pattern; and pattern_match() gives the same answer with
+ *    the prefilter on and off.  The prefilter is not vacuous: it rejects
+ *    most (pattern, line) pairs.
  * With -v it prints each pattern's prefilter.
  */
 #include <stdint.h>
@@ -20,6 +25,7 @@
 #include "config.h"
 #include "log.h"
 #include "pattern.h"
+#include "prefilter.h"
 #include "prefix.h"
 #include "test.h"
 
@@ -29,148 +35,127 @@
 
 #include "corpus.h"
 
+/*
+ * The checks the prefilter chooses from what rxlit derives (test_rxlit
+ * checks the derivation itself): literals shorter than three bytes are
+ * not searched, a single needle goes first, then the longest; prefixes,
+ * the last-byte gate and PCRE2's minimum length pass through.
+ */
 static const struct {
 	const char *regex;
 	const char *want; /* pattern_prefilter_text() */
-} derive[] = {
+} choose_tab[] = {
 	{"^DNSBL rank \\d+ for \\[(?<ip>[0-9A-Fa-f:.]+)\\]:\\d+$",
 	    "minlen 22 ^\"DNSBL rank \" \" for [\" $[0-9]"},
-	/* top-level alternation: nothing is required */
+	/* the reader gave up: PCRE2's minimum length only */
 	{"^abc(?<ip>x)|^def(?<ip2>y)", "minlen 4"},
-	{"abcd(?<ip>x)|efgh", "minlen 4"},
-	/* inline options for the rest of the pattern, verbs, \Q..\E */
 	{"(?i)abcdef(?<ip>x)", "minlen 7"},
-	{"^abc(?i)defg(?<ip>x)", "minlen 8"},
-	{"(*NO_JIT)abcdef(?<ip>x)", "minlen 7"},
-	{"abc(?:(*ACCEPT))?defgh(?<ip>x)", "minlen 1"},
-	{"\\Qabc|def\\E(?<ip>x)", "minlen 8"},
-	{"(?<ip>x)\\1abcdef", "minlen 8"},
-	{"(?x) abc  def (?<ip>x)", "minlen 7"},
-	{"(?<ip>x)(?x: a # ) \n )abcdef", "minlen 8"},
-	/* an optional byte leaves its run; a required one stays */
+	{"(?<ip>x?)$", "minlen 0"},
+	/* a prefix is compared, not searched: one byte is enough */
 	{"^ab?cdef(?<ip>x)", "minlen 6 ^\"a\" \"cdef\""},
-	{"^abc+defg(?<ip>x)", "minlen 8 ^\"abc\" \"defg\""},
-	{"^abc{0,3}defg(?<ip>x)", "minlen 7 ^\"ab\" \"defg\""},
-	{"^abc{2}defg(?<ip>x)", "minlen 9 ^\"abc\" \"defg\""},
-	{"^abc*?defg(?<ip>x)", "minlen 7 ^\"ab\" \"defg\""},
-	{"^abc{,2}defg(?<ip>x)", NULL}, /* PCRE2 versions differ: give up */
-	/* groups, classes, escapes end runs and are not looked into */
-	{"^(?:NOQUEUE|[0-9A-Za-z]{5,20}): reject: (?<ip>x)", "minlen 16 \": reject: \""},
-	{"[]abc]xyzw(?<ip>x)", "minlen 6 \"xyzw\""},
-	{"[^]abc]xyzw(?<ip>x)", "minlen 6 \"xyzw\""},
-	{"[[:alpha:]]]zzz(?<ip>x)", "minlen 6 \"]zzz\""},
-	{"[a\\]b]cdef(?<ip>x)", "minlen 6 \"cdef\""},
-	{"a\\.b\\[c\\(d(?<ip>x)", "minlen 8 \"a.b[c(d\""},
-	{"(?<ip>a)(?=bcd)bcd", "minlen 4 \"bcd\""},
-	{"(?<ip>a)(?!bcd)xyz", "minlen 4 \"xyz\""},
-	{"^(?<ip>a)\\d{2}abc\\sdef", "minlen 10 \"abc\" \"def\""},
+	{"^(?:NOQUEUE|[0-9A-Za-z]{5,20}): reject: (?<ip>x)",
+	    "minlen 16 \": reject: \""},
 	{"^warning: (?<ip>x) SASL \\S+ authentication failed: ",
 	    "minlen 41 ^\"warning: \" \" authentication failed: \" \" SASL \""},
-	{"^#abc (?<ip>x)", "minlen 6 ^\"#abc \""},
-	{"\\x41bcdef(?<ip>x)", "minlen 7"},
-	/* literal alternations: common prefix and suffix */
 	{"^(?:BLACKLISTED|DENYLISTED) \\[(?<ip>x)",
 	    "minlen 13 ^(\"BLACKLISTED [\"|\"DENYLISTED [\")"},
-	{"^(?:abcX|abcYY)Zdef(?<ip>x)", "minlen 9 ^(\"abcXZdef\"|\"abcYYZdef\")"},
-	{"^(?:abcX|abcYY)?Zdef(?<ip>x)", "minlen 5 \"Zdef\""},
-	{"^x(?:abc)def(?<ip>x)", "minlen 8 ^\"xabcdef\""},
+	/* a clause with a literal of two bytes is not searched */
 	{"^(?:ab|a(?:c)d)efg(?<ip>x)", "minlen 6 \"efg\""},
-	{"^(?:a\\.b|c\\.b)efg(?<ip>x)", "minlen 7 ^(\"a.befg\"|\"c.befg\")"},
-	{"^(?:abc|)defg(?<ip>x)", "minlen 5 ^(\"abcdefg\"|\"defg\")"},
-	{"\\cabcdef(?<ip>x)", "minlen 7"},
-	{"(?<ip>x)a{2}+bcd", "minlen 6 \"bcd\""},
-	/* nested alternatives: one literal of each alternative, in every
-	 * combination (the conjunctive form of their disjunction) */
 	{"^(?<ip>x) (?:closed by DROP|dropped by (?:an )?ACL)",
 	    "minlen 16 (\"closed by DROP\"|\"dropped by \") "
 	    "(\"closed by DROP\"|\"ACL\")"},
-	{"^(?<ip>x) (?:abcd\\d+efgh|wxyz)", "minlen 6 (\"abcd\"|\"wxyz\") "
-	    "(\"efgh\"|\"wxyz\")"},
-	/* an alternative that requires nothing: the group requires nothing */
-	{"^(?<ip>x) (?:abcd|\\d+)efgh", "minlen 7 \"efgh\""},
-	{"^(?<ip>x) (?:abcd|[a-z]+|wxyz)efgh", "minlen 7 \"efgh\""},
-	/* optional group: nothing; required repetition: its clauses */
-	{"^(?<ip>x) (?:abcd|wxyz)?efgh", "minlen 6 \"efgh\""},
+	/* a single needle before a clause of two, whatever the order read */
 	{"^(?<ip>x) (?:abcd|wxyz){2}efgh", "minlen 14 \"efgh\" "
 	    "(\"abcd\"|\"wxyz\")"},
-	{"^(?<ip>x) (?:abcd|wxyz)+efgh", "minlen 10 \"efgh\" "
-	    "(\"abcd\"|\"wxyz\")"},
-	/* captures and atomic groups are looked into; lookarounds never */
-	{"^(?<ip>x) (?<w>abcd|wxyz)", "minlen 6 (\"abcd\"|\"wxyz\")"},
-	{"^(?<ip>x) (?>abcd.*|wxyz)", "minlen 6 (\"abcd\"|\"wxyz\")"},
-	{"^(?<ip>x) (?=abcd|wxyz)", "minlen 2"},
-	{"^(?<ip>x) (?!abcd|wxyz)", "minlen 2"},
-	/* caseless groups give caseless literals; options inside a group make
-	 * it contribute nothing (they reach its later alternatives too) */
 	{"^(?<ip>x) (?i:Abcd|wXyz) efgh", "minlen 11 \" efgh\" "
 	    "(i\"abcd\"|i\"wxyz\")"},
-	{"^(?<ip>x) (?i:abcd) efgh", "minlen 11 \" efgh\" i\"abcd\""},
-	{"^(?<ip>x) (?:abcd(?i)efgh|wxyz)", "minlen 6"},
-	{"^(?<ip>x) (?:wxyz|abcd(?i)efgh)", "minlen 6"},
-	{"^(?<ip>x) (?-i:abcd)", "minlen 6"},
-	/*
-	 * "$" at the end: the bytes a match can end with ($[...], newline
-	 * bytes not shown); optional parts add the bytes before them; an
-	 * element that may be empty, assertions and lookarounds add nothing
-	 * of their own; anything not understood, or a match that may be
-	 * empty, gives no gate
-	 */
-	{"^(?<ip>x)(?: \\(may be forged\\))?$", "minlen 1 $[)x]"},
 	{"^(?<ip>x) (?:User unknown|No such user here)$",
 	    "minlen 14 (\" User unknown\"|\" No such user here\") $[en]"},
-	{"^(?<ip>x) count=\\d+$", "minlen 9 \" count=\" $[0-9]"},
-	{"^(?<ip>x)[^\\s<>:]+$", "minlen 2 $[\\x01-\\x08\\x0e-\\x1f!-9;=?-\\x84\\x86-\\xff]"},
-	{"^(?<ip>x)(?i:abc)$", "minlen 4 i\"abc\" $[Cc]"},
-	{"^(?<ip>x)a(?=b)$", "minlen 2 $[a]"},
-	{"^(?<ip>x)\\.?$", "minlen 1 $[.x]"},
-	{"^(?<ip>x)(?:ab|c?)$", "minlen 1 $[bcx]"},
-	{"^(?<ip>x)a*$", "minlen 1 $[ax]"},
-	{"^(?<ip>x)\\w$", "minlen 2 $[0-9A-Z_a-z]"},
-	{"^(?<ip>x)[a-c\\]]\\b$", "minlen 2 $[\\]a-c]"},
-	{"^(?<ip>x).$", "minlen 2 $[\\x01-\\x09\\x0e-\\x84\\x86-\\xff]"},
-	{"(?<ip>x?)$", "minlen 0"},
-	{"^(?<ip>x)\\$", "minlen 2"},
-	{"^(?<ip>x)$a", "minlen 2"},
-	{"^(?<ip>x)(?m)$", "minlen 1"},
-	{"^(?<ip>x)\\p{L}$", "minlen 2"},
-	{"^(?<ip>x)[[:alpha:]]$", "minlen 2"},
-	{"^(?<ip>x)|y$", "minlen 1"},
-	/* verbs anywhere: no prefilter at all */
-	{"^(?<ip>x) (?:abcd|(*ACCEPT)wxyz)efgh", "minlen 1"},
+	{"^(?<ip>x)[^\\s<>:]+$",
+	    "minlen 2 $[\\x01-\\x08\\x0e-\\x1f!-9;=?-\\x84\\x86-\\xff]"},
 };
 
 static void
-test_derive(void)
+choose(void)
 {
 	char err[512], buf[512];
 	size_t i;
 
-	for (i = 0; i < sizeof(derive) / sizeof(derive[0]); i++) {
+	for (i = 0; i < sizeof(choose_tab) / sizeof(choose_tab[0]); i++) {
 		struct pattern_set *ps = pattern_set_new();
 		const char *prog = "*";
-		int rc = pattern_add(ps, "t", &prog, 1, 1, derive[i].regex, err,
-		    sizeof(err));
+		int rc = pattern_add(ps, "t", &prog, 1, 1, choose_tab[i].regex,
+		    err, sizeof(err));
 
-		CHECK(rc == 0, "%s: %s", derive[i].regex, err);
+		CHECK(rc == 0, "%s: %s", choose_tab[i].regex, err);
 		if (rc == 0) {
 			pattern_prefilter_text(ps, pattern_get(ps, 0), buf,
 			    sizeof(buf));
-			if (derive[i].want != NULL)
-				CHECK(strcmp(buf, derive[i].want) == 0,
-				    "%s: got '%s', want '%s'", derive[i].regex, buf,
-				    derive[i].want);
-			else
-				CHECK(strchr(buf, '"') == NULL,
-				    "%s: got '%s', want no literal", derive[i].regex,
-				    buf);
+			CHECK(strcmp(buf, choose_tab[i].want) == 0,
+			    "%s: got '%s', want '%s'", choose_tab[i].regex, buf,
+			    choose_tab[i].want);
 		}
 		pattern_set_free(ps);
 	}
 }
 
+/*
+ * Patterns share needles: a long literal that another pattern's literal
+ * contains is searched for both, first (it rules out more patterns at
+ * once); the prefilter alone, without PCRE2.
+ */
+static void
+shared(void)
+{
+	static const struct {
+		const char *re, *want;
+	} pat[] = {
+		{"(?<ip>x) connection rejected",
+		    "minlen 0 \" connection rejected\""},
+		{"(?<ip>x) connection rejected by RBL",
+		    "minlen 0 \" connection rejected\" "
+		    "\" connection rejected by RBL\""},
+		{"(?<ip>x) rejected", "minlen 0 \" rejected\""},
+	};
+	static const struct {
+		const char *msg;
+		int pass[3];
+	} msgs[] = {
+		{"x connection rejected by RBL", {1, 1, 1}},
+		{"x connection rejected", {1, 0, 1}},
+		{"x rejected", {0, 0, 1}},
+		{"x connection accepted", {0, 0, 0}},
+	};
+	struct prefilter *pf = prefilter_new();
+	struct prefilter_prog pp;
+	const uint16_t list[] = {0, 1, 2};
+	char buf[512];
+	size_t i, k;
+	uint64_t mask;
+
+	for (i = 0; i < 3; i++)
+		prefilter_add(pf, pat[i].re, 0);
+	for (i = 0; i < 3; i++)
+		CHECK_STR(prefilter_text(pf, i, buf, sizeof(buf)), pat[i].want);
+	prefilter_prog_init(pf, &pp, list, 3);
+	for (k = 0; k < sizeof(msgs) / sizeof(msgs[0]); k++) {
+		prefilter_line(pf);
+		mask = prefilter_prog_mask(pf, &pp, msgs[k].msg,
+		    strlen(msgs[k].msg));
+		for (i = 0; i < 3; i++)
+			CHECK((mask >> i & 1 &&
+			    prefilter_pass(pf, i, msgs[k].msg,
+			    strlen(msgs[k].msg))) == msgs[k].pass[i],
+			    "%s: pattern %zu: want %d", msgs[k].msg, i,
+			    msgs[k].pass[i]);
+	}
+	prefilter_prog_free(&pp);
+	prefilter_free(pf);
+}
+
 /* Regexes that match lines with and without their literals optional. */
 static void
-test_small_subjects(void)
+small_subjects(void)
 {
 	static const struct {
 		const char *regex, *subject;
@@ -225,7 +210,7 @@ test_small_subjects(void)
  * message without any of them is not.
  */
 static void
-test_one_pass(void)
+one_pass(void)
 {
 	static const char *const lit[] = {"alpha", "bravo", "charlie", "delta",
 	    "echo", "foxtrot", "golf", "hotel", "india", "xyz"};
@@ -389,7 +374,7 @@ check_line(struct pattern_set *ps, const char *line, size_t len,
  * the pattern whose program is its name, or none.
  */
 static void
-test_dispatch(void)
+dispatch(void)
 {
 	static const char *const names[] = {
 		"a", "ab", "abc", "exim", "sm-mta", "postfix", "sendmail",
@@ -456,8 +441,12 @@ test_dispatch(void)
 	pattern_set_free(ps);
 }
 
-int
-main(int argc, char **argv)
+static int verbose;
+static char **corpus_args; /* CONFIG FILE... */
+static int ncorpus_args;
+
+static void
+corpus(void)
 {
 	static char buf[MAXLINE];
 	unsigned long pairs = 0, rejected = 0, matches = 0;
@@ -465,28 +454,13 @@ main(int argc, char **argv)
 	struct config *cfg;
 	char err[1024], txt[1024];
 	size_t i, len;
-	int f, verbose = 0, k;
+	int f, k;
 
-	test_seed(0x9e3779b97f4a7c15ULL);
-	setenv("TZ", "UTC", 1);
-	if (argc > 1 && strcmp(argv[1], "-v") == 0) {
-		verbose = 1;
-		argv++;
-		argc--;
-	}
-	if (argc < 3) {
-		fprintf(stderr, "usage: test_prefilter [-v] CONFIG DIR|FILE...\n");
-		return 2;
-	}
-	test_derive();
-	test_small_subjects();
-	test_one_pass();
-	test_dispatch();
-	cfg = config_load(strcmp(argv[1], "-") ? argv[1] : NULL, NULL, 0, err,
-	    sizeof(err));
+	cfg = config_load(strcmp(corpus_args[0], "-") ? corpus_args[0] : NULL,
+	    NULL, 0, err, sizeof(err));
 	if (cfg == NULL) {
-		fprintf(stderr, "%s\n", err);
-		return 2;
+		CHECK(0, "%s", err);
+		return;
 	}
 	for (i = 0; i < pattern_count(cfg->patterns); i++) {
 		const struct pattern *p = pattern_get(cfg->patterns, i);
@@ -497,8 +471,8 @@ main(int argc, char **argv)
 		CHECK(strchr(txt, '"') != NULL, "pattern %s has no literal: %s",
 		    pattern_name(p), txt);
 	}
-	for (f = 2; f < argc; f++)
-		corpus_add(&c, argv[f], corpus_logs, 0);
+	for (f = 1; f < ncorpus_args; f++)
+		corpus_add(&c, corpus_args[f], corpus_logs, 0);
 	CHECK(c.n >= 100, "corpus too small: %zu lines", c.n);
 	for (i = 0; i < c.n; i++) {
 		len = strlen(c.line[i]);
@@ -524,5 +498,34 @@ main(int argc, char **argv)
 	    rejected, pairs);
 	corpus_free(&c);
 	config_free(cfg);
-	return TEST_DONE();
+}
+
+/* In this order: dispatch and corpus draw from one seeded sequence. */
+static const struct test_case cases[] = {
+	TEST_CASE(choose),
+	TEST_CASE(shared),
+	TEST_CASE(small_subjects),
+	TEST_CASE(one_pass),
+	TEST_CASE(dispatch),
+	TEST_CASE(corpus),
+	{NULL, NULL},
+};
+
+int
+main(int argc, char **argv)
+{
+	test_seed(0x9e3779b97f4a7c15ULL);
+	setenv("TZ", "UTC", 1);
+	if (argc > 1 && strcmp(argv[1], "-v") == 0) {
+		verbose = 1;
+		argv++;
+		argc--;
+	}
+	if (argc < 3) {
+		fprintf(stderr, "usage: test_prefilter [-v] CONFIG DIR|FILE...\n");
+		return 2;
+	}
+	corpus_args = argv + 1;
+	ncorpus_args = argc - 1;
+	return TEST_RUN(cases, 1, argv); /* the arguments are not case names */
 }

@@ -1,0 +1,229 @@
+/*
+ * NAME
+ *	prefilter - which patterns cannot match a message (literals, no regex)
+ * SYNOPSIS
+ *	#include "prefilter.h"
+ *
+ *	struct prefilter *pf = prefilter_new();
+ *	prefilter_add(pf, regex, minlen);	(pattern 0, 1, ...)
+ *
+ *	prefilter_line(pf);			(once per message)
+ *	if (prefilter_pass(pf, i, msg, len))
+ *		... hand msg to pattern i's regex ...
+ *
+ *	struct prefilter_prog pp;		(a program's patterns, <= 64)
+ *	prefilter_prog_init(pf, &pp, list, n);
+ *	mask = prefilter_prog_mask(pf, &pp, msg, len);	(after prefilter_line)
+ *	prefilter_prog_free(&pp);
+ *	prefilter_free(pf);
+ * DESCRIPTION
+ *	The patterns are numbered in the order of prefilter_add(); its
+ *	minlen is the regex's minimum match length (PCRE2's).  From each
+ *	regex, rxlit derives the prefixes, the clauses of literals and the
+ *	last-byte gate.  prefilter_build() (run by the first prefilter_line(),
+ *	prefilter_prog_init() or prefilter_text() after an add) registers
+ *	every literal of three bytes or more as a needle, shared by the
+ *	patterns, and picks at most PREFILTER_CHECKS clauses per pattern,
+ *	plus one clause of many literals searched in one pass.
+ *
+ *	prefilter_pass() is 0 when msg cannot match pattern i: it is shorter
+ *	than minlen, lacks every prefix, ends in a byte outside the gate, or
+ *	lacks every literal of a chosen clause.  It never says 0 for a message
+ *	the regex matches; it only saves the regex's time (test_prefilter
+ *	checks this against PCRE2).  A needle is searched (memfind) at most
+ *	once per message: prefilter_line() starts a new one.
+ *
+ *	prefilter_prog_mask() is the same for a list of at most
+ *	PREFILTER_PROG_MAX patterns (bit k for list[k]), by the first byte,
+ *	the last byte and the needles that patterns of the list have as their
+ *	first check: one search rules out all of them.  A bit set still needs
+ *	prefilter_pass().
+ *
+ *	prefilter_text() describes pattern i's prefilter for tests:
+ *	minlen N ^"prefix" "literal" (i"alt"|"alt") any(...) $[last bytes].
+ *
+ *	Messages point into the line; the prefilter keeps no pointer to them.
+ *	The structures below are the prefilter's own: they are in this
+ *	header only so that the per-message functions can be inlined into
+ *	the caller's loop.
+ * SECURITY
+ *	Messages are hostile: they are only searched, never read outside
+ *	[msg, msg + len), and the work per message is bounded by the number
+ *	of needles.
+ */
+#ifndef MAILBAN_PREFILTER_H
+#define MAILBAN_PREFILTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "memfind.h"
+#include "rxlit.h"
+
+#define PREFILTER_CHECKS 8 /* clauses searched per pattern */
+#define PREFILTER_PROG_MAX 64 /* patterns of one prefilter_prog */
+
+struct prefilter;
+struct prefilter_prog;
+
+struct prefilter *prefilter_new(void);
+void prefilter_free(struct prefilter *pf); /* accepts NULL */
+void prefilter_add(struct prefilter *pf, const char *regex, uint32_t minlen);
+void prefilter_build(struct prefilter *pf);
+void prefilter_prog_init(struct prefilter *pf, struct prefilter_prog *pp,
+    const uint16_t *list, size_t n);
+void prefilter_prog_free(struct prefilter_prog *pp);
+const char *prefilter_text(struct prefilter *pf, size_t i, char *buf,
+    size_t buflen);
+
+static inline void prefilter_line(struct prefilter *pf);
+static inline int prefilter_pass(struct prefilter *pf, size_t i,
+    const char *msg, size_t len);
+static inline uint64_t prefilter_prog_mask(struct prefilter *pf,
+    const struct prefilter_prog *pp, const char *msg, size_t len);
+
+/* The prefilter's own, for the inline functions. */
+
+struct pf_set; /* a clause of many literals, searched in one pass */
+
+/* A chosen check: a clause as needle indices. */
+struct pf_check {
+	uint16_t nd[RXLIT_ALTS];
+	uint8_t n;
+};
+
+struct pf_pattern {
+	uint32_t minlen;
+	char *prefix[RXLIT_ALTS]; /* the match starts with one of these */
+	size_t prefixlen[RXLIT_ALTS];
+	size_t nprefix; /* 0: no prefix known */
+	struct rxlit_clause *cl; /* every match satisfies every clause */
+	size_t ncl;
+	struct pf_check chk[PREFILTER_CHECKS]; /* chosen by prefilter_build */
+	size_t nchk;
+	struct pf_set *set; /* NULL: none; checked after chk */
+	int has_last; /* the match ends the message: its last byte is in last */
+	struct rxlit_bytes last;
+};
+
+struct pf_needle {
+	char *s;
+	size_t len;
+	int ci;
+	size_t users; /* patterns that contain it */
+	size_t rare; /* offset of its rarest byte */
+	struct memfind mf; /* searched by its two rarest bytes */
+};
+
+struct prefilter {
+	struct pf_pattern *v;
+	size_t n;
+	int ready; /* needles chosen for the current patterns */
+	struct pf_needle *needles;
+	size_t nneedles;
+	/* per-line memo: needle i was searched in this line if nd_gen[i] == gen
+	 * (nd_hit[i]: found) */
+	uint32_t *nd_gen;
+	uint8_t *nd_hit;
+	uint32_t gen;
+};
+
+struct prefilter_prog {
+	/*
+	 * first[b]: bit k set when list[k] may match a message that starts
+	 * with byte b (one of its prefixes starts with b, or it has none);
+	 * bit k of noprefix for an empty message.
+	 */
+	uint64_t *first;
+	uint64_t noprefix;
+	/* lastb[b]: bit k set when list[k] may match a message ending in b */
+	uint64_t *lastb;
+	/*
+	 * key[j]: the patterns of the list (bits) whose first check is needle
+	 * key[j].nd alone; a line without that needle rules them all out with
+	 * one search.  Most shared first.
+	 */
+	struct pf_key {
+		uint16_t nd;
+		uint64_t mask;
+	} *key;
+	size_t nkey;
+};
+
+int prefilter_set_search(const struct prefilter *pf, const struct pf_set *st,
+    const char *msg, size_t len);
+
+static inline void
+prefilter_line(struct prefilter *pf)
+{
+	if (!pf->ready)
+		prefilter_build(pf);
+	if (++pf->gen == 0) {
+		memset(pf->nd_gen, 0, (pf->nneedles + 1) * sizeof(*pf->nd_gen));
+		pf->gen = 1;
+	}
+}
+
+/* Needle n in msg, searched once per line. */
+static inline int
+prefilter_hit(struct prefilter *pf, size_t n, const char *msg, size_t len)
+{
+	if (pf->nd_gen[n] != pf->gen) {
+		pf->nd_gen[n] = pf->gen;
+		pf->nd_hit[n] = (uint8_t)memfind(&pf->needles[n].mf, msg, len);
+	}
+	return pf->nd_hit[n];
+}
+
+static inline int
+prefilter_pass(struct prefilter *pf, size_t i, const char *msg, size_t len)
+{
+	const struct pf_pattern *p = &pf->v[i];
+	size_t c, k;
+
+	if (len < p->minlen)
+		return 0;
+	if (p->has_last && len > 0 &&
+	    !(p->last.w[(unsigned char)msg[len - 1] >> 6] >>
+	    ((unsigned char)msg[len - 1] & 63) & 1))
+		return 0;
+	if (p->nprefix > 0) {
+		for (k = 0; k < p->nprefix; k++)
+			if (len >= p->prefixlen[k] &&
+			    msg[0] == p->prefix[k][0] &&
+			    memcmp(msg, p->prefix[k], p->prefixlen[k]) == 0)
+				break;
+		if (k == p->nprefix)
+			return 0;
+	}
+	for (c = 0; c < p->nchk; c++) {
+		for (k = 0; k < p->chk[c].n; k++)
+			if (prefilter_hit(pf, p->chk[c].nd[k], msg, len))
+				break;
+		if (k == p->chk[c].n)
+			return 0;
+	}
+	if (p->set != NULL && !prefilter_set_search(pf, p->set, msg, len))
+		return 0;
+	return 1;
+}
+
+static inline uint64_t
+prefilter_prog_mask(struct prefilter *pf, const struct prefilter_prog *pp,
+    const char *msg, size_t len)
+{
+	uint64_t mask;
+	size_t j;
+
+	mask = len > 0 ? pp->first[(unsigned char)msg[0]] &
+	    pp->lastb[(unsigned char)msg[len - 1]] : pp->noprefix;
+	/* one search rules out every pattern that needs it */
+	for (j = 0; j < pp->nkey && mask != 0; j++)
+		if ((mask & pp->key[j].mask) != 0 &&
+		    !prefilter_hit(pf, pp->key[j].nd, msg, len))
+			mask &= ~pp->key[j].mask;
+	return mask;
+}
+
+#endif
