@@ -5,9 +5,9 @@
  * DESCRIPTION
  *	report_hooks() returns engine hooks that print each match and each ban
  *	decision to out as they happen; report_summary() prints the totals.
- *	JSON output is one object per line (see DESIGN.md); every string is
- *	escaped with fmt_json(), so hostile log text cannot break a line or an
- *	object.  JSON lines are buffered inside this module: report_flush()
+ *	JSON output is one object per line (DESIGN.md, "JSON contracts");
+ *	every string is escaped with fmt_json(), so hostile log text cannot
+ *	break a line or an object.  JSON lines are buffered inside this module: report_flush()
  *	writes to out what is made and not yet written; report_summary()
  *	does so before the totals, and so does exit.
  *
