@@ -6,7 +6,10 @@
  *	engine_line() takes one raw input line and runs it through every stage;
  *	it calls the on_match hook for each matching line and on_ban for each
  *	ban decision.  Shared by "test" (times from the log) and "run" (times
- *	from the clock).  No allocation per line.
+ *	from the clock).  No allocation per line: the patterns of a program
+ *	name are listed when the name is first seen and cached (pattern.c,
+ *	bounded); a name never cached (over 128 bytes, or with a NUL) is
+ *	listed in a buffer the pattern set keeps.
  *
  *	A line the engine reads but does not act on for a reason an
  *	administrator must see is a notice: engine_notice() counts it by kind

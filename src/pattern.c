@@ -60,6 +60,10 @@ struct pattern_set {
 	struct dispatch slots[DISPATCH_SLOTS];
 	size_t nslots;
 	struct dispatch *last; /* dispatch of the previous line's program */
+	/* the list of a name that is never cached (too long, or with a NUL):
+	 * made in place for each such line, no prefilter_prog */
+	struct dispatch scratch;
+	size_t scratch_cap;
 	uint32_t max_groups;
 	int pf_off; /* pattern_set_prefilter(ps, 0) */
 	struct prefilter *pf; /* pattern i is the prefilter's i */
@@ -109,6 +113,7 @@ pattern_set_free(struct pattern_set *ps)
 	if (ps == NULL)
 		return;
 	dispatch_clear(ps);
+	free(ps->scratch.list);
 	prefilter_free(ps->pf);
 	for (i = 0; i < ps->n; i++) {
 		struct pattern *p = ps->v[i];
@@ -267,13 +272,14 @@ prog_hash(const char *s, size_t n)
 	return h ^ h >> 32 ^ h >> 47;
 }
 
+/* The patterns whose program globs match prog into d->list (room for
+ * ps->n). */
 static void
-dispatch_compute(struct pattern_set *ps, const char *prog, size_t len,
+dispatch_list(struct pattern_set *ps, const char *prog, size_t len,
     struct dispatch *d)
 {
 	size_t i, j;
 
-	d->list = xcalloc(ps->n, sizeof(*d->list));
 	d->n = 0;
 	for (i = 0; i < ps->n; i++)
 		for (j = 0; j < ps->v[i]->nprogs; j++)
@@ -281,12 +287,36 @@ dispatch_compute(struct pattern_set *ps, const char *prog, size_t len,
 				d->list[d->n++] = (uint16_t)i;
 				break;
 			}
+}
+
+static void
+dispatch_compute(struct pattern_set *ps, const char *prog, size_t len,
+    struct dispatch *d)
+{
+	d->list = xcalloc(ps->n, sizeof(*d->list));
+	dispatch_list(ps, prog, len, d);
 	prefilter_prog_init(ps->pf, &d->pp, d->list, d->n);
 }
 
+/*
+ * A name that is never cached: its list, in the set's own buffer (made
+ * once for the set), and no prefilter_prog (pp.first NULL: the patterns
+ * are tried one by one).  Nothing is allocated per line.
+ */
 static const struct dispatch *
-dispatch_get(struct pattern_set *ps, const char *prog, size_t len,
-    struct dispatch *scratch)
+dispatch_uncached(struct pattern_set *ps, const char *prog, size_t len)
+{
+	if (ps->scratch_cap < ps->n) {
+		free(ps->scratch.list);
+		ps->scratch.list = xcalloc(ps->n, sizeof(*ps->scratch.list));
+		ps->scratch_cap = ps->n;
+	}
+	dispatch_list(ps, prog, len, &ps->scratch);
+	return &ps->scratch;
+}
+
+static const struct dispatch *
+dispatch_get(struct pattern_set *ps, const char *prog, size_t len)
 {
 	uint64_t h;
 	size_t i;
@@ -296,10 +326,8 @@ dispatch_get(struct pattern_set *ps, const char *prog, size_t len,
 	d = ps->last;
 	if (d != NULL && d->proglen == len && memcmp(d->prog, prog, len) == 0)
 		return d;
-	if (len > PROG_MAX) {
-		dispatch_compute(ps, prog, len, scratch);
-		return scratch;
-	}
+	if (len > PROG_MAX)
+		return dispatch_uncached(ps, prog, len);
 	h = prog_hash(prog, len);
 	for (i = h & (DISPATCH_SLOTS - 1);; i = (i + 1) & (DISPATCH_SLOTS - 1)) {
 		d = &ps->slots[i];
@@ -309,13 +337,11 @@ dispatch_get(struct pattern_set *ps, const char *prog, size_t len,
 			return ps->last = d;
 	}
 	/* a name with a NUL is never cached (and so never found above) */
-	if (memchr(prog, '\0', len) != NULL) {
-		dispatch_compute(ps, prog, len, scratch);
-		return scratch;
-	}
+	if (memchr(prog, '\0', len) != NULL)
+		return dispatch_uncached(ps, prog, len);
 	if (ps->nslots >= DISPATCH_MAX) {
 		dispatch_clear(ps);
-		return dispatch_get(ps, prog, len, scratch);
+		return dispatch_get(ps, prog, len);
 	}
 	d->prog = xstrndup(prog, len);
 	d->proglen = len;
@@ -362,20 +388,19 @@ int
 pattern_match(struct pattern_set *ps, const struct logline *ll,
     struct pattern_match *m)
 {
-	struct dispatch scratch;
 	const struct dispatch *d;
 	const struct pattern *p;
 	uint64_t mask;
 	size_t i;
 	int rc, ret = 0;
 
-	scratch.list = NULL; /* filled only for names that are never cached */
-	d = dispatch_get(ps, ll->prog, ll->proglen, &scratch);
+	d = dispatch_get(ps, ll->prog, ll->proglen);
 	if (d->n == 0)
-		goto out;
+		return 0;
 	if (!ps->pf_off) {
 		prefilter_line(ps->pf);
-		if (d->n <= PREFILTER_PROG_MAX) {
+		/* a list of at most PREFILTER_PROG_MAX, of a cached name */
+		if (d->pp.first != NULL) {
 			mask = prefilter_prog_mask(ps->pf, &d->pp, ll->msg,
 			    ll->msglen);
 			while (mask != 0) {
@@ -393,7 +418,7 @@ pattern_match(struct pattern_set *ps, const struct logline *ll,
 					break;
 				}
 			}
-			goto out;
+			return ret;
 		}
 	}
 	for (i = 0; i < d->n; i++) {
@@ -410,11 +435,6 @@ pattern_match(struct pattern_set *ps, const struct logline *ll,
 		}
 		ret = 1;
 		break;
-	}
-out:
-	if (d == &scratch) {
-		free(scratch.list);
-		prefilter_prog_free(&scratch.pp);
 	}
 	return ret;
 }
