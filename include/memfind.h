@@ -7,8 +7,8 @@
  *	cost is mostly per call, and memchr for one byte finds many false
  *	candidates (" from " has a space).  memfind looks for two bytes of
  *	the literal at once, each at its own offset ("packed pair", as in
- *	Hyperscan's and Rust memchr's memmem): 16 (SSE2), 32 (AVX2) or 64
- *	(AVX-512BW; both chosen at run time) start positions per step, and
+ *	Hyperscan's and Rust memchr's memmem): 16 (SSE2) or 32 (AVX2, chosen
+ *	at run time) start positions per step, and
  *	compares the whole literal only where both bytes are in place.
  *	Caseless literals fold ASCII letters.  It never reads outside
  *	[hay, hay + hlen).
@@ -38,8 +38,8 @@ int memfind(const struct memfind *mf, const char *hay, size_t hlen);
 /* 1 when mf's literal is at h, which holds at least mf->len bytes. */
 int memfind_at(const struct memfind *mf, const char *h);
 /*
- * For tests: 0 scalar only, 1 SSE2, 2 AVX2, 3 AVX-512BW (at most what the
- * CPU has); -1 the best.  Returns the level now used.
+ * For tests: 0 scalar only, 1 SSE2, 2 AVX2 (at most what the CPU has);
+ * -1 the best.  Returns the level now used.
  */
 int memfind_force(int level);
 

@@ -11,12 +11,12 @@
  *	          OR-ing 0x20 where the byte is a caseless letter), AND-ed;
  *	          every set bit is compared in full;
  *	  AVX2    the same, 32 positions per step (only when the CPU has it:
- *	          __builtin_cpu_supports, once);
- *	  AVX-512 64 positions per step, the compares into mask registers,
- *	          for subjects of 64 start positions or more (AVX-512BW).
+ *	          __builtin_cpu_supports, once).
+ *	(An AVX-512BW step of 64 positions did not pay on mail logs, whose
+ *	messages are about 100 bytes: bench/RESULTS.md.)
  *
  *	A vector step at start position pos reads up to hay[pos + i2 + W - 1]
- *	(W = 16, 32 or 64).  Steps are taken only while pos + W <= the number of
+ *	(W = 16 or 32).  Steps are taken only while pos + W <= the number of
  *	start positions (hlen - len + 1); the last one is moved back to end
  *	exactly there (it may overlap the one before, which only repeats
  *	compares), so the highest byte read is hay[hlen - len + i2] <
@@ -215,57 +215,9 @@ mf_vector(const struct memfind *mf, const char *hay, size_t ncand, size_t w,
 	return 0;
 }
 
-/* ncand >= 64 start positions, from *at on (AVX-512BW). */
-__attribute__((target("avx512bw"))) static uint64_t
-mf_avx512_scan(const struct memfind *mf, const char *hay, size_t ncand,
-    size_t *at)
-{
-	const __m512i b1 = _mm512_set1_epi8((char)mf->b1);
-	const __m512i b2 = _mm512_set1_epi8((char)mf->b2);
-	const __m512i f1 = _mm512_set1_epi8((char)mf->f1);
-	const __m512i f2 = _mm512_set1_epi8((char)mf->f2);
-	const char *p1 = hay + mf->i1, *p2 = hay + mf->i2;
-	size_t pos = *at;
-	__mmask64 m;
-
-	for (;;) {
-		if (pos + 64 > ncand)
-			pos = ncand - 64;
-		m = _mm512_cmpeq_epi8_mask(_mm512_or_si512(
-		    _mm512_loadu_si512((const void *)(p1 + pos)), f1), b1);
-		m = _mm512_mask_cmpeq_epi8_mask(m, _mm512_or_si512(
-		    _mm512_loadu_si512((const void *)(p2 + pos)), f2), b2);
-		if (m != 0) {
-			*at = pos;
-			return m;
-		}
-		if (pos + 64 >= ncand)
-			return 0;
-		pos += 64;
-	}
-}
-
-static int
-mf_vector64(const struct memfind *mf, const char *hay, size_t ncand)
-{
-	size_t pos = 0;
-	uint64_t m;
-
-	while ((m = mf_avx512_scan(mf, hay, ncand, &pos)) != 0) {
-		do {
-			if (mf_equal(mf, hay + pos + (unsigned)__builtin_ctzll(m)))
-				return 1;
-			m &= m - 1;
-		} while (m != 0);
-		if (pos + 64 >= ncand)
-			return 0;
-		pos += 64;
-	}
-	return 0;
-}
 #endif
 
-/* 0 scalar, 1 SSE2, 2 AVX2, 3 AVX-512BW; -1: not chosen yet */
+/* 0 scalar, 1 SSE2, 2 AVX2; -1: not chosen yet */
 static int mf_level = -1;
 
 static int
@@ -273,8 +225,7 @@ mf_best(void)
 {
 #if MEMFIND_X86
 	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx512bw") ? 3 :
-	    __builtin_cpu_supports("avx2") ? 2 : 1;
+	return __builtin_cpu_supports("avx2") ? 2 : 1;
 #else
 	return 0;
 #endif
@@ -306,8 +257,6 @@ memfind(const struct memfind *mf, const char *hay, size_t hlen)
 	if (mf_level < 0)
 		mf_level = mf_best();
 #if MEMFIND_X86
-	if (ncand >= 64 && mf_level >= 3)
-		return mf_vector64(mf, hay, ncand);
 	if (ncand >= 32 && mf_level >= 2)
 		return mf_vector(mf, hay, ncand, 32, mf_avx2_scan);
 	if (ncand >= 16 && mf_level >= 1)

@@ -1,5 +1,5 @@
 /*
- * test_memfind - memfind (scalar, SSE2, AVX2, AVX-512) against a plain search
+ * test_memfind - memfind (scalar, SSE2, AVX2) against a plain search
  *
  * One case a level, each on the same subjects.  Random literals and subjects over a small alphabet (so that pairs and
  * whole literals occur often, in both cases), every choice of the pair's
@@ -68,7 +68,7 @@ pages(void)
 
 /*
  * The same 60,000 seeded literals, each with a subject at each end of the
- * pages, on every run: memfind at level (0 scalar ... 3 AVX-512BW) against
+ * pages, on every run: memfind at level (0 scalar, 1 SSE2, 2 AVX2) against
  * the plain search; level -1 only counts the subjects that hold their
  * literal.  Returns that count.
  */
@@ -157,12 +157,6 @@ avx2(void)
 	at_level(2);
 }
 
-static void
-avx512bw(void)
-{
-	at_level(3);
-}
-
 /* the subjects hold their literal often, but not always */
 static void
 literals_found_often(void)
@@ -176,7 +170,6 @@ static const struct test_case cases[] = {
 	TEST_CASE(scalar),
 	TEST_CASE(sse2),
 	TEST_CASE(avx2),
-	TEST_CASE(avx512bw),
 	TEST_CASE(literals_found_often),
 	{NULL, NULL},
 };
@@ -184,7 +177,7 @@ static const struct test_case cases[] = {
 int
 main(int argc, char **argv)
 {
-	printf("memfind levels here: %d (0 scalar, 1 SSE2, 2 AVX2, 3 AVX-512BW)\n",
+	printf("memfind levels here: %d (0 scalar, 1 SSE2, 2 AVX2)\n",
 	    memfind_force(-1));
 	return TEST_RUN(cases, argc, argv);
 }
