@@ -92,49 +92,20 @@ ob_sync(FILE *out)
 /* Fixed text (a literal) at p. */
 #define PUT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
 
-static const char digit_pairs[] =
-    "00010203040506070809101112131415161718192021222324252627282930313233"
-    "34353637383940414243444546474849505152535455565758596061626364656667"
-    "6869707172737475767778798081828384858687888990919293949596979899";
-
-/*
- * Decimal v at p, at most 20 bytes; returns the end.  Always copies 20
- * bytes: a fixed-size copy is a few moves, a variable one a call.
- */
+/* Decimal v at p, at most 20 bytes; returns the end. */
 static char *
 put_u64(char *p, uint64_t v)
 {
-	static const uint64_t pow10[19] = {
-		10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
-		10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
-		100000000000ULL, 1000000000000ULL, 10000000000000ULL,
-		100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
-		100000000000000000ULL, 1000000000000000000ULL,
-		10000000000000000000ULL,
-	};
-	size_t n = 1;
-	char *q;
+	char tmp[20];
+	size_t k = 0;
 
-	/*
-	 * The digits go straight to p, from the end, once their number is
-	 * known (built in a local array and copied in one piece, the copy
-	 * had to wait for the two-byte stores before it).
-	 */
-	while (n < 20 && v >= pow10[n - 1])
-		n++;
-	q = p + n;
-	while (v >= 100) {
-		q -= 2;
-		memcpy(q, digit_pairs + 2 * (v % 100), 2);
-		v /= 100;
-	}
-	if (v >= 10) {
-		q -= 2;
-		memcpy(q, digit_pairs + 2 * v, 2);
-	} else {
-		*--q = (char)('0' + v);
-	}
-	return p + n;
+	do {
+		tmp[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (k > 0)
+		*p++ = tmp[--k];
+	return p;
 }
 
 static char *
