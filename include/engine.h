@@ -80,8 +80,6 @@ struct engine {
 	uint64_t dup_hash[ENGINE_DUPS];
 	int64_t dup_time[ENGINE_DUPS];
 	unsigned dup_next;
-	/* the slots whose dup_hash has these low 6 bits, one bit a slot */
-	uint64_t dup_slots[64];
 };
 
 void engine_init(struct engine *en, const struct config *cfg, int64_t now,

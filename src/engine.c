@@ -22,7 +22,6 @@ engine_init(struct engine *en, const struct config *cfg, int64_t now,
 	en->use_clock = use_clock;
 	if (hooks != NULL)
 		en->hooks = *hooks;
-	en->dup_slots[0] = UINT64_MAX; /* every dup_hash is 0 */
 	en->st.per_pattern = xcalloc(pattern_count(cfg->patterns) + 1,
 	    sizeof(uint64_t));
 }
@@ -83,41 +82,22 @@ line_hash(const struct logline *ll)
 	return h ^ (uint64_t)ll->msglen * 0xc2b2ae3d27d4eb4fULL;
 }
 
-#if ENGINE_DUPS != 64
-#error "dup_slots has one bit a slot"
-#endif
-
-/* Slot i of the duplicate filter holds h, dup_slots kept in step. */
-static void
-dup_set(struct engine *en, unsigned i, uint64_t h)
-{
-	en->dup_slots[en->dup_hash[i] & 63] &= ~((uint64_t)1 << i);
-	en->dup_hash[i] = h;
-	en->dup_slots[h & 63] |= (uint64_t)1 << i;
-}
-
-/*
- * Exim's reject-log copy of a line it already sent.  The slots are tried
- * in order, as a scan of all 64 would, but only those whose hash has the
- * line hash's low bits.
- */
+/* Exim's reject-log copy of a line it already sent. */
 static int
 is_duplicate(struct engine *en, const struct logline *ll)
 {
-	uint64_t h, m;
+	uint64_t h;
 	unsigned i;
 
 	if (ll->proglen < 4 || memcmp(ll->prog, "exim", 4) != 0)
 		return 0;
 	h = line_hash(ll);
-	for (m = en->dup_slots[h & 63]; m != 0; m &= m - 1) {
-		i = (unsigned)__builtin_ctzll(m);
+	for (i = 0; i < ENGINE_DUPS; i++)
 		if (en->dup_hash[i] == h && en->dup_time[i] == ll->ts) {
-			dup_set(en, i, 0); /* a third copy counts again */
+			en->dup_hash[i] = 0; /* a third copy counts again */
 			return 1;
 		}
-	}
-	dup_set(en, en->dup_next, h);
+	en->dup_hash[en->dup_next] = h;
 	en->dup_time[en->dup_next] = ll->ts;
 	en->dup_next = (en->dup_next + 1) % ENGINE_DUPS;
 	return 0;
