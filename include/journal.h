@@ -60,6 +60,8 @@ const char *journal_path(const struct journal *j);
 long journal_replay(struct journal *j, void (*fn)(void *, const char *,
     size_t), void *ctx);
 int journal_append(struct journal *j, const char *line, size_t len);
+/* The longest line journal_append() takes now. */
+uint64_t journal_room(const struct journal *j);
 /* Empty the journal (everything it held is committed). */
 void journal_clear(struct journal *j);
 /* Bytes of lines held. */

@@ -209,6 +209,14 @@ journal_append(struct journal *j, const char *line, size_t len)
 	return 0;
 }
 
+uint64_t
+journal_room(const struct journal *j)
+{
+	uint64_t end = __atomic_load_n(j->end, __ATOMIC_RELAXED);
+
+	return end + 1 < j->size ? j->size - end - 1 : 0;
+}
+
 void
 journal_clear(struct journal *j)
 {
