@@ -5,7 +5,9 @@
  *	main.c holds the table of the commands (name, function, the options
  *	and arguments each takes), parses the command line into a struct
  *	cmdline and calls the command's function, which returns the exit
- *	status (0, 1 runtime failure, 2 usage or configuration).  Every
+ *	status (0, 1 runtime failure, 2 usage or configuration; status
+ *	exits CMD_EXIT_DEGRADED when a running mailban reports itself
+ *	degraded).  Every
  *	command has one home:
  *
  *	    cmd_test.c     test        replay logs, change nothing
@@ -27,6 +29,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* status: mailban run reports that it cannot do its whole job (run.h) */
+#define CMD_EXIT_DEGRADED 4
 
 struct config;
 struct kset;
