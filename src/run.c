@@ -1038,6 +1038,7 @@ run_new(struct config *cfg, const struct run_kernel *k,
 	r->cfg = r->kcfg = cfg;
 	r->ker.k = k != NULL ? *k : no_kernel;
 	r->ker.absent = k == NULL;
+	r->health.row = 1; /* a degraded run before may have left one */
 	r->journal_at_stamps = opt->journal_at_stamps;
 	r->views.changes = 1; /* the views are written once at start */
 	r->sta.last_try = now - RUN_STATE_RETRY;
