@@ -92,7 +92,7 @@ check "no privilege: the 100 bans are decided into the state file" \
     wait_for 30 state_has 4 100
 check "no privilege: none reached the kernel" not_in_set mailban4 "10.4.0.1,tcp:25"
 check "no privilege: the output says why" \
-    grep -q "degraded: bans cannot reach the kernel: .*Operation not permitted" "$MB_ERR"
+    wait_for 10 grep -q "degraded: bans cannot reach the kernel: .*Operation not permitted" "$MB_ERR"
 rc=$(status_rc)
 check "no privilege: status exits 4 (got $rc)" [ "$rc" = 4 ]
 check "no privilege: status shows the cause" \
@@ -143,7 +143,7 @@ mixed_file 6 100 10 "$tmp/m6" "$tmp/m6.addrs"
 send_lines "$tmp/m6"
 check "broken configuration: rsyslogd is alive after 1,000 mail messages" rsyslog_alive
 check "broken configuration: the output names $MB_CONF:$nl" \
-    grep -q "degraded: configuration: $MB_CONF:$nl: " "$MB_ERR"
+    wait_for 10 grep -q "degraded: configuration: $MB_CONF:$nl: " "$MB_ERR"
 kept_all() { [ "$(journal_lines "$tmp/state.db.pending")" -eq 1000 ]; }
 check "broken configuration: the 1,000 lines are kept in the journal" \
     wait_for 20 kept_all
