@@ -82,9 +82,6 @@ struct run_kernel {
 struct run_options {
 	int omprog; /* lines are answered: journal them */
 	size_t backlog_max; /* unwritten ban records kept; 0: RUN_BACKLOG_MAX */
-	int journal_at_stamps; /* the journal holds lines kept while no
-				* configuration loaded: read them again at
-				* their own stamps, not at the clock */
 };
 
 struct run_stats {
@@ -127,7 +124,8 @@ void run_set_degraded(struct run *r, const char *cause, int64_t now);
 /* A line kept while no configuration loaded, elsewhere than this run's
  * journal: through the engine at its own stamp (as "mailban test" scores;
  * a ban that has run out by now is recorded, not sent to the kernel), and
- * journaled like an answered line. */
+ * journaled like an answered line.  A journal marked by
+ * journal_set_unconfigured() is read again the same way at start. */
 void run_replay_kept(struct run *r, const char *line, size_t len,
     int64_t now);
 /* Whatever an earlier run left: active bans to the kernel, the state's

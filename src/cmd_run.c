@@ -230,6 +230,7 @@ keep_line(struct keep *kp, const char *line, size_t len)
 {
 	if (kp->jr != NULL && journal_room(kp->jr) > len) {
 		if (journal_append(kp->jr, line, len) == 0) {
+			journal_set_unconfigured(kp->jr);
 			kp->lines++;
 			return 0;
 		}
@@ -377,9 +378,8 @@ start_run(struct start *s, int64_t now)
 		}
 		return -1;
 	}
-	/* lines kept in the journal the run reads first: at their stamps */
+	/* the journal the run reads first (at their stamps: it is marked) */
 	if (s->keep.jr != NULL && strcmp(s->keep.state, cfg->state) == 0) {
-		opt.journal_at_stamps = s->keep.lines > 0;
 		journal_close(s->keep.jr);
 		s->keep.jr = NULL;
 	}

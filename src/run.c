@@ -140,7 +140,6 @@ struct run {
 	struct run_health health;
 	int64_t replay_clock; /* kept lines read at their own stamps: the
 			       * clock; 0 otherwise */
-	int journal_at_stamps;
 };
 
 static double
@@ -689,6 +688,7 @@ open_journal(struct run *r, int64_t now)
 	struct run_jside *j = &r->jou;
 	char err[1024];
 	struct tracker_stats ts;
+	int at_stamps;
 	long n;
 
 	if (!j->on || j->jr != NULL || now - j->last_try < RUN_STATE_RETRY)
@@ -708,10 +708,11 @@ open_journal(struct run *r, int64_t now)
 	j->warned = 0;
 	tracker_get_stats(r->en.tr, &ts);
 	j->dirty_lost = ts.dirty_lost;
-	if (r->journal_at_stamps)
+	at_stamps = journal_unconfigured(j->jr);
+	if (at_stamps)
 		replay_at_stamps_begin(r, now);
 	n = journal_replay(j->jr, replay_one, r);
-	if (r->journal_at_stamps)
+	if (at_stamps)
 		replay_at_stamps_end(r, now);
 	if (n < 0) { /* left as it is, for the administrator */
 		journal_close(j->jr);
@@ -720,7 +721,7 @@ open_journal(struct run *r, int64_t now)
 		return;
 	}
 	if (n > 0) {
-		if (r->journal_at_stamps)
+		if (at_stamps)
 			msg_info("read again %ld lines kept in %s while no "
 			    "configuration loaded", n, journal_path(j->jr));
 		else
@@ -957,6 +958,8 @@ run_replay_kept(struct run *r, const char *line, size_t len, int64_t now)
 	replay_at_stamps_begin(r, now);
 	if (journal_line(r, line, len, 0) < 0)
 		settle(r, now);
+	else if (r->jou.jr != NULL)
+		journal_set_unconfigured(r->jou.jr);
 	replay_at_stamps_end(r, now);
 }
 
@@ -1039,7 +1042,6 @@ run_new(struct config *cfg, const struct run_kernel *k,
 	r->ker.k = k != NULL ? *k : no_kernel;
 	r->ker.absent = k == NULL;
 	r->health.row = 1; /* a degraded run before may have left one */
-	r->journal_at_stamps = opt->journal_at_stamps;
 	r->views.changes = 1; /* the views are written once at start */
 	r->sta.last_try = now - RUN_STATE_RETRY;
 	r->sta.bl.max = opt->backlog_max != 0 ? opt->backlog_max :

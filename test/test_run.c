@@ -22,6 +22,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "journal.h"
 #include "log.h"
 #include "run.h"
 #include "state.h"
@@ -299,7 +300,7 @@ static struct run *
 new_run(struct fake *f, struct run_kernel *k, int omprog, size_t backlog_max,
     const char *state)
 {
-	struct run_options opt = {omprog, backlog_max, 0};
+	struct run_options opt = {omprog, backlog_max};
 	char path[256];
 
 	*k = fake_kernel(f);
@@ -565,7 +566,7 @@ health_row(struct state_health *h)
 static void
 kernel_absent_then_attached(void)
 {
-	struct run_options opt = {1, 0, 0};
+	struct run_options opt = {1, 0};
 	struct state_health h;
 	struct run_kernel k;
 	struct run_stats s;
@@ -622,7 +623,7 @@ kernel_absent_then_attached(void)
 static void
 kernel_absent_state_unwritable(void)
 {
-	struct run_options opt = {1, 4, 0};
+	struct run_options opt = {1, 4};
 	struct run *r;
 	unsigned i;
 
@@ -645,7 +646,7 @@ kernel_absent_state_unwritable(void)
 static void
 kept_lines_at_stamps(void)
 {
-	struct run_options opt = {1, 0, 0};
+	struct run_options opt = {1, 0};
 	struct run_kernel k;
 	struct fake f;
 	struct run *r;
@@ -679,7 +680,43 @@ kept_lines_at_stamps(void)
 	fake_free(&f);
 }
 
+/* A journal marked as holding lines kept while no configuration loaded
+ * (a mailban stopped before one did) is read again at the lines' stamps. */
+static void
+marked_journal_at_stamps(void)
+{
+	struct run_options opt = {1, 0};
+	struct run_kernel k;
+	struct journal *j;
+	struct fake f;
+	struct run *r;
+	char path[256], buf[160], err[256];
+	unsigned i;
+
+	fresh_dir();
+	j = journal_open(state_path(path, sizeof(path)), err, sizeof(err));
+	CHECK(j != NULL, "journal: %s", err);
+	if (j == NULL)
+		return;
+	for (i = 0; i < 10; i++) {
+		xsnprintf(buf, sizeof(buf), "2026-11-18T%s:00:00+00:00 mx t[1]: "
+		    "odd 198.18.0.1", i % 2 ? "09" : "10");
+		journal_append(j, buf, strlen(buf));
+	}
+	journal_set_unconfigured(j);
+	journal_close(j);
+	k = fake_kernel(&f);
+	r = run_new(test_config(path), &k, &opt, T0);
+	run_start(r, T0);
+	CHECK(f.nadded == 0, "ten odd lines over an hour ban nothing: %zu",
+	    f.nadded);
+	CHECK(run_finish(r, T0 + 1) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+}
+
 static const struct test_case cases[] = {
+	TEST_CASE(marked_journal_at_stamps),
 	TEST_CASE(kernel_absent_then_attached),
 	TEST_CASE(kernel_absent_state_unwritable),
 	TEST_CASE(kept_lines_at_stamps),
