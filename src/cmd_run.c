@@ -10,7 +10,9 @@
  *	from stdin until EOF, SIGTERM or SIGINT; SIGHUP loads the
  *	configuration again (a broken file keeps the running one).  With
  *	--omprog, each line is answered on stdout as rsyslog's omprog
- *	expects (omprog.h).
+ *	expects (omprog.h), the handshake first, and a start-up failure
+ *	(configuration, kernel) is never an exit: mailban runs degraded and
+ *	retries (below, "start-up under --omprog").
  *
  *	restore: the active bans into the kernel in one batch, and the
  *	rbldnsd zone files when a zone is configured.
@@ -345,12 +347,12 @@ report_unconfigured(struct start *s, int64_t now, int force)
 	if (!force && now - s->last_report < RUN_DEGRADED_REPORT)
 		return;
 	s->last_report = now;
-	msg_info("degraded since %s: %s; %" PRIu64 " lines kept (%s%s%s), read "
+	msg_info("degraded since %s: %s; %" PRIu64 " lines kept (%s%s), read "
 	    "again once a configuration loads; retrying every %ds and on "
 	    "SIGHUP", fmt_time(tb, sizeof(tb), s->since), s->cause,
 	    s->keep.lines, s->keep.jr != NULL ? journal_path(s->keep.jr) :
 	    "memory", s->keep.in_memory > 0 && s->keep.jr != NULL ?
-	    " and memory" : "", "", RUN_DEGRADED_RETRY);
+	    " and memory" : "", RUN_DEGRADED_RETRY);
 	keep_health(s, now, 0);
 }
 
