@@ -44,6 +44,11 @@ rsyslog_alive() {
 	wait_for 20 grep -q "marker: alive-$n_alive\$" "$RS_LOG"
 }
 
+# same_guard PID: the guard's sed, PID, is still rsyslogd's child
+same_guard() {
+	[ -n "$1" ] && [ "$(pgrep -P "$rsyslog_pid" -x sed)" = "$1" ]
+}
+
 # in_state B: active bans of 10.B.* in the state file
 in_state() {
 	"$MAILBAN" list -c "$MB_CONF" --json 2>/dev/null | grep -c "\"ip\":\"10\\.$1\\."
@@ -78,6 +83,12 @@ for bin in "$tmp/nowhere/mailban" /bin/false; do
 	check "$bin: and in the system log (daemon.err)" \
 	    grep -q "mailban: $bin is missing or cannot run" "$RS_LOG"
 	check "$bin: nothing pretends to ban" not_in_set mailban4 "10.3.0.1,tcp:25"
+	guard=$(pgrep -P "$rsyslog_pid" -x sed)
+	kill -HUP "$rsyslog_pid"
+	wait_for 10 grep -q "rsyslogd was HUPed" "$RS_LOG"
+	logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd "$(rbl_msg 203.0.113.60)"
+	check "$bin: rsyslogd is alive after a HUP (log rotation)" rsyslog_alive
+	check "$bin: the HUP left the guard running ($guard)" same_guard "$guard"
 	check "$bin: rsyslogd exits 0 within 30 s of SIGTERM" rsyslog_stopped
 done
 
