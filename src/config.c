@@ -1404,10 +1404,11 @@ put_value(FILE *out, const config_setting_t *s)
 		fputc('}', out);
 		return;
 	case CONFIG_TYPE_LIST:
-		open = "( ";
-		close = " )";
-		/* FALLTHROUGH */
 	case CONFIG_TYPE_ARRAY:
+		if (config_setting_type(s) == CONFIG_TYPE_LIST) {
+			open = "( ";
+			close = " )";
+		}
 		if (config_setting_length(s) == 0) {
 			fputs(open[0] == '(' ? "()" : "[]", out);
 			return;
