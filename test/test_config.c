@@ -214,6 +214,18 @@ include(void)
 	expect("@include \"inc.conf\"\n", "inc.conf:2: pattern \"p\"");
 	write_file("inc.conf", good_pattern);
 	expect("threshold = 4;\n@include \"inc.conf\"\n", NULL);
+	expect("threshold = 4;\n  @include \"inc.conf\"  # the patterns\n",
+	    NULL);
+	expect("threshold = 4;\n@include \"inc.conf\" x = 1;\n",
+	    "c.conf:2: @include: nothing but a comment may follow");
+	expect("\n@include \"nope.conf\"\n", "c.conf:2: @include: ");
+	expect("\n@include \"nope.conf\"\n", "nope.conf: cannot read");
+	expect("@include nope.conf\n", "c.conf:1: @include: expected");
+	/* inside a string or a comment, @include is text */
+	expect("/*\n@include \"nope.conf\"\n*/\n" "state = \"x\n"
+	    "@include nope.conf\";\n", "c.conf:4: state: use an absolute path");
+	write_file("inc.conf", "@include \"inc.conf\"\n");
+	expect("@include \"inc.conf\"\n", "nested more than 10 deep");
 	unlink(write_file("inc.conf", ""));
 }
 
