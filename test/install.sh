@@ -53,7 +53,8 @@ PY
 )"
 }
 
-# the paths of mailban's (those that name it) in the installed text files,
+# the paths of mailban's (those that name it, and the fleet's mail log) in
+# the installed text files,
 # each outside the layout or missing (neither it nor its directory in
 # root) on a line of its own, with the file that names it
 stray_paths() {
@@ -70,7 +71,7 @@ for top, _, names in os.walk(root or dirs[0]):
             continue  # the binary
         for p in set(path.findall(text)):
             p = p.rstrip('.')
-            if 'mailban' not in p:
+            if 'mailban' not in p and not p.endswith('/mail-fleet.log'):
                 continue
             inside = any(p == d or p.startswith(d.rstrip('/') + '/') for d in dirs)
             there = os.path.exists(root + p) or os.path.isdir(root + os.path.dirname(p))
