@@ -126,8 +126,7 @@ reload(struct run *r, const struct cmdline *cl)
 	struct config *cfg;
 	char err[1024];
 
-	cfg = config_load(cl->config, cl->overrides, cl->noverrides, err,
-	    sizeof(err));
+	cfg = cmd_config(cl, err, sizeof(err)); /* the files of the start */
 	if (cfg == NULL) {
 		msg_warn("reload: %s; keeping the running configuration", err);
 		return;
@@ -365,8 +364,7 @@ start_run(struct start *s, int64_t now)
 	struct config *cfg;
 	char err[1024];
 
-	cfg = config_load(s->cl->config, s->cl->overrides, s->cl->noverrides, err,
-	    sizeof(err));
+	cfg = cmd_config(s->cl, err, sizeof(err));
 	if (cfg == NULL) {
 		if (s->keep.state == NULL)
 			keep_open(&s->keep, s->cl);

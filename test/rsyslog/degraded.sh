@@ -145,7 +145,7 @@ check "misfit set: rsyslogd exits 0 within 30 s of SIGTERM" rsyslog_stopped
 
 # --- a broken configuration: raw lines kept, read again after HUP ---
 fresh
-rsyslog_prepare "s|$MB_CONF;|$MB_CONF\\\\t-o\\\\tstate=$tmp/state.db;|"
+rsyslog_prepare 's|-c\\t\$c;|-c\\t$c\\t-o\\tstate='"$tmp"'/state.db;|'
 cp "$MB_CONF" "$tmp/good.conf"
 nl=$(($(wc -l < "$MB_CONF") + 1))
 echo 'threshold = ;' >> "$MB_CONF"

@@ -20,7 +20,9 @@ no_mailban_running() {
 
 rsyslog_prepare
 check "generated configuration uses the shipped action" \
-    grep -qF "exec\\t$MAILBAN\\trun\\t--omprog\\t-c\\t$MB_CONF;" "$RS_CONF"
+    grep -qF "b=$MAILBAN;c=$MB_CONF;" "$RS_CONF"
+check "which runs mailban run --omprog -c FILE" \
+    grep -qF 'exec\t$b\trun\t--omprog\t-c\t$c;' "$RS_CONF"
 srv "$MAILBAN" setup -c "$MB_CONF" >/dev/null || { echo "mailban setup failed"; exit 1; }
 check "client reaches port 25 before any ban" can_connect $S4 25
 rsyslog_start
