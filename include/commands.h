@@ -20,6 +20,12 @@
  *	                   flush
  *	    cmd_status.c   status      read-only views of the state
  *	                   report
+ *	    cmd_ban.c      ban         a ban by hand, to the kernel and the state
+ *	    cmd_allow.c    allow       the runtime allow list in the state
+ *	                   disallow
+ *	    cmd_why.c      why         everything known of one address
+ *	    cmd_reload.c   reload      ask the running mailban to reload
+ *	    main.c         help, version
  *
  *	A command that only reads never shares a file with one that changes
  *	the kernel.
@@ -40,7 +46,9 @@ struct cmdline {
 	const char *config;
 	char **overrides;
 	size_t noverrides;
-	int json, print, omprog, bans_only;
+	int json, print, omprog, bans_only, list, verbose;
+	int64_t duration; /* --for, seconds; 0: not given */
+	const char *reason; /* --reason TEXT; NULL: not given */
 	int64_t now; /* test --now; 0: the clock */
 	const char *html; /* report --html FILE */
 	char **args;
@@ -58,6 +66,10 @@ struct config *cmd_load_config(const struct cmdline *cl);
 /* The sets, made when missing; exits with status 1 when they cannot be. */
 struct kset *cmd_open_kset(const struct config *cfg);
 int64_t cmd_now(void);
+/* --reason: at most CMD_REASON_MAX bytes, no control characters, else a
+ * usage error (cmd_ban.c). */
+#define CMD_REASON_MAX 200
+void cmd_check_reason(const struct cmdline *cl);
 
 int cmd_test(struct cmdline *cl);
 int cmd_check(struct cmdline *cl);
@@ -69,5 +81,10 @@ int cmd_unban(struct cmdline *cl);
 int cmd_flush(struct cmdline *cl);
 int cmd_status(struct cmdline *cl);
 int cmd_report(struct cmdline *cl);
+int cmd_ban(struct cmdline *cl);
+int cmd_allow(struct cmdline *cl);
+int cmd_disallow(struct cmdline *cl);
+int cmd_why(struct cmdline *cl);
+int cmd_reload(struct cmdline *cl);
 
 #endif

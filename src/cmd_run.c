@@ -36,6 +36,7 @@
 #include "lineio.h"
 #include "log.h"
 #include "omprog.h"
+#include "pattern.h"
 #include "run.h"
 #include "state.h"
 #include "zone.h"
@@ -119,9 +120,10 @@ kset_kernel(struct kset *ks)
 	return k;
 }
 
-/* SIGHUP: the configuration again, or a warning and the running one. */
-static void
-reload(struct run *r, const struct cmdline *cl)
+/* SIGHUP or "mailban reload": the configuration again, or a warning and
+ * the running one; what came of it in result. */
+static int
+reload(struct run *r, const struct cmdline *cl, char *result, size_t len)
 {
 	struct config *cfg;
 	char err[1024];
@@ -129,9 +131,14 @@ reload(struct run *r, const struct cmdline *cl)
 	cfg = cmd_config(cl, err, sizeof(err)); /* the files of the start */
 	if (cfg == NULL) {
 		msg_warn("reload: %s; keeping the running configuration", err);
-		return;
+		snprintf(result, len, "error: %.400s; the running configuration stays",
+		    err);
+		return -1;
 	}
+	snprintf(result, len, "reloaded %.400s: %zu patterns", cfg->path,
+	    pattern_count(cfg->patterns));
 	run_reload(r, cfg, cmd_now());
+	return 0;
 }
 
 /*
@@ -485,6 +492,8 @@ cmd_run(struct cmdline *cl)
 	int trunc, rc;
 	enum lineio_status ls;
 	int64_t now;
+	uint64_t asked;
+	char result[STATE_CAUSE_MAX];
 	long n;
 
 	install_signals();
@@ -513,7 +522,12 @@ cmd_run(struct cmdline *cl)
 		if (got_hup) {
 			got_hup = 0;
 			if (s.r != NULL)
-				reload(s.r, cl);
+				reload(s.r, cl, result, sizeof(result));
+			start_retry(&s, cmd_now(), 1);
+		}
+		if (s.r != NULL && (asked = run_reload_asked(s.r)) != 0) {
+			reload(s.r, cl, result, sizeof(result));
+			run_reload_answer(s.r, asked, result, cmd_now());
 			start_retry(&s, cmd_now(), 1);
 		}
 		ls = lineio_next(&lr, &line, &len, &trunc);

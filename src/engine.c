@@ -151,6 +151,8 @@ engine_line(struct engine *en, const char *line, size_t len, int truncated)
 	prefix_time(&en->clk, &ll);
 	memset(&em, 0, sizeof(em));
 	em.line = en->st.lines;
+	em.text = line;
+	em.len = len;
 	em.ll = &ll;
 	em.pat = pm.pat;
 	em.qid = pm.qid;
@@ -161,7 +163,8 @@ engine_line(struct engine *en, const char *line, size_t len, int truncated)
 			return;
 		}
 		em.addr = &a;
-		if (addr_list_contains(&en->cfg->ignore, &a))
+		if (addr_list_contains(&en->cfg->ignore, &a) ||
+		    (en->allow != NULL && addr_list_contains(en->allow, &a)))
 			em.ignored = 1;
 	} else if (pm.qid == NULL) {
 		return;

@@ -31,6 +31,12 @@
 #error "MAILBAN_SYSCONFDIR is not defined (meson.build passes it)"
 #endif
 #define DEFAULT_CONFIG MAILBAN_SYSCONFDIR "/mailban/mailban.conf"
+#ifndef MAILBAN_VERSION
+#error "MAILBAN_VERSION is not defined (meson.build passes it)"
+#endif
+
+static int cmd_help(struct cmdline *cl);
+static int cmd_version(struct cmdline *cl);
 
 /* The options, one bit each in a command's row. */
 enum {
@@ -42,6 +48,10 @@ enum {
 	OPT_BANS_ONLY = 1 << 5,
 	OPT_NOW = 1 << 6,
 	OPT_HTML = 1 << 7,
+	OPT_FOR = 1 << 8,
+	OPT_REASON = 1 << 9,
+	OPT_LIST = 1 << 10,
+	OPT_VERBOSE = 1 << 11,
 };
 #define OPT_CONFIG (OPT_C | OPT_O)
 
@@ -61,6 +71,10 @@ static const struct opt {
 	{OPT_BANS_ONLY, OPT_LONG + 3, "bans-only", NULL},
 	{OPT_NOW, OPT_LONG + 4, "now", "TIME"},
 	{OPT_HTML, OPT_LONG + 5, "html", "FILE"},
+	{OPT_FOR, OPT_LONG + 6, "for", "DURATION"},
+	{OPT_REASON, OPT_LONG + 7, "reason", "TEXT"},
+	{OPT_LIST, OPT_LONG + 8, "list", NULL},
+	{OPT_VERBOSE, OPT_LONG + 9, "verbose", NULL},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -83,11 +97,12 @@ static const struct command {
 } commands[] = {
 	{"run", cmd_run, OPT_CONFIG | OPT_OMPROG, 0, 0, "",
 	    "read log lines on stdin, ban in the kernel"},
-	{"test", cmd_test, OPT_CONFIG | OPT_JSON | OPT_BANS_ONLY | OPT_NOW,
-	    0, ARGS_ANY, "[FILE...]",
+	{"test", cmd_test, OPT_CONFIG | OPT_JSON | OPT_BANS_ONLY | OPT_NOW |
+	    OPT_VERBOSE, 0, ARGS_ANY, "[FILE...]",
 	    "replay logs, change nothing, report;\n"
 	    "year-less stamps are taken as the last\n"
-	    "year before TIME (default: now)"},
+	    "year before TIME (default: now);\n"
+	    "--verbose: score-0 records too"},
 	{"setup", cmd_setup, OPT_CONFIG | OPT_PRINT, 0, 0, "",
 	    "create the sets and firewall rules"},
 	{"restore", cmd_restore, OPT_CONFIG, 0, 0, "",
@@ -99,12 +114,30 @@ static const struct command {
 	{"report", cmd_report, OPT_CONFIG | OPT_HTML, 0, 0, "",
 	    "write the static HTML page of the bans\n"
 	    "(default FILE: report.html)"},
+	{"ban", cmd_ban, OPT_CONFIG | OPT_FOR | OPT_REASON, 1, ARGS_ANY,
+	    "ADDR...", "ban by hand (default length: the\n"
+	    "escalation's for the address's count)"},
 	{"unban", cmd_unban, OPT_CONFIG, 1, ARGS_ANY, "ADDR...", "lift bans"},
 	{"flush", cmd_flush, OPT_CONFIG, 0, 0, "", "remove every ban"},
+	{"allow", cmd_allow, OPT_CONFIG | OPT_FOR | OPT_REASON | OPT_LIST |
+	    OPT_JSON, 0, ARGS_ANY, "[ADDR|CIDR...]",
+	    "never ban these (runtime allow list,\n"
+	    "lifts their bans); --list: the list"},
+	{"disallow", cmd_disallow, OPT_CONFIG, 1, ARGS_ANY, "ADDR|CIDR...",
+	    "remove entries of the allow list"},
+	{"why", cmd_why, OPT_CONFIG | OPT_JSON, 1, 1, "ADDR",
+	    "bans, scores and evidence lines of ADDR"},
+	{"reload", cmd_reload, OPT_CONFIG, 0, 0, "",
+	    "make the running mailban run read its\n"
+	    "configuration again; wait for its answer"},
 	{"check", cmd_check, OPT_CONFIG | OPT_PRINT, 0, 0, "",
 	    "validate the configuration, list the files\n"
 	    "read; --print: the configuration in\n"
 	    "effect, each value with its FILE:LINE"},
+	{"help", cmd_help, 0, 0, 1, "[COMMAND]",
+	    "this text, or COMMAND's synopsis and\n"
+	    "options"},
+	{"version", cmd_version, 0, 0, 0, "", "mailban's version"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -159,7 +192,8 @@ usage_text(void)
 		fprintf(out, "  %-7s ", c->name);
 		start = ftell(out);
 		put_synopsis(out, c, 0);
-		col = 10 + ftell(out) - start;
+		col = (long)(strlen(c->name) > 7 ? strlen(c->name) : 7) + 3 +
+		    ftell(out) - start;
 		if (col >= HELP_COLUMN)
 			fprintf(out, "\n%*s", HELP_COLUMN, "");
 		else
@@ -178,7 +212,9 @@ usage_text(void)
 	    "                   when it exists, else the built-in\n"
 	    "                   configuration; its drop-ins either way)\n"
 	    "  -o NAME=VALUE    override one top-level setting with one\n"
-	    "                   value\n", out);
+	    "                   value\n"
+	    "mailban help COMMAND: what COMMAND does and its options;\n"
+	    "mailban --version: the version\n", out);
 	if (fclose(out) != 0 || text == NULL)
 		msg_fatal("cannot make the usage text");
 	return text;
@@ -382,6 +418,22 @@ parse_options(const struct command *c, int argc, char **argv,
 		case OPT_HTML:
 			cl->html = optarg;
 			break;
+		case OPT_FOR:
+			if (config_parse_duration(optarg, &cl->duration) < 0 ||
+			    cl->duration <= 0)
+				msg_usage(cl->usage, "%s: --for: \"%.64s\" is not a "
+				    "duration (30s, 10m, 1h, 2d, 1w)", c->name,
+				    optarg);
+			break;
+		case OPT_REASON:
+			cl->reason = optarg;
+			break;
+		case OPT_LIST:
+			cl->list = 1;
+			break;
+		case OPT_VERBOSE:
+			cl->verbose = 1;
+			break;
 		default:
 			msg_panic("option bit %u has no case", o->bit);
 		}
@@ -390,7 +442,87 @@ parse_options(const struct command *c, int argc, char **argv,
 	cl->nargs = argc - optind;
 	if (cl->nargs < c->min_args ||
 	    (c->max_args != ARGS_ANY && cl->nargs > c->max_args))
-		msg_usage(cl->usage, "%s: wrong number of arguments", c->name);
+		msg_usage(cl->usage, "%s: wrong number of arguments (%s)", c->name,
+		    c->args[0] != '\0' ? c->args : "it takes none");
+}
+
+/* What each option does, for "mailban help COMMAND". */
+static const struct {
+	unsigned bit;
+	const char *text;
+} opt_help[] = {
+	{OPT_C, "configuration file, then its drop-ins FILE.d/*.conf"},
+	{OPT_O, "override one top-level setting with one value"},
+	{OPT_JSON, "JSON output (DESIGN.md, JSON contracts)"},
+	{OPT_PRINT, "print what would be done or what is in effect"},
+	{OPT_OMPROG, "rsyslog omprog protocol on stdin and stdout"},
+	{OPT_BANS_ONLY, "text output: only the ban decisions"},
+	{OPT_NOW, "the clock for year-less stamps (RFC 3339 UTC or epoch)"},
+	{OPT_HTML, "the page to write (default report.html)"},
+	{OPT_FOR, "length: 30s, 10m, 1h, 2d, 1w"},
+	{OPT_REASON, "kept with the entry, shown by why, list and allow --list"},
+	{OPT_LIST, "the allow list in force"},
+	{OPT_VERBOSE, "also the score-0 records (Sendmail sessions, SPF)"},
+};
+
+static const struct command *
+command_by_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* mailban help [COMMAND] */
+static int
+cmd_help(struct cmdline *cl)
+{
+	const struct command *c;
+	char *usage, ob[32];
+	const char *p;
+	size_t i, j;
+
+	if (cl->nargs == 0) {
+		fputs(usage_text(), stdout);
+		return 0;
+	}
+	if ((c = command_by_name(cl->args[0])) == NULL)
+		msg_usage(cl->usage, "help: unknown command \"%.64s\"",
+		    cl->args[0]);
+	usage = command_usage(c);
+	fputs(usage, stdout);
+	free(usage);
+	fputs("  ", stdout);
+	for (p = c->what; *p != '\0'; p++)
+		fputc(*p == '\n' ? ' ' : *p, stdout);
+	fputc('\n', stdout);
+	for (i = 0; i < NOPTS; i++) {
+		if (!(c->takes & opts[i].bit))
+			continue;
+		for (j = 0; j < sizeof(opt_help) / sizeof(opt_help[0]); j++)
+			if (opt_help[j].bit == opts[i].bit)
+				break;
+		opt_text(&opts[i], ob, sizeof(ob));
+		if (opts[i].arg != NULL) {
+			strncat(ob, " ", sizeof(ob) - strlen(ob) - 1);
+			strncat(ob, opts[i].arg, sizeof(ob) - strlen(ob) - 1);
+		}
+		printf("  %-18s %s\n", ob, j < sizeof(opt_help) /
+		    sizeof(opt_help[0]) ? opt_help[j].text : "");
+	}
+	printf("See mailban(8).\n");
+	return 0;
+}
+
+static int
+cmd_version(struct cmdline *cl)
+{
+	(void)cl;
+	printf("mailban %s\n", MAILBAN_VERSION);
+	return 0;
 }
 
 int
@@ -398,7 +530,6 @@ main(int argc, char **argv)
 {
 	const struct command *c = NULL;
 	struct cmdline cl;
-	size_t i;
 	int rc;
 
 	msg_set_progname("mailban");
@@ -408,9 +539,9 @@ main(int argc, char **argv)
 		fputs(usage_text(), stdout);
 		return 0;
 	}
-	for (i = 0; i < NCOMMANDS && c == NULL; i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			c = &commands[i];
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+		return cmd_version(NULL);
+	c = command_by_name(argv[1]);
 	if (c == NULL)
 		msg_usage(usage_text(), "unknown command \"%.64s\"", argv[1]);
 	memset(&cl, 0, sizeof(cl));
