@@ -1163,6 +1163,7 @@ poll_others(struct run *r, int64_t now)
 	struct run_sside *s = &r->sta;
 	struct state_reload rl;
 	int64_t v;
+	int first = !s->reload_known;
 
 	if (state_data_version(s->st, &v) < 0)
 		return;
@@ -1171,21 +1172,24 @@ poll_others(struct run *r, int64_t now)
 		s->last_lifted_poll = now;
 		return;
 	}
-	if (!s->have_version || v != s->version) {
+	/* the first poll of the run: run_start() read what was there */
+	if (!first && (!s->have_version || v != s->version)) {
 		state_lifted_since(s->st, s->last_lifted_poll - 1, lifted_one, r);
+		/* queued: committed with the next batch (never inside an
+		 * omprog transaction); "mailban ban" put them in already */
 		state_banned_since(s->st, s->last_lifted_poll - 1, now,
 		    banned_one, r);
-		if (r->ker.k.pending(r->ker.k.ctx) > 0 &&
-		    r->ker.k.commit(r->ker.k.ctx) < 0)
-			r->cnt.kernel_failures++;
+	}
+	if (!s->have_version || v != s->version) {
 		if (state_reload_status(s->st, &rl) > 0) {
-			if (!s->reload_known) /* asked before this run: done */
+			if (first) /* asked before this run: done */
 				s->reload_done = rl.asked;
 			s->reload_asked = rl.asked;
 		}
 		s->reload_known = 1;
 	}
-	read_allow(r, now);
+	if (!first)
+		read_allow(r, now);
 	s->version = v;
 	s->have_version = 1;
 	s->last_lifted_poll = now;
