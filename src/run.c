@@ -1163,7 +1163,6 @@ poll_others(struct run *r, int64_t now)
 	struct run_sside *s = &r->sta;
 	struct state_reload rl;
 	int64_t v;
-	int first = !s->reload_known;
 
 	if (state_data_version(s->st, &v) < 0)
 		return;
@@ -1172,26 +1171,38 @@ poll_others(struct run *r, int64_t now)
 		s->last_lifted_poll = now;
 		return;
 	}
-	/* the first poll of the run: run_start() read what was there */
-	if (!first && (!s->have_version || v != s->version)) {
+	if (!s->have_version || v != s->version) {
 		state_lifted_since(s->st, s->last_lifted_poll - 1, lifted_one, r);
 		/* queued: committed with the next batch (never inside an
 		 * omprog transaction); "mailban ban" put them in already */
 		state_banned_since(s->st, s->last_lifted_poll - 1, now,
 		    banned_one, r);
-	}
-	if (!s->have_version || v != s->version) {
 		if (state_reload_status(s->st, &rl) > 0) {
-			if (first) /* asked before this run: done */
+			if (!s->reload_known) /* asked before this run: done */
 				s->reload_done = rl.asked;
 			s->reload_asked = rl.asked;
 		}
 		s->reload_known = 1;
 	}
-	if (!first)
-		read_allow(r, now);
+	read_allow(r, now);
 	s->version = v;
 	s->have_version = 1;
+	s->last_lifted_poll = now;
+}
+
+/* At start, with the state's history read: what the polls compare with. */
+static void
+poll_baseline(struct run *r, int64_t now)
+{
+	struct run_sside *s = &r->sta;
+	struct state_reload rl;
+
+	if (state_data_version(s->st, &s->version) == 0)
+		s->have_version = 1;
+	if (state_reload_status(s->st, &rl) > 0)
+		s->reload_done = s->reload_asked = rl.asked;
+	s->reload_known = 1;
+	read_allow(r, now);
 	s->last_lifted_poll = now;
 }
 
@@ -1288,8 +1299,7 @@ run_start(struct run *r, int64_t now)
 		if (!r->ker.absent) /* else run_attach_kernel() does it */
 			run_requeue(s->st, &r->ker.k, now, 0, &n);
 		s->last_refresh = now;
-		s->last_lifted_poll = now;
-		read_allow(r, now);
+		poll_baseline(r, now);
 		if (n > 0) {
 			msg_info("restoring %zu active bans", n);
 			commit(r, now);

@@ -269,21 +269,22 @@ int
 state_record(struct state *st, const struct state_ban *b, size_t n)
 {
 	/* A ban lifted (unban, flush) after this decision was taken stays
-	 * lifted: the decision came from memory the administrator overruled. */
+	 * lifted: the decision came from memory the administrator overruled;
+	 * a longer ban made by hand stays as it is. */
 	static const char sql[] =
 	    "INSERT INTO bans(addr, family, count, first_ban, last_ban, until,"
 	    " duration, pattern, score, host, changed, program)"
 	    " VALUES(?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?4, ?10)"
-	    " ON CONFLICT(addr) DO UPDATE SET"
-	    " count = CASE WHEN bans.until > excluded.last_ban"
-	    "  THEN max(bans.count, excluded.count) ELSE excluded.count END,"
-	    " last_ban = excluded.last_ban,"
-	    " until = max(bans.until, excluded.until),"
+	    " ON CONFLICT(addr) DO UPDATE SET count = excluded.count,"
+	    " last_ban = excluded.last_ban, until = excluded.until,"
 	    " duration = excluded.duration, pattern = excluded.pattern,"
 	    " score = excluded.score, host = excluded.host,"
 	    " changed = excluded.changed, program = excluded.program,"
 	    " reason = ''"
-	    " WHERE NOT (bans.until = 0 AND bans.changed > excluded.last_ban)";
+	    " WHERE NOT (bans.until = 0 AND bans.changed > excluded.last_ban)"
+	    /* nor does it shorten a ban made meanwhile by another process
+	     * ("mailban ban"): the decision is logged, the row stays */
+	    " AND NOT (bans.until > excluded.until)";
 	static const char logsql[] =
 	    "INSERT INTO ban_log(time, addr, pattern, program, host, duration,"
 	    " count) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
