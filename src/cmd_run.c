@@ -10,7 +10,9 @@
  *	from stdin until EOF, SIGTERM or SIGINT; SIGHUP loads the
  *	configuration again (a broken file keeps the running one).  With
  *	--omprog, each line is answered on stdout as rsyslog's omprog
- *	expects (omprog.h).
+ *	expects (omprog.h).  The firewall rules (firewall.h) are the loop's
+ *	too: checked at start and every firewall_check seconds, put back
+ *	in-process when a firewall reload removed them.
  *
  *	restore: the active bans into the kernel in one batch, and the
  *	rbldnsd zone files when a zone is configured.
@@ -26,6 +28,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "firewall.h"
 #include "kset.h"
 #include "lineio.h"
 #include "log.h"
@@ -104,12 +107,37 @@ k_recreated(void *ks)
 	return kset_recreated(ks);
 }
 
+static int
+k_rules_ok(void *fw, char *msg, size_t len)
+{
+	struct firewall_report rep;
+	int rc = firewall_check(fw, &rep);
+
+	if (rc < 0)
+		snprintf(msg, len, "%s", rep.why);
+	else
+		cmd_firewall_gaps(&rep, msg, len);
+	return rc;
+}
+
+static int
+k_rules_restore(void *fw, char *msg, size_t len)
+{
+	return firewall_restore(fw, msg, len);
+}
+
+/* The loop's kernel: the sets, and the rules when fw is not NULL. */
 static struct run_kernel
-kset_kernel(struct kset *ks)
+kset_kernel(struct kset *ks, struct firewall *fw)
 {
 	struct run_kernel k = {ks, KSET_MAX_TIMEOUT, k_add, k_pending, k_commit,
-	    k_dropped, k_present, k_ensure, k_recreated};
+	    k_dropped, k_present, k_ensure, k_recreated, NULL, NULL, NULL};
 
+	if (fw != NULL) {
+		k.fw = fw;
+		k.rules_ok = k_rules_ok;
+		k.rules_restore = k_rules_restore;
+	}
 	return k;
 }
 
@@ -135,6 +163,7 @@ cmd_run(struct cmdline *cl)
 	struct run_options opt = {.omprog = cl->omprog};
 	struct config *cfg = cmd_load_config(cl);
 	struct run_kernel k;
+	struct firewall *fw;
 	struct kset *ks;
 	struct run *r;
 	struct lineio lr;
@@ -148,7 +177,8 @@ cmd_run(struct cmdline *cl)
 
 	install_signals();
 	ks = cmd_open_kset(cfg);
-	k = kset_kernel(ks);
+	fw = cmd_open_firewall(cfg);
+	k = kset_kernel(ks, fw);
 	now = cmd_now();
 	r = run_new(cfg, &k, &opt, now);
 	run_start(r, now);
@@ -193,6 +223,7 @@ cmd_run(struct cmdline *cl)
 	}
 	rc = run_finish(r, cmd_now());
 	lineio_free(&lr);
+	firewall_close(fw);
 	kset_close(ks);
 	run_free(r); /* and the configuration, which the kset borrowed */
 	return rc;
@@ -203,7 +234,7 @@ cmd_restore(struct cmdline *cl)
 {
 	struct config *cfg = cmd_load_config(cl);
 	struct kset *ks = cmd_open_kset(cfg);
-	struct run_kernel k = kset_kernel(ks);
+	struct run_kernel k = kset_kernel(ks, NULL);
 	struct state *st = state_open(cfg->state, 0);
 	size_t n = 0;
 	int rc = 0;
