@@ -68,6 +68,7 @@
 struct firewall {
 	const struct config *cfg; /* borrowed; outlives the handle */
 	struct mnl_socket *nl;
+	int ipfd; /* an IPv4 datagram socket for ipset's getsockopt() */
 	uint32_t portid;
 	uint32_t seq;
 	int known; /* genid is the generation the rules were last seen in */
@@ -127,29 +128,22 @@ fw_err(char *err, size_t errlen, const char *fmt, ...)
 /* --- the set's kernel index, as libxt_set finds it --- */
 
 /*
- * The index of set name through ipset's getsockopt() (any IPv4 socket
- * will do; a datagram socket needs no CAP_NET_RAW).  0, 1 when there is
- * no such set, -1 with the reason in err.
+ * The index of set name through ipset's getsockopt() on fd (any IPv4
+ * socket will do; a datagram socket needs no CAP_NET_RAW).  0, 1 when
+ * there is no such set, -1 with the reason in err.
  */
 static int
-fw_set_index(const char *name, ip_set_id_t *index, char *err, size_t errlen)
+fw_set_index(int fd, const char *name, ip_set_id_t *index, char *err,
+    size_t errlen)
 {
 	struct ip_set_req_get_set req;
 	socklen_t len = sizeof(req);
-	int fd, rc;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		fw_err(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
 	memset(&req, 0, sizeof(req));
 	req.op = IP_SET_OP_GET_BYNAME;
 	req.version = IPSET_PROTOCOL;
 	snprintf(req.set.name, sizeof(req.set.name), "%s", name);
-	rc = getsockopt(fd, SOL_IP, SO_IP_SET, &req, &len);
-	close(fd);
-	if (rc < 0) {
+	if (getsockopt(fd, SOL_IP, SO_IP_SET, &req, &len) < 0) {
 		fw_err(err, errlen, "cannot look up set %s: %s", name,
 		    strerror(errno));
 		return -1;
@@ -501,7 +495,8 @@ fw_read(struct firewall *fw, struct fw_seen seen[2], char *err, size_t errlen)
 
 	memset(seen, 0, 2 * sizeof(*seen));
 	for (fam = FW_V4; fam <= FW_V6; fam++) {
-		rc = fw_set_index(fw_setname(fw->cfg, fam), &idx, err, errlen);
+		rc = fw_set_index(fw->ipfd, fw_setname(fw->cfg, fam), &idx,
+		    err, errlen);
 		if (rc < 0)
 			return -1;
 		seen[fam].have_set = rc == 0;
@@ -688,8 +683,15 @@ firewall_open(const struct config *cfg, char *err, size_t errlen)
 	struct timeval tv = {FW_TIMEOUT, 0};
 	struct firewall *fw;
 	struct mnl_socket *nl;
+	int fd;
 
-	if ((nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL ||
+	/* both sockets now, so that a later sandbox need not allow socket() */
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
+		fw_err(err, errlen, "cannot make a socket for ipset: %s",
+		    strerror(errno));
+		return NULL;
+	}
+	if ((nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC)) == NULL ||
 	    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
 	    setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
 		sizeof(tv)) < 0) {
@@ -697,11 +699,13 @@ firewall_open(const struct config *cfg, char *err, size_t errlen)
 		    strerror(errno));
 		if (nl != NULL)
 			mnl_socket_close(nl);
+		close(fd);
 		return NULL;
 	}
 	fw = xcalloc(1, sizeof(*fw));
 	fw->cfg = cfg;
 	fw->nl = nl;
+	fw->ipfd = fd;
 	fw->portid = mnl_socket_get_portid(nl);
 	fw->seq = (uint32_t)time(NULL);
 	fw->buf = xmalloc(MNL_SOCKET_BUFFER_SIZE);
@@ -714,6 +718,7 @@ firewall_close(struct firewall *fw)
 	if (fw == NULL)
 		return;
 	mnl_socket_close(fw->nl);
+	close(fw->ipfd);
 	free(fw->buf);
 	free(fw);
 }

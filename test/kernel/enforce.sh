@@ -11,7 +11,9 @@ run() { srv "$mb" "$@" -o "state=\"$tmp/state.db\""; }
 run setup --print > "$tmp/print"
 check "setup --print prints iptables commands" grep -q 'iptables.*MAILBAN' "$tmp/print"
 check "setup --print changes nothing" sh -c "! ip netns exec $SRV ipset list -n | grep -q mailban4"
-run setup; check "setup exits 0" [ $? -eq 0 ]
+# in-process through netlink: no iptables needed on PATH
+srv env PATH=/nonexistent "$mb" setup -o "state=\"$tmp/state.db\""
+check "setup exits 0 (no iptables on its PATH)" [ $? -eq 0 ]
 run setup; check "setup twice exits 0" [ $? -eq 0 ]
 n=$(srv iptables -S INPUT | grep -c -- '-j MAILBAN')
 check "one jump to MAILBAN after two setups ($n)" [ "$n" -eq 1 ]

@@ -63,8 +63,9 @@ repaired() { [ "$(repairs)" -ge "$1" ]; }
 blocked() { cannot_connect $S4 25 && cannot_connect $S6 25; }
 
 # --- run without setup: the rules are made at start, and logged ---
+# (no iptables on its PATH: run starts no process, it talks netlink)
 mkfifo "$tmp/fifo"
-ip netns exec "$SRV" "$mb" run -c "$conf" -o "state=$db" < "$tmp/fifo" 2> "$tmp/run.err" &
+ip netns exec "$SRV" env PATH=/nonexistent "$mb" run -c "$conf" -o "state=$db" < "$tmp/fifo" 2> "$tmp/run.err" &
 pid=$!
 exec 7> "$tmp/fifo"
 check "run without setup makes the rules at start" wait_for 10 repaired 1
