@@ -62,6 +62,9 @@
 #define FW_INPUT "INPUT"
 #define FW_EXPRS 16 /* the longest rule has 8 expressions */
 #define FW_TIMEOUT 5 /* seconds to wait for the kernel's answers */
+/* a dump's messages come in buffers as large as the reader's: room for
+ * the largest rule of a busy firewall (a page would cut one short) */
+#define FW_RECV_SIZE 65536
 #define FW_TCP_SYN 0x02 /* TCP flags: SYN */
 #define FW_TCP_MASK 0x17 /* FIN, SYN, RST, ACK: what --syn looks at */
 
@@ -73,7 +76,7 @@ struct firewall {
 	uint32_t seq;
 	int known; /* genid is the generation the rules were last seen in */
 	uint32_t genid;
-	char *buf; /* MNL_SOCKET_BUFFER_SIZE, for answers */
+	char *buf; /* FW_RECV_SIZE, for answers */
 };
 
 /* What the rules of one family look like now. */
@@ -359,7 +362,7 @@ fw_talk(struct firewall *fw, const void *msg, size_t len, uint32_t first,
 		const struct nlmsghdr *nlh;
 		int left;
 
-		n = mnl_socket_recvfrom(fw->nl, fw->buf, MNL_SOCKET_BUFFER_SIZE);
+		n = mnl_socket_recvfrom(fw->nl, fw->buf, FW_RECV_SIZE);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -559,7 +562,7 @@ struct fw_batch {
 static void
 fw_batch_begin(struct firewall *fw, struct fw_batch *bt)
 {
-	size_t size = 2 * MNL_SOCKET_BUFFER_SIZE;
+	size_t size = 2 * MNL_SOCKET_BUFFER_SIZE; /* a repair takes < 4 KB */
 
 	bt->buf = xmalloc(size);
 	bt->b = mnl_nlmsg_batch_start(bt->buf, size);
@@ -708,7 +711,7 @@ firewall_open(const struct config *cfg, char *err, size_t errlen)
 	fw->ipfd = fd;
 	fw->portid = mnl_socket_get_portid(nl);
 	fw->seq = (uint32_t)time(NULL);
-	fw->buf = xmalloc(MNL_SOCKET_BUFFER_SIZE);
+	fw->buf = xmalloc(FW_RECV_SIZE);
 	return fw;
 }
 
