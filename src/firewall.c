@@ -65,6 +65,7 @@
 /* a dump's messages come in buffers as large as the reader's: room for
  * the largest rule of a busy firewall (a page would cut one short) */
 #define FW_RECV_SIZE 65536
+#define FW_TRIES 3 /* reads of a dump that changes interrupt */
 #define FW_TCP_SYN 0x02 /* TCP flags: SYN */
 #define FW_TCP_MASK 0x17 /* FIN, SYN, RST, ACK: what --syn looks at */
 
@@ -74,6 +75,7 @@ struct firewall {
 	int ipfd; /* an IPv4 datagram socket for ipset's getsockopt() */
 	uint32_t portid;
 	uint32_t seq;
+	int intr; /* the last dump was interrupted by a change */
 	int known; /* genid is the generation the rules were last seen in */
 	uint32_t genid;
 	char *buf; /* FW_RECV_SIZE, for answers */
@@ -356,6 +358,7 @@ fw_talk(struct firewall *fw, const void *msg, size_t len, uint32_t first,
 	int err = 0;
 	ssize_t n;
 
+	fw->intr = 0;
 	if (mnl_socket_sendto(fw->nl, msg, len) < 0)
 		return -1;
 	while (answered < want) {
@@ -376,6 +379,8 @@ fw_talk(struct firewall *fw, const void *msg, size_t len, uint32_t first,
 			if (nlh->nlmsg_seq < first || nlh->nlmsg_seq > last ||
 			    nlh->nlmsg_pid != fw->portid)
 				continue; /* the late answer of an older question */
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				fw->intr = 1;
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
@@ -494,7 +499,7 @@ fw_read(struct firewall *fw, struct fw_seen seen[2], char *err, size_t errlen)
 	struct nlmsghdr *nlh;
 	ip_set_id_t idx = 0;
 	uint32_t seq;
-	int fam, rc;
+	int fam, rc, tries;
 
 	memset(seen, 0, 2 * sizeof(*seen));
 	for (fam = FW_V4; fam <= FW_V6; fam++) {
@@ -508,19 +513,26 @@ fw_read(struct firewall *fw, struct fw_seen seen[2], char *err, size_t errlen)
 		seen[fam].jump = fw_rule_jump(fam);
 	}
 	for (fam = FW_V4; fam <= FW_V6; fam++) {
-		if ((filter = nftnl_rule_alloc()) == NULL)
-			msg_fatal("nftnl_rule_alloc: out of memory");
-		nftnl_rule_set_str(filter, NFTNL_RULE_TABLE, FW_TABLE);
-		seq = ++fw->seq;
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE,
-		    (uint16_t)fw_nfproto(fam), NLM_F_DUMP, seq);
-		nftnl_rule_nlmsg_build_payload(nlh, filter);
-		nftnl_rule_free(filter);
-		if (fw_talk(fw, nlh, nlh->nlmsg_len, seq, seq, rule_cb, &d) < 0) {
-			fw_err(err, errlen, "cannot read the firewall rules: %s%s",
-			    strerror(errno), errno == EPERM ?
-			    " (needs CAP_NET_ADMIN)" : "");
-			return -1;
+		/* a dump that a change interrupted is read again */
+		for (tries = 0; tries == 0 || (fw->intr && tries < FW_TRIES);
+		    tries++) {
+			seen[fam].rules = 0;
+			seen[fam].rule_ok = seen[fam].jump_ok = 0;
+			if ((filter = nftnl_rule_alloc()) == NULL)
+				msg_fatal("nftnl_rule_alloc: out of memory");
+			nftnl_rule_set_str(filter, NFTNL_RULE_TABLE, FW_TABLE);
+			seq = ++fw->seq;
+			nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE,
+			    (uint16_t)fw_nfproto(fam), NLM_F_DUMP, seq);
+			nftnl_rule_nlmsg_build_payload(nlh, filter);
+			nftnl_rule_free(filter);
+			if (fw_talk(fw, nlh, nlh->nlmsg_len, seq, seq, rule_cb,
+				&d) < 0) {
+				fw_err(err, errlen, "cannot read the firewall rules: "
+				    "%s%s", strerror(errno), errno == EPERM ?
+				    " (needs CAP_NET_ADMIN)" : "");
+				return -1;
+			}
 		}
 	}
 	return 0;
