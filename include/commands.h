@@ -50,6 +50,11 @@ struct cmdline {
 	char *usage; /* "usage: mailban COMMAND ...\n", for msg_usage() */
 };
 
+/* The configuration of the command line: -c FILE and its drop-ins, or
+ * without -c SYSCONFDIR/mailban/mailban.conf when it exists (else the
+ * built-in one) and its drop-ins; then the -o overrides.  NULL with
+ * "FILE:LINE: message" in err. */
+struct config *cmd_config(const struct cmdline *cl, char *err, size_t errlen);
 /* Exits with status 2 and FILE:LINE on a bad configuration. */
 struct config *cmd_load_config(const struct cmdline *cl);
 /* The sets, made when missing; exits with status 1 when they cannot be. */

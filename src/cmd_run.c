@@ -148,8 +148,7 @@ reload(struct run *r, const struct cmdline *cl)
 	struct config *cfg;
 	char err[1024];
 
-	cfg = config_load(cl->config, cl->overrides, cl->noverrides, err,
-	    sizeof(err));
+	cfg = cmd_config(cl, err, sizeof(err)); /* the files of the start */
 	if (cfg == NULL) {
 		msg_warn("reload: %s; keeping the running configuration", err);
 		return;
