@@ -5,6 +5,8 @@
 # status and list report the gap while it lasts (text, JSON, exit code);
 # mailban run puts the rules back within firewall_check, exactly as setup
 # makes them, logs each repair, and a banned client is blocked again.
+# Last, Debian's ufw (its ufw-init, extracted from the package): a reload
+# that leaves foreign chains alone, and one that flushes the built-ins.
 set -u
 . "$SRCDIR/test/lib.sh"
 . "$SRCDIR/test/kernel/netns.sh"
@@ -157,6 +159,53 @@ check "the administrator's restored rule stays" sh -c "ip netns exec $SRV iptabl
 reload_with "a rule of another policy in our chain" \
     "iptables -F MAILBAN; iptables -A MAILBAN -m set --match-set mailban4 src -j DROP"
 check "one repair a reload, no more ($(repairs))" [ "$(repairs)" -eq $n ]
+
+# --- ufw: its own ufw-init (Debian's ufw package, extracted, never
+# installed) with its rules in a directory of the test, allowing the
+# test's ports; INPUT's policy becomes DROP ---
+. "$SRCDIR/test/debroot.sh"
+ufwroot=$(dirname "$mb")/test/ufw-root
+debroot_fetch "$ufwroot" ufw
+[ -r "$ufwroot/lib/ufw/ufw-init" ] || { echo "no ufw-init in $ufwroot"; exit 1; }
+U=$tmp/ufw
+mkdir -p "$U/etc/ufw" "$U/etc/default" "$U/lib/ufw"
+cp "$ufwroot/lib/ufw/ufw-init" "$ufwroot/lib/ufw/ufw-init-functions" "$U/lib/ufw/"
+cp "$ufwroot"/usr/share/ufw/iptables/*.rules "$U/etc/ufw/"
+allow() { # FILE CHAIN: the test's ports accepted, as "ufw allow" writes it
+	sed -i "s/^### RULES ###\$/&\\n-A $2 -p tcp --dport 25 -j ACCEPT\\n-A $2 -p tcp --dport 2525 -j ACCEPT/" "$1"
+}
+allow "$U/etc/ufw/user.rules" ufw-user-input
+allow "$U/etc/ufw/user6.rules" ufw6-user-input
+printf 'ENABLED=yes\nLOGLEVEL=off\n' > "$U/etc/ufw/ufw.conf"
+: > "$U/etc/ufw/sysctl.conf"   # no sysctl changed
+ufw_init() { # MANAGE_BUILTINS ACTION
+	sed -e "s|^IPT_SYSCTL=.*|IPT_SYSCTL=$U/etc/ufw/sysctl.conf|" \
+	    -e "s/^MANAGE_BUILTINS=.*/MANAGE_BUILTINS=$1/" \
+	    "$ufwroot/etc/default/ufw" > "$U/etc/default/ufw"
+	srv sh "$U/lib/ufw/ufw-init" --rootdir "$U" --datadir "$U" "$2" > "$tmp/ufw.out" 2>&1
+}
+ufw_init no start
+check "ufw starts ($(head -c 200 "$tmp/ufw.out"))" [ $? -eq 0 ]
+ufw_jumps() { [ "$(srv iptables -S INPUT | grep -c -- '-j ufw-')" -eq 6 ]; }
+check "ufw's jumps are in INPUT" ufw_jumps
+check "ufw: a client not banned reaches port 2525" can_connect $S4 2525
+check "ufw: the banned client stays blocked" blocked
+ufw_init no force-reload
+check "ufw reload (MANAGE_BUILTINS=no) exits 0" [ $? -eq 0 ]
+check "ufw reload (MANAGE_BUILTINS=no) leaves the rules as setup makes them" rules_as_setup
+check "and the banned client blocked" blocked
+ufw_init yes force-reload
+check "ufw reload (MANAGE_BUILTINS=yes) exits 0" [ $? -eq 0 ]
+n=$((n + 1))
+# (ufw flushes the built-ins when it stops and again when it starts: run
+# may put the rules back twice)
+check "ufw reload (MANAGE_BUILTINS=yes): rules put back by run" wait_for 10 repaired $n
+check "ufw reload (MANAGE_BUILTINS=yes): as setup's commands make them" \
+    wait_for 10 rules_as_setup
+check "ufw reload (MANAGE_BUILTINS=yes): the banned client is blocked again" wait_for 10 blocked
+check "ufw's jumps stay, ours first" sh -c "ip netns exec $SRV iptables -S INPUT | sed -n 2p | grep -qx -- '-A INPUT -j MAILBAN'"
+check "ufw's jumps are all there" ufw_jumps
+check "ufw: a client not banned still reaches port 2525" can_connect $S4 2525
 
 exec 7>&-
 wait $pid; rc=$?
