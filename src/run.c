@@ -964,7 +964,7 @@ no_ensure(void *ctx, char *err, size_t errlen)
 }
 
 static const struct run_kernel no_kernel = {NULL, UINT32_MAX, no_add,
-    no_count, no_commit, no_count, no_present, no_ensure, no_count};
+    no_count, no_commit, no_count, no_present, no_ensure, no_count, NULL, NULL, NULL};
 
 void
 run_attach_kernel(struct run *r, const struct run_kernel *k, int64_t now)
