@@ -422,7 +422,7 @@ cmd_status(struct cmdline *cl)
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		msg_warn("stdout: write error");
 		rc = 1;
-	} else if (en.rc == 0) {
+	} else if (en.rc == 0 && !s.degraded) { /* degraded says why */
 		rc = CMD_EXIT_NOT_ENFORCED;
 	}
 	summary_free(&s);

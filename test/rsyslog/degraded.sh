@@ -57,6 +57,10 @@ state_has() { [ "$(in_state "$1")" -eq "$2" ]; }
 
 # fresh: no sets, no state, an empty output file
 fresh() {
+	# a run makes the rules that use the sets: empty them, or the sets
+	# stay referenced and cannot be destroyed
+	srv iptables -F MAILBAN 2>/dev/null
+	srv ip6tables -F MAILBAN 2>/dev/null
 	srv ipset destroy mailban4 2>/dev/null
 	srv ipset destroy mailban6 2>/dev/null
 	rm -rf "$tmp/state.db" "$tmp/state.db-wal" "$tmp/state.db-shm" \
