@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "trust.h"
 
 #define CONFIG_MAX_PORTS 32
 #define CONFIG_MAX_BANTIMES 32
@@ -80,6 +81,9 @@ struct config {
 	char *report_lookup; /* URL with one "%s" (the address); "": no links */
 	char *report_dnsbl[CONFIG_MAX_DNSBL]; /* globs over pattern names */
 	size_t nreport_dnsbl;
+	/* which writers count as each MTA (trust.h); require is set by the
+	 * command line (--require-credentials), never by the file */
+	struct trust trust;
 };
 
 struct config *config_load(const char *path, char *const *overrides,
