@@ -50,6 +50,8 @@ struct trust_rule {
 	int64_t uids[TRUST_MAX_USERS]; /* the users found on this host */
 	size_t nuids;
 	size_t nusers; /* users the rule names; 0: any user */
+	char *unknown[TRUST_MAX_USERS]; /* names this host does not have */
+	size_t nunknown;
 };
 
 struct trust {

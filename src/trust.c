@@ -93,6 +93,8 @@ trust_free(struct trust *t)
 			free(t->rules[i].progs[j]);
 		for (j = 0; j < t->rules[i].nexe; j++)
 			free(t->rules[i].exe[j]);
+		for (j = 0; j < t->rules[i].nunknown; j++)
+			free(t->rules[i].unknown[j]);
 	}
 	t->n = 0;
 }
