@@ -21,11 +21,17 @@
  *	    one of them (names resolved when the configuration was loaded;
  *	    a name this host does not know matches nobody);
  *	  - the rule's executables, when it names any: the executable must
- *	    be known and match one of the globs ('*' never matches '/').
+ *	    match one of the globs ('*' never matches '/').  When it is not
+ *	    known (the writer exited before the daemon read /proc, as
+ *	    Sendmail's and Exim's per-connection processes do right after
+ *	    a reject; or journald forwarded the line with its own pid once
+ *	    the writer had gone) the uid decides alone, if the rule names
+ *	    users, and the line is untrusted otherwise.
  *
  *	Both are needed: an unprivileged user can start an MTA's own
  *	executable (with LD_PRELOAD, say) and make it log anything, but not
- *	as the MTA's user; and root's other programs are not the MTA.
+ *	as the MTA's user; and root's other programs are not the MTA while
+ *	they run.
  * SECURITY
  *	The line is hostile; the credentials are the syslog daemon's word,
  *	from the kernel (uid, gid, pid) and /proc (exe, comm).
