@@ -30,8 +30,8 @@ refused() { # COMMAND ARG...; the message is left in $msg (builtins only:
 for c in run test setup restore list status report ban unban flush allow \
     disallow why reload check help version; do
 	case $c in
-	run) takes='--omprog' ;;
-	test) takes='--json --bans-only --now=0 --verbose' ;;
+	run) takes='--omprog --require-credentials' ;;
+	test) takes='--json --bans-only --now=0 --require-credentials --verbose' ;;
 	setup | check) takes='--print' ;;
 	list | status | why) takes='--json' ;;
 	report) takes='--html=x' ;;
@@ -39,8 +39,8 @@ for c in run test setup restore list status report ban unban flush allow \
 	allow) takes='--json --for=1h --reason=x --list' ;;
 	*) takes= ;;
 	esac
-	for o in --json --print --omprog --bans-only --now=0 --html=x --for=1h \
-	    --reason=x --list --verbose; do
+	for o in --json --print --omprog --bans-only --now=0 --html=x \
+	    --require-credentials --for=1h --reason=x --list --verbose; do
 		case " $takes " in *" $o "*) continue ;; esac
 		refused $c $o
 		check "$c $o: the message names the command and the option ($msg)" \
@@ -76,7 +76,7 @@ refused help ban unban
 refused test --now=yesterday
 refused test --now
 "$mb" test --help > "$tmp/out"; check "test --help exits 0" [ $? -eq 0 ]
-grep -q '^usage: mailban test \[-c FILE\] \[-o NAME=VALUE\]\.\.\. \[--json\] \[--bans-only\] \[--now TIME\] \[--verbose\] \[FILE\.\.\.\]$' "$tmp/out"
+grep -q '^usage: mailban test \[-c FILE\] \[-o NAME=VALUE\]\.\.\. \[--json\] \[--bans-only\] \[--now TIME\] \[--require-credentials\] \[--verbose\] \[FILE\.\.\.\]$' "$tmp/out"
 check "test --help: its synopsis on stdout" [ $? -eq 0 ]
 
 # help COMMAND: the synopsis and every option the command takes, explained
