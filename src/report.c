@@ -165,7 +165,8 @@ on_match(void *ctx, const struct engine_match *m)
 	struct report *r = ctx;
 	char ip[ADDR_STRLEN], tb[32];
 	const struct logline *ll = m->ll;
-	int record = pattern_score(m->pat) == 0;
+	long score = pattern_score(m->pat);
+	int record = score == 0;
 
 	/* score 0: bookkeeping (a Sendmail session line kept for the queue-ID
 	 * join, an SPF reject), not evidence: on request only */
@@ -196,7 +197,7 @@ on_match(void *ctx, const struct engine_match *m)
 		p = PUT(p, ",\"pattern\":");
 		p = fmt_json(p, name, nlen);
 		p = PUT(p, ",\"score\":");
-		p = put_i64(p, pattern_score(m->pat));
+		p = put_i64(p, score);
 		if (m->qid != NULL) {
 			p = PUT(p, ",\"qid\":");
 			p = fmt_json(p, m->qid, m->qidlen);
