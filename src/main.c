@@ -133,7 +133,7 @@ static const struct command {
 	{"reload", cmd_reload, OPT_CONFIG, 0, 0, "",
 	    "make the running mailban run read its\n"
 	    "configuration again; wait for its answer"},
-	{"check", cmd_check, OPT_CONFIG | OPT_PRINT, 0, 0, "",
+	{"check", cmd_check, OPT_CONFIG | OPT_PRINT | OPT_JSON, 0, 0, "",
 	    "validate the configuration, list the files\n"
 	    "read; --print: the configuration in\n"
 	    "effect, each value with its FILE:LINE"},

@@ -32,7 +32,8 @@ for c in run test setup restore list status report ban unban flush allow \
 	case $c in
 	run) takes='--omprog --require-credentials' ;;
 	test) takes='--json --bans-only --now=0 --require-credentials --verbose' ;;
-	setup | check) takes='--print' ;;
+	setup) takes='--print' ;;
+	check) takes='--json --print' ;;
 	list | status | why) takes='--json' ;;
 	report) takes='--html=x' ;;
 	ban) takes='--for=1h --reason=x' ;;
@@ -70,6 +71,7 @@ check "why with two addresses: says how many it takes ($msg)" \
     [ "$msg" = 'mailban: why: wrong number of arguments (ADDR)' ]
 refused why example.org
 refused reload 192.0.2.1
+refused check --json --print
 refused version x
 refused help frobnicate
 refused help ban unban
