@@ -1307,9 +1307,11 @@ state_evidence_put(struct state *st, const struct state_evidence *v,
 	static const char add[] =
 	    "INSERT INTO evidence(addr, time, pattern, score, line)"
 	    " VALUES(?1, ?2, ?3, ?4, ?5)";
+	/* the (keep + 1)th newest and all before it: one seek down the
+	 * (addr, id) index, nothing when the address has keep or fewer */
 	static const char trim[] =
-	    "DELETE FROM evidence WHERE addr = ?1 AND id NOT IN (SELECT id FROM"
-	    " evidence WHERE addr = ?1 ORDER BY id DESC LIMIT ?2)";
+	    "DELETE FROM evidence WHERE addr = ?1 AND id <= (SELECT id FROM"
+	    " evidence WHERE addr = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)";
 	sqlite3_stmt *sa = NULL, *stt = NULL;
 	char ip[ADDR_STRLEN];
 	size_t i;
