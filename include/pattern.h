@@ -53,6 +53,16 @@ const struct pattern *pattern_get(const struct pattern_set *ps, size_t i);
 const char *pattern_name(const struct pattern *p);
 long pattern_score(const struct pattern *p);
 size_t pattern_index(const struct pattern *p);
+/*
+ * What a match of p means: PATTERN_SCORES (its score counts against the
+ * address) or PATTERN_DNSBL_ERROR (a DNSBL refusing this server's queries:
+ * never scored, a notice).  Set after pattern_add(); PATTERN_SCORES by
+ * default.
+ */
+#define PATTERN_SCORES 0
+#define PATTERN_DNSBL_ERROR 1
+void pattern_set_kind(struct pattern_set *ps, size_t i, int kind);
+int pattern_kind(const struct pattern *p);
 
 /* 1 and *m filled on a match, 0 when no pattern matches, -1 on match error. */
 int pattern_match(struct pattern_set *ps, const struct logline *ll,

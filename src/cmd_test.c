@@ -60,7 +60,7 @@ int
 cmd_test(struct cmdline *cl)
 {
 	struct config *cfg = cmd_load_config(cl);
-	struct report rep = {stdout, cl->json, cl->bans_only};
+	struct report rep = {stdout, cl->json, cl->bans_only, cl->missed};
 	struct engine_hooks hooks = report_hooks(&rep);
 	struct engine en;
 	int i, rc = 0, fd;

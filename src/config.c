@@ -546,7 +546,7 @@ static int
 load_one_pattern(struct loader *ld, struct config *cfg, config_setting_t *g)
 {
 	config_setting_t *m, *prog;
-	const char *name = NULL, *regex = NULL, *v = NULL;
+	const char *name = NULL, *regex = NULL, *v = NULL, *notice = NULL;
 	const char *progs[64];
 	size_t nprogs = 0;
 	long long score = -1;
@@ -569,12 +569,22 @@ load_one_pattern(struct loader *ld, struct config *cfg, config_setting_t *g)
 		} else if (strcmp(mn, "regex") == 0) {
 			if (get_string(ld, m, &regex) < 0)
 				return -1;
+		} else if (strcmp(mn, "notice") == 0) {
+			if (get_string(ld, m, &notice) < 0)
+				return -1;
+			if (strcmp(notice, "dnsbl-error") != 0)
+				return fail(ld, m, "notice: expected \"dnsbl-error\"");
 		} else {
 			return fail(ld, m, "pattern: unknown setting \"%s\"", mn);
 		}
 	}
 	if (name == NULL || *name == '\0')
 		return fail(ld, g, "pattern: missing name");
+	if (notice != NULL && score > 0)
+		return fail(ld, g, "pattern \"%.64s\": a notice never scores: "
+		    "score must be 0", name);
+	if (notice != NULL && score < 0)
+		score = 0;
 	if (prog == NULL || regex == NULL || score < 0)
 		return fail(ld, g, "pattern \"%.64s\": needs program, score and regex",
 		    name);
@@ -604,6 +614,9 @@ load_one_pattern(struct loader *ld, struct config *cfg, config_setting_t *g)
 	if (pattern_add(cfg->patterns, name, progs, nprogs, (long)score, regex,
 		err, sizeof(err)) < 0)
 		return fail(ld, config_setting_get_member(g, "regex"), "%s", err);
+	if (notice != NULL)
+		pattern_set_kind(cfg->patterns, pattern_count(cfg->patterns) - 1,
+		    PATTERN_DNSBL_ERROR);
 	return 0;
 }
 

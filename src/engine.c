@@ -149,6 +149,11 @@ engine_line(struct engine *en, const char *line, size_t len, int truncated)
 	if (rc <= 0)
 		return;
 	prefix_time(&en->clk, &ll);
+	if (pattern_kind(pm.pat) == PATTERN_DNSBL_ERROR) {
+		/* the DNSBL's fault, not the client's: never scored */
+		engine_notice(en, NOTICE_DNSBL_ERROR, &ll, line, len);
+		return;
+	}
 	memset(&em, 0, sizeof(em));
 	em.line = en->st.lines;
 	em.ll = &ll;

@@ -39,6 +39,7 @@ struct pattern {
 	pcre2_code *code;
 	int ip_group; /* capture number, 0 if none */
 	int qid_group;
+	int kind; /* PATTERN_SCORES, PATTERN_DNSBL_ERROR */
 	size_t index; /* also its number in the prefilter */
 };
 
@@ -223,6 +224,19 @@ size_t
 pattern_index(const struct pattern *p)
 {
 	return p->index;
+}
+
+void
+pattern_set_kind(struct pattern_set *ps, size_t i, int kind)
+{
+	if (i < ps->n)
+		ps->v[i]->kind = kind;
+}
+
+int
+pattern_kind(const struct pattern *p)
+{
+	return p->kind;
 }
 
 /* Glob: '*' matches any run of bytes, everything else itself. */
