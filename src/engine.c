@@ -71,12 +71,16 @@ hash_bytes(uint64_t h, const char *s, size_t n)
 	return h ^ h >> 29;
 }
 
-/* Host and message; a word at a time (a byte at a time was most of the
- * cost of an Exim attack line). */
+/* Host, process id and message; a word at a time (a byte at a time was
+ * most of the cost of an Exim attack line).  The copy Exim sends comes
+ * from the same process: parallel processes that log the same words in
+ * the same second are separate events. */
 static uint64_t
 line_hash(const struct logline *ll)
 {
 	uint64_t h = hash_bytes(0xcbf29ce484222325ULL, ll->host, ll->hostlen);
+
+	h = hash_bytes(h ^ (uint64_t)ll->hostlen, ll->pid, ll->pidlen);
 
 	h = hash_bytes(h ^ (uint64_t)ll->hostlen, ll->msg, ll->msglen);
 	return h ^ (uint64_t)ll->msglen * 0xc2b2ae3d27d4eb4fULL;
