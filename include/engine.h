@@ -18,8 +18,8 @@
  *
  *	Exim sends lines that also go to its reject log to syslog twice; an
  *	exim* line identical to one of the last ENGINE_DUPS matched lines of
- *	the same second and the same process id (logline.pid) is reported as
- *	a duplicate and not scored again.
+ *	the same second and the same process id (the tag's, else Exim's own
+ *	"[pid]") is reported as a duplicate and not scored again.
  */
 #ifndef MAILBAN_ENGINE_H
 #define MAILBAN_ENGINE_H

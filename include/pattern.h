@@ -4,7 +4,8 @@
  * DESCRIPTION
  *	The only PCRE2 user.  A pattern has a name, a score, the programs it
  *	applies to (glob: '*' matches any run of bytes, '/' included), and a
- *	regex with a named group "ip" and/or "qid".  pattern_match() runs, in
+ *	regex with a named group "ip" and/or "qid", and optionally
+ *	"dnsbl_error" (pattern_match.dnsbl_error).  pattern_match() runs, in
  *	configuration order, only the patterns whose program globs match the
  *	line's program (dispatch is cached per program name), and reports the
  *	first match.  Match data is allocated once; the JIT stack is bounded,
@@ -37,6 +38,11 @@ struct pattern_match {
 	size_t iplen;
 	const char *qid; /* NULL when the pattern has no qid group */
 	size_t qidlen;
+	/*
+	 * The group (?<dnsbl_error>...) took part in the match: the line is a
+	 * DNSBL refusing this server's queries, as PATTERN_DNSBL_ERROR.
+	 */
+	int dnsbl_error;
 };
 
 struct pattern_set *pattern_set_new(void);

@@ -66,13 +66,6 @@ struct logline {
 	size_t proglen;
 	const char *msg;
 	size_t msglen;
-	/*
-	 * The process id as written: the digits of the tag's "[pid]", or for
-	 * Exim's own mainlog its "[pid]"; pidlen 0 when there is none.  The
-	 * writer's claim, not a credential (that is cred.pid).
-	 */
-	const char *pid;
-	size_t pidlen;
 };
 
 #define PREFIX_HOUR_SLOTS 8 /* local_hour() hashes into 3 bits */

@@ -71,31 +71,65 @@ hash_bytes(uint64_t h, const char *s, size_t n)
 	return h ^ h >> 29;
 }
 
+/*
+ * The process id an Exim line was written with, as a number (0: none):
+ * the syslog tag's "exim[pid]", else Exim's own "[pid] " just before the
+ * message (its mainlog with log_selector +pid; "[pid/n]" too).  Worked out
+ * only for matched Exim lines, off the line path.
+ */
+static uint64_t
+exim_pid(const struct logline *ll, const char *line, size_t len)
+{
+	uintptr_t lo = (uintptr_t)line, hi = lo + len;
+	uintptr_t tag = (uintptr_t)(ll->prog + ll->proglen);
+	const char *p, *end;
+	uint64_t v = 0;
+
+	if (tag >= lo && tag < hi && ll->prog[ll->proglen] == '[') {
+		p = ll->prog + ll->proglen + 1;
+		end = line + len;
+	} else if ((uintptr_t)ll->msg >= lo + 3 &&
+	    (uintptr_t)ll->msg <= hi && ll->msg[-1] == ' ' &&
+	    ll->msg[-2] == ']') {
+		end = ll->msg - 2;
+		for (p = end; p > line && p[-1] != '['; p--)
+			;
+		if (p == line)
+			return 0;
+	} else {
+		return 0;
+	}
+	/* digits and '/' up to ']', as a number in base 11 */
+	for (; p < end && *p != ']'; p++)
+		v = v * 11 + (uint64_t)(*p == '/' ? 10 : (*p - '0') & 15);
+	return v;
+}
+
 /* Host, process id and message; a word at a time (a byte at a time was
  * most of the cost of an Exim attack line).  The copy Exim sends comes
  * from the same process: parallel processes that log the same words in
  * the same second are separate events. */
 static uint64_t
-line_hash(const struct logline *ll)
+line_hash(const struct logline *ll, const char *line, size_t len)
 {
 	uint64_t h = hash_bytes(0xcbf29ce484222325ULL, ll->host, ll->hostlen);
 
-	h = hash_bytes(h ^ (uint64_t)ll->hostlen, ll->pid, ll->pidlen);
-
+	h = (h ^ exim_pid(ll, line, len)) * 0x9e3779b97f4a7c15ULL;
 	h = hash_bytes(h ^ (uint64_t)ll->hostlen, ll->msg, ll->msglen);
 	return h ^ (uint64_t)ll->msglen * 0xc2b2ae3d27d4eb4fULL;
 }
 
 /* Exim's reject-log copy of a line it already sent. */
 static int
-is_duplicate(struct engine *en, const struct logline *ll)
+is_duplicate(struct engine *en, const struct logline *ll, const char *line,
+    size_t len)
 {
 	uint64_t h;
 	unsigned i;
 
 	if (ll->proglen < 4 || memcmp(ll->prog, "exim", 4) != 0)
 		return 0;
-	h = line_hash(ll);
+	h = line_hash(ll, line, len);
 	for (i = 0; i < ENGINE_DUPS; i++)
 		if (en->dup_hash[i] == h && en->dup_time[i] == ll->ts) {
 			en->dup_hash[i] = 0; /* a third copy counts again */
@@ -153,7 +187,7 @@ engine_line(struct engine *en, const char *line, size_t len, int truncated)
 	if (rc <= 0)
 		return;
 	prefix_time(&en->clk, &ll);
-	if (pattern_kind(pm.pat) == PATTERN_DNSBL_ERROR) {
+	if (pm.dnsbl_error) {
 		/* the DNSBL's fault, not the client's: never scored */
 		engine_notice(en, NOTICE_DNSBL_ERROR, &ll, line, len);
 		return;
@@ -179,7 +213,7 @@ engine_line(struct engine *en, const char *line, size_t len, int truncated)
 	en->st.per_pattern[pattern_index(pm.pat)]++;
 	if (em.ignored) {
 		en->st.ignored++;
-	} else if (is_duplicate(en, &ll)) {
+	} else if (is_duplicate(en, &ll, line, len)) {
 		em.duplicate = 1;
 		en->st.duplicates++;
 	} else {

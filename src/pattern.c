@@ -40,6 +40,7 @@ struct pattern {
 	int ip_group; /* capture number, 0 if none */
 	int qid_group;
 	int kind; /* PATTERN_SCORES, PATTERN_DNSBL_ERROR */
+	int err_group; /* (?<dnsbl_error>...), 0 if none */
 	size_t index; /* also its number in the prefilter */
 };
 
@@ -185,6 +186,8 @@ pattern_add(struct pattern_set *ps, const char *name,
 	p->code = code;
 	p->ip_group = ip > 0 ? ip : 0;
 	p->qid_group = qid > 0 ? qid : 0;
+	rc = pcre2_substring_number_from_name(code, (PCRE2_SPTR) "dnsbl_error");
+	p->err_group = rc > 0 ? rc : 0;
 	p->progs = xcalloc(nprogs, sizeof(*p->progs));
 	for (i = 0; i < nprogs; i++)
 		p->progs[i] = xstrdup(progs[i]);
@@ -395,6 +398,8 @@ regex_run(struct pattern_set *ps, const struct pattern *p, const char *msg,
 		m->qid = msg + ov[2 * p->qid_group];
 		m->qidlen = ov[2 * p->qid_group + 1] - ov[2 * p->qid_group];
 	}
+	m->dnsbl_error = p->kind == PATTERN_DNSBL_ERROR ||
+	    (p->err_group && ov[2 * p->err_group] != PCRE2_UNSET);
 	return 1;
 }
 

@@ -457,19 +457,6 @@ pid_end:
 	return p;
 }
 
-/*
- * The digits of "[pid]" from br (the tag's '[') to the tag's end te, as
- * written (a tag "prog[pid]:" or "prog[pid]"); none otherwise.
- */
-static inline void
-take_tag_pid(struct logline *ll, const char *br, const char *te)
-{
-	if (br != NULL && te - br >= 3 && te[-1] == ']') {
-		ll->pid = br + 1;
-		ll->pidlen = (size_t)(te - br - 2);
-	}
-}
-
 /* For a program named exim*: skip Exim's own stamp and pid in msg. */
 static COLD void
 strip_exim_stamp(struct logline *ll)
@@ -678,10 +665,6 @@ parse_5424(struct prefix_clock *clk, const char *p, const char *end,
 	ll->proglen = (size_t)(fe[2] - f[2]);
 	if (ll->proglen == 1 && f[2][0] == '-')
 		ll->proglen = 0;
-	if (!(fe[3] - f[3] == 1 && f[3][0] == '-')) { /* PROCID */
-		ll->pid = f[3];
-		ll->pidlen = (size_t)(fe[3] - f[3]);
-	}
 	/* structured data: "-" or one or more [...] elements */
 	if (q < end && *q == '-') {
 		q++;
@@ -716,8 +699,8 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 	ll->ts = 0;
 	ll->has_ts = 0;
 	ll->stamp.kind = 0; /* the other stamp fields are read only after it */
-	ll->host = ll->prog = ll->msg = ll->pid = line; /* never NULL */
-	ll->hostlen = ll->proglen = ll->msglen = ll->pidlen = 0;
+	ll->host = ll->prog = ll->msg = line; /* never NULL, even when empty */
+	ll->hostlen = ll->proglen = ll->msglen = 0;
 	if (len > 0 && end[-1] == '\r')
 		end--;
 	if (p < end && *p == '<') { /* <PRI> */
@@ -737,11 +720,8 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 			return -1;
 		if (p[10] == ' ') {
 			/* Exim's own mainlog: no host, no tag */
-			const char *q = skip_spaces(p + n, end);
-
-			p = skip_exim_pid(q, end);
-			if (p != q) /* "[pid] ": the digits, perhaps "/n" */
-				take_tag_pid(ll, q, p - 1);
+			p = skip_spaces(p + n, end);
+			p = skip_exim_pid(p, end);
 			ll->prog = "exim";
 			ll->proglen = 4;
 			ll->msg = p;
@@ -780,7 +760,6 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 		tag_end--;
 	ll->prog = p;
 	ll->proglen = (size_t)((br != NULL ? br : tag_end) - p);
-	take_tag_pid(ll, br, tag_end);
 	ll->msg = te < end ? te + 1 : end;
 	ll->msglen = (size_t)(end - ll->msg);
 	if (ll->proglen == 0)

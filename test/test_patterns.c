@@ -1,8 +1,9 @@
 /*
  * Corpus runner for the patterns: test_patterns CONFIG FILE|DIR...
  * Each FILE holds "< LOG LINE" followed by "> ADDR PATTERN", "> -",
- * "> qid=QID PATTERN" or, for a pattern that never scores (notice =
- * "dnsbl-error"), "> notice=dnsbl-error PATTERN"; the line goes through the real prefix parser, pattern
+ * "> qid=QID PATTERN" or, for a DNSBL error (a pattern with notice =
+ * "dnsbl-error", or a match with the group dnsbl_error),
+ * "> notice=dnsbl-error PATTERN"; the line goes through the real prefix parser, pattern
  * set and address validation of CONFIG ("-" for the built-in one).
  * A DIR stands for its *.txt files.  Also checks that every pattern of
  * CONFIG is exercised by a positive line.
@@ -49,7 +50,7 @@ evaluate(struct config *cfg, const char *line, char *out, size_t outlen,
 		return;
 	}
 	hits[pattern_index(m.pat)]++;
-	if (pattern_kind(m.pat) == PATTERN_DNSBL_ERROR) {
+	if (m.dnsbl_error) {
 		snprintf(out, outlen, "notice=dnsbl-error %s", pattern_name(m.pat));
 		return;
 	}

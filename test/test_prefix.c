@@ -141,41 +141,8 @@ truncations(void)
 	CHECK(1, "truncations");
 }
 
-/* the process id as written: the tag's, Exim's own, RFC 5424's PROCID */
-static void
-pids(void)
-{
-	static const struct {
-		const char *line, *pid;
-	} t[] = {
-		{"Nov 27 01:02:03 mx1 postfix/smtpd[123]: m", "123"},
-		{"Nov 27 01:02:03 mx1 exim4[14931]: 2026-11-27 01:02:03 [7] m",
-		    "14931"},
-		{"2026-11-27 01:05:46 [1234] H=(x) [203.0.113.7] F=<>", "1234"},
-		{"2026-11-27 01:05:46 [1234/2] H=(x)", "1234/2"},
-		{"2026-11-27 01:05:46 H=(x) [203.0.113.7] F=<>", ""},
-		{"Nov 27 01:02:03 mx1 prog: m", ""},
-		{"Nov 27 01:02:03 mx1 prog[]: m", ""},
-		{"2026-11-27T01:09:07+00:00 vm postfix/smtpd[77] NOQUEUE: x", "77"},
-		{"<22>1 2026-11-27T01:09:07Z mx1 postfix 4242 - - m", "4242"},
-		{"<22>1 2026-11-27T01:09:07Z mx1 postfix - - - m", ""},
-	};
-	struct prefix_clock clk;
-	struct logline ll;
-	size_t i;
-
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		prefix_clock_init(&clk, NOW);
-		CHECK(prefix_parse(&clk, t[i].line, strlen(t[i].line), &ll) == 0,
-		    "rejected \"%s\"", t[i].line);
-		CHECK(field_is(ll.pid, ll.pidlen, t[i].pid),
-		    "\"%s\": pid \"%.*s\"", t[i].line, (int)ll.pidlen, ll.pid);
-	}
-}
-
 static const struct test_case cases[] = {
 	TEST_CASE(parse_table),
-	TEST_CASE(pids),
 	TEST_CASE(truncations),
 	{NULL, NULL},
 };
