@@ -11,6 +11,25 @@
  *	  2026-11-27T01:09:07+00:00 host prog msg      tag without colon
  *	  <PRI>... any of the above with a priority in front
  *	  2026-11-27 01:05:46 [pid] msg                Exim mainlog
+ *	  2026-11-27 01:05:46 host prog[pid]: msg      a file template (a
+ *	                     host and a one-word tag: not Exim's own words)
+ *	  Oct  9 01:50:13 <mail.info> host prog: msg   BSD syslogd -v
+ *	  ... host [prog]: msg                         a tag without pid
+ *	  1 2026-11-27T01:09:07Z host app procid ...   RFC 5424 without <PRI>
+ *	  2026-11-27T01:09:07+0000 host prog[pid]: msg journalctl -o short-iso
+ *	                                               (and short-iso-precise)
+ *	  Fri 2026-11-27 01:09:07 UTC host prog: msg   journalctl short-full
+ *	                     (UTC and GMT are UTC; another zone: local time)
+ *	  1795741747.123456 host prog[pid]: msg        journalctl short-unix
+ *	  [  12345.678901] host prog[pid]: msg         journalctl
+ *	                     short-monotonic: no wall time, taken at the clock
+ *	  {"MESSAGE":...,"SYSLOG_IDENTIFIER":...}      journalctl -o json: one
+ *	                     object a line; MESSAGE (decoded: a message with
+ *	                     escapes points into a buffer of this module, valid
+ *	                     until the next JSON line), SYSLOG_IDENTIFIER (else
+ *	                     _COMM), _HOSTNAME, __REALTIME_TIMESTAMP; the
+ *	                     fields journald writes itself (_PID, _UID, _GID,
+ *	                     _EXE, _COMM, _SYSTEMD_UNIT) fill cred (has = 1)
  *
  *	Exim mainlog lines get program "exim" and no host.  For programs whose
  *	name starts with "exim", Exim's own "YYYY-MM-DD HH:MM:SS[.fff][ +ZZZZ]"
@@ -56,7 +75,7 @@ struct logcred {
 };
 
 struct logline {
-	struct logcred cred; /* prefix_parse() sets only cred.has, to 0 */
+	struct logcred cred; /* prefix_parse(): has 0, or a journal's fields */
 	int64_t ts; /* seconds since the epoch */
 	int has_ts; /* 0: no stamp, ts is the reference time */
 	struct prefix_stamp stamp; /* prefix_parse_lazy(): for prefix_time() */
