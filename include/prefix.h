@@ -116,5 +116,11 @@ int prefix_parse(struct prefix_clock *clk, const char *line, size_t len,
 int prefix_parse_lazy(struct prefix_clock *clk, const char *line, size_t len,
     struct logline *out);
 void prefix_time(struct prefix_clock *clk, struct logline *ll);
+/*
+ * Skip Exim's own "YYYY-MM-DD HH:MM:SS[.fff][ +ZZZZ] [pid] " at the start
+ * of ll->msg, as prefix_parse() does for programs named exim* (for a
+ * message put together again from Exim's pieces).
+ */
+void prefix_exim_message(struct logline *ll);
 
 #endif

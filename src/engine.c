@@ -30,6 +30,8 @@ void
 engine_free(struct engine *en)
 {
 	tracker_free(en->tr);
+	free(en->splits);
+	en->splits = NULL;
 	free(en->st.per_pattern);
 	en->tr = NULL;
 	en->st.per_pattern = NULL;
@@ -119,6 +121,12 @@ line_hash(const struct logline *ll, const char *line, size_t len)
 	return h ^ (uint64_t)ll->msglen * 0xc2b2ae3d27d4eb4fULL;
 }
 
+static int
+is_exim(const struct logline *ll)
+{
+	return ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0;
+}
+
 /* Exim's reject-log copy of a line it already sent. */
 static int
 is_duplicate(struct engine *en, const struct logline *ll, const char *line,
@@ -127,7 +135,7 @@ is_duplicate(struct engine *en, const struct logline *ll, const char *line,
 	uint64_t h;
 	unsigned i;
 
-	if (ll->proglen < 4 || memcmp(ll->prog, "exim", 4) != 0)
+	if (!is_exim(ll))
 		return 0;
 	h = line_hash(ll, line, len);
 	for (i = 0; i < ENGINE_DUPS; i++)
@@ -139,6 +147,78 @@ is_duplicate(struct engine *en, const struct logline *ll, const char *line,
 	en->dup_time[en->dup_next] = ll->ts;
 	en->dup_next = (en->dup_next + 1) % ENGINE_DUPS;
 	return 0;
+}
+
+/*
+ * A piece of a message Exim cut for syslog, "[i/n] " or "[i\\n] " at the
+ * start of ll->msg: 0 when it is kept for later (or dropped), 1 when it
+ * completes a message (ll->msg is now the whole message, without Exim's
+ * stamp), -1 when ll is no such piece (left as it is).
+ */
+#if defined(__GNUC__)
+__attribute__((noinline, cold))
+#endif
+static int
+exim_piece(struct engine *en, struct logline *ll, const char *line,
+    size_t len)
+{
+	const char *p = ll->msg + 1, *end = ll->msg + ll->msglen;
+	struct engine_split *s, *lru = NULL;
+	unsigned i = 0, n = 0;
+	uint64_t key;
+	char sep;
+	size_t k;
+
+	while (p < end && *p >= '0' && *p <= '9' && i < 1000)
+		i = i * 10 + (unsigned)(*p++ - '0');
+	if (p >= end || (*p != '/' && *p != '\\') || i == 0)
+		return -1;
+	sep = *p++;
+	while (p < end && *p >= '0' && *p <= '9' && n < 1000)
+		n = n * 10 + (unsigned)(*p++ - '0');
+	if (end - p < 2 || p[0] != ']' || p[1] != ' ' || n < 2 || i > n)
+		return -1;
+	p += 2;
+	key = hash_bytes(exim_pid(ll, line, len) * 0x9e3779b97f4a7c15ULL,
+	    ll->host, ll->hostlen) | 1;
+	if (en->splits == NULL)
+		en->splits = xcalloc(ENGINE_SPLITS, sizeof(*en->splits));
+	for (k = 0; k < ENGINE_SPLITS; k++) {
+		s = &en->splits[k];
+		if (s->key == key)
+			break;
+		if (lru == NULL || s->used < lru->used)
+			lru = s;
+	}
+	if (k == ENGINE_SPLITS) {
+		if (i != 1)
+			return 0; /* the start was never seen: dropped */
+		s = lru;
+		s->key = key;
+	}
+	if (i == 1) { /* a new message, whatever came before */
+		s->next = 1;
+		s->total = n;
+		s->len = 0;
+	}
+	if (i != s->next || n != s->total ||
+	    (size_t)(end - p) + 1 > ENGINE_SPLIT_MAX - s->len) {
+		s->key = 0; /* out of order, or too long: dropped */
+		return 0;
+	}
+	memcpy(s->buf + s->len, p, (size_t)(end - p));
+	s->len += (size_t)(end - p);
+	if (sep == '\\' && i < n)
+		s->buf[s->len++] = ' '; /* a newline: one line for the patterns */
+	s->used = en->st.lines;
+	s->next++;
+	if (i < n)
+		return 0;
+	s->key = 0;
+	ll->msg = s->buf;
+	ll->msglen = s->len;
+	prefix_exim_message(ll);
+	return 1;
 }
 
 const char *
@@ -181,6 +261,9 @@ engine_line(struct engine *en, const char *line, size_t len, int truncated)
 		en->st.malformed++;
 		return;
 	}
+	if (ll.msglen > 6 && ll.msg[0] == '[' && is_exim(&ll) &&
+	    exim_piece(en, &ll, line, len) == 0)
+		return; /* a piece of a message still incomplete */
 	rc = pattern_match(en->cfg->patterns, &ll, &pm);
 	if (rc < 0)
 		en->st.match_errors++;

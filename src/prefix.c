@@ -468,8 +468,8 @@ pid_end:
 }
 
 /* For a program named exim*: skip Exim's own stamp and pid in msg. */
-static COLD void
-strip_exim_stamp(struct logline *ll)
+COLD void
+prefix_exim_message(struct logline *ll)
 {
 	const char *p = ll->msg, *end = ll->msg + ll->msglen;
 	struct prefix_stamp st;
@@ -1274,7 +1274,7 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 	if (ll->proglen == 0 && bracket_tag(ll, p, tag_end) < 0)
 		return -1;
 	if (ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0)
-		strip_exim_stamp(ll);
+		prefix_exim_message(ll);
 	return 0;
 }
 
