@@ -750,22 +750,47 @@ iso_space_is_syslog(const char *p, const char *end)
 	return p < end && *p == ':' && (p + 1 == end || p[1] == ' ');
 }
 
-/* BSD syslogd -v: "<facility.level>" between the stamp and the host. */
-static COLD const char *
-skip_facility(const char *p, const char *end)
+/*
+ * BSD syslogd -v writes "<facility.level>" between the stamp and the
+ * host: parse_line() took it for the host, and the host (if any) for the
+ * tag.  Put them right: 0, or -1 when the line then has no tag.
+ */
+static COLD int
+facility_host(struct logline *ll, const char *end)
 {
-	const char *q = p + 1; /* p: the space before '<' */
+	const char *h = ll->host, *he = h + ll->hostlen, *q, *p, *te, *br;
+	const char *tag_end;
 	int dots = 0;
 
-	for (q++; q < end && *q != '>'; q++) {
+	for (q = h + 1; q < he - 1; q++) {
 		if (*q == '.')
 			dots++;
 		else if (!(*q >= 'a' && *q <= 'z') && !(*q >= '0' && *q <= '9'))
-			return p;
+			return 0;
 	}
-	if (q >= end || dots != 1 || q + 1 >= end || q[1] != ' ')
-		return p;
-	return q + 1;
+	if (ll->hostlen < 5 || he[-1] != '>' || dots != 1)
+		return 0;
+	te = ll->msg > ll->prog ? ll->msg - 1 : ll->msg; /* the tag's end */
+	if (te > ll->prog && (te[-1] == ':' ||
+	    memchr(ll->prog, '[', (size_t)(te - ll->prog)) != NULL)) {
+		ll->host = ll->prog; /* a real tag: no host */
+		ll->hostlen = 0;
+		return 0;
+	}
+	ll->host = ll->prog; /* the tag was the host */
+	ll->hostlen = ll->proglen;
+	p = ll->msg;
+	if (p >= end)
+		return -1;
+	te = scan_token(p, end, NULL, &br);
+	tag_end = te;
+	if (tag_end > p && tag_end[-1] == ':')
+		tag_end--;
+	ll->prog = p;
+	ll->proglen = (size_t)((br != NULL ? br : tag_end) - p);
+	ll->msg = te < end ? te + 1 : end;
+	ll->msglen = (size_t)(end - ll->msg);
+	return ll->proglen > 0 ? 0 : -1;
 }
 
 /* A stamp that is final (a zone or the epoch): ts, has_ts. */
@@ -1203,7 +1228,8 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 	ll->ts = 0;
 	ll->has_ts = 0;
 	ll->stamp.kind = 0; /* the other stamp fields are read only after it */
-	ll->host = ll->prog = ll->msg = line; /* never NULL, even when empty */
+	ll->prog = ll->msg = line; /* never NULL, even when empty */
+	ll->host = ""; /* (its first byte is read: see facility_host) */
 	ll->hostlen = ll->proglen = ll->msglen = 0;
 	if (len > 0 && end[-1] == '\r')
 		end--;
@@ -1243,8 +1269,6 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 	}
 	if (p >= end || *p != ' ')
 		return -1;
-	if (p + 1 < end && p[1] == '<')
-		p = skip_facility(p, end);
 	if (!host_and_tag(p, end, ll, &p, &te, &br)) {
 		/*
 		 * A token is a tag, not a host name, when it ends in ':' or
@@ -1272,6 +1296,8 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 	ll->msg = te < end ? te + 1 : end;
 	ll->msglen = (size_t)(end - ll->msg);
 	if (ll->proglen == 0 && bracket_tag(ll, p, tag_end) < 0)
+		return -1;
+	if (*ll->host == '<' && facility_host(ll, end) < 0)
 		return -1;
 	if (ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0)
 		prefix_exim_message(ll);
