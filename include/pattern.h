@@ -43,6 +43,13 @@ struct pattern_match {
 	 * DNSBL refusing this server's queries, as PATTERN_DNSBL_ERROR.
 	 */
 	int dnsbl_error;
+	/*
+	 * Set when no pattern matched (0 returned): the program has patterns
+	 * and a literal they search first that says reject or failure was
+	 * found (prefilter_prog_drift()): an MTA's reject that no pattern
+	 * reads.
+	 */
+	int unmatched_reject;
 };
 
 struct pattern_set *pattern_set_new(void);
@@ -70,7 +77,10 @@ size_t pattern_index(const struct pattern *p);
 void pattern_set_kind(struct pattern_set *ps, size_t i, int kind);
 int pattern_kind(const struct pattern *p);
 
-/* 1 and *m filled on a match, 0 when no pattern matches, -1 on match error. */
+/*
+ * 1 and *m filled on a match, 0 when no pattern matches (only
+ * m->unmatched_reject set), -1 on match error.
+ */
 int pattern_match(struct pattern_set *ps, const struct logline *ll,
     struct pattern_match *m);
 

@@ -113,6 +113,7 @@ struct pf_needle {
 	int ci;
 	size_t users; /* patterns that contain it */
 	size_t rare; /* offset of its rarest byte */
+	int drift; /* it says reject or failure: see prefilter_drift() */
 	struct memfind mf; /* searched by its two rarest bytes */
 };
 
@@ -127,6 +128,7 @@ struct prefilter {
 	uint32_t *nd_gen;
 	uint8_t *nd_hit;
 	uint32_t gen;
+
 };
 
 struct prefilter_prog {
@@ -149,6 +151,9 @@ struct prefilter_prog {
 		uint64_t mask;
 	} *key;
 	size_t nkey;
+	/* the keys' needles that say reject or failure (prefilter_prog_drift) */
+	uint16_t drift[4];
+	size_t ndrift;
 };
 
 int prefilter_set_search(const struct prefilter *pf, const struct pf_set *st,
@@ -175,6 +180,8 @@ prefilter_hit(struct prefilter *pf, size_t n, const char *msg, size_t len)
 	}
 	return pf->nd_hit[n];
 }
+
+
 
 /*
  * msg (len bytes) starts with pre (plen bytes)?  Prefixes share their
@@ -248,6 +255,25 @@ prefilter_prog_mask(struct prefilter *pf, const struct prefilter_prog *pp,
 		    !prefilter_hit(pf, pp->key[j].nd, msg, len))
 			mask &= ~pp->key[j].mask;
 	return mask;
+}
+
+/*
+ * After prefilter_prog_mask() for this line: was one of the program's
+ * first-check needles that say reject or failure (": reject: ",
+ * " rejected ", "ruleset=check_", " authenticator failed for ", ...)
+ * found in it?  Only searches already made count: no search of its own.
+ */
+static inline int
+prefilter_prog_drift(const struct prefilter *pf,
+    const struct prefilter_prog *pp)
+{
+	size_t j;
+
+	for (j = 0; j < pp->ndrift; j++)
+		if (pf->nd_gen[pp->drift[j]] == pf->gen &&
+		    pf->nd_hit[pp->drift[j]])
+			return 1;
+	return 0;
 }
 
 #endif

@@ -221,6 +221,62 @@ exim_piece(struct engine *en, struct logline *ll, const char *line,
 	return 1;
 }
 
+/*
+ * A temporary reject (greylisting, a DNS hiccup) or the server's own
+ * trouble: no pattern is meant to read it, so it is no sign of a format
+ * that changed.  Postfix and Sendmail write a 4xx code with a 4.x.x
+ * status (" 450 4.2.0", "reject=451 4.1.8"), Exim "temporarily rejected"
+ * or ": 435 " (an authenticator that cannot work now); Postfix
+ * "Connection lost to authentication server".
+ */
+#if defined(__GNUC__)
+__attribute__((noinline, cold))
+#endif
+/* needle (nl bytes, its first byte rare in log lines) in hay */
+static const char *
+find_small(const char *hay, size_t n, const char *needle, size_t nl)
+{
+	const char *p = hay, *end = hay + n;
+
+	while (end - p >= (ptrdiff_t)nl &&
+	    (p = memchr(p, needle[0], (size_t)(end - p - nl + 1))) != NULL) {
+		if (memcmp(p, needle, nl) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+static int
+is_temporary(const struct logline *ll)
+{
+	const char *m = ll->msg, *end = m + ll->msglen, *q;
+	size_t n = ll->msglen;
+
+	if (is_exim(ll)) /* "temporarily rejected", ": 435 Unable to ..." */
+		return find_small(m, n, "y rejected ", 11) != NULL ||
+		    ((q = find_small(m, n, ": 4", 3)) != NULL && end - q >= 6 &&
+		    q[3] >= '0' && q[3] <= '9' && q[4] >= '0' && q[4] <= '9' &&
+		    q[5] == ' ');
+	if (ll->proglen >= 7 && memcmp(ll->prog, "postfix", 7) == 0) {
+		if (n > 9 && memcmp(m, "warning: ", 9) == 0) /* SASL */
+			return find_small(m, n, "Connection lost to "
+			    "authentication server", 40) != NULL;
+		/* smtpd "from name[ip]: 450 4.2.0 ...", postscreen "from
+		 * [ip]:port: 450 4.3.2 ..." */
+		for (q = m; (q = find_small(q, (size_t)(end - q), ": 4", 3)) !=
+		    NULL; q++)
+			if (end - q >= 8 && q[3] >= '0' && q[3] <= '9' &&
+			    q[4] >= '0' && q[4] <= '9' && q[5] == ' ' &&
+			    q[6] == '4' && q[7] == '.')
+				return 1;
+		return 0;
+	}
+	/* Sendmail: "reject=451 4.1.8" ('j' is rare: searched first) */
+	return (q = find_small(m, n, "ject=", 5)) != NULL && q - m >= 2 &&
+	    q[-2] == 'r' && q[-1] == 'e' && end - q > 5 && q[5] == '4';
+}
+
 const char *
 engine_notice_name(enum engine_notice kind)
 {
@@ -267,8 +323,13 @@ engine_line(struct engine *en, const char *line, size_t len, int truncated)
 	rc = pattern_match(en->cfg->patterns, &ll, &pm);
 	if (rc < 0)
 		en->st.match_errors++;
-	if (rc <= 0)
+	if (rc <= 0) {
+		if (rc == 0 && pm.unmatched_reject && !is_temporary(&ll)) {
+			prefix_time(&en->clk, &ll);
+			engine_notice(en, NOTICE_UNMATCHED, &ll, line, len);
+		}
 		return;
+	}
 	prefix_time(&en->clk, &ll);
 	if (pm.dnsbl_error) {
 		/* the DNSBL's fault, not the client's: never scored */

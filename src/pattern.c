@@ -414,8 +414,10 @@ pattern_match(struct pattern_set *ps, const struct logline *ll,
 	int rc, ret = 0;
 
 	d = dispatch_get(ps, ll->prog, ll->proglen);
-	if (d->n == 0)
+	if (d->n == 0) {
+		m->unmatched_reject = 0;
 		return 0;
+	}
 	if (!ps->pf_off) {
 		prefilter_line(ps->pf);
 		/* a list of at most PREFILTER_PROG_MAX, of a cached name */
@@ -437,6 +439,9 @@ pattern_match(struct pattern_set *ps, const struct logline *ll,
 					break;
 				}
 			}
+			if (ret == 0)
+				m->unmatched_reject = prefilter_prog_drift(ps->pf,
+				    &d->pp);
 			return ret;
 		}
 	}
@@ -455,6 +460,8 @@ pattern_match(struct pattern_set *ps, const struct logline *ll,
 		ret = 1;
 		break;
 	}
+	if (ret == 0)
+		m->unmatched_reject = 0;
 	return ret;
 }
 
