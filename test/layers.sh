@@ -17,7 +17,7 @@ set -f # the words of the lists are patterns, not file names
 
 layers='
 log memfind addr fmt score       # diagnostics, memory, addresses, text
-lineio prefix journal omprog html state  # bytes and files, no policy
+lineio prefix journal omprog html state gzfile  # bytes and files, no policy
 rxlit                            # regex text read without PCRE2
 prefilter                        # which patterns a message cannot match
 pattern config                   # PCRE2, the configuration
@@ -36,6 +36,7 @@ pcre2.h pattern
 libconfig.h config
 libipset/ kset
 sqlite3.h state
+zlib.h gzfile
 '
 
 # modules DIR: the module files of the tree at DIR, relative to it
