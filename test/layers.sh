@@ -152,6 +152,7 @@ printf '#include "fmt.h"\n' > "$tmp/include/state.h"
 printf '#include <sqlite3.h>\n#include <pcre2.h>\n' > "$tmp/src/summary.c"
 printf '#include <libconfig.h>\n#include <libipset/data.h>\n' \
     > "$tmp/test/test_x.c"
+printf '#include <zlib.h>\n' > "$tmp/src/lineio.c"
 bad=$(unlayered "$tmp")
 check "a module in no layer is found: $bad" [ "$bad" = "newthing " ]
 bad=$(upward "$tmp")
