@@ -42,6 +42,9 @@
  * bytes each; the whole message goes through the patterns with the last
  * piece.  A piece out of order, or a message too long, is dropped.
  */
+/* (host, pid, client) of the last lines of patterns that others name in
+ * "unless" (pattern_set_unless), direct-mapped */
+#define ENGINE_COVERS 256
 #define ENGINE_SPLITS 8
 #define ENGINE_SPLIT_MAX (16 * 1024)
 
@@ -97,6 +100,10 @@ struct engine {
 	struct engine_hooks hooks;
 	struct engine_stats st;
 	struct engine_split *splits; /* ENGINE_SPLITS, made on first use */
+	struct {
+		uint64_t key; /* 0: free */
+		size_t pat; /* the pattern's index */
+	} cover[ENGINE_COVERS];
 	uint64_t dup_hash[ENGINE_DUPS];
 	int64_t dup_time[ENGINE_DUPS];
 	unsigned dup_next;

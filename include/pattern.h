@@ -76,6 +76,16 @@ size_t pattern_index(const struct pattern *p);
 #define PATTERN_DNSBL_ERROR 1
 void pattern_set_kind(struct pattern_set *ps, size_t i, int kind);
 int pattern_kind(const struct pattern *p);
+/*
+ * Pattern i is not scored for a line when pattern j (j < i) matched a line
+ * of the same process and client since pattern i last did there (a
+ * session summary after the warning that already counted: engine.c).
+ * pattern_unless(): j's pattern or NULL; pattern_covers(): some pattern
+ * names this one.
+ */
+void pattern_set_unless(struct pattern_set *ps, size_t i, size_t j);
+const struct pattern *pattern_unless(const struct pattern *p);
+int pattern_covers(const struct pattern *p);
 
 /*
  * 1 and *m filled on a match, 0 when no pattern matches (only

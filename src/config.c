@@ -547,6 +547,8 @@ load_one_pattern(struct loader *ld, struct config *cfg, config_setting_t *g)
 {
 	config_setting_t *m, *prog;
 	const char *name = NULL, *regex = NULL, *v = NULL, *notice = NULL;
+	const char *unless = NULL;
+	size_t unless_i = 0;
 	const char *progs[64];
 	size_t nprogs = 0;
 	long long score = -1;
@@ -574,6 +576,16 @@ load_one_pattern(struct loader *ld, struct config *cfg, config_setting_t *g)
 				return -1;
 			if (strcmp(notice, "dnsbl-error") != 0)
 				return fail(ld, m, "notice: expected \"dnsbl-error\"");
+		} else if (strcmp(mn, "unless") == 0) {
+			if (get_string(ld, m, &unless) < 0)
+				return -1;
+			for (unless_i = 0; unless_i < pattern_count(cfg->patterns) &&
+			    strcmp(pattern_name(pattern_get(cfg->patterns,
+			    unless_i)), unless) != 0; unless_i++)
+				;
+			if (unless_i == pattern_count(cfg->patterns))
+				return fail(ld, m, "unless: no pattern \"%.64s\" before "
+				    "this one", unless);
 		} else {
 			return fail(ld, m, "pattern: unknown setting \"%s\"", mn);
 		}
@@ -617,6 +629,9 @@ load_one_pattern(struct loader *ld, struct config *cfg, config_setting_t *g)
 	if (notice != NULL)
 		pattern_set_kind(cfg->patterns, pattern_count(cfg->patterns) - 1,
 		    PATTERN_DNSBL_ERROR);
+	if (unless != NULL)
+		pattern_set_unless(cfg->patterns, pattern_count(cfg->patterns) - 1,
+		    unless_i);
 	return 0;
 }
 

@@ -74,7 +74,7 @@ hash_bytes(uint64_t h, const char *s, size_t n)
 }
 
 /*
- * The process id an Exim line was written with, as a number (0: none):
+ * The process id a line was written with, as a number (0: none):
  * the syslog tag's "exim[pid]", else Exim's own "[pid] " just before the
  * message (its mainlog with log_selector +pid; "[pid/n]" too).  Worked out
  * only for matched Exim lines, off the line path.
@@ -125,6 +125,39 @@ static int
 is_exim(const struct logline *ll)
 {
 	return ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0;
+}
+
+/*
+ * A pattern that names another in "unless" (a Postfix session summary
+ * after the SASL warning that already counted): 1 when that other
+ * pattern matched a line of the same process (host and pid) and client
+ * since; the lines of patterns others name are recorded.
+ */
+static int
+is_covered(struct engine *en, const struct logline *ll, const char *line,
+    size_t len, const struct pattern *p, const struct addr *a)
+{
+	const struct pattern *u = pattern_unless(p);
+	uint64_t key;
+	size_t slot;
+
+	if (u == NULL && !pattern_covers(p))
+		return 0;
+	key = hash_bytes(hash_bytes(exim_pid(ll, line, len), ll->host,
+	    ll->hostlen), (const char *)a->bytes,
+	    a->family == ADDR_V4 ? 4 : 16) ^ a->family;
+	key |= 1;
+	slot = (size_t)(key % ENGINE_COVERS);
+	if (u != NULL && en->cover[slot].key == key &&
+	    en->cover[slot].pat == pattern_index(u)) {
+		en->cover[slot].key = 0;
+		return 1;
+	}
+	if (pattern_covers(p)) {
+		en->cover[slot].key = key;
+		en->cover[slot].pat = pattern_index(p);
+	}
+	return 0;
 }
 
 /* Exim's reject-log copy of a line it already sent. */
@@ -357,7 +390,8 @@ engine_line(struct engine *en, const char *line, size_t len, int truncated)
 	en->st.per_pattern[pattern_index(pm.pat)]++;
 	if (em.ignored) {
 		en->st.ignored++;
-	} else if (is_duplicate(en, &ll, line, len)) {
+	} else if (is_duplicate(en, &ll, line, len) || (em.addr != NULL &&
+	    is_covered(en, &ll, line, len, pm.pat, em.addr))) {
 		em.duplicate = 1;
 		en->st.duplicates++;
 	} else {

@@ -41,6 +41,8 @@ struct pattern {
 	int qid_group;
 	int kind; /* PATTERN_SCORES, PATTERN_DNSBL_ERROR */
 	int err_group; /* (?<dnsbl_error>...), 0 if none */
+	const struct pattern *unless; /* see pattern_set_unless() */
+	int covers;
 	size_t index; /* also its number in the prefilter */
 };
 
@@ -240,6 +242,27 @@ int
 pattern_kind(const struct pattern *p)
 {
 	return p->kind;
+}
+
+void
+pattern_set_unless(struct pattern_set *ps, size_t i, size_t j)
+{
+	if (i < ps->n && j < i) {
+		ps->v[i]->unless = ps->v[j];
+		ps->v[j]->covers = 1;
+	}
+}
+
+const struct pattern *
+pattern_unless(const struct pattern *p)
+{
+	return p->unless;
+}
+
+int
+pattern_covers(const struct pattern *p)
+{
+	return p->covers;
 }
 
 /* Glob: '*' matches any run of bytes, everything else itself. */

@@ -206,6 +206,9 @@ files(void)
 	expect("patterns = ( { name = \"p\"; program = \"x\";"
 	       " notice = \"dnsbl\"; regex = \"^(?<ip>a)\"; } );\n",
 	    "c.conf:1: notice: expected \"dnsbl-error\"");
+	expect("patterns = ( { name = \"p\"; program = \"x\"; score = 1;"
+	       " unless = \"q\"; regex = \"^(?<ip>a)\"; } );\n",
+	    "c.conf:1: unless: no pattern \"q\" before this one");
 	expect("patterns = ();\n", "the list is empty");
 	expect("batch = { idle = \"2m\"; };\n", "batch.idle");
 }
