@@ -77,14 +77,17 @@ size_t pattern_index(const struct pattern *p);
 void pattern_set_kind(struct pattern_set *ps, size_t i, int kind);
 int pattern_kind(const struct pattern *p);
 /*
- * Pattern i is not scored for a line when pattern j (j < i) matched a line
- * of the same process and client since pattern i last did there (a
- * session summary after the warning that already counted: engine.c).
- * pattern_unless(): j's pattern or NULL; pattern_covers(): some pattern
- * names this one.
+ * Pattern i is not scored for a line when pattern j (j < i; up to
+ * PATTERN_UNLESS of them) matched a line of the same process and client
+ * since pattern i last did there (a session summary after the warning
+ * that already counted: engine.c).  pattern_unless(p, j): 1 when j's
+ * pattern is one of p's; pattern_has_unless(); pattern_covers(): some
+ * pattern names this one.
  */
-void pattern_set_unless(struct pattern_set *ps, size_t i, size_t j);
-const struct pattern *pattern_unless(const struct pattern *p);
+#define PATTERN_UNLESS 4
+int pattern_set_unless(struct pattern_set *ps, size_t i, size_t j);
+int pattern_unless(const struct pattern *p, size_t j);
+int pattern_has_unless(const struct pattern *p);
 int pattern_covers(const struct pattern *p);
 
 /*

@@ -542,13 +542,39 @@ load_bantimes(struct loader *ld, struct config *cfg)
 	return 0;
 }
 
+/* "unless": a name or a list of names of earlier patterns. */
+static int
+load_unless(struct loader *ld, struct config *cfg, config_setting_t *s)
+{
+	size_t last = pattern_count(cfg->patterns) - 1, j;
+	config_setting_t *e = s;
+	const char *v = NULL;
+	unsigned i = 0;
+
+	do {
+		if (is_list(s) && (e = config_setting_get_elem(s, i++)) == NULL)
+			break;
+		if (get_string(ld, e, &v) < 0)
+			return -1;
+		for (j = 0; j < last && strcmp(pattern_name(pattern_get(
+		    cfg->patterns, j)), v) != 0; j++)
+			;
+		if (j == last)
+			return fail(ld, e, "unless: no pattern \"%.64s\" before "
+			    "this one", v);
+		if (pattern_set_unless(cfg->patterns, last, j) < 0)
+			return fail(ld, e, "unless: at most %d names",
+			    PATTERN_UNLESS);
+	} while (is_list(s));
+	return 0;
+}
+
 static int
 load_one_pattern(struct loader *ld, struct config *cfg, config_setting_t *g)
 {
 	config_setting_t *m, *prog;
 	const char *name = NULL, *regex = NULL, *v = NULL, *notice = NULL;
-	const char *unless = NULL;
-	size_t unless_i = 0;
+	config_setting_t *unless = NULL;
 	const char *progs[64];
 	size_t nprogs = 0;
 	long long score = -1;
@@ -577,15 +603,7 @@ load_one_pattern(struct loader *ld, struct config *cfg, config_setting_t *g)
 			if (strcmp(notice, "dnsbl-error") != 0)
 				return fail(ld, m, "notice: expected \"dnsbl-error\"");
 		} else if (strcmp(mn, "unless") == 0) {
-			if (get_string(ld, m, &unless) < 0)
-				return -1;
-			for (unless_i = 0; unless_i < pattern_count(cfg->patterns) &&
-			    strcmp(pattern_name(pattern_get(cfg->patterns,
-			    unless_i)), unless) != 0; unless_i++)
-				;
-			if (unless_i == pattern_count(cfg->patterns))
-				return fail(ld, m, "unless: no pattern \"%.64s\" before "
-				    "this one", unless);
+			unless = m;
 		} else {
 			return fail(ld, m, "pattern: unknown setting \"%s\"", mn);
 		}
@@ -629,9 +647,8 @@ load_one_pattern(struct loader *ld, struct config *cfg, config_setting_t *g)
 	if (notice != NULL)
 		pattern_set_kind(cfg->patterns, pattern_count(cfg->patterns) - 1,
 		    PATTERN_DNSBL_ERROR);
-	if (unless != NULL)
-		pattern_set_unless(cfg->patterns, pattern_count(cfg->patterns) - 1,
-		    unless_i);
+	if (unless != NULL && load_unless(ld, cfg, unless) < 0)
+		return -1;
 	return 0;
 }
 

@@ -137,19 +137,19 @@ static int
 is_covered(struct engine *en, const struct logline *ll, const char *line,
     size_t len, const struct pattern *p, const struct addr *a)
 {
-	const struct pattern *u = pattern_unless(p);
+	int u = pattern_has_unless(p);
 	uint64_t key;
 	size_t slot;
 
-	if (u == NULL && !pattern_covers(p))
+	if (!u && !pattern_covers(p))
 		return 0;
 	key = hash_bytes(hash_bytes(exim_pid(ll, line, len), ll->host,
 	    ll->hostlen), (const char *)a->bytes,
 	    a->family == ADDR_V4 ? 4 : 16) ^ a->family;
 	key |= 1;
 	slot = (size_t)(key % ENGINE_COVERS);
-	if (u != NULL && en->cover[slot].key == key &&
-	    en->cover[slot].pat == pattern_index(u)) {
+	if (u && en->cover[slot].key == key &&
+	    pattern_unless(p, en->cover[slot].pat)) {
 		en->cover[slot].key = 0;
 		return 1;
 	}

@@ -41,7 +41,8 @@ struct pattern {
 	int qid_group;
 	int kind; /* PATTERN_SCORES, PATTERN_DNSBL_ERROR */
 	int err_group; /* (?<dnsbl_error>...), 0 if none */
-	const struct pattern *unless; /* see pattern_set_unless() */
+	size_t unless[PATTERN_UNLESS]; /* see pattern_set_unless() */
+	size_t nunless;
 	int covers;
 	size_t index; /* also its number in the prefilter */
 };
@@ -244,19 +245,31 @@ pattern_kind(const struct pattern *p)
 	return p->kind;
 }
 
-void
+int
 pattern_set_unless(struct pattern_set *ps, size_t i, size_t j)
 {
-	if (i < ps->n && j < i) {
-		ps->v[i]->unless = ps->v[j];
-		ps->v[j]->covers = 1;
-	}
+	if (i >= ps->n || j >= i || ps->v[i]->nunless == PATTERN_UNLESS)
+		return -1;
+	ps->v[i]->unless[ps->v[i]->nunless++] = j;
+	ps->v[j]->covers = 1;
+	return 0;
 }
 
-const struct pattern *
-pattern_unless(const struct pattern *p)
+int
+pattern_unless(const struct pattern *p, size_t j)
 {
-	return p->unless;
+	size_t k;
+
+	for (k = 0; k < p->nunless; k++)
+		if (p->unless[k] == j)
+			return 1;
+	return 0;
+}
+
+int
+pattern_has_unless(const struct pattern *p)
+{
+	return p->nunless > 0;
 }
 
 int
