@@ -262,11 +262,8 @@ exim_piece(struct engine *en, struct logline *ll, const char *line,
  * or ": 435 " (an authenticator that cannot work now); Postfix
  * "Connection lost to authentication server".
  */
-#if defined(__GNUC__)
-__attribute__((noinline, cold))
-#endif
 /* needle (nl bytes, its first byte rare in log lines) in hay */
-static const char *
+static inline const char *
 find_small(const char *hay, size_t n, const char *needle, size_t nl)
 {
 	const char *p = hay, *end = hay + n;
@@ -280,6 +277,9 @@ find_small(const char *hay, size_t n, const char *needle, size_t nl)
 	return NULL;
 }
 
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
 static int
 is_temporary(const struct logline *ll)
 {
