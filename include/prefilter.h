@@ -128,7 +128,7 @@ struct prefilter {
 	uint32_t *nd_gen;
 	uint8_t *nd_hit;
 	uint32_t gen;
-
+	uint32_t drift_gen; /* == gen: a key that says reject was found */
 };
 
 struct prefilter_prog {
@@ -148,12 +148,10 @@ struct prefilter_prog {
 	 */
 	struct pf_key {
 		uint16_t nd;
+		uint8_t drift; /* it says reject or failure */
 		uint64_t mask;
 	} *key;
 	size_t nkey;
-	/* the keys' needles that say reject or failure (prefilter_prog_drift) */
-	uint16_t drift[4];
-	size_t ndrift;
 };
 
 int prefilter_set_search(const struct prefilter *pf, const struct pf_set *st,
@@ -166,6 +164,7 @@ prefilter_line(struct prefilter *pf)
 		prefilter_build(pf);
 	if (++pf->gen == 0) {
 		memset(pf->nd_gen, 0, (pf->nneedles + 1) * sizeof(*pf->nd_gen));
+		pf->drift_gen = 0;
 		pf->gen = 1;
 	}
 }
@@ -251,9 +250,12 @@ prefilter_prog_mask(struct prefilter *pf, const struct prefilter_prog *pp,
 	    pp->lastb[(unsigned char)msg[len - 1]] : pp->noprefix;
 	/* one search rules out every pattern that needs it */
 	for (j = 0; j < pp->nkey && mask != 0; j++)
-		if ((mask & pp->key[j].mask) != 0 &&
-		    !prefilter_hit(pf, pp->key[j].nd, msg, len))
-			mask &= ~pp->key[j].mask;
+		if ((mask & pp->key[j].mask) != 0) {
+			if (!prefilter_hit(pf, pp->key[j].nd, msg, len))
+				mask &= ~pp->key[j].mask;
+			else if (pp->key[j].drift)
+				pf->drift_gen = pf->gen;
+		}
 	return mask;
 }
 
@@ -267,13 +269,8 @@ static inline int
 prefilter_prog_drift(const struct prefilter *pf,
     const struct prefilter_prog *pp)
 {
-	size_t j;
-
-	for (j = 0; j < pp->ndrift; j++)
-		if (pf->nd_gen[pp->drift[j]] == pf->gen &&
-		    pf->nd_hit[pp->drift[j]])
-			return 1;
-	return 0;
+	(void)pp;
+	return pf->drift_gen == pf->gen;
 }
 
 #endif

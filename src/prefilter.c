@@ -600,11 +600,8 @@ prefilter_prog_init(struct prefilter *pf, struct prefilter_prog *pp,
 			pp->key[j] = pp->key[j - 1];
 			pp->key[j - 1] = t;
 		}
-	pp->ndrift = 0;
 	for (j = 0; j < pp->nkey; j++)
-		if (pf->needles[pp->key[j].nd].drift &&
-		    pp->ndrift < sizeof(pp->drift) / sizeof(pp->drift[0]))
-			pp->drift[pp->ndrift++] = pp->key[j].nd;
+		pp->key[j].drift = (uint8_t)pf->needles[pp->key[j].nd].drift;
 }
 
 void
