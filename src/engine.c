@@ -296,14 +296,16 @@ is_temporary(const struct logline *ll)
 			return find_small(m, n, "Connection lost to "
 			    "authentication server", 40) != NULL;
 		/* smtpd "from name[ip]: 450 4.2.0 ...", postscreen "from
-		 * [ip]:port: 450 4.3.2 ..." */
-		for (q = m; (q = find_small(q, (size_t)(end - q), ": 4", 3)) !=
-		    NULL; q++)
-			if (end - q >= 8 && q[3] >= '0' && q[3] <= '9' &&
-			    q[4] >= '0' && q[4] <= '9' && q[5] == ' ' &&
-			    q[6] == '4' && q[7] == '.')
-				return 1;
-		return 0;
+		 * [ip]:port: 450 4.3.2 ...": the code after the address */
+		if ((q = memchr(m, ']', n)) == NULL || end - q < 12 || q[1] != ':')
+			return 0;
+		for (q += 2; q < end && *q >= '0' && *q <= '9'; q++)
+			; /* postscreen's port */
+		if (q < end && *q == ':')
+			q++;
+		return end - q >= 8 && q[0] == ' ' && q[1] == '4' &&
+		    q[2] >= '0' && q[2] <= '9' && q[3] >= '0' && q[3] <= '9' &&
+		    q[4] == ' ' && q[5] == '4' && q[6] == '.';
 	}
 	/* Sendmail: "reject=451 4.1.8" ('j' is rare: searched first) */
 	return (q = find_small(m, n, "ject=", 5)) != NULL && q - m >= 2 &&
