@@ -30,6 +30,18 @@
  *	                     _COMM), _HOSTNAME, __REALTIME_TIMESTAMP; the
  *	                     fields journald writes itself (_PID, _UID, _GID,
  *	                     _EXE, _COMM, _SYSTEMD_UNIT) fill cred (has = 1)
+ *	  @cred{"pid":"N","uid":"N",...} any of the above
+ *
+ *	The last shape is what the shipped rsyslog and syslog-ng snippets
+ *	write: the writer's credentials as the syslog daemon got them from
+ *	the kernel (SCM_CREDENTIALS and /proc), one JSON object of strings
+ *	or numbers (members pid, uid, gid, exe, comm; others ignored; a
+ *	missing or empty one is not known), then one space and the line.
+ *	The daemon writes it before the message, and JSON escaping keeps a
+ *	hostile executable name inside its string, so nothing a writer logs
+ *	can make or change it.  A line that starts "@cred{" with anything
+ *	but such an object is malformed.  prefix_cred() parses the header
+ *	alone.
  *
  *	Exim mainlog lines get program "exim" and no host.  For programs whose
  *	name starts with "exim", Exim's own "YYYY-MM-DD HH:MM:SS[.fff][ +ZZZZ]"
@@ -63,6 +75,8 @@ struct prefix_stamp {
  * fields are not set.  The strings point into the line (or into the
  * journal entry) and are not NUL-terminated.
  */
+#define LOGCRED_TEXT 1024 /* room for exe and comm, unescaped, NULs */
+
 struct logcred {
 	int has;
 	int64_t pid, uid, gid; /* -1: not known */
@@ -72,10 +86,13 @@ struct logcred {
 	size_t commlen;
 	const char *unit; /* systemd unit; unitlen 0: not known */
 	size_t unitlen;
+	/* prefix_cred(): exe and comm unescaped here, each NUL-terminated */
+	char text[LOGCRED_TEXT];
 };
 
 struct logline {
-	struct logcred cred; /* prefix_parse(): has 0, or a journal's fields */
+	struct logcred cred; /* prefix_parse(): from an @cred header, a
+				 * journal's fields, or has 0 */
 	int64_t ts; /* seconds since the epoch */
 	int has_ts; /* 0: no stamp, ts is the reference time */
 	struct prefix_stamp stamp; /* prefix_parse_lazy(): for prefix_time() */
@@ -122,5 +139,12 @@ void prefix_time(struct prefix_clock *clk, struct logline *ll);
  * message put together again from Exim's pieces).
  */
 void prefix_exim_message(struct logline *ll);
+/*
+ * The "@cred{...} " header at line into *cred: the bytes it takes (the
+ * space after it included), 0 when the line does not start with
+ * "@cred{", -1 when it does but the header is malformed (cred->has is
+ * then 1 and nothing is known).  exe and comm point into cred->text.
+ */
+long prefix_cred(const char *line, size_t len, struct logcred *cred);
 
 #endif

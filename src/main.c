@@ -21,8 +21,17 @@
 
 #include "commands.h"
 #include "config.h"
+#include "firewall.h"
 #include "kset.h"
 #include "log.h"
+
+/* Without -c: this file when it exists, else the built-in configuration;
+ * its drop-ins DEFAULT_CONFIG.d/ either way.  meson.build passes the
+ * sysconfdir of the build (test builds point it elsewhere). */
+#ifndef MAILBAN_SYSCONFDIR
+#error "MAILBAN_SYSCONFDIR is not defined (meson.build passes it)"
+#endif
+#define DEFAULT_CONFIG MAILBAN_SYSCONFDIR "/mailban/mailban.conf"
 
 /* The options, one bit each in a command's row. */
 enum {
@@ -34,7 +43,8 @@ enum {
 	OPT_BANS_ONLY = 1 << 5,
 	OPT_NOW = 1 << 6,
 	OPT_HTML = 1 << 7,
-	OPT_MISSED = 1 << 8,
+	OPT_REQUIRE_CRED = 1 << 8,
+	OPT_MISSED = 1 << 9,
 };
 #define OPT_CONFIG (OPT_C | OPT_O)
 
@@ -54,7 +64,8 @@ static const struct opt {
 	{OPT_BANS_ONLY, OPT_LONG + 3, "bans-only", NULL},
 	{OPT_NOW, OPT_LONG + 4, "now", "TIME"},
 	{OPT_HTML, OPT_LONG + 5, "html", "FILE"},
-	{OPT_MISSED, OPT_LONG + 6, "missed", NULL},
+	{OPT_REQUIRE_CRED, OPT_LONG + 6, "require-credentials", NULL},
+	{OPT_MISSED, OPT_LONG + 7, "missed", NULL},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -75,10 +86,10 @@ static const struct command {
 	const char *args;
 	const char *what;
 } commands[] = {
-	{"run", cmd_run, OPT_CONFIG | OPT_OMPROG, 0, 0, "",
+	{"run", cmd_run, OPT_CONFIG | OPT_OMPROG | OPT_REQUIRE_CRED, 0, 0, "",
 	    "read log lines on stdin, ban in the kernel"},
 	{"test", cmd_test, OPT_CONFIG | OPT_JSON | OPT_BANS_ONLY | OPT_NOW |
-	    OPT_MISSED, 0, ARGS_ANY, "[FILE...]",
+	    OPT_REQUIRE_CRED | OPT_MISSED, 0, ARGS_ANY, "[FILE...]",
 	    "replay logs, change nothing, report;\n"
 	    "year-less stamps are taken as the last\n"
 	    "year before TIME (default: now);\n"
@@ -97,8 +108,10 @@ static const struct command {
 	    "(default FILE: report.html)"},
 	{"unban", cmd_unban, OPT_CONFIG, 1, ARGS_ANY, "ADDR...", "lift bans"},
 	{"flush", cmd_flush, OPT_CONFIG, 0, 0, "", "remove every ban"},
-	{"check", cmd_check, OPT_CONFIG, 0, 0, "",
-	    "validate the configuration"},
+	{"check", cmd_check, OPT_CONFIG | OPT_PRINT, 0, 0, "",
+	    "validate the configuration, list the files\n"
+	    "read; --print: the configuration in\n"
+	    "effect, each value with its FILE:LINE"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -166,8 +179,13 @@ usage_text(void)
 		fputc('\n', out);
 	}
 	fputs("options:\n"
-	    "  -c FILE          configuration (default: the built-in one)\n"
-	    "  -o NAME=VALUE    override one top-level setting\n", out);
+	    "  -c FILE          configuration file, then its drop-ins\n"
+	    "                   FILE.d/*.conf in name order (default:\n"
+	    "                   " DEFAULT_CONFIG "\n"
+	    "                   when it exists, else the built-in\n"
+	    "                   configuration; its drop-ins either way)\n"
+	    "  -o NAME=VALUE    override one top-level setting with one\n"
+	    "                   value\n", out);
 	if (fclose(out) != 0 || text == NULL)
 		msg_fatal("cannot make the usage text");
 	return text;
@@ -194,15 +212,25 @@ command_usage(const struct command *c)
 }
 
 struct config *
+cmd_config(const struct cmdline *cl, char *err, size_t errlen)
+{
+	if (cl->config != NULL)
+		return config_load(cl->config, cl->overrides, cl->noverrides, err,
+		    errlen);
+	return config_load_default(DEFAULT_CONFIG, cl->overrides,
+	    cl->noverrides, err, errlen);
+}
+
+struct config *
 cmd_load_config(const struct cmdline *cl)
 {
 	char err[1024];
 	struct config *cfg;
 
-	cfg = config_load(cl->config, cl->overrides, cl->noverrides, err,
-	    sizeof(err));
+	cfg = cmd_config(cl, err, sizeof(err));
 	if (cfg == NULL)
 		msg_usage(NULL, "%s", err);
+	cfg->trust.require = cl->require_credentials;
 	return cfg;
 }
 
@@ -217,6 +245,43 @@ cmd_open_kset(const struct config *cfg)
 	if (kset_ensure(ks, err, sizeof(err)) < 0)
 		msg_fatal("%s", err);
 	return ks;
+}
+
+struct firewall *
+cmd_open_firewall(const struct config *cfg)
+{
+	char err[512];
+	struct firewall *fw = firewall_open(cfg, err, sizeof(err));
+
+	if (fw == NULL)
+		msg_fatal("%s", err);
+	return fw;
+}
+
+void
+cmd_firewall_gaps(const struct firewall_report *rep, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", rep->what[0],
+	    rep->what[0][0] != '\0' && rep->what[1][0] != '\0' ? "; " : "",
+	    rep->what[1]);
+}
+
+int
+cmd_enforced(const struct config *cfg, char *buf, size_t len)
+{
+	struct firewall_report rep;
+	struct firewall *fw;
+	int rc;
+
+	if ((fw = firewall_open(cfg, buf, len)) == NULL)
+		return -1;
+	rc = firewall_check(fw, &rep);
+	firewall_close(fw);
+	if (rc < 0)
+		snprintf(buf, len, "%s", rep.why);
+	else
+		cmd_firewall_gaps(&rep, buf, len);
+	return rc;
 }
 
 int64_t
@@ -364,6 +429,9 @@ parse_options(const struct command *c, int argc, char **argv,
 			break;
 		case OPT_HTML:
 			cl->html = optarg;
+			break;
+		case OPT_REQUIRE_CRED:
+			cl->require_credentials = 1;
 			break;
 		default:
 			msg_panic("option bit %u has no case", o->bit);
