@@ -53,7 +53,7 @@ struct cmdline {
 	const char *config;
 	char **overrides;
 	size_t noverrides;
-	int json, print, omprog, bans_only, list, verbose;
+	int json, print, omprog, bans_only, missed, list, verbose;
 	int64_t duration; /* --for, seconds; 0: not given */
 	const char *reason; /* --reason TEXT; NULL: not given */
 	int require_credentials; /* a line without them is untrusted */

@@ -26,6 +26,7 @@ struct report {
 	FILE *out;
 	int json;
 	int bans_only; /* text: do not print every match */
+	int missed; /* print each line that NOTICE_UNMATCHED counts */
 	int verbose; /* score-0 records too (event "record" in JSON) */
 	uint64_t records; /* score-0 matches seen */
 };

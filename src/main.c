@@ -50,10 +50,11 @@ enum {
 	OPT_NOW = 1 << 6,
 	OPT_HTML = 1 << 7,
 	OPT_REQUIRE_CRED = 1 << 8,
-	OPT_FOR = 1 << 9,
-	OPT_REASON = 1 << 10,
-	OPT_LIST = 1 << 11,
-	OPT_VERBOSE = 1 << 12,
+	OPT_MISSED = 1 << 9,
+	OPT_FOR = 1 << 10,
+	OPT_REASON = 1 << 11,
+	OPT_LIST = 1 << 12,
+	OPT_VERBOSE = 1 << 13,
 };
 #define OPT_CONFIG (OPT_C | OPT_O)
 
@@ -74,10 +75,11 @@ static const struct opt {
 	{OPT_NOW, OPT_LONG + 4, "now", "TIME"},
 	{OPT_HTML, OPT_LONG + 5, "html", "FILE"},
 	{OPT_REQUIRE_CRED, OPT_LONG + 6, "require-credentials", NULL},
-	{OPT_FOR, OPT_LONG + 7, "for", "DURATION"},
-	{OPT_REASON, OPT_LONG + 8, "reason", "TEXT"},
-	{OPT_LIST, OPT_LONG + 9, "list", NULL},
-	{OPT_VERBOSE, OPT_LONG + 10, "verbose", NULL},
+	{OPT_MISSED, OPT_LONG + 7, "missed", NULL},
+	{OPT_FOR, OPT_LONG + 8, "for", "DURATION"},
+	{OPT_REASON, OPT_LONG + 9, "reason", "TEXT"},
+	{OPT_LIST, OPT_LONG + 10, "list", NULL},
+	{OPT_VERBOSE, OPT_LONG + 11, "verbose", NULL},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -101,10 +103,12 @@ static const struct command {
 	{"run", cmd_run, OPT_CONFIG | OPT_OMPROG | OPT_REQUIRE_CRED, 0, 0, "",
 	    "read log lines on stdin, ban in the kernel"},
 	{"test", cmd_test, OPT_CONFIG | OPT_JSON | OPT_BANS_ONLY | OPT_NOW |
-	    OPT_REQUIRE_CRED | OPT_VERBOSE, 0, ARGS_ANY, "[FILE...]",
+	    OPT_REQUIRE_CRED | OPT_MISSED | OPT_VERBOSE, 0, ARGS_ANY, "[FILE...]",
 	    "replay logs, change nothing, report;\n"
 	    "year-less stamps are taken as the last\n"
 	    "year before TIME (default: now);\n"
+	    "--missed: print the MTAs' rejects and\n"
+	    "failures that no pattern reads;\n"
 	    "--verbose: score-0 records too"},
 	{"setup", cmd_setup, OPT_CONFIG | OPT_PRINT, 0, 0, "",
 	    "create the sets and firewall rules"},
@@ -450,6 +454,9 @@ parse_options(const struct command *c, int argc, char **argv,
 		case OPT_BANS_ONLY:
 			cl->bans_only = 1;
 			break;
+		case OPT_MISSED:
+			cl->missed = 1;
+			break;
 		case OPT_NOW:
 			if (parse_now(optarg, &cl->now) < 0)
 				msg_usage(cl->usage, "%s: --now: \"%.64s\" is not "
@@ -504,6 +511,7 @@ static const struct {
 	{OPT_NOW, "the clock for year-less stamps (RFC 3339 UTC or epoch)"},
 	{OPT_HTML, "the page to write (default report.html)"},
 	{OPT_REQUIRE_CRED, "a line without its writer's credentials is untrusted"},
+	{OPT_MISSED, "print the MTAs' rejects and failures no pattern reads"},
 	{OPT_FOR, "length: 30s, 10m, 1h, 2d, 1w"},
 	{OPT_REASON, "kept with the entry, shown by why, list and allow --list"},
 	{OPT_LIST, "the allow list in force"},

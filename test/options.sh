@@ -31,7 +31,7 @@ for c in run test setup restore list status report ban unban flush allow \
     disallow why reload check help version; do
 	case $c in
 	run) takes='--omprog --require-credentials' ;;
-	test) takes='--json --bans-only --now=0 --require-credentials --verbose' ;;
+	test) takes='--json --bans-only --now=0 --require-credentials --missed --verbose' ;;
 	setup) takes='--print' ;;
 	check) takes='--json --print' ;;
 	list | status | why) takes='--json' ;;
@@ -41,7 +41,7 @@ for c in run test setup restore list status report ban unban flush allow \
 	*) takes= ;;
 	esac
 	for o in --json --print --omprog --bans-only --now=0 --html=x \
-	    --require-credentials --for=1h --reason=x --list --verbose; do
+	    --require-credentials --missed --for=1h --reason=x --list --verbose; do
 		case " $takes " in *" $o "*) continue ;; esac
 		refused $c $o
 		check "$c $o: the message names the command and the option ($msg)" \
@@ -78,7 +78,7 @@ refused help ban unban
 refused test --now=yesterday
 refused test --now
 "$mb" test --help > "$tmp/out"; check "test --help exits 0" [ $? -eq 0 ]
-grep -q '^usage: mailban test \[-c FILE\] \[-o NAME=VALUE\]\.\.\. \[--json\] \[--bans-only\] \[--now TIME\] \[--require-credentials\] \[--verbose\] \[FILE\.\.\.\]$' "$tmp/out"
+grep -q '^usage: mailban test \[-c FILE\] \[-o NAME=VALUE\]\.\.\. \[--json\] \[--bans-only\] \[--now TIME\] \[--require-credentials\] \[--missed\] \[--verbose\] \[FILE\.\.\.\]$' "$tmp/out"
 check "test --help: its synopsis on stdout" [ $? -eq 0 ]
 
 # help COMMAND: the synopsis and every option the command takes, explained
