@@ -80,6 +80,8 @@ struct config {
 	char *report_lookup; /* URL with one "%s" (the address); "": no links */
 	char *report_dnsbl[CONFIG_MAX_DNSBL]; /* globs over pattern names */
 	size_t nreport_dnsbl;
+	char *run_user; /* privileges.user: "" keeps the user id */
+	int seccomp; /* privileges.seccomp */
 };
 
 struct config *config_load(const char *path, char *const *overrides,

@@ -15,8 +15,11 @@
  *	restore: the active bans into the kernel in one batch, and the
  *	rbldnsd zone files when a zone is configured.
  * SECURITY
- *	Runs as root (needs CAP_NET_ADMIN).  Input lines are hostile; only
- *	validated struct addr values reach libipset and SQLite.
+ *	Starts as root or with the file capability CAP_NET_ADMIN; run keeps
+ *	CAP_NET_ADMIN alone, becomes privileges.user and installs its
+ *	seccomp filter before it opens the sets (privdrop.h).  Input lines
+ *	are hostile; only validated struct addr values reach libipset and
+ *	SQLite.
  */
 #include <errno.h>
 #include <poll.h>
@@ -30,6 +33,7 @@
 #include "lineio.h"
 #include "log.h"
 #include "omprog.h"
+#include "privdrop.h"
 #include "run.h"
 #include "state.h"
 #include "zone.h"
@@ -129,6 +133,20 @@ reload(struct run *r, const struct cmdline *cl)
 	run_reload(r, cfg, cmd_now());
 }
 
+/*
+ * Before the sets, the state file and the first line: CAP_NET_ADMIN
+ * alone, the run user, no_new_privs, the seccomp filter (privdrop.h).
+ */
+static void
+enter_least_privilege(const struct config *cfg)
+{
+	struct privdrop p = {cfg->run_user, cfg->state, cfg->seccomp};
+	char err[1024];
+
+	if (privdrop_enter(&p, err, sizeof(err)) < 0)
+		msg_fatal("%s", err);
+}
+
 int
 cmd_run(struct cmdline *cl)
 {
@@ -147,6 +165,7 @@ cmd_run(struct cmdline *cl)
 	long n;
 
 	install_signals();
+	enter_least_privilege(cfg);
 	ks = cmd_open_kset(cfg);
 	k = kset_kernel(ks);
 	now = cmd_now();

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "kset.h"
 #include "log.h"
+#include "privdrop.h"
 
 /* The options, one bit each in a command's row. */
 enum {
@@ -206,9 +207,13 @@ struct kset *
 cmd_open_kset(const struct config *cfg)
 {
 	char err[512];
-	struct kset *ks = kset_open(cfg, err, sizeof(err));
+	struct kset *ks;
 
-	if (ks == NULL)
+	if (!privdrop_has_netadmin())
+		msg_fatal("the kernel's sets need the capability CAP_NET_ADMIN, "
+		    "which this process does not have: run as root, or see "
+		    "README: Privileges");
+	if ((ks = kset_open(cfg, err, sizeof(err))) == NULL)
 		msg_fatal("%s", err);
 	if (kset_ensure(ks, err, sizeof(err)) < 0)
 		msg_fatal("%s", err);

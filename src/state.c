@@ -216,8 +216,10 @@ trusted_path(const char *path, int readonly)
 			    strerror(errno));
 			goto out;
 		}
+		/* root may use the run user's directory (privdrop.h) */
 		if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
-		    (sb.st_uid != 0 && sb.st_uid != geteuid())) {
+		    (geteuid() != 0 && sb.st_uid != 0 &&
+		    sb.st_uid != geteuid())) {
 			msg_warn("state %s: refusing a state file in %s: others "
 			    "can write that directory (mode %04o, owner uid %ld); "
 			    "give the state its own directory", path, dir,
@@ -252,6 +254,35 @@ out:
 	return rc;
 }
 
+/*
+ * Root (restore, unban, flush) in the run user's directory: a state file
+ * it creates there is the run user's, as the directory is, so that "run"
+ * can write it.  SQLite gives -wal and -shm the database file's owner.
+ */
+static void
+give_to_dir_owner(const char *path)
+{
+	char *dir, *slash;
+	struct stat ds, fs;
+
+	if (geteuid() != 0)
+		return;
+	dir = xstrdup(path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		snprintf(dir, strlen(dir) + 1, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &ds) == 0 && ds.st_uid != 0 && lstat(path, &fs) == 0 &&
+	    S_ISREG(fs.st_mode) && fs.st_uid == 0 &&
+	    lchown(path, ds.st_uid, ds.st_gid) < 0)
+		msg_warn("state %s: chown to the owner of %s: %s", path, dir,
+		    strerror(errno));
+	free(dir);
+}
+
 struct state *
 state_open(const char *path, int readonly)
 {
@@ -283,6 +314,7 @@ state_open(const char *path, int readonly)
 		umask(mask);
 		return st;
 	}
+	give_to_dir_owner(path);
 	if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL;"
 		"PRAGMA synchronous=NORMAL;", NULL, NULL, &err) != SQLITE_OK ||
 	    sqlite3_exec(st->db, schema, NULL, NULL, &err) != SQLITE_OK) {

@@ -22,7 +22,7 @@ rxlit                            # regex text read without PCRE2
 prefilter                        # which patterns a message cannot match
 pattern config                   # PCRE2, the configuration
 tracker engine                   # scores and bans, the line path
-kset firewall                    # the kernel
+kset firewall privdrop           # the kernel, the privileges of run
 report summary zone htmlreport   # what the commands print and write
 run                              # the run loop
 commands cmd_*                   # the commands
@@ -36,6 +36,7 @@ pcre2.h pattern
 libconfig.h config
 libipset/ kset
 sqlite3.h state
+seccomp.h privdrop
 '
 
 # modules DIR: the module files of the tree at DIR, relative to it
@@ -149,7 +150,7 @@ printf '#include "addr.h"\n#include "engine.h"\n' > "$tmp/src/fmt.c"
 printf '#include "log.h"\n' > "$tmp/src/newthing.c"
 printf '#include "fmt.h"\n' > "$tmp/include/state.h"
 printf '#include <sqlite3.h>\n#include <pcre2.h>\n' > "$tmp/src/summary.c"
-printf '#include <libconfig.h>\n#include <libipset/data.h>\n' \
+printf '#include <libconfig.h>\n#include <libipset/data.h>\n#include <seccomp.h>\n' \
     > "$tmp/test/test_x.c"
 bad=$(unlayered "$tmp")
 check "a module in no layer is found: $bad" [ "$bad" = "newthing " ]

@@ -1,0 +1,24 @@
+#!/bin/sh
+# NAME
+#	install-user.sh - meson install's last step: mailban's run user and
+#	its state directory
+# SYNOPSIS
+#	install-user.sh SYSUSERS_FILE STATE_DIR
+# DESCRIPTION
+#	Creates the user "mailban run" continues as when started as root
+#	(privileges.user, default mailban) from the sysusers.d file, with
+#	systemd-sysusers (or useradd when there is none), and gives it the
+#	state directory.  With DESTDIR set (a staged install, a package) it
+#	does nothing: the package's postinst does the same.
+set -eu
+[ -z "${DESTDIR:-}" ] || exit 0
+conf=$1
+dir=$2
+if command -v systemd-sysusers >/dev/null 2>&1; then
+	systemd-sysusers "$conf"
+elif ! getent passwd mailban >/dev/null; then
+	useradd --system --user-group --home-dir "$dir" --no-create-home \
+	    --shell /usr/sbin/nologin --comment "mailban run" mailban
+fi
+chown mailban:mailban "$dir"
+chmod 0750 "$dir"
