@@ -27,8 +27,8 @@
  *	  by rename).  Any other call (execve, a socket of another family,
  *	  ptrace, ...) ends the process: a SIGSYS handler writes
  *	  "mailban: seccomp: forbidden system call NAME (N)" to stderr and the
- *	  process dies of SIGSYS.  A build with AddressSanitizer allows the
- *	  few more calls its runtime makes (see privdrop.c).
+ *	  process dies of SIGSYS.  A build with AddressSanitizer installs
+ *	  no filter (its leak check ptraces the process at exit) and says so.
  *
  *	Every step that fails is an error: 0, or -1 with a message in err.
  *

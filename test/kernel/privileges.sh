@@ -33,7 +33,9 @@ check "with CAP_NET_ADMIN alone (effective)" [ "$(status_of $live CapEff)" = 000
 check "permitted" [ "$(status_of $live CapPrm)" = 0000000000001000 ]
 check "bounding" [ "$(status_of $live CapBnd)" = 0000000000001000 ]
 check "no_new_privs" [ "$(status_of $live NoNewPrivs)" = 1 ]
-check "a seccomp filter" [ "$(status_of $live Seccomp)" = 2 ]
+# (a build with AddressSanitizer says it has none: test_privdrop checks
+# the filter in every build)
+check "a seccomp filter" sh -c "[ '$(status_of $live Seccomp)' = 2 ] || grep -q 'seccomp: no filter in a build with AddressSanitizer' '$tmp/run.err'"
 kill -HUP $live
 check "a reload under the filter" wait_for 10 grep -q "reloaded" "$tmp/run.err"
 rbl_line 203.0.113.62 >&7
@@ -41,7 +43,7 @@ check "bans after the reload" wait_for 10 in_set mailban4 "203.0.113.62,tcp:25"
 exec 7>&-
 wait $live
 check "exits 0 at end of input" [ $? -eq 0 ]
-check "no forbidden system call" sh -c "! grep -q seccomp '$tmp/run.err'"
+check "no forbidden system call" sh -c "! grep -q 'forbidden system call' '$tmp/run.err'"
 check "both bans in the state file" sh -c "$mb list -o 'state=\"$db\"' | grep -c '^203\.0\.113\.6[12] ' | grep -qx 2"
 check "the state file is the run user's" [ "$(stat -c %U "$db")" = mailban ]
 check "mode 0640 at most" [ "$(( 0$(stat -c %a "$db") & 0137 ))" = 0 ]
