@@ -47,7 +47,13 @@ sng() {
 }
 
 sng_prepare() {
-	sed "s|^state .*|state = \"$tmp/state.db\";|" "$SRCDIR/etc/mailban.conf" > "$MB_CONF"
+	# syslog-ng keeps no CAP_DAC_OVERRIDE: $tmp is root's, the state
+	# directory the run user's (mailban run continues as it)
+	chown root: "$tmp"
+	chmod 711 "$tmp"
+	mkdir -p "$tmp/state"
+	run_user_owns "$tmp/state"
+	sed "s|^state .*|state = \"$tmp/state/state.db\";|" "$SRCDIR/etc/mailban.conf" > "$MB_CONF"
 	sed -e "s|/usr/sbin/mailban|$MAILBAN|g" \
 	    -e "s|/etc/mailban/mailban.conf|$MB_CONF|g" \
 	    -e "s|/var/log/mailban.log|$MB_ERR|g" \
