@@ -57,6 +57,18 @@ check "restore as root: the new state file is the run user's" [ "$(stat -c %U "$
 rbl_line 203.0.113.66 | srv "$mb" run -o "state=\"$tmp/fresh/s.db\"" 2> "$tmp/err"
 check "and run records in it" sh -c "$mb list -o 'state=\"$tmp/fresh/s.db\"' | grep -q '^203\.0\.113\.66 '"
 
+# --- the setting itself ---
+"$mb" check -o 'privileges={user="a b";}' > /dev/null 2> "$tmp/err"
+check "privileges.user must be a user name" sh -c "[ $? -eq 2 ] && grep -q 'privileges.user: a user name' '$tmp/err'"
+"$mb" check -o 'privileges={seccomp=1;}' > /dev/null 2> "$tmp/err"
+check "privileges.seccomp must be true or false" sh -c "[ $? -eq 2 ] && grep -q 'privileges.seccomp: true or false' '$tmp/err'"
+"$mb" check -o 'privileges={group="x";}' > /dev/null 2> "$tmp/err"
+check "privileges: an unknown setting is an error" sh -c "[ $? -eq 2 ] && grep -q 'privileges: unknown setting' '$tmp/err'"
+
+# --- seccomp = false: no filter, the rest as before ---
+rbl_line 203.0.113.67 | srv "$mb" run -o "state=\"$db\"" -o 'privileges={seccomp=false;}' 2> "$tmp/err"
+check "seccomp = false still bans" in_set mailban4 "203.0.113.67,tcp:25"
+
 # --- errors that say why ---
 rbl_line 203.0.113.63 | srv "$mb" run -o "state=\"$db\"" -o 'privileges={user="no-such-user-mb";}' 2> "$tmp/err"
 check "a run user that does not exist: exit 1" [ $? -eq 1 ]
