@@ -5,7 +5,9 @@
  *	main.c holds the table of the commands (name, function, the options
  *	and arguments each takes), parses the command line into a struct
  *	cmdline and calls the command's function, which returns the exit
- *	status (0, 1 runtime failure, 2 usage or configuration).  Every
+ *	status (0, 1 runtime failure, 2 usage or configuration; status
+ *	exits CMD_EXIT_DEGRADED when a running mailban reports itself
+ *	degraded).  Every
  *	command has one home:
  *
  *	    cmd_test.c     test        replay logs, change nothing
@@ -28,6 +30,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* status: mailban run reports that it cannot do its whole job (run.h) */
+#define CMD_EXIT_DEGRADED 4
+
 struct config;
 struct kset;
 
@@ -43,6 +48,11 @@ struct cmdline {
 	char *usage; /* "usage: mailban COMMAND ...\n", for msg_usage() */
 };
 
+/* The configuration of the command line: -c FILE and its drop-ins, or
+ * without -c SYSCONFDIR/mailban/mailban.conf when it exists (else the
+ * built-in one) and its drop-ins; then the -o overrides.  NULL with
+ * "FILE:LINE: message" in err. */
+struct config *cmd_config(const struct cmdline *cl, char *err, size_t errlen);
 /* Exits with status 2 and FILE:LINE on a bad configuration. */
 struct config *cmd_load_config(const struct cmdline *cl);
 /* The sets, made when missing; exits with status 1 when they cannot be. */

@@ -4,24 +4,42 @@
  * SYNOPSIS
  *	struct config *config_load(const char *path, char *const *overrides,
  *	    size_t noverrides, char *err, size_t errlen);
+ *	struct config *config_load_default(const char *path, ...);
+ *	void config_print(const struct config *cfg, FILE *out);
  * DESCRIPTION
  *	config_load() reads path (or, when path is NULL, the built-in default
- *	configuration, the same text as etc/mailban.conf), applies each
- *	"NAME=VALUE" override (VALUE is a libconfig value that replaces the
+ *	configuration, the same text as etc/mailban.conf), then the drop-in
+ *	files path.d/NAME.conf in the byte order of NAME, then each
+ *	"NAME=VALUE" override (VALUE is one libconfig value that replaces the
  *	top-level setting NAME), range-checks every setting and compiles every
  *	pattern.  On error it returns NULL with "FILE:LINE: message" in err.
  *	The result is immutable; config_free() accepts NULL.
+ *	config_load_default() is what the commands do without -c: path (the
+ *	installed SYSCONFDIR/mailban/mailban.conf) when it exists, else the
+ *	built-in text; the drop-ins of path.d either way.
  *
- *	Defaults are written once, in etc/mailban.conf: its text is compiled
- *	in (config_default_text) and read first, for every setting but the
- *	patterns; then the file (or the same text again when path is NULL),
- *	then the overrides.  A setting, or a member of a group (sets, batch,
- *	limits, report, zone), that the file leaves out keeps the value the
- *	built-in text gave it; a list (ports, ignore, bantimes, report.dnsbl)
- *	given in the file replaces the built-in one whole.  The patterns are
- *	the file's own: a file without them is an error.  The zone group, off
- *	by default, is the one setting the shipped file does not state: its
- *	defaults (every 5s, value 127.0.0.2, the TXT text) are in config.c.
+ *	Layers.  Defaults are written once, in etc/mailban.conf: its text is
+ *	compiled in (config_default_text) and read first, for every setting
+ *	but the patterns; then the file (or the same text again when there is
+ *	none), each drop-in, the overrides.  Each layer is a libconfig file of
+ *	its own (a name given twice in one file is an error) and sets what it
+ *	names over what the layers before it left: a setting, or a member of a
+ *	group (sets, batch, limits, report, zone), that a layer leaves out
+ *	keeps its value; a list (ports, ignore, bantimes, report.dnsbl) given
+ *	in a layer replaces the one before whole.  The patterns are the main
+ *	file's own (a file without them is an error); a later layer's pattern
+ *	of a new name is added at the end, one of a known name changes the
+ *	members it gives (program, score, regex) and keeps the others, and
+ *	"enabled = false" takes it out.  The zone group, off by default, is
+ *	the one setting the shipped file does not state: its defaults (every
+ *	5s, value 127.0.0.2, the TXT text) are a built-in layer in config.c.
+ *
+ *	Numbers are read as 64-bit integers whatever their size (libconfig
+ *	1.5 would wrap 4294967297 to 1) and range-checked; one that does not
+ *	fit in 64 bits is an error.  config_print() writes the configuration
+ *	in effect as libconfig text that loads to the same configuration,
+ *	each value followed by "# FILE:LINE" of the layer that gave it, after
+ *	the list of files read (config_file_count(), config_file_name()).
  *
  *	A new setting goes into etc/mailban.conf with its default, and into
  *	the table of settings in test/test_config.c, which checks that a
@@ -32,6 +50,7 @@
 #define MAILBAN_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "addr.h"
@@ -47,6 +66,7 @@ enum policy {
 };
 
 struct pattern_set;
+struct config_sources;
 
 struct config {
 	char *path; /* file name for diagnostics ("(built-in)") */
@@ -82,11 +102,20 @@ struct config {
 	size_t nreport_dnsbl;
 	char *run_user; /* privileges.user: "" keeps the user id */
 	int seccomp; /* privileges.seccomp */
+	/* the files read and where each value came from (config_print) */
+	struct config_sources *sources;
 };
 
 struct config *config_load(const char *path, char *const *overrides,
     size_t noverrides, char *err, size_t errlen);
+struct config *config_load_default(const char *path, char *const *overrides,
+    size_t noverrides, char *err, size_t errlen);
 void config_free(struct config *cfg);
+/* The configuration in effect, with the file and line of each value. */
+void config_print(const struct config *cfg, FILE *out);
+/* The files read, in order (includes, drop-ins, "-o NAME=VALUE"). */
+size_t config_file_count(const struct config *cfg);
+const char *config_file_name(const struct config *cfg, size_t i);
 
 /* The built-in default configuration text (generated from etc/mailban.conf). */
 extern const char config_default_text[];

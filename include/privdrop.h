@@ -31,6 +31,13 @@
  *	  no filter (its leak check ptraces the process at exit) and says so.
  *
  *	Every step that fails is an error: 0, or -1 with a message in err.
+ *	With degrade set (run --omprog, which never exits at start-up), what
+ *	the machine lacks is not: a user that does not exist (the process
+ *	stays root, with CAP_NET_ADMIN alone), a state directory the user
+ *	cannot write (the state file then fails, reported by run), a missing
+ *	CAP_NET_ADMIN (no capability at all; the sets then fail, reported by
+ *	run): every other step is still taken and privdrop_enter() returns 1
+ *	with the reason in err.
  *
  *	privdrop_has_netadmin() says whether CAP_NET_ADMIN is effective now,
  *	for the commands that change the kernel's sets.
@@ -48,6 +55,7 @@ struct privdrop {
 	const char *user; /* "": keep the user id */
 	const char *state; /* the state file; its directory must be writable */
 	int seccomp; /* 1: install the filter */
+	int degrade; /* 1: what the machine lacks is no error (run --omprog) */
 };
 
 int privdrop_enter(const struct privdrop *p, char *err, size_t errlen);

@@ -56,6 +56,8 @@ struct state;
 #define RUN_PRESENCE_EVERY 2 /* seconds between checks that the sets exist */
 #define RUN_STATE_RETRY 2 /* seconds between attempts to open the state */
 #define RUN_BACKLOG_MAX 1000000 /* unwritten ban records kept */
+#define RUN_DEGRADED_RETRY 5 /* seconds between attempts at what failed */
+#define RUN_DEGRADED_REPORT 60 /* seconds between reports of a degraded run */
 
 /*
  * The kernel as the loop sees it (kset.h's functions, with ctx the kset).
@@ -92,13 +94,40 @@ struct run_stats {
 	uint64_t backlog_copies; /* records copied into or within the ring */
 	int state_open; /* the state file is open */
 	uint64_t journal_bytes; /* lines journaled, not yet committed */
+	int kernel_absent; /* run_new() without a kernel, none attached yet */
+	uint64_t bans_waiting; /* decided while absent */
+	int degraded; /* reported as degraded */
 };
 
 struct run;
 
-/* cfg becomes the run's; k is copied.  now: the clock, seconds. */
+/* cfg becomes the run's; k is copied.  now: the clock, seconds.  k NULL:
+ * no kernel yet (degraded, below). */
 struct run *run_new(struct config *cfg, const struct run_kernel *k,
     const struct run_options *opt, int64_t now);
+/*
+ * Degraded.  A run made without a kernel decides bans as usual, journals
+ * their lines, and writes them to the state file, which is then what
+ * keeps them (answers are confirmed once the state or the journal holds
+ * them; when neither can take more, lines get an error answer).
+ * run_attach_kernel() gives it the kernel once it can be reached: every
+ * active ban of the state file (and of the backlog) goes in.
+ * run_set_degraded() names what is wrong (NULL: nothing); with a state
+ * file that has failed for RUN_DEGRADED_RETRY seconds it is reported at
+ * once and then every RUN_DEGRADED_REPORT seconds, and kept in the state
+ * file's health row (state.h) for status; its end is reported and the
+ * row deleted.
+ */
+void run_attach_kernel(struct run *r, const struct run_kernel *k,
+    int64_t now);
+void run_set_degraded(struct run *r, const char *cause, int64_t now);
+/* A line kept while no configuration loaded, elsewhere than this run's
+ * journal: through the engine at its own stamp (as "mailban test" scores;
+ * a ban that has run out by now is recorded, not sent to the kernel), and
+ * journaled like an answered line.  A journal marked by
+ * journal_set_unconfigured() is read again the same way at start. */
+void run_replay_kept(struct run *r, const char *line, size_t len,
+    int64_t now);
 /* Whatever an earlier run left: active bans to the kernel, the state's
  * history and scores to the tracker, the journal's lines again. */
 void run_start(struct run *r, int64_t now);

@@ -2,11 +2,14 @@
  * NAME
  *	cmd_check - "mailban check": validate the configuration
  * SYNOPSIS
- *	mailban check [-c FILE] [-o NAME=VALUE]...
+ *	mailban check [-c FILE] [-o NAME=VALUE]... [--print]
  * DESCRIPTION
  *	Loads the configuration as every other command does (a broken one is
- *	a usage error naming FILE:LINE, exit status 2) and says how many
- *	patterns it compiled.  Touches nothing else.
+ *	a usage error naming FILE:LINE, exit status 2), says how many
+ *	patterns it compiled and lists the files it read, in order.  With
+ *	--print, it writes the configuration in effect instead: libconfig
+ *	text that loads to the same configuration, each value followed by
+ *	the FILE:LINE it came from.  Touches nothing else.
  */
 #include <stdio.h>
 
@@ -18,8 +21,17 @@ int
 cmd_check(struct cmdline *cl)
 {
 	struct config *cfg = cmd_load_config(cl);
+	size_t i;
 
-	printf("%s: OK, %zu patterns\n", cfg->path, pattern_count(cfg->patterns));
+	if (cl->print) {
+		config_print(cfg, stdout);
+	} else {
+		printf("%s: OK, %zu patterns\n", cfg->path,
+		    pattern_count(cfg->patterns));
+		printf("files read, in order:\n");
+		for (i = 0; i < config_file_count(cfg); i++)
+			printf("  %s\n", config_file_name(cfg, i));
+	}
 	config_free(cfg);
 	return 0;
 }

@@ -37,6 +37,7 @@
 #include "htmlreport.h"
 #include "kset.h"
 #include "log.h"
+#include "run.h"
 #include "state.h"
 #include "summary.h"
 
@@ -81,6 +82,47 @@ q(char *buf, const char *text)
 	return msg_quote(buf, text, strlen(text), QUOTE_MAX);
 }
 
+/* A health row older than this: the mailban that wrote it may be gone. */
+#define HEALTH_STALE (2 * RUN_DEGRADED_REPORT + 10)
+
+/* What a degraded mailban run said of itself, for people. */
+static void
+degraded_text(FILE *out, const struct summary *s)
+{
+	const struct state_health *h = &s->health;
+	char tb[32], tb2[32], qb[4 * STATE_CAUSE_MAX + 4];
+
+	if (!s->degraded)
+		return;
+	fprintf(out, "DEGRADED   since %s: %s\n", fmt_time(tb, sizeof(tb),
+	    h->since), msg_quote(qb, h->cause, strlen(h->cause),
+	    STATE_CAUSE_MAX));
+	fprintf(out, "%-10s %" PRIu64 " lines read or kept meanwhile, %" PRIu64
+	    " ban decisions not in the kernel yet; last report %s%s\n", "",
+	    h->lines, h->bans, fmt_time(tb2, sizeof(tb2), h->updated),
+	    s->now - h->updated > HEALTH_STALE ? " (old: is mailban running?)" :
+	    "");
+}
+
+static void
+degraded_json(FILE *out, const struct summary *s)
+{
+	const struct state_health *h = &s->health;
+	char tb[32];
+
+	if (!s->degraded) {
+		fputs("\"degraded\":null,", out);
+		return;
+	}
+	fprintf(out, "\"degraded\":{\"since\":\"%s\",", fmt_time(tb, sizeof(tb),
+	    h->since));
+	fprintf(out, "\"updated\":\"%s\",\"cause\":", fmt_time(tb, sizeof(tb),
+	    h->updated));
+	fmt_json_str(out, h->cause);
+	fprintf(out, ",\"lines\":%" PRIu64 ",\"bans\":%" PRIu64 "},", h->lines,
+	    h->bans);
+}
+
 static void
 status_text(FILE *out, const struct config *cfg, const char *state_note,
     const struct summary *s, const struct setinfo si[2])
@@ -92,6 +134,7 @@ status_text(FILE *out, const struct config *cfg, const char *state_note,
 
 	fprintf(out, "mailban status at %s\n\n", fmt_time(tb, sizeof(tb),
 	    s->now));
+	degraded_text(out, s);
 	fprintf(out, "%-10s %s (%s)\n", "state", cfg->state, state_note);
 	fprintf(out, "%-10s %s", "policy", cfg->policy == POLICY_PORT ?
 	    "port: tcp" : "drop: all traffic");
@@ -211,8 +254,9 @@ status_json(FILE *out, const struct config *cfg, int exists,
 	size_t i;
 	int w, k;
 
-	fprintf(out, "{\"time\":\"%s\",\"state\":{\"path\":",
-	    fmt_time(tb, sizeof(tb), s->now));
+	fprintf(out, "{\"time\":\"%s\",", fmt_time(tb, sizeof(tb), s->now));
+	degraded_json(out, s);
+	fputs("\"state\":{\"path\":", out);
 	fmt_json_str(out, cfg->state);
 	fprintf(out, ",\"exists\":%s,\"addresses\":%" PRIu64 "},\"policy\":\"%s\","
 	    "\"ports\":[", exists ? "true" : "false", s->addresses,
@@ -340,6 +384,8 @@ cmd_status(struct cmdline *cl)
 		status_json(stdout, cfg, exists, &s, si);
 	else
 		status_text(stdout, cfg, note, &s, si);
+	if (s.degraded)
+		rc = CMD_EXIT_DEGRADED;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		msg_warn("stdout: write error");
 		rc = 1;

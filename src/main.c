@@ -25,6 +25,14 @@
 #include "log.h"
 #include "privdrop.h"
 
+/* Without -c: this file when it exists, else the built-in configuration;
+ * its drop-ins DEFAULT_CONFIG.d/ either way.  meson.build passes the
+ * sysconfdir of the build (test builds point it elsewhere). */
+#ifndef MAILBAN_SYSCONFDIR
+#error "MAILBAN_SYSCONFDIR is not defined (meson.build passes it)"
+#endif
+#define DEFAULT_CONFIG MAILBAN_SYSCONFDIR "/mailban/mailban.conf"
+
 /* The options, one bit each in a command's row. */
 enum {
 	OPT_C = 1 << 0, /* -c FILE */
@@ -94,8 +102,10 @@ static const struct command {
 	    "(default FILE: report.html)"},
 	{"unban", cmd_unban, OPT_CONFIG, 1, ARGS_ANY, "ADDR...", "lift bans"},
 	{"flush", cmd_flush, OPT_CONFIG, 0, 0, "", "remove every ban"},
-	{"check", cmd_check, OPT_CONFIG, 0, 0, "",
-	    "validate the configuration"},
+	{"check", cmd_check, OPT_CONFIG | OPT_PRINT, 0, 0, "",
+	    "validate the configuration, list the files\n"
+	    "read; --print: the configuration in\n"
+	    "effect, each value with its FILE:LINE"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -163,8 +173,13 @@ usage_text(void)
 		fputc('\n', out);
 	}
 	fputs("options:\n"
-	    "  -c FILE          configuration (default: the built-in one)\n"
-	    "  -o NAME=VALUE    override one top-level setting\n", out);
+	    "  -c FILE          configuration file, then its drop-ins\n"
+	    "                   FILE.d/*.conf in name order (default:\n"
+	    "                   " DEFAULT_CONFIG "\n"
+	    "                   when it exists, else the built-in\n"
+	    "                   configuration; its drop-ins either way)\n"
+	    "  -o NAME=VALUE    override one top-level setting with one\n"
+	    "                   value\n", out);
 	if (fclose(out) != 0 || text == NULL)
 		msg_fatal("cannot make the usage text");
 	return text;
@@ -191,13 +206,22 @@ command_usage(const struct command *c)
 }
 
 struct config *
+cmd_config(const struct cmdline *cl, char *err, size_t errlen)
+{
+	if (cl->config != NULL)
+		return config_load(cl->config, cl->overrides, cl->noverrides, err,
+		    errlen);
+	return config_load_default(DEFAULT_CONFIG, cl->overrides,
+	    cl->noverrides, err, errlen);
+}
+
+struct config *
 cmd_load_config(const struct cmdline *cl)
 {
 	char err[1024];
 	struct config *cfg;
 
-	cfg = config_load(cl->config, cl->overrides, cl->noverrides, err,
-	    sizeof(err));
+	cfg = cmd_config(cl, err, sizeof(err));
 	if (cfg == NULL)
 		msg_usage(NULL, "%s", err);
 	return cfg;

@@ -210,15 +210,17 @@ privdrop_has_netadmin(void)
 	return has_cap(CAP_NET_ADMIN);
 }
 
-/* Permitted and effective: CAP_NET_ADMIN alone; inheritable empty. */
+/* Permitted and effective: CAP_NET_ADMIN alone (keep) or none;
+ * inheritable empty. */
 static int
-caps_only_netadmin(void)
+caps_only_netadmin(int keep)
 {
 	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct d[2];
 
 	memset(d, 0, sizeof(d));
-	d[0].effective = d[0].permitted = NET_ADMIN_BIT;
+	if (keep)
+		d[0].effective = d[0].permitted = NET_ADMIN_BIT;
 	return (int)syscall(SYS_capset, &h, d);
 }
 
@@ -304,14 +306,18 @@ state_dir_writable(const char *state, const char *user, char *err,
 int
 privdrop_enter(const struct privdrop *p, char *err, size_t errlen)
 {
-	int root = geteuid() == 0;
+	int root = geteuid() == 0, netadmin = privdrop_has_netadmin();
+	int degraded = 0;
 
-	if (!privdrop_has_netadmin()) {
+	err[0] = '\0';
+	if (!netadmin) {
 		snprintf(err, errlen, "run: needs the capability CAP_NET_ADMIN "
 		    "(to change the kernel's sets) and does not have it: start it "
 		    "as root, or give the binary the file capability (setcap "
 		    "cap_net_admin+ep; README: Privileges)");
-		return -1;
+		if (!p->degrade)
+			return -1;
+		degraded = 1;
 	}
 	/* the bounding set first, while CAP_SETPCAP is still effective (root;
 	 * a file capability of CAP_NET_ADMIN alone cannot, and needs not:
@@ -319,12 +325,23 @@ privdrop_enter(const struct privdrop *p, char *err, size_t errlen)
 	if (has_cap(CAP_SETPCAP) && drop_bounding(err, errlen) < 0)
 		return -1;
 	if (root && p->user != NULL && p->user[0] != '\0') {
-		if (become(p->user, err, errlen) < 0)
-			return -1;
-		if (state_dir_writable(p->state, p->user, err, errlen) < 0)
-			return -1;
+		char why[1024];
+
+		if (become(p->user, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s%s", why, p->degrade ?
+			    "; running as root with CAP_NET_ADMIN alone" : "");
+			if (!p->degrade || getpwnam(p->user) != NULL)
+				return -1; /* not what the machine lacks */
+			degraded = 1;
+		} else if (state_dir_writable(p->state, p->user, why,
+		    sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s", why);
+			if (!p->degrade)
+				return -1;
+			degraded = 1;
+		}
 	}
-	if (caps_only_netadmin() < 0) {
+	if (caps_only_netadmin(netadmin) < 0) {
 		snprintf(err, errlen, "run: capset: %s", strerror(errno));
 		return -1;
 	}
@@ -334,7 +351,7 @@ privdrop_enter(const struct privdrop *p, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
-	if (!privdrop_has_netadmin()) {
+	if (netadmin && !privdrop_has_netadmin()) {
 		snprintf(err, errlen, "run: lost CAP_NET_ADMIN while dropping "
 		    "the others");
 		return -1;
@@ -363,5 +380,5 @@ privdrop_enter(const struct privdrop *p, char *err, size_t errlen)
 	if (p->seccomp && load_filter(err, errlen) < 0)
 		return -1;
 #endif
-	return 0;
+	return degraded;
 }

@@ -31,6 +31,29 @@ grep -q "missing.conf: cannot read" "$tmp/err"; check "missing config is named" 
 check "out-of-range -o exits 2" [ $? -eq 2 ]
 grep -q -- "-o threshold: threshold: 0 is out of range" "$tmp/err"; check "-o error named" [ $? -eq 0 ]
 
+# numbers are 64-bit and range-checked: libconfig alone wraps 4294967297 to 1
+for o in threshold=4294967297 'limits={tracked=4294967297;}' \
+    'sets={maxelem=4294967297;}' 'bantimes=[4294967297]' threshold=99999999999999999999; do
+	"$mb" check -o "$o" > "$tmp/out" 2> "$tmp/err"
+	check "check -o $o exits 2 ($?)" [ $? -eq 2 ]
+	grep -q "out of range" "$tmp/err"; check "check -o $o: out of range" [ $? -eq 0 ]
+done
+printf 'threshold = 4294967297;\n' > "$tmp/big.conf"
+"$mb" check -c "$tmp/big.conf" 2> "$tmp/err" >/dev/null
+check "threshold = 4294967297 in a file exits 2" [ $? -eq 2 ]
+grep -q "^mailban: $tmp/big.conf:1: threshold: 4294967297 is out of range" "$tmp/err"
+check "and names FILE:LINE" [ $? -eq 0 ]
+"$mb" check -o 'sets={maxelem=4294967295;}' >/dev/null
+check "sets.maxelem = 4294967295 (the most) is taken" [ $? -eq 0 ]
+
+# one -o, one value: a second setting smuggled into it is refused
+"$mb" test --json $now -o 'threshold=1; policy="drop"' /dev/null > "$tmp/out" 2> "$tmp/err"
+check "-o 'threshold=1; policy=\"drop\"' exits 2" [ $? -eq 2 ]
+grep -q -- "one NAME=VALUE per -o" "$tmp/err"; check "and says why" [ $? -eq 0 ]
+check "and runs nothing" [ ! -s "$tmp/out" ]
+"$mb" check -o 'state=/tmp/x.db; policy=drop' > /dev/null 2>&1
+check "-o 'state=/tmp/x.db; policy=drop' exits 2" [ $? -eq 2 ]
+
 # -o changes the decision: two SASL failures ban only with threshold 6
 cat > "$tmp/sasl.log" <<'L'
 2026-11-27T01:00:00+00:00 mx postfix/smtpd[1]: warning: unknown[203.0.113.50]: SASL LOGIN authentication failed: UGFzc3dvcmQ6

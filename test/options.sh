@@ -27,7 +27,7 @@ for c in run test setup restore list status report unban flush check; do
 	case $c in
 	run) takes='--omprog' ;;
 	test) takes='--json --bans-only --now=0' ;;
-	setup) takes='--print' ;;
+	setup | check) takes='--print' ;;
 	list | status) takes='--json' ;;
 	report) takes='--html=x' ;;
 	*) takes= ;;

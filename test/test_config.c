@@ -1,6 +1,7 @@
 /* Unit tests for config.c: defaults (the built-in text, setting by
  * setting), overrides, every range check, and errors that name FILE:LINE. */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -213,6 +214,18 @@ include(void)
 	expect("@include \"inc.conf\"\n", "inc.conf:2: pattern \"p\"");
 	write_file("inc.conf", good_pattern);
 	expect("threshold = 4;\n@include \"inc.conf\"\n", NULL);
+	expect("threshold = 4;\n  @include \"inc.conf\"  # the patterns\n",
+	    NULL);
+	expect("threshold = 4;\n@include \"inc.conf\" x = 1;\n",
+	    "c.conf:2: @include: nothing but a comment may follow");
+	expect("\n@include \"nope.conf\"\n", "c.conf:2: @include: ");
+	expect("\n@include \"nope.conf\"\n", "nope.conf: cannot read");
+	expect("@include nope.conf\n", "c.conf:1: @include: expected");
+	/* inside a string or a comment, @include is text */
+	expect("/*\n@include \"nope.conf\"\n*/\n" "state = \"x\n"
+	    "@include nope.conf\";\n", "c.conf:4: state: use an absolute path");
+	write_file("inc.conf", "@include \"inc.conf\"\n");
+	expect("@include \"inc.conf\"\n", "nested more than 10 deep");
 	unlink(write_file("inc.conf", ""));
 }
 
@@ -434,6 +447,348 @@ shipped_file(void)
 	config_free(builtin);
 }
 
+/* Load text with the -o overrides ov; expect failure whose message
+ * contains want (or success, and then the config). */
+static struct config *
+expect_ov(const char *text, char **ov, size_t nov, const char *want)
+{
+	char err[1024] = "";
+	struct config *cfg;
+
+	cfg = config_load(text ? write_file("c.conf", text) : NULL, ov, nov, err,
+	    sizeof(err));
+	if (want == NULL) {
+		CHECK(cfg != NULL, "rejected: %s", err);
+		return cfg;
+	}
+	CHECK(cfg == NULL, "accepted, want error \"%s\"", want);
+	CHECK(strstr(err, want) != NULL, "error \"%s\", want \"%s\"", err, want);
+	config_free(cfg);
+	return NULL;
+}
+
+/*
+ * Numbers are 64-bit and range-checked: libconfig 1.5 alone wraps an
+ * integer above 2^31 (4294967297 became threshold 1, and check said OK).
+ */
+static void
+numbers_64bit(void)
+{
+	struct config *cfg;
+	char *ov[1];
+
+	expect("threshold = 4294967297;\n" "\n",
+	    "c.conf:1: threshold: 4294967297 is out of range [1, 1000000]");
+	expect("threshold = -4294967295;\n", "threshold: -4294967295 is out of");
+	expect("threshold = 0x100000001;\n", "threshold: 4294967297 is out of");
+	expect("\nlimits = { tracked = 4294967297; };\n",
+	    "c.conf:2: tracked: 4294967297 is out of range");
+	expect("limits = { qids = 4294967312; };\n", "qids: 4294967312 is out");
+	expect("sets = { maxelem = 4294967296; };\n",
+	    "maxelem: 4294967296 is out of range [1, 4294967295]");
+	expect("ports = [25, 4294967321];\n", "4294967321 is out of range");
+	expect("bantimes = [4294967297];\n", "duration out of range");
+	expect("batch = { size = 4294967297; };\n", "size: 4294967297 is out");
+	expect("window = 4294967297;\n", "window: duration out of range");
+	expect("threshold = 99999999999999999999;\n",
+	    "c.conf:1: 99999999999999999999: a number out of range");
+	expect("threshold = 0x10000000000000000;\n", "a number out of range");
+	expect("threshold = 9223372036854775807;\n",
+	    "9223372036854775807 is out of range");
+	expect("threshold = 1.5;\n", "threshold: expected an integer");
+	/* the largest that fits, with or without the L suffix */
+	cfg = expect_ov("sets = { maxelem = 4294967295; ipv4 = \"a4\"; };\n"
+	    "threshold = 7L;  # 4294967297 in a comment\n"
+	    "state = \"/tmp/4294967297.db\";\n" "/* 99999999999999999999 */\n"
+	    "limits = { tracked = 100000000; };\n" "report = { dnsbl = "
+	    "[\"x-4294967297\"]; };\n" "patterns = ( { name = \"p1\"; program = "
+	    "\"p2\"; score = 3;\n  regex = \"^x \\\\[(?<ip>[0-9.]{1,99})\\\\]$\"; "
+	    "} );\n", NULL, 0, NULL);
+	if (cfg != NULL) {
+		CHECK(cfg->maxelem == 4294967295u, "maxelem %u", cfg->maxelem);
+		CHECK(cfg->threshold == 7, "threshold %ld", cfg->threshold);
+		CHECK_STR(cfg->state, "/tmp/4294967297.db");
+		CHECK_STR(cfg->set4, "a4");
+		CHECK(cfg->max_tracked == 100000000, "tracked");
+		CHECK_STR(cfg->report_dnsbl[0], "x-4294967297");
+		config_free(cfg);
+	}
+	ov[0] = "threshold=4294967297";
+	expect_ov(NULL, ov, 1, "-o threshold: threshold: 4294967297 is out of "
+	    "range");
+	ov[0] = "limits={ tracked = 4294967297; }";
+	expect_ov(NULL, ov, 1, "-o limits: tracked: 4294967297 is out of range");
+	ov[0] = "sets={ maxelem = 4294967297; }";
+	expect_ov(NULL, ov, 1, "maxelem: 4294967297 is out of range");
+	ov[0] = "threshold=99999999999999999999";
+	expect_ov(NULL, ov, 1, "-o threshold=99999999999999999999: a number "
+	    "out of range");
+	/* an included file is read the same way */
+	write_file("inc.conf", "\nthreshold = 4294967297;\n");
+	expect("@include \"inc.conf\"\n", "inc.conf:2: threshold: 4294967297");
+	unlink(write_file("inc.conf", ""));
+}
+
+/* One -o, one value of one setting. */
+static void
+one_value_per_o(void)
+{
+	struct config *cfg;
+	char *ov[2];
+
+	ov[0] = "threshold=1; policy=\"drop\"";
+	expect_ov(NULL, ov, 1, "-o threshold=1; policy=\"drop\": one NAME=VALUE "
+	    "per -o");
+	ov[0] = "threshold=1; threshold=2";
+	expect_ov(NULL, ov, 1, "threshold");
+	ov[0] = "policy=drop; threshold=1";
+	expect_ov(NULL, ov, 1, "one NAME=VALUE per -o");
+	ov[0] = "state=/tmp/x.db; policy=\"drop\"";
+	expect_ov(NULL, ov, 1, "one NAME=VALUE per -o");
+	ov[0] = "threshold=1;\npolicy=\"drop\"";
+	expect_ov(NULL, ov, 1, "-o threshold: the value must be on one line");
+	ov[0] = "ports=[25]; ports=[26]";
+	expect_ov(NULL, ov, 1, "-o ports=[25]; ports=[26]: one NAME=VALUE per");
+	/* one value: a group, a list, a quoted string with ";" */
+	ov[0] = "batch={ size = 7; idle = \"5ms\"; }";
+	ov[1] = "state=\"/tmp/a;b.db\"";
+	cfg = expect_ov(NULL, ov, 2, NULL);
+	if (cfg != NULL) {
+		CHECK(cfg->batch_size == 7 && cfg->batch_idle_ms == 5, "batch");
+		CHECK_STR(cfg->state, "/tmp/a;b.db");
+		CHECK(cfg->policy == POLICY_PORT, "policy untouched");
+		config_free(cfg);
+	}
+}
+
+static const struct pattern *
+find_pattern(const struct config *cfg, const char *name, size_t *index)
+{
+	for (size_t i = 0; i < pattern_count(cfg->patterns); i++)
+		if (strcmp(pattern_name(pattern_get(cfg->patterns, i)), name) == 0) {
+			if (index != NULL)
+				*index = i;
+			return pattern_get(cfg->patterns, i);
+		}
+	return NULL;
+}
+
+static const char two_patterns[] =
+    "patterns = ( { name = \"p\"; program = \"postfix*/smtpd\"; score = 3;\n"
+    "  regex = \"^x \\\\[(?<ip>[0-9.]+)\\\\]$\"; },\n"
+    " { name = \"q\"; program = \"exim\"; score = 4;\n"
+    "  regex = \"^q \\\\[(?<ip>[0-9.]+)\\\\]$\"; } );\n";
+
+/*
+ * Drop-ins FILE.d/NAME.conf, in the byte order of NAME: settings by name,
+ * group members one by one, lists whole; patterns added, changed member by
+ * member, disabled; errors name the drop-in's FILE:LINE.
+ */
+static void
+dropins(void)
+{
+	char err[1024], path[512], d[300];
+	struct config *cfg;
+	const struct pattern *p;
+	size_t i = 0;
+	char *ov[1];
+
+	snprintf(path, sizeof(path), "%s/c.conf", dir);
+	snprintf(d, sizeof(d), "%s/c.conf.d", dir);
+	CHECK(mkdir(d, 0700) == 0, "mkdir %s", d);
+	write_file("c.conf", "threshold = 5;\nwindow = \"1h\";\n"
+	    "sets = { ipv4 = \"a4\"; ipv6 = \"a6\"; };\nports = [25, 587];\n");
+	write_file("c.conf.d/10-first.conf", "threshold = 7;\n"
+	    "sets = { ipv6 = \"b6\"; };\nports = [2525];\n"
+	    "patterns = ( { name = \"p\"; score = 9; },\n"
+	    "  { name = \"new\"; program = \"sendmail\"; score = 2;\n"
+	    "    regex = \"^n (?<ip>[0-9.]+)$\"; } );\n");
+	write_file("c.conf.d/9-second.conf", "threshold = 8;\n"
+	    "patterns = ( { name = \"q\"; enabled = false; } );\n");
+	write_file("c.conf.d/README", "threshold = bad;\n");
+	write_file("c.conf.d/.hidden.conf", "threshold = bad;\n");
+	write_file("c.conf.d/x.conf.dpkg-old", "threshold = bad;\n");
+	/* the main file needs its patterns: append them */
+	{
+		FILE *fp = fopen(path, "a");
+
+		CHECK(fp != NULL && fputs(two_patterns, fp) >= 0 && fclose(fp) == 0,
+		    "append");
+	}
+	cfg = config_load(path, NULL, 0, err, sizeof(err));
+	CHECK(cfg != NULL, "drop-ins: %s", err);
+	if (cfg != NULL) {
+		CHECK(cfg->threshold == 8, "9-second.conf comes last: %ld",
+		    cfg->threshold);
+		CHECK(cfg->window == 3600, "the main file's window");
+		CHECK_STR(cfg->set4, "a4");
+		CHECK_STR(cfg->set6, "b6");
+		CHECK(cfg->nports == 1 && cfg->ports[0] == 2525, "ports replaced");
+		CHECK(pattern_count(cfg->patterns) == 2, "patterns %zu",
+		    pattern_count(cfg->patterns));
+		p = find_pattern(cfg, "p", &i);
+		CHECK(p != NULL && pattern_score(p) == 9 && i == 0,
+		    "p: score changed, place kept");
+		CHECK(find_pattern(cfg, "q", NULL) == NULL, "q disabled");
+		p = find_pattern(cfg, "new", &i);
+		CHECK(p != NULL && i == 1, "new added at the end");
+		CHECK(config_file_count(cfg) == 3, "files %zu",
+		    config_file_count(cfg));
+		if (config_file_count(cfg) == 3) {
+			CHECK_STR(config_file_name(cfg, 0), path);
+			CHECK(strstr(config_file_name(cfg, 1), "c.conf.d/10-first.conf")
+			    != NULL, "%s", config_file_name(cfg, 1));
+			CHECK(strstr(config_file_name(cfg, 2), "c.conf.d/9-second.conf")
+			    != NULL, "%s", config_file_name(cfg, 2));
+		}
+		config_free(cfg);
+	}
+	/* -o comes after the drop-ins; a later layer re-enables */
+	ov[0] = "patterns=( { name = \"q\"; enabled = true; } )";
+	cfg = config_load(path, ov, 1, err, sizeof(err));
+	CHECK(cfg != NULL && find_pattern(cfg, "q", NULL) != NULL,
+	    "-o re-enables q: %s", cfg ? "" : err);
+	config_free(cfg);
+	/* errors name the drop-in */
+	write_file("c.conf.d/9-second.conf", "threshold = 8;\n"
+	    "threshold = 9;\n");
+	cfg = config_load(path, NULL, 0, err, sizeof(err));
+	CHECK(cfg == NULL && strstr(err, "c.conf.d/9-second.conf:2: duplicate "
+	    "setting name") != NULL, "a name twice in one drop-in: %s", err);
+	config_free(cfg);
+	write_file("c.conf.d/9-second.conf", "\nwindow = \"ten\";\n");
+	cfg = config_load(path, NULL, 0, err, sizeof(err));
+	CHECK(cfg == NULL && strstr(err, "c.conf.d/9-second.conf:2: window: "
+	    "expected a duration") != NULL, "bad value: %s", err);
+	config_free(cfg);
+	write_file("c.conf.d/9-second.conf", "patterns = (\n"
+	    " { name = \"p\";\n   regex = \"^(?<ip>[\"; } );\n");
+	cfg = config_load(path, NULL, 0, err, sizeof(err));
+	CHECK(cfg == NULL && strstr(err, "c.conf.d/9-second.conf:3: pattern "
+	    "\"p\": missing terminating ]") != NULL, "bad regex: %s", err);
+	config_free(cfg);
+	write_file("c.conf.d/9-second.conf", "patterns = (\n"
+	    " { name = \"z\"; score = 1; } );\n");
+	cfg = config_load(path, NULL, 0, err, sizeof(err));
+	CHECK(cfg == NULL && strstr(err, "c.conf.d/9-second.conf:2: pattern "
+	    "\"z\": needs program, score and regex") != NULL, "incomplete: %s",
+	    err);
+	config_free(cfg);
+	write_file("c.conf.d/9-second.conf", "patterns = ( { name = \"z\"; "
+	    "program = \"x\"; score = 1; regex = \"^(?<ip>a)\"; },\n"
+	    " { name = \"z\"; score = 2; } );\n");
+	cfg = config_load(path, NULL, 0, err, sizeof(err));
+	CHECK(cfg == NULL && strstr(err, "9-second.conf:2: pattern \"z\": "
+	    "defined twice") != NULL, "twice in one drop-in: %s", err);
+	config_free(cfg);
+	write_file("c.conf.d/9-second.conf", "patterns = ( { name = \"p\"; "
+	    "enabled = false; }, { name = \"q\"; enabled = false; },\n"
+	    "{ name = \"new\"; enabled = false; } );\n");
+	cfg = config_load(path, NULL, 0, err, sizeof(err));
+	CHECK(cfg == NULL && strstr(err, "no pattern is enabled") != NULL,
+	    "all disabled: %s", err);
+	config_free(cfg);
+	write_file("c.conf.d/9-second.conf", "frobnicate = 1;\n");
+	cfg = config_load(path, NULL, 0, err, sizeof(err));
+	CHECK(cfg == NULL && strstr(err, "9-second.conf:1: unknown setting "
+	    "\"frobnicate\"") != NULL, "typo: %s", err);
+	config_free(cfg);
+	/* without a main file: the built-in one, and the drop-ins */
+	write_file("c.conf.d/9-second.conf", "threshold = 3;\n"
+	    "patterns = ( { name = \"postfix-rbl\"; enabled = false; } );\n");
+	unlink(write_file("c.conf.d/10-first.conf", ""));
+	unlink(path);
+	cfg = config_load_default(path, NULL, 0, err, sizeof(err));
+	CHECK(cfg != NULL, "built-in and drop-ins: %s", err);
+	if (cfg != NULL) {
+		CHECK_STR(cfg->path, "(built-in configuration)");
+		CHECK(cfg->threshold == 3, "the drop-in's threshold");
+		CHECK(find_pattern(cfg, "postfix-rbl", NULL) == NULL, "disabled");
+		CHECK(find_pattern(cfg, "postfix-sasl", NULL) != NULL,
+		    "built-in patterns");
+		CHECK(config_file_count(cfg) == 2 && strstr(config_file_name(cfg,
+		    0), "does not exist") != NULL, "files: %s",
+		    config_file_name(cfg, 0));
+		config_free(cfg);
+	}
+	/* with it: the file */
+	write_file("c.conf", good_pattern);
+	cfg = config_load_default(path, NULL, 0, err, sizeof(err));
+	CHECK(cfg != NULL && strcmp(cfg->path, path) == 0 &&
+	    pattern_count(cfg->patterns) == 1 && cfg->threshold == 3,
+	    "the file when it exists: %s", cfg ? cfg->path : err);
+	config_free(cfg);
+	/* a file that is there but cannot be read is an error, never the
+	 * built-in configuration in its place */
+	if (geteuid() != 0) {
+		chmod(path, 0);
+		cfg = config_load_default(path, NULL, 0, err, sizeof(err));
+		CHECK(cfg == NULL && strstr(err, "cannot read") != NULL,
+		    "unreadable: %s", err);
+		config_free(cfg);
+	}
+	for (const char *const *f = (const char *const[]){"9-second.conf",
+	     "README", ".hidden.conf", "x.conf.dpkg-old", NULL}; *f; f++) {
+		snprintf(path, sizeof(path), "%s/%s", d, *f);
+		unlink(path);
+	}
+	rmdir(d);
+	unlink(write_file("c.conf", ""));
+}
+
+/*
+ * config_print: each value with the FILE:LINE it came from, as text that
+ * loads to the same configuration.
+ */
+static void
+print_loads_back(void)
+{
+	char err[1024], *text = NULL, path[512], d[300];
+	struct config *cfg, *back;
+	size_t size = 0;
+	FILE *out;
+	char *ov[1] = {"window=7m"};
+
+	snprintf(path, sizeof(path), "%s/c.conf", dir);
+	snprintf(d, sizeof(d), "%s/c.conf.d", dir);
+	CHECK(mkdir(d, 0700) == 0, "mkdir");
+	write_file("c.conf", two_patterns);
+	write_file("c.conf.d/50-x.conf", "\nlimits = { qids = 99; };\n"
+	    "patterns = ( { name = \"q\"; enabled = false; },\n"
+	    " { name = \"r\"; program = [\"a\", \"b*\"]; score = 0;\n"
+	    "   regex = \"^\\\"\\\\t(?<qid>\\\\w+): x$\"; } );\n");
+	cfg = config_load(path, ov, 1, err, sizeof(err));
+	CHECK(cfg != NULL, "load: %s", err);
+	if (cfg == NULL)
+		return;
+	out = open_memstream(&text, &size);
+	config_print(cfg, out);
+	fclose(out);
+	CHECK(strstr(text, "  qids = 99;  # ") != NULL &&
+	    strstr(text, "c.conf.d/50-x.conf:2\n") != NULL, "qids from the "
+	    "drop-in:\n%s", text);
+	CHECK(strstr(text, "window = \"7m\";  # -o window\n") != NULL, "-o");
+	CHECK(strstr(text, "threshold = 10;  # (built-in configuration):") !=
+	    NULL, "built-in default");
+	CHECK(strstr(text, "    enabled = false;  # ") != NULL, "disabled q");
+	unlink(write_file("c.conf.d/50-x.conf", ""));
+	rmdir(d);
+	write_file("p.conf", text);
+	snprintf(path, sizeof(path), "%s/p.conf", dir);
+	back = config_load(path, NULL, 0, err, sizeof(err));
+	CHECK(back != NULL, "printed text loads: %s\n%s", err, text);
+	if (back != NULL) {
+		CHECK_STR(differ(back, cfg), "");
+		CHECK(pattern_count(back->patterns) == 2 &&
+		    find_pattern(back, "r", NULL) != NULL &&
+		    find_pattern(back, "q", NULL) == NULL, "patterns");
+	}
+	config_free(back);
+	config_free(cfg);
+	free(text);
+	unlink(path);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(builtin),
 	TEST_CASE(overrides),
@@ -443,6 +798,10 @@ static const struct test_case cases[] = {
 	TEST_CASE(unreadable),
 	TEST_CASE(omitted_settings),
 	TEST_CASE(shipped_file),
+	TEST_CASE(numbers_64bit),
+	TEST_CASE(one_value_per_o),
+	TEST_CASE(dropins),
+	TEST_CASE(print_loads_back),
 	{NULL, NULL},
 };
 

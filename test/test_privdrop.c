@@ -68,7 +68,7 @@ in_child(int (*fn)(void), struct ending *e)
 static int
 enter(const char *u, const char *st)
 {
-	struct privdrop p = {u, st, 1};
+	struct privdrop p = {u, st, 1, 0};
 	char err[1024];
 
 	if (privdrop_enter(&p, err, sizeof(err)) < 0) {
@@ -139,14 +139,23 @@ do_allowed(void)
 	return 0;
 }
 
+static int do_status_lines(void);
+
 static int
 do_status(void)
+{
+	if (enter(user, state) != 0)
+		return 3;
+	return do_status_lines();
+}
+
+/* The lines of /proc/self/status about privileges, on stderr. */
+static int
+do_status_lines(void)
 {
 	char line[256];
 	FILE *f;
 
-	if (enter(user, state) != 0)
-		return 3;
 	if ((f = fopen("/proc/self/status", "r")) == NULL)
 		return 10;
 	while (fgets(line, sizeof(line), f) != NULL)
@@ -189,6 +198,39 @@ do_root_dir(void)
 		return 10;
 	snprintf(st, sizeof(st), "%s/state.db", sub);
 	return enter(user, st);
+}
+
+/* run --omprog: a missing user or CAP_NET_ADMIN is no error (returns 1):
+ * the rest is dropped all the same */
+static int
+do_degrade_user(void)
+{
+	struct privdrop p = {"no-such-user-mailban", state, 1, 1};
+	char err[1024];
+
+	if (privdrop_enter(&p, err, sizeof(err)) != 1)
+		return 3;
+	fprintf(stderr, "%s\n", err);
+	return do_status_lines();
+}
+
+static int
+do_degrade_netadmin(void)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+	struct privdrop p = {user, state, 1, 1};
+	char err[1024];
+
+	syscall(SYS_capget, &h, d);
+	d[0].effective &= ~(1u << CAP_NET_ADMIN);
+	d[0].permitted &= ~(1u << CAP_NET_ADMIN);
+	if (syscall(SYS_capset, &h, d) < 0)
+		return 10;
+	if (privdrop_enter(&p, err, sizeof(err)) != 1)
+		return 3;
+	fprintf(stderr, "%s\n", err);
+	return do_status_lines();
 }
 
 static int
@@ -291,6 +333,31 @@ errors_say_why(void)
 	    "stderr: %s", e.err);
 }
 
+static void
+degrade_for_omprog(void)
+{
+	struct ending e;
+
+	in_child(do_degrade_user, &e);
+	CHECK(WIFEXITED(e.status) && WEXITSTATUS(e.status) == 0,
+	    "missing user: status 0x%x, stderr: %s", e.status, e.err);
+	CHECK(strstr(e.err, "running as root with CAP_NET_ADMIN alone") != NULL,
+	    "%s", e.err);
+	CHECK(strstr(e.err, "Uid:\t0\t0\t0\t0\n") != NULL, "%s", e.err);
+	CHECK(strstr(e.err, "CapEff:\t0000000000001000\n") != NULL, "%s", e.err);
+	CHECK(strstr(e.err, "CapBnd:\t0000000000001000\n") != NULL, "%s", e.err);
+	CHECK(strstr(e.err, "NoNewPrivs:\t1\n") != NULL, "%s", e.err);
+	CHECK(strstr(e.err, "Seccomp:\t2\n") != NULL, "%s", e.err);
+	in_child(do_degrade_netadmin, &e);
+	CHECK(WIFEXITED(e.status) && WEXITSTATUS(e.status) == 0,
+	    "no CAP_NET_ADMIN: status 0x%x, stderr: %s", e.status, e.err);
+	CHECK(strstr(e.err, "needs the capability CAP_NET_ADMIN") != NULL,
+	    "%s", e.err);
+	CHECK(strstr(e.err, "CapEff:\t0000000000000000\n") != NULL, "%s", e.err);
+	CHECK(strstr(e.err, "CapPrm:\t0000000000000000\n") != NULL, "%s", e.err);
+	CHECK(strstr(e.err, "Seccomp:\t2\n") != NULL, "%s", e.err);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(execve_kills),
 	TEST_CASE(inet_socket_kills),
@@ -298,6 +365,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(run_loop_calls_allowed),
 	TEST_CASE(credentials),
 	TEST_CASE(errors_say_why),
+	TEST_CASE(degrade_for_omprog),
 	{NULL, NULL},
 };
 

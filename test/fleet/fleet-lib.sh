@@ -122,6 +122,7 @@ EOF
 		    -e "s|/etc/mailban/mailban.conf|$d/mailban.conf|g" \
 		    -e "s|/var/log/mailban.log|$d/mailban.log|g" \
 		    -e "s|/var/log/mail-fleet.log|$d/mail-fleet.log|g" \
+		    -e "s|/dev/log|$d/log.sock|g" \
 		    -e "${1:-}" "$SRCDIR/rsyslog.d/60-mailban-central.conf"
 	} > "$d/rsyslog.conf"
 	rs_check "$d"
@@ -137,6 +138,7 @@ mx_prepare() {
 			sed -e "s|/usr/sbin/mailban|$MAILBAN|g" \
 			    -e "s|/etc/mailban/mailban.conf|$d/mailban.conf|g" \
 			    -e "s|/var/log/mailban.log|$d/mailban.log|g" \
+			    -e "s|/dev/log|$d/log.sock|g" \
 			    "$SRCDIR/rsyslog.d/60-mailban.conf"
 		fi
 		sed -e "s|central.mx.example.net|$CEN4|" \
