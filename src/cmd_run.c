@@ -408,7 +408,11 @@ attach_kernel(struct start *s, int64_t now)
 	struct run_kernel k;
 	char err[512];
 
-	if (s->ks == NULL)
+	if (!privdrop_has_netadmin()) /* and it never comes back */
+		snprintf(err, sizeof(err), "no capability CAP_NET_ADMIN (start "
+		    "mailban as root, or give its binary the file capability: "
+		    "README, Privileges)");
+	else if (s->ks == NULL)
 		s->ks = kset_open(s->kcfg, err, sizeof(err));
 	if (s->ks != NULL && kset_ensure(s->ks, err, sizeof(err)) == 0) {
 		k = kset_kernel(s->ks);
