@@ -7,12 +7,14 @@
  *	process needs one capability and a fixed order of steps.
  *
  *	The filter's table, allowed[], was found by running the real run
- *	loop under strace -f through everything it does (test/kernel,
- *	test/report/run.sh, test/rsyslog: bans in batches, a vanished set,
- *	SIGHUP reloads, the state file written, read again, corrupt and
- *	locked, the journal, zone files and the page), in the plain build
- *	each entry says who makes the call.  A build with AddressSanitizer
- *	installs no filter (see privdrop_enter()).
+ *	loop with privileges.seccomp = false under strace -f (300 bans in
+ *	batches, a SIGHUP reload, the state file, zone files and the page
+ *	written every second) and keeping the calls made after no_new_privs;
+ *	each entry says who makes the call.  Every suite that starts "mailban
+ *	run" (kernel, report, rsyslog, syslog-ng, mta, fleet: vanished sets,
+ *	corrupt, locked and full state files, the journal, reloads, omprog
+ *	transactions) runs it with the filter on.  A build with
+ *	AddressSanitizer installs no filter (see privdrop_enter()).
  */
 #include <errno.h>
 #include <fcntl.h>
