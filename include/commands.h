@@ -21,6 +21,9 @@
  *	    cmd_status.c   status      read-only views of the state
  *	                   report
  *
+ *	status exits with CMD_EXIT_NOT_ENFORCED when the firewall rules that
+ *	use the sets are not in place (bans are recorded but block nothing).
+ *
  *	A command that only reads never shares a file with one that changes
  *	the kernel.
  */
@@ -34,13 +37,18 @@
 #define CMD_EXIT_DEGRADED 4
 
 struct config;
+struct firewall;
+struct firewall_report;
 struct kset;
+
+#define CMD_EXIT_NOT_ENFORCED 3 /* status: bans are not enforced */
 
 struct cmdline {
 	const char *config;
 	char **overrides;
 	size_t noverrides;
 	int json, print, omprog, bans_only;
+	int require_credentials; /* a line without them is untrusted */
 	int64_t now; /* test --now; 0: the clock */
 	const char *html; /* report --html FILE */
 	char **args;
@@ -57,6 +65,15 @@ struct config *cmd_config(const struct cmdline *cl, char *err, size_t errlen);
 struct config *cmd_load_config(const struct cmdline *cl);
 /* The sets, made when missing; exits with status 1 when they cannot be. */
 struct kset *cmd_open_kset(const struct config *cfg);
+/* The firewall rules' handle; exits with status 1 when nf_tables cannot
+ * be reached. */
+struct firewall *cmd_open_firewall(const struct config *cfg);
+/* What rep says is missing, the families joined by "; ", into buf. */
+void cmd_firewall_gaps(const struct firewall_report *rep, char *buf,
+    size_t len);
+/* Whether the bans are enforced (status, list): 1 yes; 0 no, what is
+ * missing in buf; -1 unknown (no privilege), why in buf. */
+int cmd_enforced(const struct config *cfg, char *buf, size_t len);
 int64_t cmd_now(void);
 
 int cmd_test(struct cmdline *cl);

@@ -54,6 +54,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "trust.h"
 
 #define CONFIG_MAX_PORTS 32
 #define CONFIG_MAX_BANTIMES 32
@@ -82,6 +83,7 @@ struct config {
 	int64_t bantimes[CONFIG_MAX_BANTIMES]; /* seconds */
 	size_t nbantimes;
 	int64_t forget; /* seconds */
+	int64_t firewall_check; /* seconds between checks of the rules (run) */
 	char *state; /* SQLite file */
 	uint32_t batch_size;
 	uint32_t batch_idle_ms;
@@ -104,6 +106,9 @@ struct config {
 	int seccomp; /* privileges.seccomp */
 	/* the files read and where each value came from (config_print) */
 	struct config_sources *sources;
+	/* which writers count as each MTA (trust.h); require is set by the
+	 * command line (--require-credentials), never by the file */
+	struct trust trust;
 };
 
 struct config *config_load(const char *path, char *const *overrides,

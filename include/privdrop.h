@@ -22,9 +22,10 @@
  *	- with seccomp set, a filter allows only the system calls the run
  *	  loop makes (read and write of the omprog pipe, poll, signals, the
  *	  mapped journal, SQLite's file I/O and locks, netlink sockets for
- *	  libipset and the firewall rules, PCRE2's JIT memory, the
+ *	  libipset and the firewall rules (and the IPv4 datagram socket of
+ *	  ipset's getsockopt() lookups), PCRE2's JIT memory, the
  *	  configuration read again on SIGHUP, the page and zone files written
- *	  by rename).  Any other call (execve, a socket of another family,
+ *	  by rename).  Any other call (execve, a TCP socket,
  *	  ptrace, ...) ends the process: a SIGSYS handler writes
  *	  "mailban: seccomp: forbidden system call NAME (N)" to stderr and the
  *	  process dies of SIGSYS.  A build with AddressSanitizer installs

@@ -17,7 +17,10 @@
  *	Once a second while idle: bans lifted by "mailban unban"/"flush" are
  *	forgotten from memory; every RUN_PRESENCE_EVERY seconds the sets are
  *	looked for and, when one vanished or was re-created, every active ban
- *	goes back in; once an hour, bans longer than the kernel's largest
+ *	goes back in; at start and every firewall_check seconds the firewall
+ *	rules that use the sets are checked and, when a firewall reload took
+ *	them away, put back as "mailban setup" makes them (each repair, and
+ *	each failure to repair, logged); once an hour, bans longer than the kernel's largest
  *	timeout are re-added so that they hold for their whole length.  With
  *	omprog, every line that matched is in the journal (journal.h) before
  *	it is answered, until what it decided is committed.
@@ -77,6 +80,17 @@ struct run_kernel {
 	int (*present)(void *ctx);
 	int (*ensure)(void *ctx, char *err, size_t errlen);
 	size_t (*recreated)(void *ctx);
+	/*
+	 * The firewall rules that use the sets (firewall.h, with fw as
+	 * context; NULL: none checked).  rules_ok is 1 when they are in
+	 * place, 0 when not (what is missing in msg), -1 when they cannot be
+	 * read (why in msg); rules_restore puts back what is missing as
+	 * "mailban setup" makes it: 1 done, 0 nothing missing, -1 (why in
+	 * msg).
+	 */
+	void *fw;
+	int (*rules_ok)(void *fw, char *msg, size_t len);
+	int (*rules_restore)(void *fw, char *msg, size_t len);
 };
 
 struct run_options {

@@ -13,6 +13,9 @@
  *	expects (omprog.h), the handshake first, and a start-up failure
  *	(configuration, kernel) is never an exit: mailban runs degraded and
  *	retries (below, "start-up under --omprog").
+ *	The firewall rules (firewall.h) are the loop's too: checked at
+ *	start and every firewall_check seconds, put back in-process when a
+ *	firewall reload removed them.
  *
  *	restore: the active bans into the kernel in one batch, and the
  *	rbldnsd zone files when a zone is configured.
@@ -33,6 +36,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "firewall.h"
 #include "fmt.h"
 #include "journal.h"
 #include "kset.h"
@@ -114,12 +118,37 @@ k_recreated(void *ks)
 	return kset_recreated(ks);
 }
 
+static int
+k_rules_ok(void *fw, char *msg, size_t len)
+{
+	struct firewall_report rep;
+	int rc = firewall_check(fw, &rep);
+
+	if (rc < 0)
+		snprintf(msg, len, "%s", rep.why);
+	else
+		cmd_firewall_gaps(&rep, msg, len);
+	return rc;
+}
+
+static int
+k_rules_restore(void *fw, char *msg, size_t len)
+{
+	return firewall_restore(fw, msg, len);
+}
+
+/* The loop's kernel: the sets, and the rules when fw is not NULL. */
 static struct run_kernel
-kset_kernel(struct kset *ks)
+kset_kernel(struct kset *ks, struct firewall *fw)
 {
 	struct run_kernel k = {ks, KSET_MAX_TIMEOUT, k_add, k_pending, k_commit,
-	    k_dropped, k_present, k_ensure, k_recreated};
+	    k_dropped, k_present, k_ensure, k_recreated, NULL, NULL, NULL};
 
+	if (fw != NULL) {
+		k.fw = fw;
+		k.rules_ok = k_rules_ok;
+		k.rules_restore = k_rules_restore;
+	}
 	return k;
 }
 
@@ -135,6 +164,7 @@ reload(struct run *r, const struct cmdline *cl)
 		msg_warn("reload: %s; keeping the running configuration", err);
 		return;
 	}
+	cfg->trust.require = cl->require_credentials;
 	run_reload(r, cfg, cmd_now());
 }
 
@@ -183,6 +213,7 @@ struct start {
 	struct run *r; /* NULL until a configuration loads */
 	struct config *kcfg; /* the run's first configuration (the kset's) */
 	struct kset *ks;
+	struct firewall *fw; /* NULL: the rules are not checked (said once) */
 	int attached; /* r has the kernel */
 	struct keep keep;
 	int in_txn; /* r NULL: between BEGIN and COMMIT TRANSACTION */
@@ -415,7 +446,16 @@ attach_kernel(struct start *s, int64_t now)
 	else if (s->ks == NULL)
 		s->ks = kset_open(s->kcfg, err, sizeof(err));
 	if (s->ks != NULL && kset_ensure(s->ks, err, sizeof(err)) == 0) {
-		k = kset_kernel(s->ks);
+		if (s->fw == NULL) {
+			char fwerr[512];
+
+			s->fw = firewall_open(s->kcfg, fwerr, sizeof(fwerr));
+			if (s->fw == NULL)
+				msg_warn("%s: the firewall rules that use the sets "
+				    "are not checked (\"mailban status\" tells whether "
+				    "bans are enforced)", fwerr);
+		}
+		k = kset_kernel(s->ks, s->fw);
 		run_attach_kernel(s->r, &k, now);
 		s->attached = 1;
 		s->cause[0] = '\0';
@@ -540,6 +580,13 @@ cmd_run(struct cmdline *cl)
 	memset(&s, 0, sizeof(s));
 	s.cl = cl;
 	/* the handshake first: nothing before it may fail (see above) */
+	if (cl->require_credentials)
+		msg_info("credentials required: a line without its writer's "
+		    "credentials is untrusted and never scored");
+	else
+		msg_info("credentials not required: a line without them is "
+		    "taken as read (use --require-credentials behind the "
+		    "shipped rsyslog and syslog-ng snippets)");
 	if (cl->omprog && omprog_reply("OK") < 0)
 		got_stop = 1;
 	enter_least_privilege(cl);
@@ -552,7 +599,8 @@ cmd_run(struct cmdline *cl)
 
 		s.kcfg = cmd_load_config(cl);
 		s.ks = cmd_open_kset(s.kcfg);
-		k = kset_kernel(s.ks);
+		s.fw = cmd_open_firewall(s.kcfg);
+		k = kset_kernel(s.ks, s.fw);
 		s.r = run_new(s.kcfg, &k, &opt, now);
 		s.attached = 1;
 		run_start(s.r, now);
@@ -603,6 +651,7 @@ cmd_run(struct cmdline *cl)
 	}
 	rc = s.r != NULL ? run_finish(s.r, cmd_now()) : keep_finish(&s);
 	lineio_free(&lr);
+	firewall_close(s.fw);
 	kset_close(s.ks);
 	run_free(s.r); /* and the configuration, which the kset borrowed */
 	keep_free(&s.keep);
@@ -614,7 +663,7 @@ cmd_restore(struct cmdline *cl)
 {
 	struct config *cfg = cmd_load_config(cl);
 	struct kset *ks = cmd_open_kset(cfg);
-	struct run_kernel k = kset_kernel(ks);
+	struct run_kernel k = kset_kernel(ks, NULL);
 	struct state *st = state_open(cfg->state, 0);
 	size_t n = 0;
 	int rc = 0;

@@ -4,12 +4,14 @@
  * DESCRIPTION
  *	See include/engine.h.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
 #include "fmt.h"
 #include "log.h"
+#include "trust.h"
 
 void
 engine_init(struct engine *en, const struct config *cfg, int64_t now,
@@ -149,6 +151,21 @@ engine_line(struct engine *en, const char *line, size_t len, int truncated)
 	if (rc <= 0)
 		return;
 	prefix_time(&en->clk, &ll);
+	/* who wrote it, from the credentials alone: never the tag */
+	if (!trust_line(&en->cfg->trust, &ll)) {
+		if (ll.cred.has && ll.cred.uid < 0 && ll.cred.pid < 0 &&
+		    !en->warned_nocred) {
+			en->warned_nocred = 1;
+			msg_warn("line %" PRIu64 ": empty credentials: untrusted, "
+			    "as every such line (said once).  Lines from other "
+			    "hosts have none; local ones get them when the "
+			    "imuxsock module line of /etc/rsyslog.conf has "
+			    "SysSock.Annotate=\"on\" SysSock.ParseTrusted=\"on\"",
+			    en->st.lines);
+		}
+		engine_notice(en, NOTICE_UNTRUSTED, &ll, line, len);
+		return;
+	}
 	memset(&em, 0, sizeof(em));
 	em.line = en->st.lines;
 	em.ll = &ll;

@@ -21,6 +21,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "firewall.h"
 #include "kset.h"
 #include "log.h"
 #include "privdrop.h"
@@ -43,6 +44,7 @@ enum {
 	OPT_BANS_ONLY = 1 << 5,
 	OPT_NOW = 1 << 6,
 	OPT_HTML = 1 << 7,
+	OPT_REQUIRE_CRED = 1 << 8,
 };
 #define OPT_CONFIG (OPT_C | OPT_O)
 
@@ -62,6 +64,7 @@ static const struct opt {
 	{OPT_BANS_ONLY, OPT_LONG + 3, "bans-only", NULL},
 	{OPT_NOW, OPT_LONG + 4, "now", "TIME"},
 	{OPT_HTML, OPT_LONG + 5, "html", "FILE"},
+	{OPT_REQUIRE_CRED, OPT_LONG + 6, "require-credentials", NULL},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -82,9 +85,10 @@ static const struct command {
 	const char *args;
 	const char *what;
 } commands[] = {
-	{"run", cmd_run, OPT_CONFIG | OPT_OMPROG, 0, 0, "",
+	{"run", cmd_run, OPT_CONFIG | OPT_OMPROG | OPT_REQUIRE_CRED, 0, 0, "",
 	    "read log lines on stdin, ban in the kernel"},
-	{"test", cmd_test, OPT_CONFIG | OPT_JSON | OPT_BANS_ONLY | OPT_NOW,
+	{"test", cmd_test, OPT_CONFIG | OPT_JSON | OPT_BANS_ONLY | OPT_NOW |
+	    OPT_REQUIRE_CRED,
 	    0, ARGS_ANY, "[FILE...]",
 	    "replay logs, change nothing, report;\n"
 	    "year-less stamps are taken as the last\n"
@@ -224,6 +228,7 @@ cmd_load_config(const struct cmdline *cl)
 	cfg = cmd_config(cl, err, sizeof(err));
 	if (cfg == NULL)
 		msg_usage(NULL, "%s", err);
+	cfg->trust.require = cl->require_credentials;
 	return cfg;
 }
 
@@ -242,6 +247,43 @@ cmd_open_kset(const struct config *cfg)
 	if (kset_ensure(ks, err, sizeof(err)) < 0)
 		msg_fatal("%s", err);
 	return ks;
+}
+
+struct firewall *
+cmd_open_firewall(const struct config *cfg)
+{
+	char err[512];
+	struct firewall *fw = firewall_open(cfg, err, sizeof(err));
+
+	if (fw == NULL)
+		msg_fatal("%s", err);
+	return fw;
+}
+
+void
+cmd_firewall_gaps(const struct firewall_report *rep, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", rep->what[0],
+	    rep->what[0][0] != '\0' && rep->what[1][0] != '\0' ? "; " : "",
+	    rep->what[1]);
+}
+
+int
+cmd_enforced(const struct config *cfg, char *buf, size_t len)
+{
+	struct firewall_report rep;
+	struct firewall *fw;
+	int rc;
+
+	if ((fw = firewall_open(cfg, buf, len)) == NULL)
+		return -1;
+	rc = firewall_check(fw, &rep);
+	firewall_close(fw);
+	if (rc < 0)
+		snprintf(buf, len, "%s", rep.why);
+	else
+		cmd_firewall_gaps(&rep, buf, len);
+	return rc;
 }
 
 int64_t
@@ -406,6 +448,9 @@ parse_options(const struct command *c, int argc, char **argv,
 			break;
 		case OPT_HTML:
 			cl->html = optarg;
+			break;
+		case OPT_REQUIRE_CRED:
+			cl->require_credentials = 1;
 			break;
 		default:
 			msg_panic("option bit %u has no case", o->bit);

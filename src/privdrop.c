@@ -72,7 +72,7 @@ static const char *const allowed[] = {
 	"getuid", "geteuid", "getgid", "getegid", "capget",
 	/* libipset and the firewall rules: netlink (socket() is allowed for
 	 * AF_NETLINK alone, below) */
-	"bind", "connect", "getsockname", "setsockopt", "getsockopt", "sendto",
+	"bind", "getsockname", "setsockopt", "getsockopt", "sendto",
 	"recvfrom", "sendmsg", "recvmsg",
 	/* the end */
 	"exit", "exit_group",
@@ -163,10 +163,16 @@ load_filter(char *err, size_t errlen)
 			continue; /* not a call of this architecture */
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 	}
-	/* sockets: netlink only */
+	/* sockets: netlink; and an IPv4 datagram socket, which the firewall
+	 * check opens (when the kernel is attached, maybe after a retry)
+	 * only for ipset's getsockopt() */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 		    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+		    SCMP_A0(SCMP_CMP_EQ, AF_INET),
+		    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM));
 	/* ioctl: only isatty()'s question (stdio) */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,

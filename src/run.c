@@ -39,6 +39,8 @@ struct run_kside {
 	int64_t last_presence;
 	int absent;
 	uint64_t waiting; /* ban decisions taken while absent */
+	int64_t last_rules; /* the last check of the firewall rules */
+	int rules_failed; /* a failure to read or restore them was told */
 };
 
 /* Ban records not yet in the state file: a ring of at most max. */
@@ -497,6 +499,53 @@ repair_sets(struct run *r, int64_t now)
 }
 
 /*
+ * The firewall rules that use the sets: in place, or put back as setup
+ * makes them.  Every repair is a warning (bans were not enforced for a
+ * while: status shows it among the last errors); a failure to read or
+ * restore the rules is told once, until they are in place again.
+ */
+static void
+check_rules(struct run *r, int64_t now)
+{
+	const struct run_kernel *k = &r->ker.k;
+	struct run_kside *ks = &r->ker;
+	char msg[512], why[512];
+	int rc;
+
+	if (k->rules_ok == NULL)
+		return;
+	ks->last_rules = now;
+	rc = k->rules_ok(k->fw, msg, sizeof(msg));
+	if (rc == 1) {
+		if (ks->rules_failed)
+			msg_info("firewall: the rules that use the sets are in "
+			    "place again");
+		ks->rules_failed = 0;
+		return;
+	}
+	if (rc < 0) {
+		if (!ks->rules_failed)
+			msg_warn("firewall: %s; whether bans are enforced is "
+			    "unknown; retrying every %llds", msg,
+			    (long long)r->cfg->firewall_check);
+		ks->rules_failed = 1;
+		return;
+	}
+	rc = k->rules_restore(k->fw, why, sizeof(why));
+	if (rc < 0) {
+		if (!ks->rules_failed)
+			msg_warn("firewall: bans are not enforced: %s; cannot "
+			    "restore the rules: %s; retrying every %llds", msg,
+			    why, (long long)r->cfg->firewall_check);
+		ks->rules_failed = 1;
+		return;
+	}
+	msg_warn("firewall: bans were not enforced: %s; rules restored as "
+	    "\"mailban setup\" makes them", msg);
+	ks->rules_failed = 0;
+}
+
+/*
  * Kernel first, then the state file.  0 when every queued ban is in the
  * kernel (refused entries are reported and counted, not retried forever);
  * -1 when some wait for a retry.
@@ -915,7 +964,7 @@ no_ensure(void *ctx, char *err, size_t errlen)
 }
 
 static const struct run_kernel no_kernel = {NULL, UINT32_MAX, no_add,
-    no_count, no_commit, no_count, no_present, no_ensure, no_count};
+    no_count, no_commit, no_count, no_present, no_ensure, no_count, NULL, NULL, NULL};
 
 void
 run_attach_kernel(struct run *r, const struct run_kernel *k, int64_t now)
@@ -950,6 +999,7 @@ run_attach_kernel(struct run *r, const struct run_kernel *k, int64_t now)
 	}
 	r->ker.waiting = 0;
 	commit(r, now);
+	check_rules(r, now); /* the rules that make those bans hold */
 }
 
 void
@@ -1005,6 +1055,8 @@ tick(struct run *r, int64_t now)
 		r->ker.last_presence = now;
 		repair_sets(r, now);
 	}
+	if (now - r->ker.last_rules >= r->cfg->firewall_check)
+		check_rules(r, now);
 	open_state(r, now);
 	open_journal(r, now);
 	report_health(r, now, 0);
@@ -1065,6 +1117,7 @@ run_start(struct run *r, int64_t now)
 	struct run_sside *s = &r->sta;
 	size_t n = 0;
 
+	check_rules(r, now);
 	open_state(r, now);
 	if (s->st != NULL) {
 		state_history(s->st, now - r->cfg->forget, seed_one, r);

@@ -38,7 +38,7 @@ PY
 "$mb" list -o "state=\"$db\"" > "$tmp/list" 2> "$tmp/err"
 check "list exits 0" [ $? -eq 0 ]
 check "list writes no control byte to the terminal" \
-    sh -c "! LC_ALL=C grep -q '[[:cntrl:]]' '$tmp/list' && [ \$(wc -l < '$tmp/list') -eq 3 ]"
+    sh -c "! LC_ALL=C grep -q '[[:cntrl:]]' '$tmp/list'"
 check "list shows the escapes quoted" grep -q 'mx\\x1b\]0;owned\\x07' "$tmp/list"
 check "list shows the sound row" grep -q '^192\.0\.2\.1 ' "$tmp/list"
 check "a ban count of -1 is not listed" sh -c "! grep -q '192\.0\.2\.2\|4294967295' '$tmp/list'"

@@ -20,7 +20,7 @@ log memfind addr fmt score       # diagnostics, memory, addresses, text
 lineio prefix journal omprog html state  # bytes and files, no policy
 rxlit                            # regex text read without PCRE2
 prefilter                        # which patterns a message cannot match
-pattern config                   # PCRE2, the configuration
+pattern config trust              # PCRE2, the configuration, the writers
 tracker engine                   # scores and bans, the line path
 kset firewall privdrop           # the kernel, the privileges of run
 report summary zone htmlreport   # what the commands print and write
@@ -35,6 +35,8 @@ libraries='
 pcre2.h pattern
 libconfig.h config
 libipset/ kset
+libnftnl/ firewall
+libmnl/ firewall
 sqlite3.h state
 seccomp.h privdrop
 '
@@ -152,6 +154,8 @@ printf '#include "fmt.h"\n' > "$tmp/include/state.h"
 printf '#include <sqlite3.h>\n#include <pcre2.h>\n' > "$tmp/src/summary.c"
 printf '#include <libconfig.h>\n#include <libipset/data.h>\n#include <seccomp.h>\n' \
     > "$tmp/test/test_x.c"
+printf '#include <libnftnl/rule.h>\n#include <libmnl/libmnl.h>\n' \
+    > "$tmp/src/kset.c"
 bad=$(unlayered "$tmp")
 check "a module in no layer is found: $bad" [ "$bad" = "newthing " ]
 bad=$(upward "$tmp")

@@ -2,7 +2,7 @@
  * test_privdrop - privdrop_enter(), the very function "mailban run"
  * calls, in child processes: afterwards the process is the run user with
  * CAP_NET_ADMIN alone (effective, permitted, bounding), no_new_privs and
- * the seccomp filter; execve, a socket other than netlink and ptrace end
+ * the seccomp filter; execve, a TCP socket and ptrace end
  * it by SIGSYS with the call named on stderr; what the run loop does
  * (netlink socket, files written and renamed, JIT memory, signals) still
  * works.  A missing user, a missing CAP_NET_ADMIN and a state directory

@@ -42,6 +42,9 @@ struct fake {
 	int present; /* 0: a set has vanished */
 	size_t recreated;
 	unsigned ensures;
+	int rules; /* what rules_ok answers: 1 in place, 0 gone, -1 unreadable */
+	unsigned rule_checks, restores;
+	int restore_fails; /* restores fail while set */
 };
 
 static void
@@ -116,14 +119,41 @@ fake_recreated(void *ctx)
 	return ((struct fake *)ctx)->recreated;
 }
 
+/* As firewall_check(): the rules are gone until restored. */
+static int
+fake_rules_ok(void *ctx, char *msg, size_t len)
+{
+	struct fake *f = ctx;
+
+	f->rule_checks++;
+	snprintf(msg, len, "%s", f->rules == 0 ? "IPv4: no rule" : "EPERM");
+	return f->rules;
+}
+
+static int
+fake_rules_restore(void *ctx, char *msg, size_t len)
+{
+	struct fake *f = ctx;
+
+	f->restores++;
+	if (f->restore_fails) {
+		snprintf(msg, len, "refused");
+		return -1;
+	}
+	f->rules = 1;
+	return 1;
+}
+
 static struct run_kernel
 fake_kernel(struct fake *f)
 {
 	struct run_kernel k = {f, 86400, fake_add, fake_pending, fake_commit,
-	    fake_dropped, fake_present, fake_ensure, fake_recreated};
+	    fake_dropped, fake_present, fake_ensure, fake_recreated, f,
+	    fake_rules_ok, fake_rules_restore};
 
 	memset(f, 0, sizeof(*f));
 	f->present = 1;
+	f->rules = 1;
 	return k;
 }
 
@@ -436,6 +466,53 @@ vanished_set_refilled(void)
 	fake_free(&f);
 }
 
+/*
+ * A firewall reload took the rules away: seen at start and at the next
+ * check (firewall_check, 5s by default), put back each time; a restore
+ * that fails is tried again at each check until it works.
+ */
+static void
+rules_restored(void)
+{
+	struct run_kernel k;
+	struct fake f;
+	struct run *r;
+
+	fresh_dir();
+	r = new_run(&f, &k, 0, 0, NULL);
+	f.rules = 0; /* run without setup */
+	run_start(r, T0);
+	CHECK(f.rule_checks == 1 && f.restores == 1 && f.rules == 1,
+	    "checked and restored at start: %u %u", f.rule_checks, f.restores);
+	run_idle(r, T0 + 1);
+	CHECK(f.rule_checks == 1, "no check before the interval: %u",
+	    f.rule_checks);
+	f.rules = 0; /* nft flush ruleset */
+	run_idle(r, T0 + 5);
+	CHECK(f.rule_checks == 2 && f.restores == 2 && f.rules == 1,
+	    "restored at the next check: %u %u", f.rule_checks, f.restores);
+	run_idle(r, T0 + 10);
+	CHECK(f.rule_checks == 3 && f.restores == 2, "in place: no restore");
+
+	f.rules = 0;
+	f.restore_fails = 1;
+	run_idle(r, T0 + 15);
+	CHECK(f.restores == 3 && f.rules == 0, "a restore that fails");
+	run_idle(r, T0 + 20);
+	CHECK(f.restores == 4, "is tried again at the next check: %u",
+	    f.restores);
+	f.restore_fails = 0;
+	run_idle(r, T0 + 25);
+	CHECK(f.restores == 5 && f.rules == 1, "and works once it can");
+
+	f.rules = -1; /* cannot be read: nothing to restore */
+	run_idle(r, T0 + 30);
+	CHECK(f.rule_checks == 7 && f.restores == 5, "unreadable: no restore");
+	CHECK(run_finish(r, T0 + 31) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+}
+
 static void
 omprog_answers(void)
 {
@@ -723,6 +800,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(batches_reach_kernel_and_state),
 	TEST_CASE(failed_commit_retried),
 	TEST_CASE(vanished_set_refilled),
+	TEST_CASE(rules_restored),
 	TEST_CASE(omprog_answers),
 	TEST_CASE(backlog_flood),
 	{NULL, NULL},
