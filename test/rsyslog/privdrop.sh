@@ -47,7 +47,7 @@ status_of() { # PID FIELD
 start cap_net_admin+ep
 srv "$MAILBAN" setup -c "$MB_CONF" >/dev/null || { echo "mailban setup failed"; exit 1; }
 check "rsyslogd runs as $ruser" wait_for 10 sh -c "[ \"\$(ps -o user= -p $rsyslog_pid)\" = $ruser ]"
-logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd "$(rbl_msg $C4)"
+mta_log "$(rbl_msg $C4)"
 check "$C4 banned in the kernel by an unprivileged mailban" \
     wait_for 10 in_set mailban4 "$C4,tcp:25"
 check "and recorded in the state file" \
@@ -65,7 +65,7 @@ check "mailban stopped cleanly with rsyslogd" sh -c "! grep -q 'forbidden system
 # --- without the file capability: the error names it ---
 : > "$MB_ERR"
 start
-logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd "$(rbl_msg $C6)"
+mta_log "$(rbl_msg $C6)"
 check "without the capability, mailban's log names CAP_NET_ADMIN" \
     wait_for 20 grep -q "needs the capability CAP_NET_ADMIN" "$MB_ERR"
 check "and nothing is banned" not_in_set mailban6 "$C6,tcp:25"
