@@ -162,8 +162,8 @@ layout() {
 			[ -n "$e" ] || cat "$tmp/security"
 		fi
 	fi
-	check "$_l: unit: runs as the run user, CAP_NET_ADMIN and CAP_NET_RAW alone" \
-	    sh -c "grep -qx 'User=mailban' '$u' && grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW' '$u'"
+	check "$_l: unit: runs as the run user, with CAP_NET_ADMIN alone" \
+	    sh -c "grep -qx 'User=mailban' '$u' && grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN' '$u' && grep -qx 'AmbientCapabilities=CAP_NET_ADMIN' '$u'"
 	check "$_l: sysusers.d file for the run user" \
 	    grep -q '^u mailban ' "$root$prefix/lib/sysusers.d/mailban.conf"
 }

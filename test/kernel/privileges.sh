@@ -98,6 +98,12 @@ if command -v capsh >/dev/null 2>&1; then
 	check "the error names CAP_NET_ADMIN" grep -q "needs the capability CAP_NET_ADMIN" "$tmp/err"
 	srv capsh --drop=cap_net_admin -- -c "exec $mb unban -o 'state=\"$db\"' 203.0.113.61" 2> "$tmp/err"
 	check "unban without it: the error names it" grep -q "need the capability CAP_NET_ADMIN" "$tmp/err"
+	# as mailban.service runs them: the run user, CAP_NET_ADMIN alone
+	srv capsh --keep=1 --user=mailban --inh=cap_net_admin \
+	    --addamb=cap_net_admin -- -c "$mb setup -o 'state=\"$db\"' &&
+	    $mb restore -o 'state=\"$db\"'" > "$tmp/unit.out" 2>&1
+	check "setup and restore as the run user with CAP_NET_ADMIN alone (the unit's way)" [ $? -eq 0 ]
+	cat "$tmp/unit.out"
 else
 	skip "capsh not installed (libcap2-bin)"
 fi
