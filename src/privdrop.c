@@ -133,6 +133,16 @@ on_sigsys(int sig, siginfo_t *si, void *uc)
 	syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), sig);
 }
 
+/* Allow call nr when its argument arg compares (op) with a (and b). */
+static int
+allow_if(scmp_filter_ctx ctx, int nr, unsigned arg, enum scmp_compare op,
+    scmp_datum_t a, scmp_datum_t b)
+{
+	struct scmp_arg_cmp c = {arg, op, a, b};
+
+	return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, 1, &c);
+}
+
 static int
 load_filter(char *err, size_t errlen)
 {
@@ -167,20 +177,24 @@ load_filter(char *err, size_t errlen)
 	 * check opens (when the kernel is attached, maybe after a retry)
 	 * only for ipset's getsockopt() */
 	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-		    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK));
-	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
-		    SCMP_A0(SCMP_CMP_EQ, AF_INET),
-		    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM));
+		rc = allow_if(ctx, SCMP_SYS(socket), 0, SCMP_CMP_EQ, AF_NETLINK,
+		    0);
+	if (rc == 0) {
+		struct scmp_arg_cmp c[2] = {
+			{0, SCMP_CMP_EQ, AF_INET, 0},
+			{1, SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM},
+		};
+
+		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW,
+		    SCMP_SYS(socket), 2, c);
+	}
 	/* ioctl: only isatty()'s question (stdio) */
 	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-		    SCMP_A1(SCMP_CMP_EQ, TCGETS));
+		rc = allow_if(ctx, SCMP_SYS(ioctl), 1, SCMP_CMP_EQ, TCGETS, 0);
 	/* signals: only to this process (the SIGSYS report) */
 	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+		rc = allow_if(ctx, SCMP_SYS(tgkill), 0, SCMP_CMP_EQ,
+		    (scmp_datum_t)getpid(), 0);
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
