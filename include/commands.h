@@ -47,7 +47,7 @@ struct cmdline {
 	const char *config;
 	char **overrides;
 	size_t noverrides;
-	int json, print, omprog, bans_only;
+	int json, print, omprog, bans_only, missed;
 	int require_credentials; /* a line without them is untrusted */
 	int64_t now; /* test --now; 0: the clock */
 	const char *html; /* report --html FILE */

@@ -45,6 +45,7 @@ enum {
 	OPT_NOW = 1 << 6,
 	OPT_HTML = 1 << 7,
 	OPT_REQUIRE_CRED = 1 << 8,
+	OPT_MISSED = 1 << 9,
 };
 #define OPT_CONFIG (OPT_C | OPT_O)
 
@@ -65,6 +66,7 @@ static const struct opt {
 	{OPT_NOW, OPT_LONG + 4, "now", "TIME"},
 	{OPT_HTML, OPT_LONG + 5, "html", "FILE"},
 	{OPT_REQUIRE_CRED, OPT_LONG + 6, "require-credentials", NULL},
+	{OPT_MISSED, OPT_LONG + 7, "missed", NULL},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -88,11 +90,12 @@ static const struct command {
 	{"run", cmd_run, OPT_CONFIG | OPT_OMPROG | OPT_REQUIRE_CRED, 0, 0, "",
 	    "read log lines on stdin, ban in the kernel"},
 	{"test", cmd_test, OPT_CONFIG | OPT_JSON | OPT_BANS_ONLY | OPT_NOW |
-	    OPT_REQUIRE_CRED,
-	    0, ARGS_ANY, "[FILE...]",
+	    OPT_REQUIRE_CRED | OPT_MISSED, 0, ARGS_ANY, "[FILE...]",
 	    "replay logs, change nothing, report;\n"
 	    "year-less stamps are taken as the last\n"
-	    "year before TIME (default: now)"},
+	    "year before TIME (default: now);\n"
+	    "--missed: print the MTAs' rejects and\n"
+	    "failures that no pattern reads"},
 	{"setup", cmd_setup, OPT_CONFIG | OPT_PRINT, 0, 0, "",
 	    "create the sets and firewall rules"},
 	{"restore", cmd_restore, OPT_CONFIG, 0, 0, "",
@@ -438,6 +441,9 @@ parse_options(const struct command *c, int argc, char **argv,
 			break;
 		case OPT_BANS_ONLY:
 			cl->bans_only = 1;
+			break;
+		case OPT_MISSED:
+			cl->missed = 1;
 			break;
 		case OPT_NOW:
 			if (parse_now(optarg, &cl->now) < 0)
