@@ -252,8 +252,8 @@ int state_allow_list(struct state *st, int64_t now,
 /*
  * Evidence: the last lines that scored for each address, escaped
  * (msg_quote) before they are stored.  state_evidence_put() runs inside
- * the scores' transaction (state_scores_begin/end), v sorted by address
- * (each address's run of lines is trimmed to its last keep).
+ * the scores' transaction (state_scores_begin/end); after each line its
+ * address is trimmed to its last keep (one index seek).
  */
 struct state_evidence {
 	struct addr addr;

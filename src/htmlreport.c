@@ -116,6 +116,22 @@ static const char page_js[] =
     "e.preventDefault();toggle(r);}});})();\n"
     "window.addEventListener(\"hashchange\",fromHash);fromHash();})();\n";
 
+/*
+ * The page's Content-Security-Policy: nothing external, no inline code
+ * but the two blocks above, named by their SHA-256 (base64).  Whoever
+ * changes page_css or page_js changes the hash beside it: test/report
+ * computes both from the page and Chromium refuses a block that does not
+ * match.
+ *	python3 -c 'import base64,hashlib,sys; print(base64.b64encode(
+ *	    hashlib.sha256(sys.stdin.buffer.read()).digest()).decode())'
+ * over the text between <style> and </style> (or <script>, </script>).
+ */
+#define PAGE_CSS_SHA256 "BckFH46NNv00KeEjB0tS8CljfeamfDCiL7ETBLPbr3c="
+#define PAGE_JS_SHA256 "LNzVFrOp1YTDqEXT1JbOVu7h1OSO7o7VQV30+ZVlWGw="
+#define PAGE_CSP "default-src 'none'; script-src 'sha256-" PAGE_JS_SHA256 \
+	"'; style-src 'sha256-" PAGE_CSS_SHA256 "'; base-uri 'none'; " \
+	"form-action 'none'"
+
 static int
 is_dnsbl(const struct config *cfg, const char *pattern)
 {
@@ -460,10 +476,12 @@ htmlreport_page(FILE *out, const struct summary *s, const struct config *cfg,
 	fmt_time(tb, sizeof(tb), s->now);
 	fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n"
+	    "<meta http-equiv=\"Content-Security-Policy\" content=\""
+	    PAGE_CSP "\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, "
 	    "initial-scale=1\">\n"
 	    "<meta name=\"generator\" content=\"mailban\">\n"
-	    "<title>mailban: %" PRIu64 " active ban%s</title>\n<style>\n",
+	    "<title>mailban: %" PRIu64 " active ban%s</title>\n<style>",
 	    total, total == 1 ? "" : "s");
 	fputs(page_css, out);
 	fputs("</style>\n</head>\n<body>\n<header>\n"
@@ -486,7 +504,7 @@ htmlreport_page(FILE *out, const struct summary *s, const struct config *cfg,
 	bans_table(out, s, cfg);
 	patterns_table(out, s, cfg);
 	notices_table(out, s);
-	fputs("</main>\n<script>\n", out);
+	fputs("</main>\n<script>", out);
 	fputs(page_js, out);
 	fputs("</script>\n</body>\n</html>\n", out);
 }

@@ -81,7 +81,6 @@ struct run_ev {
 	struct addr addr;
 	int64_t time;
 	long score;
-	size_t seq;
 	char pattern[STATE_NAME_MAX + 1];
 	char line[4 * RUN_EVIDENCE_LINE + 4];
 };
@@ -355,23 +354,9 @@ keep_evidence(struct run *r, const struct engine_match *m)
 	v->time = m->ll->has_ts && r->replay_clock != 0 ? m->ll->ts :
 	    r->en.clk.now;
 	v->score = pattern_score(m->pat);
-	v->seq = e->n++;
+	e->n++;
 	snprintf(v->pattern, sizeof(v->pattern), "%s", pattern_name(m->pat));
 	msg_quote(v->line, m->text, m->len, RUN_EVIDENCE_LINE);
-}
-
-static int
-ev_order(const void *x, const void *y)
-{
-	const struct run_ev *a = x, *b = y;
-	int c = (int)a->addr.family - (int)b->addr.family;
-
-	if (c == 0)
-		c = memcmp(a->addr.bytes, b->addr.bytes, a->addr.family == ADDR_V4 ?
-		    4 : 16);
-	if (c == 0)
-		c = a->seq < b->seq ? -1 : a->seq > b->seq;
-	return c;
 }
 
 /* The evidence kept so far, inside the scores' transaction. */
@@ -385,7 +370,6 @@ write_evidence(struct run *r)
 
 	if (e->n == 0)
 		return 0;
-	qsort(e->v, e->n, sizeof(*e->v), ev_order);
 	v = xcalloc(e->n, sizeof(*v));
 	for (i = 0; i < e->n; i++) {
 		v[i].addr = e->v[i].addr;
