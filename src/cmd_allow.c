@@ -113,9 +113,12 @@ print_one(void *ctx, const struct state_allow *v)
 		if (p->n == 0)
 			printf("%-43s %-20s %10s  %s\n", "NETWORK", "ADDED", "LEFT",
 			    "REASON");
-		printf("%-43s %-20s %10s  %s\n", v->text, fmt_time(ab, sizeof(ab),
-		    v->added), v->until != 0 ? fmt_left(lb, sizeof(lb), v->until -
-		    p->now) : "for ever", v->reason);
+		char qt[4 * 64 + 4], qr[4 * 256 + 4];
+
+		printf("%-43s %-20s %10s  %s\n", msg_quote(qt, v->text,
+		    strlen(v->text), 64), fmt_time(ab, sizeof(ab), v->added),
+		    v->until != 0 ? fmt_left(lb, sizeof(lb), v->until - p->now) :
+		    "for ever", msg_quote(qr, v->reason, strlen(v->reason), 256));
 	}
 	p->n++;
 	return 0;

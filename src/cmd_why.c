@@ -16,7 +16,8 @@
  * SECURITY
  *	Patterns, hosts, programs, reasons and lines come from the state
  *	file and may hold hostile log text: lines were escaped before they
- *	were stored, and JSON escapes every string again.
+ *	were stored, JSON escapes every string again, and the text output
+ *	quotes each (msg_quote): never a control byte to the terminal.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -30,6 +31,19 @@
 #include "fmt.h"
 #include "log.h"
 #include "state.h"
+
+/* Untrusted text for a terminal: printable ASCII, truncated (msg_quote);
+ * up to four at once, each in its own buffer. */
+#define WHY_QUOTE_MAX 2100
+static const char *
+q(const char *text)
+{
+	static char buf[4][4 * WHY_QUOTE_MAX + 4];
+	static unsigned next;
+
+	next = (next + 1) % 4;
+	return msg_quote(buf[next], text, strlen(text), WHY_QUOTE_MAX);
+}
 
 struct why {
 	int json;
@@ -67,9 +81,10 @@ allow_one(void *ctx, const struct state_allow *v)
 		fputc('}', stdout);
 		return 0;
 	}
-	printf("  allowed by %s %s%s%s%s\n", v->text, v->until != 0 ? "until " :
-	    "until removed", v->until != 0 ? fmt_time(tb, sizeof(tb), v->until) :
-	    "", v->reason[0] != '\0' ? ", reason: " : "", v->reason);
+	printf("  allowed by %s %s%s%s%s\n", q(v->text), v->until != 0 ?
+	    "until " : "until removed", v->until != 0 ? fmt_time(tb, sizeof(tb),
+	    v->until) : "", v->reason[0] != '\0' ? ", reason: " : "",
+	    q(v->reason));
 	w->n++;
 	return 0;
 }
@@ -100,8 +115,8 @@ log_one(void *ctx, const struct state_ban_event *e)
 		    "COUNT", "PATTERN", "HOST");
 	printf("  %-20s %7s %5u  %-28s %s%s%s\n", fmt_time(tb, sizeof(tb),
 	    e->time), fmt_duration(db, sizeof(db), e->duration), e->count,
-	    e->pattern, e->host, e->reason[0] != '\0' ? "  reason: " : "",
-	    e->reason);
+	    q(e->pattern), q(e->host), e->reason[0] != '\0' ? "  reason: " : "",
+	    q(e->reason));
 	return 0;
 }
 
@@ -124,7 +139,7 @@ evidence_one(void *ctx, const struct state_evidence *v)
 	if (w->n++ == 0)
 		printf("evidence (the last lines that scored, oldest first):\n");
 	printf("  %s %s %+ld\n    %s\n", fmt_time(tb, sizeof(tb), v->time),
-	    v->pattern, v->score, v->line);
+	    q(v->pattern), v->score, q(v->line));
 	return 0;
 }
 
@@ -167,15 +182,15 @@ print_ban(const struct why *w, const struct state_ban *b, int have,
 	if (b->until > w->now)
 		printf("  BANNED until %s (%s left), ban %u, pattern %s, host %s, "
 		    "program %s, score %ld\n", fmt_time(tb, sizeof(tb), b->until),
-		    fmt_left(db, sizeof(db), b->until - w->now), b->count, b->pattern,
-		    b->host[0] ? b->host : "-", b->program[0] ? b->program : "-",
-		    b->score);
+		    fmt_left(db, sizeof(db), b->until - w->now), b->count,
+		    q(b->pattern), b->host[0] ? q(b->host) : "-", b->program[0] ?
+		    q(b->program) : "-", b->score);
 	else
 		printf("  not banned now; last ban %s (ban %u, pattern %s), first "
 		    "%s\n", fmt_time(tb, sizeof(tb), b->last_ban), b->count,
-		    b->pattern, fmt_time(fb, sizeof(fb), b->first_ban));
+		    q(b->pattern), fmt_time(fb, sizeof(fb), b->first_ban));
 	if (reason[0] != '\0')
-		printf("  reason: %s\n", reason);
+		printf("  reason: %s\n", q(reason));
 }
 
 static void

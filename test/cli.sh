@@ -137,4 +137,21 @@ assert "reason" in [r[1] for r in db.execute("PRAGMA table_info(ban_log)")]' "$t
 "$mb" allow --list -o "state=$tmp/v2.db" > "$tmp/out"
 check "allow --list on it: empty" grep -qx "0 entries in the allow list" "$tmp/out"
 
+# why and allow --list on a crafted state file: never a control byte to
+# the terminal
+python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE bans SET host = ?, pattern = ? WHERE addr = ?", ("h\x1b[2Jx", "p\x07", "10.0.0.1"))
+db.execute("INSERT INTO evidence(addr, time, pattern, score, line) VALUES(?, 1, ?, 3, ?)",
+           ("10.0.0.1", "p\x1b]0;t\x07", "line\x1b[31mred"))
+db.execute("INSERT INTO allow VALUES(?, 1, 0, ?)", ("192.0.2.0/24", "r\x1b[2J"))
+db.commit()' "$tmp/v2.db"
+"$mb" why -o "state=$tmp/v2.db" 10.0.0.1 > "$tmp/out"
+check "why on a crafted state: no control byte" sh -c "! grep -q \"\$(printf '[\\001-\\010\\016-\\037\\033]')\" '$tmp/out'"
+check "why: the host shown quoted" grep -q 'h\\x1b\[2Jx' "$tmp/out"
+check "why: the evidence line shown quoted" grep -q 'line\\x1b\[31mred' "$tmp/out"
+"$mb" allow --list -o "state=$tmp/v2.db" > "$tmp/out"
+check "allow --list on a crafted state: no control byte" sh -c "! grep -q \"\$(printf '\\033')\" '$tmp/out'"
+
 done_testing
