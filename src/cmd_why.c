@@ -45,6 +45,31 @@ q(const char *text)
 	return msg_quote(buf[next], text, strlen(text), WHY_QUOTE_MAX);
 }
 
+/* An evidence line as stored (escaped already, backslashes its own): only
+ * a byte outside printable ASCII (a crafted file) is escaped here. */
+static const char *
+q_stored(const char *text)
+{
+	static char buf[4 * WHY_QUOTE_MAX + 4];
+	static const char hex[] = "0123456789abcdef";
+	size_t i, n = 0;
+	unsigned char c;
+
+	for (i = 0; text[i] != '\0' && i < WHY_QUOTE_MAX; i++) {
+		c = (unsigned char)text[i];
+		if (c >= 0x20 && c < 0x7f) {
+			buf[n++] = (char)c;
+			continue;
+		}
+		buf[n++] = '\\';
+		buf[n++] = 'x';
+		buf[n++] = hex[c >> 4];
+		buf[n++] = hex[c & 15];
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 struct why {
 	int json;
 	int64_t now;
@@ -139,7 +164,7 @@ evidence_one(void *ctx, const struct state_evidence *v)
 	if (w->n++ == 0)
 		printf("evidence (the last lines that scored, oldest first):\n");
 	printf("  %s %s %+ld\n    %s\n", fmt_time(tb, sizeof(tb), v->time),
-	    q(v->pattern), v->score, q(v->line));
+	    q(v->pattern), v->score, q_stored(v->line));
 	return 0;
 }
 
