@@ -152,6 +152,10 @@ struct prefilter_prog {
 		uint64_t mask;
 	} *key;
 	size_t nkey;
+	/* keyof[k]: the key of list[k], when bit k of keyed is set (the
+	 * keys' masks are disjoint: a pattern has one key at most) */
+	uint8_t *keyof;
+	uint64_t keyed;
 };
 
 int prefilter_set_search(const struct prefilter *pf, const struct pf_set *st,
@@ -243,19 +247,26 @@ static inline uint64_t
 prefilter_prog_mask(struct prefilter *pf, const struct prefilter_prog *pp,
     const char *msg, size_t len)
 {
-	uint64_t mask;
-	size_t j;
+	const struct pf_key *k;
+	uint64_t mask, todo;
 
 	mask = len > 0 ? pp->first[(unsigned char)msg[0]] &
 	    pp->lastb[(unsigned char)msg[len - 1]] : pp->noprefix;
-	/* one search rules out every pattern that needs it */
-	for (j = 0; j < pp->nkey && mask != 0; j++)
-		if ((mask & pp->key[j].mask) != 0) {
-			if (!prefilter_hit(pf, pp->key[j].nd, msg, len))
-				mask &= ~pp->key[j].mask;
-			else if (pp->key[j].drift)
-				pf->drift_gen = pf->gen;
-		}
+	/*
+	 * One search rules out every pattern that needs it.  The keys
+	 * searched are those of the patterns the first and last bytes left,
+	 * reached through them (not by a walk over every key of the
+	 * program): each once, whatever the others found.
+	 */
+	todo = mask & pp->keyed;
+	while (todo != 0) {
+		k = &pp->key[pp->keyof[__builtin_ctzll(todo)]];
+		todo &= ~k->mask;
+		if (!prefilter_hit(pf, k->nd, msg, len))
+			mask &= ~k->mask;
+		else if (k->drift)
+			pf->drift_gen = pf->gen;
+	}
 	return mask;
 }
 
