@@ -80,6 +80,8 @@ const char *prefilter_text(struct prefilter *pf, size_t i, char *buf,
 static inline void prefilter_line(struct prefilter *pf);
 static inline int prefilter_pass(struct prefilter *pf, size_t i,
     const char *msg, size_t len);
+static inline int prefilter_pass_from(struct prefilter *pf, size_t i,
+    const char *msg, size_t len, size_t c0);
 static inline uint64_t prefilter_prog_mask(struct prefilter *pf,
     const struct prefilter_prog *pp, const char *msg, size_t len);
 
@@ -214,6 +216,18 @@ prefilter_prefix_is(const char *msg, size_t len, const char *pre,
 static inline int
 prefilter_pass(struct prefilter *pf, size_t i, const char *msg, size_t len)
 {
+	return prefilter_pass_from(pf, i, msg, len, 0);
+}
+
+/*
+ * prefilter_pass() from check c0 on: 1 for a pattern of a prefilter_prog
+ * whose bit prefilter_prog_mask() left in keyed (its first check is its
+ * key, found already).
+ */
+static inline int
+prefilter_pass_from(struct prefilter *pf, size_t i, const char *msg,
+    size_t len, size_t c0)
+{
 	const struct pf_pattern *p = &pf->v[i];
 	size_t c, k;
 
@@ -231,7 +245,7 @@ prefilter_pass(struct prefilter *pf, size_t i, const char *msg, size_t len)
 		if (k == p->nprefix)
 			return 0;
 	}
-	for (c = 0; c < p->nchk; c++) {
+	for (c = c0; c < p->nchk; c++) {
 		for (k = 0; k < p->chk[c].n; k++)
 			if (prefilter_hit(pf, p->chk[c].nd[k], msg, len))
 				break;
