@@ -36,6 +36,7 @@ struct cmdline {
 	char **overrides;
 	size_t noverrides;
 	int json, print, omprog, bans_only;
+	int require_credentials; /* a line without them is untrusted */
 	int64_t now; /* test --now; 0: the clock */
 	const char *html; /* report --html FILE */
 	char **args;

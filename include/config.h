@@ -54,6 +54,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "trust.h"
 
 #define CONFIG_MAX_PORTS 32
 #define CONFIG_MAX_BANTIMES 32
@@ -102,6 +103,9 @@ struct config {
 	size_t nreport_dnsbl;
 	/* the files read and where each value came from (config_print) */
 	struct config_sources *sources;
+	/* which writers count as each MTA (trust.h); require is set by the
+	 * command line (--require-credentials), never by the file */
+	struct trust trust;
 };
 
 struct config *config_load(const char *path, char *const *overrides,

@@ -11,6 +11,18 @@
  *	  2026-11-27T01:09:07+00:00 host prog msg      tag without colon
  *	  <PRI>... any of the above with a priority in front
  *	  2026-11-27 01:05:46 [pid] msg                Exim mainlog
+ *	  @cred{"pid":"N","uid":"N",...} any of the above
+ *
+ *	The last shape is what the shipped rsyslog and syslog-ng snippets
+ *	write: the writer's credentials as the syslog daemon got them from
+ *	the kernel (SCM_CREDENTIALS and /proc), one JSON object of strings
+ *	or numbers (members pid, uid, gid, exe, comm; others ignored; a
+ *	missing or empty one is not known), then one space and the line.
+ *	The daemon writes it before the message, and JSON escaping keeps a
+ *	hostile executable name inside its string, so nothing a writer logs
+ *	can make or change it.  A line that starts "@cred{" with anything
+ *	but such an object is malformed.  prefix_cred() parses the header
+ *	alone.
  *
  *	Exim mainlog lines get program "exim" and no host.  For programs whose
  *	name starts with "exim", Exim's own "YYYY-MM-DD HH:MM:SS[.fff][ +ZZZZ]"
@@ -44,6 +56,8 @@ struct prefix_stamp {
  * fields are not set.  The strings point into the line (or into the
  * journal entry) and are not NUL-terminated.
  */
+#define LOGCRED_TEXT 1024 /* room for exe and comm, unescaped, NULs */
+
 struct logcred {
 	int has;
 	int64_t pid, uid, gid; /* -1: not known */
@@ -53,10 +67,12 @@ struct logcred {
 	size_t commlen;
 	const char *unit; /* systemd unit; unitlen 0: not known */
 	size_t unitlen;
+	/* prefix_cred(): exe and comm unescaped here, each NUL-terminated */
+	char text[LOGCRED_TEXT];
 };
 
 struct logline {
-	struct logcred cred; /* prefix_parse() sets only cred.has, to 0 */
+	struct logcred cred; /* prefix_parse(): from an @cred header, or has 0 */
 	int64_t ts; /* seconds since the epoch */
 	int has_ts; /* 0: no stamp, ts is the reference time */
 	struct prefix_stamp stamp; /* prefix_parse_lazy(): for prefix_time() */
@@ -97,5 +113,12 @@ int prefix_parse(struct prefix_clock *clk, const char *line, size_t len,
 int prefix_parse_lazy(struct prefix_clock *clk, const char *line, size_t len,
     struct logline *out);
 void prefix_time(struct prefix_clock *clk, struct logline *ll);
+/*
+ * The "@cred{...} " header at line into *cred: the bytes it takes (the
+ * space after it included), 0 when the line does not start with
+ * "@cred{", -1 when it does but the header is malformed (cred->has is
+ * then 1 and nothing is known).  exe and comm point into cred->text.
+ */
+long prefix_cred(const char *line, size_t len, struct logcred *cred);
 
 #endif

@@ -125,6 +125,7 @@ reload(struct run *r, const struct cmdline *cl)
 		msg_warn("reload: %s; keeping the running configuration", err);
 		return;
 	}
+	cfg->trust.require = cl->require_credentials;
 	run_reload(r, cfg, cmd_now());
 }
 
@@ -150,6 +151,13 @@ cmd_run(struct cmdline *cl)
 	k = kset_kernel(ks);
 	now = cmd_now();
 	r = run_new(cfg, &k, &opt, now);
+	if (cl->require_credentials)
+		msg_info("credentials required: a line without its writer's "
+		    "credentials is untrusted and never scored");
+	else
+		msg_info("credentials not required: a line without them is "
+		    "taken as read (use --require-credentials behind the "
+		    "shipped rsyslog and syslog-ng snippets)");
 	run_start(r, now);
 	if (cl->omprog && omprog_reply("OK") < 0)
 		got_stop = 1;

@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <libconfig.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +93,7 @@ struct loader {
 
 static const char *const known[] = {"policy", "ports", "sets", "ignore",
     "threshold", "window", "bantimes", "forget", "state", "batch", "limits",
-    "zone", "patterns", "report", NULL};
+    "zone", "patterns", "report", "trust", NULL};
 
 /* "FILE:LINE" of s in buf ("-o NAME" in the -o layer; ld->fname when s
  * has no line). */
@@ -833,6 +834,142 @@ load_scalars(struct loader *ld, struct config *cfg)
 			return fail(ld, s, "state: use an absolute path");
 		free(cfg->state);
 		cfg->state = xstrdup(v);
+	}
+	return 0;
+}
+
+/*
+ * trust = ( { program = GLOBS; exe = GLOBS; users = NAMES; }, ... ):
+ * which writers count as each MTA (trust.h).  Self-contained: the rules
+ * are kept in cfg->trust, users resolved here (getpwnam; a name this
+ * host does not know matches nobody, so that one default serves hosts
+ * with any of the MTAs).
+ */
+static int
+trust_glob(struct loader *ld, config_setting_t *e, const char *what,
+    int path, char **dst, size_t *n)
+{
+	const char *v = NULL;
+
+	if (get_string(ld, e, &v) < 0)
+		return -1;
+	if (*v == '\0' || strlen(v) > 4095)
+		return fail(ld, e, "trust: %s: 1 to 4095 characters", what);
+	if (path && *v != '/')
+		return fail(ld, e, "trust: %s: \"%.64s\" is not an absolute path",
+		    what, v);
+	if (*n == TRUST_MAX_GLOBS)
+		return fail(ld, e, "trust: %s: at most %d", what, TRUST_MAX_GLOBS);
+	dst[(*n)++] = xstrdup(v);
+	return 0;
+}
+
+/* A string or a list of strings. */
+static int
+trust_globs(struct loader *ld, config_setting_t *m, const char *what,
+    int path, char **dst, size_t *n)
+{
+	config_setting_t *e;
+
+	if (config_setting_type(m) == CONFIG_TYPE_STRING)
+		return trust_glob(ld, m, what, path, dst, n);
+	if (!is_list(m))
+		return fail(ld, m, "trust: %s: expected a string or a list of "
+		    "strings", what);
+	for (unsigned j = 0; (e = config_setting_get_elem(m, j)) != NULL; j++)
+		if (trust_glob(ld, e, what, path, dst, n) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+trust_users(struct loader *ld, config_setting_t *m, struct trust_rule *r)
+{
+	config_setting_t *e;
+	struct passwd *pw;
+	long long uid = 0;
+	const char *v = NULL;
+
+	if (!is_list(m))
+		return fail(ld, m, "trust: users: expected a list such as "
+		    "[\"root\", \"postfix\"]");
+	for (unsigned j = 0; (e = config_setting_get_elem(m, j)) != NULL; j++) {
+		if (r->nusers == TRUST_MAX_USERS)
+			return fail(ld, e, "trust: users: at most %d",
+			    TRUST_MAX_USERS);
+		r->nusers++;
+		if (config_setting_type(e) == CONFIG_TYPE_INT ||
+		    config_setting_type(e) == CONFIG_TYPE_INT64) {
+			if (get_int(ld, e, 0, UINT32_MAX - 1, &uid) < 0)
+				return -1;
+			r->uids[r->nuids++] = uid;
+			continue;
+		}
+		if (get_string(ld, e, &v) < 0)
+			return -1;
+		if (*v == '\0')
+			return fail(ld, e, "trust: users: an empty name");
+		if (strspn(v, "0123456789") == strlen(v)) {
+			if (strlen(v) > 10 || strtoll(v, NULL, 10) >= UINT32_MAX)
+				return fail(ld, e, "trust: users: %.64s is out of "
+				    "range", v);
+			r->uids[r->nuids++] = strtoll(v, NULL, 10);
+			continue;
+		}
+		pw = getpwnam(v);
+		if (pw != NULL)
+			r->uids[r->nuids++] = (int64_t)pw->pw_uid;
+	}
+	return 0;
+}
+
+static int
+load_trust(struct loader *ld, struct config *cfg)
+{
+	config_setting_t *s = top(ld, "trust"), *g, *m;
+	struct trust_rule *r;
+	int have_prog;
+
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_list(s))
+		return fail(ld, s, "trust: expected a list ( { program = ...; "
+		    "exe = [...]; users = [...]; }, ... )");
+	trust_free(&cfg->trust);
+	for (unsigned i = 0; (g = config_setting_get_elem(s, i)) != NULL; i++) {
+		if (!config_setting_is_group(g))
+			return fail(ld, g, "trust: each entry is a group "
+			    "{ program = ...; exe = [...]; users = [...]; }");
+		if (cfg->trust.n == TRUST_MAX_RULES)
+			return fail(ld, g, "trust: at most %d entries",
+			    TRUST_MAX_RULES);
+		r = &cfg->trust.rules[cfg->trust.n++];
+		memset(r, 0, sizeof(*r));
+		have_prog = 0;
+		for (unsigned j = 0; (m = config_setting_get_elem(g, j)) != NULL;
+		     j++) {
+			const char *mn = config_setting_name(m);
+
+			if (strcmp(mn, "program") == 0) {
+				have_prog = 1;
+				if (trust_globs(ld, m, "program", 0, r->progs,
+				    &r->nprogs) < 0)
+					return -1;
+			} else if (strcmp(mn, "exe") == 0) {
+				if (trust_globs(ld, m, "exe", 1, r->exe, &r->nexe) < 0)
+					return -1;
+			} else if (strcmp(mn, "users") == 0) {
+				if (trust_users(ld, m, r) < 0)
+					return -1;
+			} else {
+				return fail(ld, m, "trust: unknown setting \"%s\"", mn);
+			}
+		}
+		if (!have_prog || r->nprogs == 0)
+			return fail(ld, g, "trust: each entry needs a program");
+		if (r->nexe == 0 && r->nusers == 0)
+			return fail(ld, g, "trust: an entry with neither exe nor "
+			    "users would trust any writer");
 	}
 	return 0;
 }
@@ -1582,7 +1719,7 @@ load_settings(struct loader *ld, struct config *cfg, enum layer_kind kind)
 	    load_sets(ld, cfg) < 0 || load_ignore(ld, cfg) < 0 ||
 	    load_bantimes(ld, cfg) < 0 || load_group_batch(ld, cfg) < 0 ||
 	    load_group_limits(ld, cfg) < 0 || load_group_zone(ld, cfg) < 0 ||
-	    load_patterns(ld, cfg, kind) < 0 ||
+	    load_trust(ld, cfg) < 0 || load_patterns(ld, cfg, kind) < 0 ||
 	    load_group_report(ld, cfg) < 0)
 		return -1;
 	record_origins(ld, cfg->sources);
@@ -1830,5 +1967,6 @@ config_free(struct config *cfg)
 	free(cfg->state);
 	free(cfg->path);
 	sources_free(cfg->sources);
+	trust_free(&cfg->trust);
 	free(cfg);
 }

@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "fmt.h"
 #include "log.h"
+#include "trust.h"
 
 void
 engine_init(struct engine *en, const struct config *cfg, int64_t now,
@@ -149,6 +150,11 @@ engine_line(struct engine *en, const char *line, size_t len, int truncated)
 	if (rc <= 0)
 		return;
 	prefix_time(&en->clk, &ll);
+	/* who wrote it, from the credentials alone: never the tag */
+	if (!trust_line(&en->cfg->trust, &ll)) {
+		engine_notice(en, NOTICE_UNTRUSTED, &ll, line, len);
+		return;
+	}
 	memset(&em, 0, sizeof(em));
 	em.line = en->st.lines;
 	em.ll = &ll;

@@ -42,6 +42,7 @@ enum {
 	OPT_BANS_ONLY = 1 << 5,
 	OPT_NOW = 1 << 6,
 	OPT_HTML = 1 << 7,
+	OPT_REQUIRE_CRED = 1 << 8,
 };
 #define OPT_CONFIG (OPT_C | OPT_O)
 
@@ -61,6 +62,7 @@ static const struct opt {
 	{OPT_BANS_ONLY, OPT_LONG + 3, "bans-only", NULL},
 	{OPT_NOW, OPT_LONG + 4, "now", "TIME"},
 	{OPT_HTML, OPT_LONG + 5, "html", "FILE"},
+	{OPT_REQUIRE_CRED, OPT_LONG + 6, "require-credentials", NULL},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -81,9 +83,10 @@ static const struct command {
 	const char *args;
 	const char *what;
 } commands[] = {
-	{"run", cmd_run, OPT_CONFIG | OPT_OMPROG, 0, 0, "",
+	{"run", cmd_run, OPT_CONFIG | OPT_OMPROG | OPT_REQUIRE_CRED, 0, 0, "",
 	    "read log lines on stdin, ban in the kernel"},
-	{"test", cmd_test, OPT_CONFIG | OPT_JSON | OPT_BANS_ONLY | OPT_NOW,
+	{"test", cmd_test, OPT_CONFIG | OPT_JSON | OPT_BANS_ONLY | OPT_NOW |
+	    OPT_REQUIRE_CRED,
 	    0, ARGS_ANY, "[FILE...]",
 	    "replay logs, change nothing, report;\n"
 	    "year-less stamps are taken as the last\n"
@@ -223,6 +226,7 @@ cmd_load_config(const struct cmdline *cl)
 	cfg = cmd_config(cl, err, sizeof(err));
 	if (cfg == NULL)
 		msg_usage(NULL, "%s", err);
+	cfg->trust.require = cl->require_credentials;
 	return cfg;
 }
 
@@ -381,6 +385,9 @@ parse_options(const struct command *c, int argc, char **argv,
 			break;
 		case OPT_HTML:
 			cl->html = optarg;
+			break;
+		case OPT_REQUIRE_CRED:
+			cl->require_credentials = 1;
 			break;
 		default:
 			msg_panic("option bit %u has no case", o->bit);

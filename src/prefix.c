@@ -687,6 +687,261 @@ parse_5424(struct prefix_clock *clk, const char *p, const char *end,
 	return 0;
 }
 
+/*
+ * The "@cred{...} " header (see prefix.h).  Cold: only the shipped
+ * snippets write it, and the line after it is parsed as ever.  A JSON
+ * string is unescaped into the text buffer (rsyslog writes "/" as "\/");
+ * a raw control byte, a bad escape or a string that does not fit makes
+ * the header malformed, never a shorter value.
+ */
+struct cred_parse {
+	const char *p, *end;
+	struct logcred *c;
+	size_t used; /* of c->text */
+};
+
+static int
+cred_hex(const char *p)
+{
+	int v = 0, i, d;
+
+	for (i = 0; i < 4; i++) {
+		d = p[i];
+		if (d >= '0' && d <= '9')
+			d -= '0';
+		else if (d >= 'a' && d <= 'f')
+			d -= 'a' - 10;
+		else if (d >= 'A' && d <= 'F')
+			d -= 'A' - 10;
+		else
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* One byte into the text buffer (keep = 0: the value is skipped). */
+static int
+cred_put(struct cred_parse *cp, int keep, unsigned char b)
+{
+	if (!keep)
+		return 0;
+	if (cp->used + 1 >= LOGCRED_TEXT) /* the NUL needs room too */
+		return -1;
+	cp->c->text[cp->used++] = (char)b;
+	return 0;
+}
+
+/*
+ * The JSON string at cp->p (its opening quote): unescaped into the text
+ * buffer when keep, its start and length in *out, *outlen.
+ */
+static int
+cred_string(struct cred_parse *cp, int keep, const char **out, size_t *outlen)
+{
+	const char *q = cp->p + 1;
+	size_t start = cp->used;
+	unsigned char b;
+	int u;
+
+	for (;;) {
+		if (q >= cp->end)
+			return -1;
+		b = (unsigned char)*q++;
+		if (b == '"')
+			break;
+		if (b < 0x20)
+			return -1;
+		if (b != '\\') {
+			if (cred_put(cp, keep, b) < 0)
+				return -1;
+			continue;
+		}
+		if (q >= cp->end)
+			return -1;
+		switch (*q++) {
+		case '"': b = '"'; break;
+		case '\\': b = '\\'; break;
+		case '/': b = '/'; break;
+		case 'b': b = '\b'; break;
+		case 'f': b = '\f'; break;
+		case 'n': b = '\n'; break;
+		case 'r': b = '\r'; break;
+		case 't': b = '\t'; break;
+		case 'u':
+			if (cp->end - q < 4 || (u = cred_hex(q)) < 0)
+				return -1;
+			q += 4;
+			if (u >= 0xd800 && u <= 0xdfff)
+				return -1; /* no surrogates in a path or a name */
+			if (u >= 0x800) {
+				if (cred_put(cp, keep, (unsigned char)(0xe0 | u >> 12)) < 0 ||
+				    cred_put(cp, keep,
+				    (unsigned char)(0x80 | (u >> 6 & 0x3f))) < 0)
+					return -1;
+				b = (unsigned char)(0x80 | (u & 0x3f));
+			} else if (u >= 0x80) {
+				if (cred_put(cp, keep, (unsigned char)(0xc0 | u >> 6)) < 0)
+					return -1;
+				b = (unsigned char)(0x80 | (u & 0x3f));
+			} else {
+				b = (unsigned char)u;
+			}
+			break;
+		default:
+			return -1;
+		}
+		if (cred_put(cp, keep, b) < 0)
+			return -1;
+	}
+	cp->p = q;
+	if (keep) {
+		if (cred_put(cp, 1, 0) < 0)
+			return -1;
+		*out = cp->c->text + start;
+		*outlen = cp->used - 1 - start;
+	}
+	return 0;
+}
+
+/* A number as a JSON number or string of digits; "" is -1 (not known). */
+static int
+cred_number(struct cred_parse *cp, int64_t *out)
+{
+	const char *q = cp->p, *d;
+	int quoted = *q == '"';
+	int64_t v = 0;
+
+	if (quoted)
+		q++;
+	for (d = q; q < cp->end && *q >= '0' && *q <= '9'; q++) {
+		if (q - d >= 10)
+			return -1;
+		v = v * 10 + (*q - '0');
+	}
+	if (v > UINT32_MAX)
+		return -1;
+	if (q == d)
+		v = -1; /* "": not known; a bare nothing is no number */
+	if (quoted) {
+		if (q >= cp->end || *q != '"')
+			return -1;
+		q++;
+	} else if (v < 0) {
+		return -1;
+	}
+	*out = v;
+	cp->p = q;
+	return 0;
+}
+
+static void
+cred_spaces(struct cred_parse *cp)
+{
+	while (cp->p < cp->end && (*cp->p == ' ' || *cp->p == '\t'))
+		cp->p++;
+}
+
+static COLD long
+parse_cred(const char *line, size_t len, struct logcred *c)
+{
+	struct cred_parse cp = {line + 6, line + len, c, 0};
+	const char *key = NULL;
+	size_t keylen = 0, dummylen;
+	const char *dummy;
+	unsigned seen = 0, bit;
+	int64_t *num;
+
+	c->has = 1;
+	c->pid = c->uid = c->gid = -1;
+	c->exe = c->comm = c->unit = "";
+	c->exelen = c->commlen = c->unitlen = 0;
+	cred_spaces(&cp);
+	if (cp.p < cp.end && *cp.p == '}')
+		goto close;
+	for (;;) {
+		size_t mark = cp.used;
+
+		if (cp.p >= cp.end || *cp.p != '"' ||
+		    cred_string(&cp, 1, &key, &keylen) < 0)
+			return -1;
+		cp.used = mark; /* the key's bytes are not kept */
+		cred_spaces(&cp);
+		if (cp.p >= cp.end || *cp.p++ != ':')
+			return -1;
+		cred_spaces(&cp);
+		if (cp.p >= cp.end)
+			return -1;
+		num = NULL;
+		bit = 0;
+#define KEY(s) (keylen == sizeof(s) - 1 && memcmp(key, s, keylen) == 0)
+		if (KEY("pid"))
+			num = &c->pid, bit = 1;
+		else if (KEY("uid"))
+			num = &c->uid, bit = 2;
+		else if (KEY("gid"))
+			num = &c->gid, bit = 4;
+		else if (KEY("exe"))
+			bit = 8;
+		else if (KEY("comm"))
+			bit = 16;
+#undef KEY
+		if (bit & seen)
+			return -1; /* a member twice: which would count? */
+		seen |= bit;
+		if (num != NULL) {
+			if (cred_number(&cp, num) < 0)
+				return -1;
+		} else if (*cp.p == '"') {
+			if (bit == 8) {
+				if (cred_string(&cp, 1, &c->exe, &c->exelen) < 0)
+					return -1;
+			} else if (bit == 16) {
+				if (cred_string(&cp, 1, &c->comm, &c->commlen) < 0)
+					return -1;
+			} else if (cred_string(&cp, 0, &dummy, &dummylen) < 0) {
+				return -1;
+			}
+		} else {
+			int64_t v;
+
+			if (bit != 0 || cred_number(&cp, &v) < 0)
+				return -1; /* exe and comm are strings */
+		}
+		cred_spaces(&cp);
+		if (cp.p < cp.end && *cp.p == ',') {
+			cp.p++;
+			cred_spaces(&cp);
+			continue;
+		}
+		if (cp.p < cp.end && *cp.p == '}')
+			break;
+		return -1;
+	}
+close:
+	cp.p++;
+	if (cp.p >= cp.end || *cp.p != ' ')
+		return -1;
+	return (long)(cp.p + 1 - line);
+}
+
+long
+prefix_cred(const char *line, size_t len, struct logcred *cred)
+{
+	long n;
+
+	if (len < 6 || memcmp(line, "@cred{", 6) != 0)
+		return 0;
+	n = parse_cred(line, len, cred);
+	if (n < 0) {
+		cred->has = 1;
+		cred->pid = cred->uid = cred->gid = -1;
+		cred->exe = cred->comm = cred->unit = "";
+		cred->exelen = cred->commlen = cred->unitlen = 0;
+	}
+	return n;
+}
+
 static HOT_INLINE int
 parse_line(struct prefix_clock *clk, const char *line, size_t len,
     struct logline *ll, int lazy)
@@ -696,6 +951,13 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 
 	/* field by field: a memset of the whole struct costs more per line */
 	ll->cred.has = 0;
+	if (len > 0 && *p == '@') { /* the credentials of the snippets */
+		long cn = prefix_cred(p, len, &ll->cred);
+
+		if (cn < 0)
+			return -1;
+		p += cn;
+	}
 	ll->ts = 0;
 	ll->has_ts = 0;
 	ll->stamp.kind = 0; /* the other stamp fields are read only after it */

@@ -7,15 +7,47 @@ rbl_msg() {
 }
 
 # rsyslog_head WORKDIR SOCKET LOG: the private part of every test rsyslogd
-# (its work directory, its own socket, everything but mail to LOG)
+# (its work directory, its own socket with the writers' credentials, as
+# /etc/rsyslog.conf's module line must give them for the system socket,
+# everything but mail to LOG)
 rsyslog_head() {
 	cat <<EOF
 global(workDirectory="$1" processInternalMessages="on"
 	maxMessageSize="8k")
 module(load="imuxsock" SysSock.Use="off")
-input(type="imuxsock" Socket="$2" RateLimit.Interval="0")
+input(type="imuxsock" Socket="$2" RateLimit.Interval="0"
+	Annotate="on" ParseTrusted="on")
 *.*;mail.none action(type="omfile" file="$3")
 EOF
+}
+
+# The tests' stand-in for an MTA daemon: a copy of logger in DIR/sbin,
+# which a trust rule names as Postfix's executable (the snippets' lines
+# carry their writer's credentials, and mailban acts only on the MTA's).
+#   writer_prepare DIR      copy logger to DIR/sbin/smtpd; sets WRITER
+#   trust_writer CONF DIR   in CONF's trust list, postfix* is DIR/sbin/*
+#                           run as root (Exim's and Sendmail's stay)
+writer_prepare() {
+	mkdir -p "$1/sbin"
+	chmod 755 "$1" "$1/sbin"
+	cp "$(command -v logger)" "$1/sbin/smtpd"
+	chmod 755 "$1/sbin/smtpd"
+	WRITER=$1/sbin/smtpd
+}
+trust_writer() {
+	python3 - "$1" "$2" <<'PY'
+import re, sys
+conf, d = sys.argv[1], sys.argv[2]
+text = open(conf).read()
+shipped = re.compile(r'^  \{ program = "postfix\*"; exe = "[^"]*";\n'
+                     r'    users = \[[^]]*\]; \},\n', re.M)
+rule = ('  { program = "postfix*"; exe = "%s/sbin/*"; users = [ "root" ]; },\n'
+        % d)
+text, n = shipped.subn(rule, text, count=1)
+if n != 1:
+    sys.exit("trust_writer: no Postfix trust rule in " + conf)
+open(conf, "w").write(text)
+PY
 }
 
 # addr_list B N: N distinct addresses 10.B.0.1, 10.B.0.2, ... (N <= 62500)

@@ -20,7 +20,7 @@ log memfind addr fmt score       # diagnostics, memory, addresses, text
 lineio prefix journal omprog html state  # bytes and files, no policy
 rxlit                            # regex text read without PCRE2
 prefilter                        # which patterns a message cannot match
-pattern config                   # PCRE2, the configuration
+pattern config trust              # PCRE2, the configuration, the writers
 tracker engine                   # scores and bans, the line path
 kset firewall                    # the kernel
 report summary zone htmlreport   # what the commands print and write

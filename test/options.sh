@@ -25,14 +25,15 @@ refused() { # COMMAND ARG...; the message is left in $msg (builtins only:
 }
 for c in run test setup restore list status report unban flush check; do
 	case $c in
-	run) takes='--omprog' ;;
-	test) takes='--json --bans-only --now=0' ;;
+	run) takes='--omprog --require-credentials' ;;
+	test) takes='--json --bans-only --now=0 --require-credentials' ;;
 	setup | check) takes='--print' ;;
 	list | status) takes='--json' ;;
 	report) takes='--html=x' ;;
 	*) takes= ;;
 	esac
-	for o in --json --print --omprog --bans-only --now=0 --html=x; do
+	for o in --json --print --omprog --bans-only --now=0 --html=x \
+	    --require-credentials; do
 		case " $takes " in *" $o "*) continue ;; esac
 		refused $c $o
 		check "$c $o: the message names the command and the option ($msg)" \
@@ -45,7 +46,7 @@ refused unban
 refused test --now=yesterday
 refused test --now
 "$mb" test --help > "$tmp/out"; check "test --help exits 0" [ $? -eq 0 ]
-grep -q '^usage: mailban test \[-c FILE\] \[-o NAME=VALUE\]\.\.\. \[--json\] \[--bans-only\] \[--now TIME\] \[FILE\.\.\.\]$' "$tmp/out"
+grep -q '^usage: mailban test \[-c FILE\] \[-o NAME=VALUE\]\.\.\. \[--json\] \[--bans-only\] \[--now TIME\] \[--require-credentials\] \[FILE\.\.\.\]$' "$tmp/out"
 check "test --help: its synopsis on stdout" [ $? -eq 0 ]
 
 done_testing

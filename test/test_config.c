@@ -203,6 +203,19 @@ files(void)
 	       " regx = \"^(?<ip>a)\"; } );\n", "unknown setting \"regx\"");
 	expect("patterns = ();\n", "the list is empty");
 	expect("batch = { idle = \"2m\"; };\n", "batch.idle");
+	expect("trust = ( { exe = \"/x\"; users = [\"root\"]; } );\n",
+	    "c.conf:1: trust: each entry needs a program");
+	expect("trust = ( { program = \"x\"; } );\n",
+	    "c.conf:1: trust: an entry with neither exe nor users");
+	expect("trust = ( { program = \"x\"; exe = \"usr/sbin/x\"; } );\n",
+	    "trust: exe: \"usr/sbin/x\" is not an absolute path");
+	expect("trust = ( { program = \"x\"; users = \"root\"; } );\n",
+	    "trust: users: expected a list");
+	expect("trust = ( { program = \"x\"; user = [\"root\"]; } );\n",
+	    "trust: unknown setting \"user\"");
+	expect("trust = ( { program = \"x\"; users = [ -1 ]; } );\n",
+	    "out of range");
+	expect("trust = { program = \"x\"; };\n", "trust: expected a list");
 }
 
 /* @include: errors name the included file. */
@@ -292,6 +305,32 @@ same_dnsbl(const struct config *a, const struct config *b)
 	return 1;
 }
 
+static int
+same_trust(const struct config *a, const struct config *b)
+{
+	size_t i, j;
+
+	if (a->trust.n != b->trust.n)
+		return 0;
+	for (i = 0; i < a->trust.n; i++) {
+		const struct trust_rule *x = &a->trust.rules[i], *y = &b->trust.rules[i];
+
+		if (x->nprogs != y->nprogs || x->nexe != y->nexe ||
+		    x->nusers != y->nusers || x->nuids != y->nuids)
+			return 0;
+		for (j = 0; j < x->nprogs; j++)
+			if (strcmp(x->progs[j], y->progs[j]) != 0)
+				return 0;
+		for (j = 0; j < x->nexe; j++)
+			if (strcmp(x->exe[j], y->exe[j]) != 0)
+				return 0;
+		for (j = 0; j < x->nuids; j++)
+			if (x->uids[j] != y->uids[j])
+				return 0;
+	}
+	return 1;
+}
+
 #define SAME(field) \
 	static int same_##field(const struct config *a, \
 	    const struct config *b) { return a->field == b->field; }
@@ -350,6 +389,8 @@ static const struct setting {
 	{"report.every", "report = { every = \"7s\"; };", same_report_every},
 	{"report.lookup", "report = { lookup = \"\"; };", same_report_lookup},
 	{"report.dnsbl", "report = { dnsbl = [\"x\"]; };", same_dnsbl},
+	{"trust", "trust = ( { program = \"x\"; users = [ 7 ]; } );",
+	    same_trust},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -361,6 +361,10 @@ ref_parse_line(struct prefix_clock *clk, const char *line, size_t len,
 	ll->hostlen = ll->proglen = ll->msglen = 0;
 	if (len > 0 && end[-1] == '\r')
 		end--;
+	/* the credential header has its own parser and table (test_trust.c) */
+	if ((n = (size_t)prefix_cred(line, len, &ll->cred)) == (size_t)-1)
+		return -1;
+	p += n;
 	if (p < end && *p == '<') { /* <PRI> */
 		const char *q = p + 1;
 

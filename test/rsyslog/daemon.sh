@@ -12,6 +12,8 @@
 #   rsyslog_stop                         SIGTERM, wait (bounded), then SIGKILL
 #   mailban_pid                          pid of the current mailban child
 #   send_lines FILE                      every line of FILE as one mail.info message
+#                                        from the trusted writer (daemons.sh)
+#   mta_log MESSAGE                      one mail.info message from it
 
 . "$SRCDIR/test/daemons.sh"
 
@@ -34,6 +36,8 @@ rsyslog_pid=
 rsyslog_prepare() {
 	mkdir -p "$tmp/work"
 	sed "s|^state .*|state = \"$tmp/state.db\";|" "$SRCDIR/etc/mailban.conf" > "$MB_CONF"
+	writer_prepare "$tmp/mta"
+	trust_writer "$MB_CONF" "$tmp/mta"
 	{
 		rsyslog_head "$tmp/work" "$RS_SOCK" "$RS_LOG"
 		sed -e "s|/usr/sbin/mailban|$MAILBAN|g" \
@@ -61,11 +65,13 @@ rsyslog_start() {
 	rsyslog_pid=$!
 	wait_daemon rsyslogd "$rsyslog_pid" "$RS_SOCK" "$RS_PID" \
 	    "$tmp/rsyslogd.out" "$RS_LOG"
+	writer_start
 }
 
 # rsyslog_stop: 0 when rsyslogd exited within 30 s of SIGTERM
 rsyslog_stop() {
 	[ -n "$rsyslog_pid" ] || return 0
+	writer_stop
 	stop_daemon "$rsyslog_pid"
 	_rc=$?
 	rsyslog_pid=
@@ -77,9 +83,32 @@ mailban_pid() {
 	[ -n "$rsyslog_pid" ] && pgrep -P "$rsyslog_pid" -f "$MAILBAN run" | head -1
 }
 
+# The trusted writer lives from rsyslog_start to rsyslog_stop, reading the
+# lines to send from a FIFO: rsyslog reads a writer's executable from /proc
+# when the message arrives, and a writer that has already exited has none
+# (the MTAs' daemons outlive their lines; logger would not).
+writer_pid=
+writer_start() {
+	rm -f "$tmp/writer.fifo"
+	mkfifo "$tmp/writer.fifo"
+	"$WRITER" -u "$RS_SOCK" -p mail.info -t postfix/smtpd < "$tmp/writer.fifo" &
+	writer_pid=$!
+	exec 7> "$tmp/writer.fifo"
+}
+writer_stop() {
+	[ -n "$writer_pid" ] || return 0
+	exec 7>&-
+	wait "$writer_pid" 2>/dev/null
+	writer_pid=
+}
+
 # send_lines FILE: each line a mail.info message from postfix/smtpd
 send_lines() {
-	logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd < "$1"
+	cat "$1" >&7
+}
+# mta_log MESSAGE: one mail.info message from postfix/smtpd
+mta_log() {
+	printf '%s\n' "$1" >&7
 }
 
 # set_count SET: number of entries in SET inside the server namespace

@@ -20,14 +20,14 @@ no_mailban_running() {
 
 rsyslog_prepare
 check "generated configuration uses the shipped action" \
-    grep -q "binary=\"$MAILBAN run --omprog -c $MB_CONF\"" "$RS_CONF"
+    grep -q "binary=\"$MAILBAN run --omprog -c $MB_CONF --require-credentials\"" "$RS_CONF"
 srv "$MAILBAN" setup -c "$MB_CONF" >/dev/null || { echo "mailban setup failed"; exit 1; }
 check "client reaches port 25 before any ban" can_connect $S4 25
 rsyslog_start
 ok "rsyslogd started in the server namespace (pid $rsyslog_pid)"
 
 # --- one reject through logger: the client is refused ---
-logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd "$(rbl_msg $C4)"
+mta_log "$(rbl_msg $C4)"
 check "logger -> rsyslogd -> mailban: $C4 banned within 10 s" \
     wait_for 10 in_set mailban4 "$C4,tcp:25"
 check "the client's port-25 connect is refused" cannot_connect $S4 25
@@ -40,12 +40,61 @@ pid1=$(mailban_pid)
 check "one mailban child of rsyslogd ($pid1)" [ -n "$pid1" ]
 
 # --- only the mail facility reaches mailban ---
-logger -u "$RS_SOCK" -p user.info -t postfix/smtpd "$(rbl_msg 203.0.113.40)"
-logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd "$(rbl_msg 203.0.113.41)"
+# (the user-facility writer lives until the mail line after it is banned)
+{ rbl_msg 203.0.113.40; wait_for 10 in_set mailban4 "203.0.113.41,tcp:25"; } |
+    "$WRITER" -u "$RS_SOCK" -p user.info -t postfix/smtpd &
+held=$!
+wait_for 10 grep -q '203.0.113.40' "$RS_LOG"
+mta_log "$(rbl_msg 203.0.113.41)"
 wait_for 10 in_set mailban4 "203.0.113.41,tcp:25"
 check "a mail message sent after it is banned" in_set mailban4 "203.0.113.41,tcp:25"
 check "a user-facility message is not (filter)" not_in_set mailban4 "203.0.113.40,tcp:25"
 check "the user-facility message did reach rsyslogd" grep -q '203.0.113.40' "$RS_LOG"
+wait "$held"
+
+# --- who wrote it: only the MTA's own lines are acted on ---
+# The tag is the writer's word.  logger as root names postfix/smtpd; user
+# nobody runs Postfix's own executable (here the test's stand-in); nobody
+# with logger sends the postscreen line of the report that found this.
+# Each forger lives until mailban has counted all three as untrusted (so
+# that rsyslog could read its executable), then a real line still bans.
+chmod 711 "$tmp"
+chmod 666 "$RS_SOCK"
+untrusted() { # PROGRAM: mailban status's count of its untrusted lines
+	"$MAILBAN" status -c "$MB_CONF" 2>/dev/null |
+	    awk -v p="$1" '$1 == "untrusted" && $2 == p { print $3 }'
+}
+forged_counted() {
+	[ "$(untrusted postfix/smtpd)" = 2 ] && [ "$(untrusted postfix/postscreen)" = 1 ]
+}
+nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+{ rbl_msg 203.0.113.50; wait_for 20 forged_counted; } |
+    logger -u "$RS_SOCK" -p mail.info -t 'postfix/smtpd[4242]' &
+held=$!
+{ rbl_msg 203.0.113.51; wait_for 20 forged_counted; } |
+    nobody "$WRITER" -u "$RS_SOCK" -p mail.info -t 'postfix/smtpd[4242]' &
+held="$held $!"
+{ echo 'CONNECT from [2001:db8::51]:4711 to [2001:db8::1]:25'
+  echo 'DNSBL rank 5 for [2001:db8::51]:4711'; wait_for 20 forged_counted; } |
+    nobody logger -u "$RS_SOCK" -p mail.info -t 'postfix/postscreen[4243]' &
+held="$held $!"
+check "the forged lines are counted as untrusted, per program" \
+    wait_for 20 forged_counted
+wait $held
+check "logger as root naming postfix/smtpd bans nothing" \
+    not_in_set mailban4 "203.0.113.50,tcp:25"
+check "nobody running the MTA's executable bans nothing" \
+    not_in_set mailban4 "203.0.113.51,tcp:25"
+check "nobody's postscreen DNSBL line bans nothing" \
+    not_in_set mailban6 "2001:db8::51,tcp:25"
+shows_forger() {
+	"$MAILBAN" status -c "$MB_CONF" | grep -F "\"uid\":\"$(id -u nobody)\"" |
+	    grep -qF 'postfix/smtpd[4242]'
+}
+check "status shows a forged line with its writer's uid" shows_forger
+mta_log "$(rbl_msg 203.0.113.52)"
+check "the MTA's own line after them bans" \
+    wait_for 10 in_set mailban4 "203.0.113.52,tcp:25"
 
 # --- reload: a broken configuration keeps the running one ---
 cp "$MB_CONF" "$tmp/good.conf"
@@ -55,7 +104,7 @@ kill -HUP "$rsyslog_pid"
 check "broken reload: the error names $MB_CONF:$nl" \
     wait_for 10 grep -q "reload: $MB_CONF:$nl: .*keeping the running configuration" "$MB_ERR"
 check "broken reload: mailban was not restarted" [ "$(mailban_pid)" = "$pid1" ]
-logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd "$(rbl_msg 203.0.113.42)"
+mta_log "$(rbl_msg 203.0.113.42)"
 check "broken reload: the old configuration still bans" \
     wait_for 10 in_set mailban4 "203.0.113.42,tcp:25"
 
@@ -66,8 +115,8 @@ n0=$(grep -c 'reloaded' "$MB_ERR")
 kill -HUP "$rsyslog_pid"
 check "good reload is reported" \
     wait_for 10 sh -c "[ \$(grep -c 'reloaded $MB_CONF' '$MB_ERR') -gt $n0 ]"
-logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd "$(rbl_msg 203.0.113.43)"
-logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd "$(rbl_msg 203.0.113.44)"
+mta_log "$(rbl_msg 203.0.113.43)"
+mta_log "$(rbl_msg 203.0.113.44)"
 wait_for 10 in_set mailban4 "203.0.113.44,tcp:25"
 check "good reload: a message after it still bans" in_set mailban4 "203.0.113.44,tcp:25"
 check "good reload: the newly ignored address is not banned" \
@@ -131,7 +180,7 @@ check "rsyslog reported the restart" \
     grep -q "omprog: program '$MAILBAN' (pid $pid1) terminated; will be restarted" "$RS_LOG"
 
 # --- SIGTERM: mailban commits and exits, rsyslogd stops in time ---
-logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd "$(rbl_msg 203.0.113.45)"
+mta_log "$(rbl_msg 203.0.113.45)"
 wait_for 10 in_set mailban4 "203.0.113.45,tcp:25"
 check "rsyslogd stops within 30 s of SIGTERM" rsyslog_stop
 check "mailban reported a clean exit" grep -q '^mailban: exiting: ' "$MB_ERR"

@@ -46,8 +46,14 @@ sng() {
 	    -R "$tmp/syslog-ng.persist" "$@"
 }
 
+# syslog-ng reads a writer's executable from /proc only with
+# CAP_SYS_PTRACE, which the shipped snippet tells the administrator to add
+SNG_CAPS="cap_net_bind_service,cap_net_broadcast,cap_net_raw,cap_dac_read_search,cap_dac_override,cap_chown,cap_fowner=p cap_syslog,cap_sys_ptrace=ep"
+
 sng_prepare() {
 	sed "s|^state .*|state = \"$tmp/state.db\";|" "$SRCDIR/etc/mailban.conf" > "$MB_CONF"
+	writer_prepare "$tmp/mta"
+	trust_writer "$MB_CONF" "$tmp/mta"
 	sed -e "s|/usr/sbin/mailban|$MAILBAN|g" \
 	    -e "s|/etc/mailban/mailban.conf|$MB_CONF|g" \
 	    -e "s|/var/log/mailban.log|$MB_ERR|g" \
@@ -78,6 +84,7 @@ EOF
 sng_start() {
 	rm -f "$SNG_PID" "$SNG_SOCK"
 	ip netns exec "$SRV" env LD_LIBRARY_PATH="$SNG_LIBS" "$SNG" \
+	    --caps "$SNG_CAPS" \
 	    --module-path="$SNG_MODULES" -F -f "$SNG_CONF" -p "$SNG_PID" \
 	    -c "$tmp/syslog-ng.ctl" -R "$tmp/syslog-ng.persist" \
 	    >> "$tmp/syslog-ng.out" 2>&1 &
@@ -104,7 +111,18 @@ mailban_pids() {
 	pgrep -f "^$MAILBAN run -c $MB_CONF" | tr '\n' ' ' | sed 's/ $//'
 }
 
-# send_lines FILE: each line a mail.info message from postfix/smtpd
+# send_lines FILE: each line a mail.info message from postfix/smtpd, sent
+# by the trusted writer (daemons.sh), which lives until syslog-ng has
+# logged the last one: syslog-ng reads a writer's executable from /proc
+# when its line arrives, and a writer that has exited has none (the MTAs'
+# daemons outlive their lines; logger would not)
 send_lines() {
-	logger -u "$SNG_SOCK" -p mail.info -t postfix/smtpd < "$1"
+	_last=$(tail -1 "$1")
+	{ cat "$1"; wait_for 120 grep -qF -- "$_last" "$SNG_LOG"; } |
+	    "$WRITER" -u "$SNG_SOCK" -p mail.info -t postfix/smtpd
+}
+# say PRI ADDR: one RBL reject of ADDR from the trusted writer
+say() {
+	{ rbl_msg "$2"; wait_for 10 grep -qF -- "[$2]" "$SNG_LOG"; } |
+	    "$WRITER" -u "$SNG_SOCK" -p "$1" -t postfix/smtpd
 }

@@ -16,11 +16,10 @@ set -u
 trap 'sng_stop; cleanup' EXIT
 
 no_mailban_running() { ! pgrep -f "^$MAILBAN run -c $MB_CONF" >/dev/null; }
-say() { logger -u "$SNG_SOCK" -p "$1" -t postfix/smtpd "$(rbl_msg "$2")"; }
 
 sng_prepare
 check "generated configuration runs the shipped program()" \
-    grep -q "program(\"exec $MAILBAN run -c $MB_CONF 2>>$MB_ERR\"" "$tmp/mailban-syslog-ng.conf"
+    grep -q "program(\"exec $MAILBAN run -c $MB_CONF --require-credentials 2>>$MB_ERR\"" "$tmp/mailban-syslog-ng.conf"
 srv "$MAILBAN" setup -c "$MB_CONF" >/dev/null || { echo "mailban setup failed"; exit 1; }
 check "client reaches port 25 before any ban" can_connect $S4 25
 sng_start
@@ -45,6 +44,48 @@ wait_for 10 in_set mailban4 "203.0.113.41,tcp:25"
 check "a mail message sent after it is banned" in_set mailban4 "203.0.113.41,tcp:25"
 check "a user-facility message is not (filter)" not_in_set mailban4 "203.0.113.40,tcp:25"
 check "the user-facility message did reach syslog-ng" grep -q '203.0.113.40' "$SNG_LOG"
+
+# --- who wrote it: only the MTA's own lines are acted on ---
+# The tag is the writer's word.  logger as root names postfix/smtpd; user
+# nobody runs Postfix's own executable (here the test's stand-in); nobody
+# with logger sends the postscreen line of the report that found this.
+# Each forger lives until syslog-ng has logged its line.
+chmod 711 "$tmp"
+chmod 666 "$SNG_SOCK"
+untrusted() { # PROGRAM: mailban status's count of its untrusted lines
+	"$MAILBAN" status -c "$MB_CONF" 2>/dev/null |
+	    awk -v p="$1" '$1 == "untrusted" && $2 == p { print $3 }'
+}
+forged_counted() {
+	[ "$(untrusted postfix/smtpd)" = 2 ] && [ "$(untrusted postfix/postscreen)" = 1 ]
+}
+nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+held() { # TEXT: TEXT, then wait until syslog-ng has logged it
+	printf '%s\n' "$1"
+	wait_for 10 grep -qF -- "$1" "$SNG_LOG"
+}
+held "$(rbl_msg 203.0.113.50)" |
+    logger -u "$SNG_SOCK" -p mail.info -t 'postfix/smtpd[4242]'
+held "$(rbl_msg 203.0.113.51)" |
+    nobody "$WRITER" -u "$SNG_SOCK" -p mail.info -t 'postfix/smtpd[4242]'
+held 'DNSBL rank 5 for [2001:db8::51]:4711' |
+    nobody logger -u "$SNG_SOCK" -p mail.info -t 'postfix/postscreen[4243]'
+check "the forged lines are counted as untrusted, per program" \
+    wait_for 20 forged_counted
+check "logger as root naming postfix/smtpd bans nothing" \
+    not_in_set mailban4 "203.0.113.50,tcp:25"
+check "nobody running the MTA's executable bans nothing" \
+    not_in_set mailban4 "203.0.113.51,tcp:25"
+check "nobody's postscreen DNSBL line bans nothing" \
+    not_in_set mailban6 "2001:db8::51,tcp:25"
+shows_forger() {
+	"$MAILBAN" status -c "$MB_CONF" | grep -F "\"uid\":\"$(id -u nobody)\"" |
+	    grep -qF 'postfix/smtpd[4242]'
+}
+check "status shows a forged line with its writer's uid" shows_forger
+say mail.info 203.0.113.52
+check "the MTA's own line after them bans" \
+    wait_for 10 in_set mailban4 "203.0.113.52,tcp:25"
 
 # --- syslog-ng reload: keep-alive(yes) keeps the same mailban ---
 kill -HUP "$sng_pid"

@@ -1,0 +1,98 @@
+/*
+ * NAME
+ *	trust - which writers count as each MTA
+ * DESCRIPTION
+ *	See include/trust.h.  Called only for lines a pattern matched, so
+ *	that the line path pays nothing for the others.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "trust.h"
+
+/*
+ * Glob over s[0..slen): '*' matches any run of bytes (none that is '/'
+ * when path is set), everything else itself.
+ */
+static int
+glob_match(const char *g, const char *s, size_t slen, int path)
+{
+	const char *star = NULL, *se = s + slen, *resume = NULL;
+
+	while (s < se) {
+		if (*g == '*') {
+			star = g++;
+			resume = s;
+		} else if (*g != '\0' && *g == *s) {
+			g++;
+			s++;
+		} else if (star != NULL && !(path && *resume == '/')) {
+			g = star + 1;
+			s = ++resume;
+		} else {
+			return 0;
+		}
+	}
+	while (*g == '*')
+		g++;
+	return *g == '\0';
+}
+
+const struct trust_rule *
+trust_rule_for(const struct trust *t, const char *prog, size_t proglen)
+{
+	size_t i, j;
+
+	for (i = 0; i < t->n; i++)
+		for (j = 0; j < t->rules[i].nprogs; j++)
+			if (glob_match(t->rules[i].progs[j], prog, proglen, 0))
+				return &t->rules[i];
+	return NULL;
+}
+
+int
+trust_line(const struct trust *t, const struct logline *ll)
+{
+	const struct logcred *c = &ll->cred;
+	const struct trust_rule *r;
+	size_t i;
+	int ok;
+
+	if (!c->has)
+		return !t->require;
+	r = trust_rule_for(t, ll->prog, ll->proglen);
+	if (r == NULL)
+		return 0;
+	if (r->nusers > 0) {
+		ok = 0;
+		for (i = 0; i < r->nuids && !ok; i++)
+			ok = c->uid >= 0 && c->uid == r->uids[i];
+		if (!ok)
+			return 0;
+	}
+	if (r->nexe > 0) {
+		/* a NUL inside the name is no path the kernel would give */
+		if (c->exelen == 0 || memchr(c->exe, '\0', c->exelen) != NULL)
+			return 0;
+		ok = 0;
+		for (i = 0; i < r->nexe && !ok; i++)
+			ok = glob_match(r->exe[i], c->exe, c->exelen, 1);
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+void
+trust_free(struct trust *t)
+{
+	size_t i, j;
+
+	for (i = 0; i < t->n; i++) {
+		for (j = 0; j < t->rules[i].nprogs; j++)
+			free(t->rules[i].progs[j]);
+		for (j = 0; j < t->rules[i].nexe; j++)
+			free(t->rules[i].exe[j]);
+	}
+	t->n = 0;
+}
