@@ -30,6 +30,7 @@
 
 struct config;
 struct kset;
+struct sdj;
 
 struct cmdline {
 	const char *config;
@@ -37,6 +38,10 @@ struct cmdline {
 	size_t noverrides;
 	int json, print, omprog, bans_only;
 	int require_credentials; /* a line without them is untrusted */
+	int journal; /* --journal: the systemd journal, not lines */
+	const char *journal_dir; /* --journal-directory DIR; NULL: the system's */
+	int has_since, has_until;
+	int64_t since, until; /* --since, --until: seconds */
 	int64_t now; /* test --now; 0: the clock */
 	const char *html; /* report --html FILE */
 	char **args;
@@ -54,6 +59,11 @@ struct config *cmd_load_config(const struct cmdline *cl);
 /* The sets, made when missing; exits with status 1 when they cannot be. */
 struct kset *cmd_open_kset(const struct config *cfg);
 int64_t cmd_now(void);
+/* The journal of --journal-directory, or the system's, keeping only the
+ * entries of the MTAs' users; exits with status 1 when it cannot be
+ * opened.  follow: it will be polled. */
+struct sdj *cmd_open_journal(const struct cmdline *cl,
+    const struct config *cfg, int follow);
 
 int cmd_test(struct cmdline *cl);
 int cmd_check(struct cmdline *cl);

@@ -65,8 +65,9 @@ struct logcred {
 	size_t exelen;
 	const char *comm; /* process name; commlen 0: not known */
 	size_t commlen;
-	const char *unit; /* systemd unit; unitlen 0: not known */
+	const char *unit; /* systemd unit; unitlen 0: not known or none */
 	size_t unitlen;
+	int unit_known; /* the source knows units: unitlen 0 means none */
 	/* prefix_cred(): exe and comm unescaped here, each NUL-terminated */
 	char text[LOGCRED_TEXT];
 };

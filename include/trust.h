@@ -21,7 +21,12 @@
  *	    one of them (names resolved when the configuration was loaded;
  *	    a name this host does not know matches nobody);
  *	  - the rule's executables, when it names any: the executable must
- *	    be known and match one of the globs ('*' never matches '/').
+ *	    be known and match one of the globs ('*' never matches '/');
+ *	  - the rule's systemd units, when it names any and the credentials
+ *	    come from a source that knows units (unit_known: the journal's
+ *	    _SYSTEMD_UNIT, which journald takes from the writer's control
+ *	    group): the unit must be one of them ('*' matches any run of
+ *	    bytes).  A writer outside every unit then never counts.
  *
  *	Both are needed: an unprivileged user can start an MTA's own
  *	executable (with LD_PRELOAD, say) and make it log anything, but not
@@ -50,6 +55,8 @@ struct trust_rule {
 	int64_t uids[TRUST_MAX_USERS]; /* the users found on this host */
 	size_t nuids;
 	size_t nusers; /* users the rule names; 0: any user */
+	char *units[TRUST_MAX_GLOBS]; /* globs over the systemd unit; 0: any */
+	size_t nunits;
 };
 
 struct trust {

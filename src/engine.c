@@ -125,39 +125,31 @@ engine_notice(struct engine *en, enum engine_notice kind,
 		    len);
 }
 
-void
-engine_line(struct engine *en, const char *line, size_t len, int truncated)
+/* A line split into its prefix and message (ll), from the patterns on. */
+static inline void
+line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 {
 	struct pattern_match pm;
 	struct engine_match em;
 	struct ban_decision d;
-	struct logline ll;
 	struct addr a;
 	int64_t t;
 	int rc, banned = 0;
 
-	en->st.lines++;
-	if (truncated)
-		en->st.overlong++;
-	/* the time of a line is only worked out when a pattern matched */
-	if (prefix_parse_lazy(&en->clk, line, len, &ll) < 0) {
-		en->st.malformed++;
-		return;
-	}
-	rc = pattern_match(en->cfg->patterns, &ll, &pm);
+	rc = pattern_match(en->cfg->patterns, ll, &pm);
 	if (rc < 0)
 		en->st.match_errors++;
 	if (rc <= 0)
 		return;
-	prefix_time(&en->clk, &ll);
+	prefix_time(&en->clk, ll);
 	/* who wrote it, from the credentials alone: never the tag */
-	if (!trust_line(&en->cfg->trust, &ll)) {
-		engine_notice(en, NOTICE_UNTRUSTED, &ll, line, len);
+	if (!trust_line(&en->cfg->trust, ll)) {
+		engine_notice(en, NOTICE_UNTRUSTED, ll, line, len);
 		return;
 	}
 	memset(&em, 0, sizeof(em));
 	em.line = en->st.lines;
-	em.ll = &ll;
+	em.ll = ll;
 	em.pat = pm.pat;
 	em.qid = pm.qid;
 	em.qidlen = pm.qidlen;
@@ -176,11 +168,11 @@ engine_line(struct engine *en, const char *line, size_t len, int truncated)
 	en->st.per_pattern[pattern_index(pm.pat)]++;
 	if (em.ignored) {
 		en->st.ignored++;
-	} else if (is_duplicate(en, &ll)) {
+	} else if (is_duplicate(en, ll)) {
 		em.duplicate = 1;
 		en->st.duplicates++;
 	} else {
-		t = en->use_clock || !ll.has_ts ? en->clk.now : ll.ts;
+		t = en->use_clock || !ll->has_ts ? en->clk.now : ll->ts;
 		if (pm.qid != NULL)
 			banned = tracker_qid(en->tr, pm.qid, pm.qidlen, em.addr, t,
 			    pattern_score(pm.pat), pm.pat, &d);
@@ -195,4 +187,29 @@ engine_line(struct engine *en, const char *line, size_t len, int truncated)
 		if (en->hooks.on_ban != NULL)
 			en->hooks.on_ban(en->hooks.ctx, &em, &d);
 	}
+}
+
+void
+engine_line(struct engine *en, const char *line, size_t len, int truncated)
+{
+	struct logline ll;
+
+	en->st.lines++;
+	if (truncated)
+		en->st.overlong++;
+	/* the time of a line is only worked out when a pattern matched */
+	if (prefix_parse_lazy(&en->clk, line, len, &ll) < 0) {
+		en->st.malformed++;
+		return;
+	}
+	line_path(en, &ll, line, len);
+}
+
+void
+engine_entry(struct engine *en, struct logline *ll, int truncated)
+{
+	en->st.lines++;
+	if (truncated)
+		en->st.overlong++;
+	line_path(en, ll, ll->msg, ll->msglen);
 }

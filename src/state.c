@@ -48,6 +48,7 @@
 struct state {
 	sqlite3 *db;
 	char *path;
+	int in_batch; /* between state_batch_begin() and state_batch_end() */
 };
 
 static const char schema[] =
@@ -102,7 +103,11 @@ static const char schema[] =
     " kind TEXT NOT NULL,"
     " program TEXT NOT NULL,"
     " time INTEGER NOT NULL,"
-    " line TEXT NOT NULL);";
+    " line TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS journal_cursor ("
+    " source TEXT PRIMARY KEY NOT NULL,"
+    " cursor TEXT NOT NULL,"
+    " time INTEGER NOT NULL);";
 
 static int
 fail(struct state *st, const char *what)
@@ -151,7 +156,7 @@ move_aside(const char *path)
 	return 0;
 }
 
-/* Bring an older file to the current schema (version 2). */
+/* Bring an older file to the current schema (version 3). */
 static int
 migrate(struct state *st)
 {
@@ -162,12 +167,14 @@ migrate(struct state *st)
 		NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
 		version = sqlite3_column_int(stmt, 0);
 	sqlite3_finalize(stmt);
-	if (version >= 2)
+	if (version >= 3)
 		return 0;
 	/* version 1 had no bans.program; a new file already has it */
-	(void)sqlite3_exec(st->db, "ALTER TABLE bans ADD COLUMN program TEXT "
-	    "NOT NULL DEFAULT ''", NULL, NULL, NULL);
-	if (sqlite3_exec(st->db, "PRAGMA user_version = 2", NULL, NULL, NULL) !=
+	if (version < 2)
+		(void)sqlite3_exec(st->db, "ALTER TABLE bans ADD COLUMN program "
+		    "TEXT NOT NULL DEFAULT ''", NULL, NULL, NULL);
+	/* version 2 had no journal_cursor: the schema above made it */
+	if (sqlite3_exec(st->db, "PRAGMA user_version = 3", NULL, NULL, NULL) !=
 	    SQLITE_OK)
 		return fail(st, "schema version");
 	return 0;
@@ -249,7 +256,8 @@ state_record(struct state *st, const struct state_ban *b, size_t n)
 
 	if (n == 0)
 		return 0;
-	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (!st->in_batch &&
+	    sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return fail(st, "begin");
 	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, logsql, -1, &log, NULL) != SQLITE_OK)
@@ -283,6 +291,8 @@ state_record(struct state *st, const struct state_ban *b, size_t n)
 	sqlite3_finalize(stmt);
 	sqlite3_finalize(log);
 	log = NULL;
+	if (st->in_batch)
+		return 0;
 	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		fail(st, "commit");
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -293,7 +303,8 @@ fail:
 	fail(st, "write");
 	sqlite3_finalize(stmt);
 	sqlite3_finalize(log);
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!st->in_batch) /* else state_batch_end() rolls back */
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
 
@@ -447,6 +458,8 @@ encode_events(char *buf, size_t len, const struct score_event *ev, size_t n)
 int
 state_scores_begin(struct state *st)
 {
+	if (st->in_batch)
+		return 0;
 	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return fail(st, "begin");
 	return 0;
@@ -485,12 +498,94 @@ state_scores_put(struct state *st, const struct addr *a,
 int
 state_scores_end(struct state *st, int ok)
 {
+	if (st->in_batch)
+		return ok ? 0 : -1; /* state_batch_end() decides */
 	if (ok && sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
 	if (ok)
 		fail(st, "commit");
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
+}
+
+int
+state_batch_begin(struct state *st)
+{
+	if (st->in_batch)
+		msg_panic("state_batch_begin: a batch is open already");
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(st, "begin");
+	st->in_batch = 1;
+	return 0;
+}
+
+int
+state_batch_end(struct state *st, int ok)
+{
+	if (!st->in_batch)
+		msg_panic("state_batch_end: no batch is open");
+	st->in_batch = 0;
+	if (ok && sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	if (ok)
+		fail(st, "commit");
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int
+state_cursor_put(struct state *st, const char *source, const char *cursor,
+    int64_t t)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO "
+		"journal_cursor(source, cursor, time) VALUES(?1, ?2, ?3)", -1,
+		&stmt, NULL) != SQLITE_OK)
+		return fail(st, "prepare");
+	sqlite3_bind_text(stmt, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, cursor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, t);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : fail(st, "cursor");
+}
+
+int
+state_cursor_get(struct state *st, const char *source, char *buf,
+    size_t len, int64_t *t)
+{
+	sqlite3_stmt *stmt = NULL;
+	const unsigned char *c;
+	int rc, found = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT cursor, time FROM journal_cursor "
+		"WHERE source = ?1", -1, &stmt, NULL) != SQLITE_OK)
+		return fail(st, "prepare");
+	sqlite3_bind_text(stmt, 1, source, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		c = sqlite3_column_text(stmt, 0);
+		/* read back: a cursor is printable text, never empty */
+		if (c != NULL && c[0] != '\0' && strlen((const char *)c) < len &&
+		    strspn((const char *)c, "abcdefghijklmnopqrstuvwxyz"
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789=;_-") ==
+		    strlen((const char *)c)) {
+			snprintf(buf, len, "%s", (const char *)c);
+			if (t != NULL)
+				*t = sqlite3_column_int64(stmt, 1);
+			found = 1;
+		} else {
+			msg_warn("state %s: the journal cursor of %s is not one: "
+			    "ignored", st->path, source);
+		}
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return fail(st, "cursor");
+	return found;
 }
 
 int

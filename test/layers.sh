@@ -17,7 +17,7 @@ set -f # the words of the lists are patterns, not file names
 
 layers='
 log memfind addr fmt score       # diagnostics, memory, addresses, text
-lineio prefix journal omprog html state  # bytes and files, no policy
+lineio prefix journal omprog html state sdjournal # bytes and files, no policy
 rxlit                            # regex text read without PCRE2
 prefilter                        # which patterns a message cannot match
 pattern config trust              # PCRE2, the configuration, the writers
@@ -36,6 +36,7 @@ pcre2.h pattern
 libconfig.h config
 libipset/ kset
 sqlite3.h state
+systemd/ sdjournal
 '
 
 # modules DIR: the module files of the tree at DIR, relative to it
@@ -151,6 +152,7 @@ printf '#include "fmt.h"\n' > "$tmp/include/state.h"
 printf '#include <sqlite3.h>\n#include <pcre2.h>\n' > "$tmp/src/summary.c"
 printf '#include <libconfig.h>\n#include <libipset/data.h>\n' \
     > "$tmp/test/test_x.c"
+printf '#include <systemd/sd-journal.h>\n' >> "$tmp/test/test_x.c"
 bad=$(unlayered "$tmp")
 check "a module in no layer is found: $bad" [ "$bad" = "newthing " ]
 bad=$(upward "$tmp")

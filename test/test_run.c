@@ -295,7 +295,7 @@ static struct run *
 new_run(struct fake *f, struct run_kernel *k, int omprog, size_t backlog_max,
     const char *state)
 {
-	struct run_options opt = {omprog, backlog_max};
+	struct run_options opt = {.omprog = omprog, .backlog_max = backlog_max};
 	char path[256];
 
 	*k = fake_kernel(f);
