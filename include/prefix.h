@@ -114,6 +114,11 @@ int prefix_parse(struct prefix_clock *clk, const char *line, size_t len,
 int prefix_parse_lazy(struct prefix_clock *clk, const char *line, size_t len,
     struct logline *out);
 void prefix_time(struct prefix_clock *clk, struct logline *ll);
+/* In a message whose program (prog) is set: what the program writes
+ * before its text skipped, as prefix_parse() does (Exim's own stamp and
+ * [pid], for programs named exim*).  For entries split by another reader
+ * (the journal). */
+void prefix_message(struct logline *ll);
 /*
  * The "@cred{...} " header at line into *cred: the bytes it takes (the
  * space after it included), 0 when the line does not start with

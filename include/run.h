@@ -120,6 +120,9 @@ void run_line(struct run *r, const char *line, size_t len, int truncated);
 /* One entry already split into its fields (run --journal); commits, with
  * the cursor, when the queue holds batch.size. */
 void run_entry(struct run *r, struct logline *ll, int truncated);
+/* Where reading stands changed without an entry (a seek): saved with the
+ * next commit. */
+void run_cursor_moved(struct run *r);
 /* The cursor saved by an earlier run (after run_start()): 1 and the cursor
  * in buf, 0 when there is none or no state file, -1. */
 int run_saved_cursor(struct run *r, char *buf, size_t len);

@@ -42,7 +42,8 @@
  *
  *	A journal file that cannot be read (corrupt, truncated, unknown
  *	format) is skipped by libsystemd without a word; so the journal
- *	directories are listed at open and after every INVALIDATE, each new
+ *	directories are listed at open, after every INVALIDATE and at most
+ *	once a second in sdj_process() otherwise, each new
  *	file is opened alone, and one that fails is reported (msg_warn) and
  *	left out, as is a file that disappeared (msg_info).  Neither stops
  *	the reading.

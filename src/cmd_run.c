@@ -174,6 +174,10 @@ journal_start(struct run *r, struct sdj *j, const struct cmdline *cl,
 		    fmt_time(tb, sizeof(tb), cl->since));
 	} else {
 		sdj_seek_tail(j);
+		/* saved at once: entries written while mailban is stopped
+		 * before its first entry are read at the next start */
+		if (sdj_cursor(j) != NULL)
+			run_cursor_moved(r);
 		msg_info("%s: no cursor saved yet: reading from now on (--since "
 		    "reads earlier entries)", sdj_name(j));
 	}

@@ -473,6 +473,13 @@ strip_exim_stamp(struct logline *ll)
 	ll->msg = p;
 }
 
+void
+prefix_message(struct logline *ll)
+{
+	if (ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0)
+		strip_exim_stamp(ll);
+}
+
 static const char *
 skip_spaces(const char *p, const char *end)
 {

@@ -973,6 +973,12 @@ run_entry(struct run *r, struct logline *ll, int truncated)
 		commit(r, r->en.clk.now);
 }
 
+void
+run_cursor_moved(struct run *r)
+{
+	r->cur.moved = 1;
+}
+
 int
 run_saved_cursor(struct run *r, char *buf, size_t len)
 {

@@ -45,6 +45,7 @@ struct sdj {
 	int have_cursor;
 	char cursor[SDJ_CURSOR];
 	struct sdj_files files;
+	int64_t last_scan; /* monotonic seconds */
 	struct sdj_stats st;
 	int last_err; /* the errno of the last read failure reported */
 	char ident[SDJ_FIELD], host[SDJ_FIELD], comm[SDJ_FIELD], unit[SDJ_FIELD];
@@ -137,6 +138,15 @@ check_file(const char *path, char *why, size_t len)
 	return 0;
 }
 
+static int64_t
+mono_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
 /* List the files again: report the ones gone, check the new ones. */
 static void
 scan_files(struct sdj *j, int quiet)
@@ -177,6 +187,7 @@ scan_files(struct sdj *j, int quiet)
 		    j->files.v[k]);
 	files_free(&j->files);
 	j->files = now;
+	j->last_scan = mono_seconds();
 }
 
 /* --- open, seek --- */
@@ -296,9 +307,12 @@ sdj_seek_tail(struct sdj *j)
 {
 	int r = sd_journal_seek_tail(j->j);
 
-	/* on the last entry, so that the next one is the first new one */
+	/* on the last entry, so that the next one is the first new one; its
+	 * cursor is where reading stands */
 	if (r >= 0)
 		r = sd_journal_previous(j->j);
+	if (r > 0)
+		j->moved = 1;
 	return r < 0 ? seek_failed(j, "seek to the end", r) : 0;
 }
 
@@ -418,6 +432,7 @@ read_entry(struct sdj *j, struct logline *ll, int *truncated)
 		ll->prog = j->comm;
 		ll->proglen = commlen;
 	}
+	prefix_message(ll); /* Exim's own stamp, as in a syslog line */
 	if (sd_journal_get_realtime_usec(j->j, &usec) >= 0) {
 		ll->ts = (int64_t)(usec / 1000000);
 		ll->has_ts = 1;
@@ -534,8 +549,13 @@ sdj_process(struct sdj *j)
 		msg_warn("%s: %s", sdj_name(j), strerror(-r));
 		return 0;
 	}
-	if (r != SD_JOURNAL_INVALIDATE)
+	if (r != SD_JOURNAL_INVALIDATE) {
+		/* a file libsystemd could not add changes nothing for it: the
+		 * listing, once a second, is what sees it */
+		if (mono_seconds() != j->last_scan)
+			scan_files(j, 0);
 		return 0;
+	}
 	j->st.invalidations++;
 	msg_info("%s: journal files added or removed (rotation, vacuum or a "
 	    "journald restart): reading on", sdj_name(j));
