@@ -80,6 +80,7 @@ struct engine {
 	uint64_t dup_hash[ENGINE_DUPS];
 	int64_t dup_time[ENGINE_DUPS];
 	unsigned dup_next;
+	int warned_nocred; /* the empty-credentials hint was given */
 };
 
 void engine_init(struct engine *en, const struct config *cfg, int64_t now,

@@ -21,7 +21,12 @@
  *	    one of them (names resolved when the configuration was loaded;
  *	    a name this host does not know matches nobody);
  *	  - the rule's executables, when it names any: the executable must
- *	    be known and match one of the globs ('*' never matches '/');
+ *	    match one of the globs ('*' never matches '/').  When it is not
+ *	    known (the writer exited before the daemon read /proc, as
+ *	    Sendmail's and Exim's per-connection processes do right after
+ *	    a reject; or journald forwarded the line with its own pid once
+ *	    the writer had gone) the uid decides alone, if the rule names
+ *	    users, and the line is untrusted otherwise;
  *	  - the rule's systemd units, when it names any and the credentials
  *	    come from a source that knows units (unit_known: the journal's
  *	    _SYSTEMD_UNIT, which journald takes from the writer's control
@@ -30,7 +35,8 @@
  *
  *	Both are needed: an unprivileged user can start an MTA's own
  *	executable (with LD_PRELOAD, say) and make it log anything, but not
- *	as the MTA's user; and root's other programs are not the MTA.
+ *	as the MTA's user; and root's other programs are not the MTA while
+ *	they run.
  * SECURITY
  *	The line is hostile; the credentials are the syslog daemon's word,
  *	from the kernel (uid, gid, pid) and /proc (exe, comm).
@@ -57,6 +63,8 @@ struct trust_rule {
 	size_t nusers; /* users the rule names; 0: any user */
 	char *units[TRUST_MAX_GLOBS]; /* globs over the systemd unit; 0: any */
 	size_t nunits;
+	char *unknown[TRUST_MAX_USERS]; /* names this host does not have */
+	size_t nunknown;
 };
 
 struct trust {

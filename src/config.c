@@ -920,6 +920,8 @@ trust_users(struct loader *ld, config_setting_t *m, struct trust_rule *r)
 		pw = getpwnam(v);
 		if (pw != NULL)
 			r->uids[r->nuids++] = (int64_t)pw->pw_uid;
+		else
+			r->unknown[r->nunknown++] = xstrdup(v);
 	}
 	return 0;
 }

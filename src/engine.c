@@ -4,6 +4,7 @@
  * DESCRIPTION
  *	See include/engine.h.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,6 +145,16 @@ line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 	prefix_time(&en->clk, ll);
 	/* who wrote it, from the credentials alone: never the tag */
 	if (!trust_line(&en->cfg->trust, ll)) {
+		if (ll->cred.has && ll->cred.uid < 0 && ll->cred.pid < 0 &&
+		    !en->warned_nocred) {
+			en->warned_nocred = 1;
+			msg_warn("line %" PRIu64 ": empty credentials: untrusted, "
+			    "as every such line (said once).  Lines from other "
+			    "hosts have none; local ones get them when the "
+			    "imuxsock module line of /etc/rsyslog.conf has "
+			    "SysSock.Annotate=\"on\" SysSock.ParseTrusted=\"on\"",
+			    en->st.lines);
+		}
 		engine_notice(en, NOTICE_UNTRUSTED, ll, line, len);
 		return;
 	}

@@ -752,6 +752,19 @@ cred_string(struct cred_parse *cp, int keep, const char **out, size_t *outlen)
 	int u;
 
 	for (;;) {
+		const char *r = q;
+
+		/* a run of plain bytes at once */
+		while (r < cp->end && *r != '"' && *r != '\\' &&
+		    (unsigned char)*r >= 0x20)
+			r++;
+		if (keep && r > q) {
+			if (cp->used + (size_t)(r - q) >= LOGCRED_TEXT)
+				return -1;
+			memcpy(cp->c->text + cp->used, q, (size_t)(r - q));
+			cp->used += (size_t)(r - q);
+		}
+		q = r;
 		if (q >= cp->end)
 			return -1;
 		b = (unsigned char)*q++;
@@ -759,11 +772,7 @@ cred_string(struct cred_parse *cp, int keep, const char **out, size_t *outlen)
 			break;
 		if (b < 0x20)
 			return -1;
-		if (b != '\\') {
-			if (cred_put(cp, keep, b) < 0)
-				return -1;
-			continue;
-		}
+		/* b is the backslash of an escape */
 		if (q >= cp->end)
 			return -1;
 		switch (*q++) {

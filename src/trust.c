@@ -38,6 +38,33 @@ glob_match(const char *g, const char *s, size_t slen, int path)
 	return *g == '\0';
 }
 
+/*
+ * Executables that pass on other processes' lines with the writer's uid
+ * and their own pid: journald forwards a line to the syslog socket with
+ * its own pid once the writer has exited.  Their executable says nothing
+ * about the writer.
+ */
+static const char *const forwarders[] = {
+	"/usr/lib/systemd/systemd-journald",
+	"/lib/systemd/systemd-journald",
+	NULL,
+};
+
+/* The writer's executable is known (not empty, not a forwarder's). */
+static int
+exe_known(const struct logcred *c)
+{
+	size_t i;
+
+	if (c->exelen == 0)
+		return 0;
+	for (i = 0; forwarders[i] != NULL; i++)
+		if (c->exelen == strlen(forwarders[i]) &&
+		    memcmp(c->exe, forwarders[i], c->exelen) == 0)
+			return 0;
+	return 1;
+}
+
 const struct trust_rule *
 trust_rule_for(const struct trust *t, const char *prog, size_t proglen)
 {
@@ -80,8 +107,16 @@ trust_line(const struct trust *t, const struct logline *ll)
 			return 0;
 	}
 	if (r->nexe > 0) {
+		/*
+		 * A writer that exited before the daemon read /proc has no
+		 * executable (a zombie has none): its uid, which the kernel
+		 * gave with the message, then decides alone, and only when
+		 * the rule names users.
+		 */
+		if (!exe_known(c))
+			return r->nusers > 0;
 		/* a NUL inside the name is no path the kernel would give */
-		if (c->exelen == 0 || memchr(c->exe, '\0', c->exelen) != NULL)
+		if (memchr(c->exe, '\0', c->exelen) != NULL)
 			return 0;
 		ok = 0;
 		for (i = 0; i < r->nexe && !ok; i++)
@@ -104,6 +139,8 @@ trust_free(struct trust *t)
 			free(t->rules[i].exe[j]);
 		for (j = 0; j < t->rules[i].nunits; j++)
 			free(t->rules[i].units[j]);
+		for (j = 0; j < t->rules[i].nunknown; j++)
+			free(t->rules[i].unknown[j]);
 	}
 	t->n = 0;
 }

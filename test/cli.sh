@@ -15,6 +15,9 @@ now=--now=2026-11-27T12:00:00Z
 grep -q 'OK, [0-9]* patterns' "$tmp/out"; check "check reports patterns" [ $? -eq 0 ]
 "$mb" check -c "$SRCDIR/etc/mailban.conf" >/dev/null
 check "shipped etc/mailban.conf is valid" [ $? -eq 0 ]
+"$mb" check -o 'trust=({ program = "exim*"; users = ["root", "no-such-mta-user"]; })' > "$tmp/out"
+check "check names a trust user this host does not have" \
+    grep -qx 'trust: user no-such-mta-user (exim\*) is not on this host' "$tmp/out"
 cmp -s "$SRCDIR/etc/mailban.conf" "$SRCDIR/etc/mailban.conf"
 
 # a bad regex: FILE:LINE, PCRE2's message and offset, exit 2, no output

@@ -184,9 +184,24 @@ shipped_rules(void)
 		    "postfix/smtpd[1]: m", (unsigned)pw->pw_uid);
 		CHECK(judge(&cfg->trust, line) == 0, "smtpd as nobody");
 	}
+	/* a writer gone before its executable was read: the uid decides */
+	CHECK(judge(&cfg->trust, "@cred{\"uid\":\"0\",\"exe\":\"\",\"comm\":"
+	    "\"sendmail\"} 2026-11-27T01:09:07Z mx sm-mta[1]: m") == 1,
+	    "no executable, root");
+	CHECK(judge(&cfg->trust, "@cred{\"uid\":\"0\",\"exe\":\"/usr/lib/systemd/"
+	    "systemd-journald\"} 2026-11-27T01:09:07Z mx exim[1]: m") == 1,
+	    "journald's own pid and executable, root's uid");
+	if (pw != NULL) {
+		snprintf(line, sizeof(line), "@cred{\"uid\":\"%u\",\"exe\":\"\"} "
+		    "2026-11-27T01:09:07Z mx postfix/smtpd[1]: m",
+		    (unsigned)pw->pw_uid);
+		CHECK(judge(&cfg->trust, line) == 0, "no executable, nobody");
+		snprintf(line, sizeof(line), "@cred{\"uid\":\"%u\",\"exe\":"
+		    "\"/lib/systemd/systemd-journald\"} 2026-11-27T01:09:07Z mx "
+		    "postfix/smtpd[1]: m", (unsigned)pw->pw_uid);
+		CHECK(judge(&cfg->trust, line) == 0, "journald, nobody");
+	}
 	/* what is not known does not match */
-	CHECK(judge(&cfg->trust, "@cred{\"uid\":\"0\"} 2026-11-27T01:09:07Z mx "
-	    "postfix/smtpd[1]: m") == 0, "no executable");
 	CHECK(judge(&cfg->trust, "@cred{\"exe\":\"/usr/sbin/exim4\"} "
 	    "2026-11-27T01:09:07Z mx exim[1]: m") == 0, "no uid");
 	CHECK(judge(&cfg->trust, "@cred{\"pid\":\"\",\"uid\":\"\",\"gid\":\"\","
@@ -232,6 +247,8 @@ file_rules(void)
 	    "2026-11-27T01:09:07Z mx c: m") == 1, "exe alone");
 	CHECK(judge(&cfg->trust, "@cred{\"uid\":8,\"exe\":\"/opt/q/r/bin/x\"} "
 	    "2026-11-27T01:09:07Z mx c: m") == 0, "exe alone, deeper");
+	CHECK(judge(&cfg->trust, "@cred{\"uid\":0} 2026-11-27T01:09:07Z mx c: m")
+	    == 0, "exe alone, not known: no uid to fall back on");
 	config_free(cfg);
 	/* a user this host does not have matches nobody */
 	cfg = load("trust = ( { program = \"*\"; users = "

@@ -14,8 +14,12 @@
 #   central_prepare [SED]       $tmp/central/{rsyslog,mailban}.conf: the shipped
 #                               60-mailban-central.conf, zone in $tmp/zones
 #   mx_prepare I [local]        $tmp/mxI/rsyslog.conf: the shipped
-#                               60-mailban-mx-relp.conf (+ 60-mailban.conf: local)
-#   rs_start DIR NS NAME        start rsyslogd of DIR, wait for its socket
+#                               60-mailban-mx-relp.conf (+ 60-mailban.conf: local),
+#                               whose trust filter (and the local mailban's
+#                               trust rule) names the stand-in MTA executable
+#                               $WRITER (daemons.sh) run as root
+#   rs_start DIR NS NAME        start rsyslogd of DIR, wait for its socket;
+#                               for an MX, the writer that send() feeds
 #   rs_stop DIR                 SIGTERM, wait up to 30 s, then SIGKILL (1)
 #   rs_child DIR                pid of the mailban child of DIR's rsyslogd
 #   rbldnsd_start / rbldnsd_stop   rbldnsd serving bl.fleet.test in $CEN
@@ -42,6 +46,7 @@ tmp=$(mktemp -d) || exit 1
 chmod 711 "$tmp"
 mkdir -m 755 "$tmp/zones"
 rbldnsd_pid=
+writer_prepare "$tmp/mta"
 
 mxns() { echo "mbf-$1x$$"; }
 
@@ -120,6 +125,8 @@ EOF
 		    -e "s|/etc/mailban/mailban.conf|$d/mailban.conf|g" \
 		    -e "s|/var/log/mailban.log|$d/mailban.log|g" \
 		    -e "s|/var/log/mail-fleet.log|$d/mail-fleet.log|g" \
+		    -e "s|/usr/lib/postfix/sbin/|$tmp/mta/sbin/|" \
+		    -e "s|\"/usr/sbin/exim4\"|\"$tmp/mta/sbin/exim4\"|" \
 		    -e "${1:-}" "$SRCDIR/rsyslog.d/60-mailban-central.conf"
 	} > "$d/rsyslog.conf"
 	rs_check "$d"
@@ -132,12 +139,15 @@ mx_prepare() {
 		rs_head "$d"
 		if [ "${2:-}" = local ]; then
 			mb_conf "$d"
+			trust_writer "$d/mailban.conf" "$tmp/mta"
 			sed -e "s|/usr/sbin/mailban|$MAILBAN|g" \
 			    -e "s|/etc/mailban/mailban.conf|$d/mailban.conf|g" \
 			    -e "s|/var/log/mailban.log|$d/mailban.log|g" \
 			    "$SRCDIR/rsyslog.d/60-mailban.conf"
 		fi
 		sed -e "s|central.mx.example.net|$CEN4|" \
+		    -e "s|/usr/lib/postfix/sbin/|$tmp/mta/sbin/|" \
+		    -e "s|\"/usr/sbin/exim4\"|\"$tmp/mta/sbin/exim4\"|" \
 		    "$SRCDIR/rsyslog.d/60-mailban-mx-relp.conf"
 	} > "$d/rsyslog.conf"
 	rs_check "$d"
@@ -152,9 +162,31 @@ rs_start() {
 	echo $! > "$1/started"
 	wait_daemon "rsyslogd of $1" "$(cat "$1/started")" "$1/log.sock" \
 	    "$1/pid" "$1/rsyslogd.out" "$1/all.log"
+	[ "$3" = central ] || writer_start "$1"
+}
+
+# The trusted writer of an MX lives as long as its rsyslogd, reading the
+# lines to send from DIR/writer.fifo (held open by a sleeping holder):
+# rsyslog reads a writer's executable from /proc when the message
+# arrives, and a writer that has exited has none
+writer_start() {
+	rm -f "$1/writer.fifo"
+	mkfifo "$1/writer.fifo"
+	"$WRITER" -u "$1/log.sock" -p mail.info -t postfix/smtpd \
+	    < "$1/writer.fifo" &
+	echo $! > "$1/writer.pid"
+	sleep 2147483647 > "$1/writer.fifo" &
+	echo $! > "$1/holder.pid"
+}
+writer_stop() {
+	[ -s "$1/holder.pid" ] || return 0
+	kill "$(cat "$1/holder.pid")" 2>/dev/null
+	wait "$(cat "$1/writer.pid")" 2>/dev/null
+	rm -f "$1/holder.pid" "$1/writer.pid"
 }
 
 rs_stop() {
+	writer_stop "$1"
 	[ -s "$1/pid" ] || return 0
 	stop_daemon "$(cat "$1/pid")"
 	_rc=$?
@@ -166,9 +198,10 @@ rs_child() {
 	[ -s "$1/pid" ] && pgrep -P "$(cat "$1/pid")" -f "$MAILBAN run" | head -1
 }
 
-# send DIR FILE: every line of FILE one mail.info message of postfix/smtpd
+# send DIR FILE: every line of FILE one mail.info message of postfix/smtpd,
+# from DIR's trusted writer
 send() {
-	logger -u "$1/log.sock" -p mail.info -t postfix/smtpd < "$2"
+	cat "$2" > "$1/writer.fifo"
 }
 
 rbldnsd_start() {

@@ -138,6 +138,38 @@ check "mx1's own state records it (postfix-rbl)" \
 check "mx2's kernel does not have it (no reject there)" \
     sh -c "! ip netns exec $MX2 ipset list | grep -q '^$A,'"
 
+# --- who wrote it: an MX forwards only what its own MTA wrote ---
+# logger as root and user nobody through the MTA's executable (the test's
+# stand-in) forge DNSBL rejects on mx1; neither reaches the central host,
+# and mx1's own mailban counts both as untrusted.  Each forger lives until
+# then (rsyslog reads its executable from /proc), and a line of the MTA's
+# own sent after them is forwarded.
+chmod 666 "$M1/log.sock"
+mx1_untrusted() {
+	[ "$("$MAILBAN" status -c "$M1/mailban.conf" 2>/dev/null |
+	    awk '$1 == "untrusted" && $2 == "postfix/smtpd" { print $3 }')" = 2 ]
+}
+{ rbl_msg 203.0.113.66; wait_for 20 mx1_untrusted; } |
+    logger -u "$M1/log.sock" -p mail.info -t 'postfix/smtpd[4242]' &
+held=$!
+{ rbl_msg 203.0.113.67; wait_for 20 mx1_untrusted; } |
+    setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    "$WRITER" -u "$M1/log.sock" -p mail.info -t 'postfix/smtpd[4242]' &
+held="$held $!"
+check "mx1's own mailban counts both forged lines as untrusted" \
+    wait_for 20 mx1_untrusted
+wait $held
+sasl 203.0.113.68 9 > "$tmp/after-forged"
+send "$M1" "$tmp/after-forged"
+check "a line of mx1's MTA sent after them reaches the central host" \
+    wait_for 20 received 'unknown\[203\.0\.113\.68\]' 1
+check "neither forged line was forwarded" \
+    sh -c "! grep -Eq '203\.0\.113\.6[67]' '$C/mail-fleet.log'"
+check "the central host banned neither" \
+    sh -c "! '$MAILBAN' list -c '$C/mailban.conf' | grep -Eq '^203\.0\.113\.6[67] '"
+check "mx1 banned neither" \
+    sh -c "! ip netns exec $MX1 ipset list | grep -Eq '^203\.0\.113\.6[67],'"
+
 # --- 2. the central host restarted in the middle of a stream ---
 # N attackers, each with exactly four failures: the first and second on
 # mx1, the third and fourth on mx2, spread over the whole stream.  A lost

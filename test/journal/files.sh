@@ -94,8 +94,8 @@ for i in 1 2 3 4; do echo "$line"; done > "$tmp/forged.txt"
 	    --field _COMM=python3 --field _SYSTEMD_UNIT=cron.service
 	# the MTA's executable and user, outside the MTA's unit
 	jexport lines "$tmp/forged.txt" --field _SYSTEMD_UNIT=session-3.scope
-	# no executable known
-	jexport lines "$tmp/forged.txt" --field _EXE=
+	# no executable known (the writer had exited), and another user
+	jexport lines "$tmp/forged.txt" --field _EXE= --field _UID=1000
 } | write "$tmp/forged/f.journal" || exit 1
 "$mb" test --json --journal --journal-directory "$tmp/forged" > "$tmp/forged.json"
 check "forged entries are never matched" sh -c "! grep -q '\"event\":\"match\"' $tmp/forged.json"

@@ -16,6 +16,8 @@ exim=$ROOT/usr/sbin/exim4
 
 # Exim looks up its compiled-in user when it starts
 add_user Debian-exim 64911 Debian-exim 64911
+# Debian's paths: the shipped trust rules name /usr/sbin/exim4
+overlay "$ROOT/usr" /usr
 
 ex=$tmp/exim
 mkdir -p "$ex/spool"
@@ -78,7 +80,7 @@ start_dns
 mailban_setup
 start_syslog
 
-inns env LD_LIBRARY_PATH="$LIBPATH" setsid "$exim" -C "$ex/configure" -bdf \
+inns env LD_LIBRARY_PATH="$LIBPATH" setsid /usr/sbin/exim4 -C "$ex/configure" -bdf \
     > "$tmp/exim.out" 2>&1 &
 exim_pid=$!
 mta_pids="$mta_pids $exim_pid"
@@ -91,6 +93,7 @@ scenario exim '550[- ]rejected because @IP@ is in a black list at bl\.mailban\.t
 listed6 exim 'exim\[[0-9]+\]: [0-9-]+ [0-9:]+ H=\(client\.example\.net\) \[@IP@\] F=<sender@example\.net> rejected RCPT <user@mailban\.test>: rejected because @IP@ is in a black list at bl\.mailban\.test$'
 
 mta_log "Exim"
+all_trusted "Exim"
 show_bans "Exim"
 kill -- "-$exim_pid"
 echo "# Exim: $(($(date +%s) - t0)) s"

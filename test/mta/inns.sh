@@ -8,9 +8,12 @@
 #	namespace and a fresh mount namespace.  Bind-mounts DIR/resolv.conf,
 #	DIR/hosts, DIR/passwd and DIR/group over the machine's files, puts a
 #	private /dev in place (the machine's device nodes plus "log", a link to
-#	the test's own rsyslogd socket DIR/log.sock), applies the "SRC DST"
-#	bind mounts listed in DIR/binds, sets the host name to mx.mailban.test
-#	and executes COMMAND.  Nothing outside this namespace sees any of it:
+#	the test's own rsyslogd socket DIR/log.sock), mounts for each "LOWER
+#	DST" line of DIR/overlays a read-only overlay of DST over LOWER on DST
+#	(the machine's files first, LOWER's where the machine has none: an
+#	extracted MTA runs from the paths of its package), applies the "SRC
+#	DST" bind mounts listed in DIR/binds, sets the host name to
+#	mx.mailban.test and executes COMMAND.  Nothing outside this namespace sees any of it:
 #	the machine's /dev/log, resolver and user database stay untouched.
 set -eu
 d=$1
@@ -34,6 +37,11 @@ ln -s /proc/self/fd/1 "$dev/stdout"
 ln -s /proc/self/fd/2 "$dev/stderr"
 ln -s "$d/log.sock" "$dev/log"
 mount --move "$dev" /dev
+if [ -s "$d/overlays" ]; then
+	while read -r lower dst; do
+		mount -t overlay mailban-overlay -o "lowerdir=$dst:$lower" "$dst"
+	done < "$d/overlays"
+fi
 if [ -s "$d/binds" ]; then
 	while read -r src dst; do
 		mount --bind "$src" "$dst"

@@ -6,10 +6,15 @@
 #   - MTA packages extracted (apt-get download + dpkg -x) into a private
 #     root cached in the build tree, never installed on the machine;
 #   - rbldnsd serving bl.mailban.test in the server namespace;
-#   - a private rsyslogd (imuxsock on a private socket, no system socket)
-#     writing the mail facility to a file and to `mailban run --omprog`;
+#   - a private rsyslogd (imuxsock on a private socket, no system socket,
+#     with its writers' credentials) writing the mail facility to a file
+#     and, with the shipped snippet's template, to `mailban run --omprog
+#     --require-credentials` under the shipped trust rules;
 #   - every daemon started in a private mount namespace (inns.sh) where
-#     /dev/log is that socket and /etc/resolv.conf points at rbldnsd.
+#     /dev/log is that socket, /etc/resolv.conf points at rbldnsd, the
+#     MTA's package is overlaid on /usr (so that it runs from the paths
+#     Debian installs it at, which the trust rules name) and the MTA's
+#     users have Debian's names (rsyslogd and mailban run there too).
 # Everything started is stopped by the EXIT trap, also on failure.
 # MTA_DEBUG=DIR traces the test with timestamps and keeps a copy of its
 # files (configurations, logs, swaks transcripts) in DIR.
@@ -45,6 +50,7 @@ chmod 755 "$tmp"   # unprivileged MTA processes read their files here
 ns=$tmp/ns         # what inns.sh puts in place
 mkdir -p "$ns" "$tmp/rs"
 : > "$ns/binds"
+: > "$ns/overlays"
 printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:2\n' > "$ns/resolv.conf"
 printf '127.0.0.1 localhost\n203.0.113.1 mx.mailban.test mx\n' > "$ns/hosts"
 cp /etc/passwd "$ns/passwd"
@@ -76,10 +82,15 @@ if [ -n "${MTA_DEBUG:-}" ]; then
 fi
 
 # add_user NAME UID GROUP GID: a user that exists inside inns.sh only
+# (in place of one of that name the machine may have)
 add_user() {
+	sed -i "/^$1:/d" "$ns/passwd"
 	grep -q "^$3:" "$ns/group" || echo "$3:x:$4:" >> "$ns/group"
 	echo "$1:x:$2:$4::/nonexistent:/usr/sbin/nologin" >> "$ns/passwd"
 }
+
+# overlay LOWER DST: LOWER's files appear under DST inside inns.sh
+overlay() { echo "$1 $2" >> "$ns/overlays"; }
 
 # bind SRC DST: one more bind mount inside inns.sh
 bind() { echo "$1 $2" >> "$ns/binds"; }
@@ -127,30 +138,38 @@ start_dns() {
 srv_has_udp() { srv ss -Hlnu "sport = :$1" | grep -q .; }
 srv_has_tcp() { srv ss -Hlnt "sport = :$1" | grep -q .; }
 
-# start_syslog: the test's own rsyslogd; mail.* goes to $tmp/mail.log and
-# through omprog (confirmMessages) to mailban run --omprog.  The ignore
-# list is the default plus the ignored client.
+# start_syslog: the test's own rsyslogd, in inns.sh's namespace (mailban
+# resolves the MTA's users there); mail.* goes to $tmp/mail.log and
+# through omprog (confirmMessages), with the shipped snippet's template
+# (the writer's credentials first), to mailban run --omprog
+# --require-credentials under the shipped trust rules.  The ignore list
+# is the default plus the ignored client.
 start_syslog() {
 	mbstate=$tmp/state.db
 	cat > "$tmp/mailban-omprog" <<EOF
 #!/bin/sh
-exec "$mb" run --omprog -o 'state="$mbstate"' -o 'ignore=["127.0.0.0/8", "::1/128", "$I4/32"]' 2>> "$tmp/mailban.err"
+exec "$mb" run --omprog --require-credentials -o 'state="$mbstate"' -o 'ignore=["127.0.0.0/8", "::1/128", "$I4/32"]' 2>> "$tmp/mailban.err"
 EOF
 	chmod 755 "$tmp/mailban-omprog"
 	cat > "$tmp/rsyslog.conf" <<EOF
 global(workDirectory="$tmp/rs" processInternalMessages="on")
 module(load="imuxsock" SysSock.Use="off")
 module(load="omprog")
-input(type="imuxsock" Socket="$ns/log.sock" RateLimit.Interval="0")
+input(type="imuxsock" Socket="$ns/log.sock" RateLimit.Interval="0"
+    Annotate="on" ParseTrusted="on")
+$(sed -n '/^template(name="mailban-cred"/,/")$/p' "$SRCDIR/rsyslog.d/60-mailban.conf")
 mail.* action(type="omfile" file="$tmp/mail.log" template="RSYSLOG_FileFormat")
+mail.* action(type="omfile" file="$tmp/mailban.in" template="mailban-cred")
 mail.* action(type="omprog" name="mailban" binary="$tmp/mailban-omprog"
-    template="RSYSLOG_FileFormat" confirmMessages="on" confirmTimeout="10000"
+    template="mailban-cred" confirmMessages="on" confirmTimeout="10000"
     queue.type="LinkedList" action.resumeRetryCount="-1"
     action.resumeInterval="1")
 *.* action(type="omfile" file="$tmp/all.log" template="RSYSLOG_FileFormat")
 EOF
-	(exec ip netns exec "$SRV" rsyslogd -n -f "$tmp/rsyslog.conf" -i "$tmp/rs/rsyslogd.pid" \
-	    > "$tmp/rsyslogd.out" 2>&1) &
+	grep -q '^template(name="mailban-cred"' "$tmp/rsyslog.conf" ||
+	    { echo "no credential template in rsyslog.d/60-mailban.conf"; exit 1; }
+	inns rsyslogd -n -f "$tmp/rsyslog.conf" -i "$tmp/rs/rsyslogd.pid" \
+	    > "$tmp/rsyslogd.out" 2>&1 &
 	syslog_pid=$!
 	mta_pids="$mta_pids $syslog_pid"
 	wait_for 10 test -S "$ns/log.sock" || { cat "$tmp/rsyslogd.out"; echo "rsyslogd did not start"; exit 1; }
@@ -220,6 +239,19 @@ s.close()
 ' "$@"
 }
 cannot_connect() { ! can_connect "$@"; }
+
+# all_trusted MTA: every line mailban read came with its writer's
+# credentials, and it counted none of them as untrusted: the shipped trust
+# rules take the real MTA's processes for what they are
+all_trusted() {
+	n=$(grep -c '' "$tmp/mailban.in" 2>/dev/null)
+	c=$(grep -c '^@cred{"pid":"[0-9][0-9]*","uid":"[0-9][0-9]*",' "$tmp/mailban.in" 2>/dev/null)
+	check "$1: each of the $n lines came with its writer's credentials ($c)" \
+	    test "${n:-0}" -gt 0 -a "${n:-0}" = "${c:-0}"
+	u=$("$mb" status -o "state=\"$tmp/state.db\"" 2>/dev/null | grep -c '^untrusted ')
+	check "$1: mailban counted no untrusted line ($u)" [ "$u" = 0 ]
+	[ "$u" = 0 ] || "$mb" status -o "state=\"$tmp/state.db\"" | sed -n '/^Lines read/,$p' | sed 's/^/#   /'
+}
 
 # show_bans MTA: replay the captured log with `mailban test --json`; print
 # each ban with the exact log line that decided it, and check that the

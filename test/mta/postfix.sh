@@ -13,7 +13,10 @@ fetch postfix +usr/lib/postfix usr/lib/postfix/sbin usr/sbin -- \
     postfix sasl2-bin libsasl2-modules libsasl2-modules-db
 saslpath=$(ls -d "$ROOT"/usr/lib/*-linux-gnu/sasl2)
 
-add_user pfmb 64901 pfmb 64901
+# Debian's names: the shipped trust rules name the user "postfix"
+add_user postfix 64901 postfix 64901
+# Debian's paths: the shipped trust rules name /usr/lib/postfix/sbin/*
+overlay "$ROOT/usr" /usr
 grep -q '^pfmbdrop:' "$ns/group" || echo "pfmbdrop:x:64902:" >> "$ns/group"
 
 pf=$tmp/postfix
@@ -29,7 +32,7 @@ chgrp 64902 "$pf/spool/public" "$pf/spool/maildrop"
 chmod 710 "$pf/spool/public"
 chmod 730 "$pf/spool/maildrop"
 
-# SASL: sasldb with one user, read by smtpd (runs as pfmb)
+# SASL: sasldb with one user, read by smtpd (runs as postfix)
 printf 'pwcheck_method: auxprop\nauxprop_plugin: sasldb\nmech_list: PLAIN LOGIN\nsasldb_path: %s\n' \
     "$pf/sasldb2" > "$pf/sasl/smtpd.conf"
 printf '%s' "$PASSWORD" | LD_LIBRARY_PATH=$LIBPATH SASL_PATH=$saslpath \
@@ -49,10 +52,10 @@ compatibility_level = 3.6
 queue_directory = $pf/spool
 data_directory = $pf/data
 command_directory = $ROOT/usr/sbin
-daemon_directory = $ROOT/usr/lib/postfix/sbin
+daemon_directory = /usr/lib/postfix/sbin
 shlib_directory = $ROOT/usr/lib/postfix
 meta_directory = $ROOT/etc/postfix
-mail_owner = pfmb
+mail_owner = postfix
 setgid_group = pfmbdrop
 myhostname = mx.mailban.test
 mydomain = $DOMAIN
@@ -104,7 +107,7 @@ EOF
 master_pid=
 start_postfix() { # CONFDIR
 	inns env LD_LIBRARY_PATH="$ROOT/usr/lib/postfix:$LIBPATH" SASL_PATH="$saslpath" \
-	    setsid "$ROOT/usr/lib/postfix/sbin/master" -c "$1" -d > "$tmp/master.out" 2>&1 &
+	    setsid /usr/lib/postfix/sbin/master -c "$1" -d > "$tmp/master.out" 2>&1 &
 	master_pid=$!
 	mta_pids="$mta_pids $master_pid"
 	wait_for 15 srv_has_tcp 25 && wait_for 5 srv_has_tcp 2525 ||
@@ -130,6 +133,7 @@ scenario smtpd '554 5\.7\.1 Service unavailable; Client host \[@IP@\] blocked us
 listed6 smtpd 'postfix/smtpd\[[0-9]+\]: NOQUEUE: reject: RCPT from unknown\[@IP@\]: 554 5\.7\.1 Service unavailable; Client host \[@IP@\] blocked using bl\.mailban\.test; '
 
 mta_log "Postfix smtpd"
+all_trusted "Postfix smtpd"
 show_bans "Postfix smtpd"
 
 # ------------------------------------------------ phase 2: postscreen_dnsbl_sites
@@ -158,6 +162,7 @@ check "postscreen: the ignored client is not banned" not_banned $I4
 check "postscreen: the ignored client still connects to port 25" can_connect $S4 25 $I4
 
 mta_log "Postfix postscreen"
+all_trusted "Postfix postscreen"
 show_bans "Postfix postscreen"
 echo "# Postfix: $(($(date +%s) - t0)) s"
 done_testing

@@ -22,6 +22,8 @@ syssasl=$(ls -d /usr/lib/*-linux-gnu/sasl2 2>/dev/null | head -1)
 [ -n "$syssasl" ] || skip "no libsasl2 plugin directory to mount over"
 
 add_user mailnull 64921 mailnull 64921
+# Debian's paths: the shipped trust rules name /usr/libexec/sendmail/sendmail
+overlay "$ROOT/usr" /usr
 
 sm=$tmp/sendmail
 mkdir -p "$sm/mqueue" "$sm/sasl"
@@ -72,7 +74,7 @@ start_dns
 mailban_setup
 start_syslog
 
-inns env LD_LIBRARY_PATH="$LIBPATH" setsid "$sendmail" -C "$sm/sendmail.cf" -bD \
+inns env LD_LIBRARY_PATH="$LIBPATH" setsid /usr/libexec/sendmail/sendmail -C "$sm/sendmail.cf" -bD \
     > "$tmp/sendmail.out" 2>&1 &
 sm_pid=$!
 mta_pids="$mta_pids $sm_pid"
@@ -84,6 +86,7 @@ scenario sendmail '550 5\.7\.1 Rejected: @IP@ listed at bl\.mailban\.test' \
     'AUTH failure \(LOGIN\): .*, relay=\[@IP@\]'
 
 mta_log "Sendmail"
+all_trusted "Sendmail"
 show_bans "Sendmail"
 kill -- "-$sm_pid"
 echo "# Sendmail: $(($(date +%s) - t0)) s"
