@@ -85,9 +85,9 @@ struct run_options {
 	 * Entries with a cursor (run --journal): cursor() gives where reading
 	 * stands (the cursor of the last entry given to run_entry()), and it
 	 * is saved under cursor_source in the same state transaction as the
-	 * bans and scores of the entries up to it; nothing is written to the
-	 * state file outside such a transaction.  Entries are scored at their
-	 * own time, as a replay does.
+	 * bans and scores of the entries up to it; bans and scores are written
+	 * in no other way.  Entries are scored at their own time, as a replay
+	 * does.
 	 */
 	const char *cursor_source; /* NULL: lines without a cursor */
 	const char *(*cursor)(void *ctx);
