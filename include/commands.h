@@ -5,7 +5,9 @@
  *	main.c holds the table of the commands (name, function, the options
  *	and arguments each takes), parses the command line into a struct
  *	cmdline and calls the command's function, which returns the exit
- *	status (0, 1 runtime failure, 2 usage or configuration).  Every
+ *	status (0, 1 runtime failure, 2 usage or configuration; status
+ *	exits CMD_EXIT_DEGRADED when a running mailban reports itself
+ *	degraded).  Every
  *	command has one home:
  *
  *	    cmd_test.c     test        replay logs, change nothing
@@ -19,6 +21,9 @@
  *	    cmd_status.c   status      read-only views of the state
  *	                   report
  *
+ *	status exits with CMD_EXIT_NOT_ENFORCED when the firewall rules that
+ *	use the sets are not in place (bans are recorded but block nothing).
+ *
  *	A command that only reads never shares a file with one that changes
  *	the kernel.
  */
@@ -28,9 +33,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* status: mailban run reports that it cannot do its whole job (run.h) */
+#define CMD_EXIT_DEGRADED 4
+
 struct config;
+struct firewall;
+struct firewall_report;
 struct kset;
 struct sdj;
+
+#define CMD_EXIT_NOT_ENFORCED 3 /* status: bans are not enforced */
 
 struct cmdline {
 	const char *config;
@@ -58,6 +70,15 @@ struct config *cmd_config(const struct cmdline *cl, char *err, size_t errlen);
 struct config *cmd_load_config(const struct cmdline *cl);
 /* The sets, made when missing; exits with status 1 when they cannot be. */
 struct kset *cmd_open_kset(const struct config *cfg);
+/* The firewall rules' handle; exits with status 1 when nf_tables cannot
+ * be reached. */
+struct firewall *cmd_open_firewall(const struct config *cfg);
+/* What rep says is missing, the families joined by "; ", into buf. */
+void cmd_firewall_gaps(const struct firewall_report *rep, char *buf,
+    size_t len);
+/* Whether the bans are enforced (status, list): 1 yes; 0 no, what is
+ * missing in buf; -1 unknown (no privilege), why in buf. */
+int cmd_enforced(const struct config *cfg, char *buf, size_t len);
 int64_t cmd_now(void);
 /* The journal of --journal-directory, or the system's, keeping only the
  * entries of the MTAs' users; exits with status 1 when it cannot be

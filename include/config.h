@@ -83,6 +83,7 @@ struct config {
 	int64_t bantimes[CONFIG_MAX_BANTIMES]; /* seconds */
 	size_t nbantimes;
 	int64_t forget; /* seconds */
+	int64_t firewall_check; /* seconds between checks of the rules (run) */
 	char *state; /* SQLite file */
 	uint32_t batch_size;
 	uint32_t batch_idle_ms;

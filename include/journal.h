@@ -29,6 +29,8 @@
  *	Layout (host byte order; the file never leaves the host):
  *	    0  JOURNAL_MAGIC, 16 bytes
  *	   16  end: uint64, offset of the first byte after the last line
+ *	   24  flags: uint64; JOURNAL_UNCONFIGURED: some lines were kept while
+ *	       no configuration loaded (read again at their own stamps)
  *	   64  lines, each ending in a newline, up to end
  *	The end is stored after the line's bytes: a copy cut short by a
  *	crash lies past the end and is not read back.  The file is locked
@@ -60,6 +62,13 @@ const char *journal_path(const struct journal *j);
 long journal_replay(struct journal *j, void (*fn)(void *, const char *,
     size_t), void *ctx);
 int journal_append(struct journal *j, const char *line, size_t len);
+/* The longest line journal_append() takes now. */
+uint64_t journal_room(const struct journal *j);
+/* Mark the journal as holding lines kept while no configuration loaded
+ * (cmd_run.c), and ask; journal_clear() takes the mark away. */
+#define JOURNAL_UNCONFIGURED 1u
+void journal_set_unconfigured(struct journal *j);
+int journal_unconfigured(const struct journal *j);
 /* Empty the journal (everything it held is committed). */
 void journal_clear(struct journal *j);
 /* Bytes of lines held. */

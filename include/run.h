@@ -17,7 +17,10 @@
  *	Once a second while idle: bans lifted by "mailban unban"/"flush" are
  *	forgotten from memory; every RUN_PRESENCE_EVERY seconds the sets are
  *	looked for and, when one vanished or was re-created, every active ban
- *	goes back in; once an hour, bans longer than the kernel's largest
+ *	goes back in; at start and every firewall_check seconds the firewall
+ *	rules that use the sets are checked and, when a firewall reload took
+ *	them away, put back as "mailban setup" makes them (each repair, and
+ *	each failure to repair, logged); once an hour, bans longer than the kernel's largest
  *	timeout are re-added so that they hold for their whole length.  With
  *	omprog, every line that matched is in the journal (journal.h) before
  *	it is answered, until what it decided is committed.
@@ -57,6 +60,8 @@ struct state;
 #define RUN_PRESENCE_EVERY 2 /* seconds between checks that the sets exist */
 #define RUN_STATE_RETRY 2 /* seconds between attempts to open the state */
 #define RUN_BACKLOG_MAX 1000000 /* unwritten ban records kept */
+#define RUN_DEGRADED_RETRY 5 /* seconds between attempts at what failed */
+#define RUN_DEGRADED_REPORT 60 /* seconds between reports of a degraded run */
 
 /*
  * The kernel as the loop sees it (kset.h's functions, with ctx the kset).
@@ -76,6 +81,17 @@ struct run_kernel {
 	int (*present)(void *ctx);
 	int (*ensure)(void *ctx, char *err, size_t errlen);
 	size_t (*recreated)(void *ctx);
+	/*
+	 * The firewall rules that use the sets (firewall.h, with fw as
+	 * context; NULL: none checked).  rules_ok is 1 when they are in
+	 * place, 0 when not (what is missing in msg), -1 when they cannot be
+	 * read (why in msg); rules_restore puts back what is missing as
+	 * "mailban setup" makes it: 1 done, 0 nothing missing, -1 (why in
+	 * msg).
+	 */
+	void *fw;
+	int (*rules_ok)(void *fw, char *msg, size_t len);
+	int (*rules_restore)(void *fw, char *msg, size_t len);
 };
 
 struct run_options {
@@ -105,13 +121,40 @@ struct run_stats {
 	int state_open; /* the state file is open */
 	uint64_t journal_bytes; /* lines journaled, not yet committed */
 	uint64_t cursor_saves; /* transactions that saved a cursor */
+	int kernel_absent; /* run_new() without a kernel, none attached yet */
+	uint64_t bans_waiting; /* decided while absent */
+	int degraded; /* reported as degraded */
 };
 
 struct run;
 
-/* cfg becomes the run's; k is copied.  now: the clock, seconds. */
+/* cfg becomes the run's; k is copied.  now: the clock, seconds.  k NULL:
+ * no kernel yet (degraded, below). */
 struct run *run_new(struct config *cfg, const struct run_kernel *k,
     const struct run_options *opt, int64_t now);
+/*
+ * Degraded.  A run made without a kernel decides bans as usual, journals
+ * their lines, and writes them to the state file, which is then what
+ * keeps them (answers are confirmed once the state or the journal holds
+ * them; when neither can take more, lines get an error answer).
+ * run_attach_kernel() gives it the kernel once it can be reached: every
+ * active ban of the state file (and of the backlog) goes in.
+ * run_set_degraded() names what is wrong (NULL: nothing); with a state
+ * file that has failed for RUN_DEGRADED_RETRY seconds it is reported at
+ * once and then every RUN_DEGRADED_REPORT seconds, and kept in the state
+ * file's health row (state.h) for status; its end is reported and the
+ * row deleted.
+ */
+void run_attach_kernel(struct run *r, const struct run_kernel *k,
+    int64_t now);
+void run_set_degraded(struct run *r, const char *cause, int64_t now);
+/* A line kept while no configuration loaded, elsewhere than this run's
+ * journal: through the engine at its own stamp (as "mailban test" scores;
+ * a ban that has run out by now is recorded, not sent to the kernel), and
+ * journaled like an answered line.  A journal marked by
+ * journal_set_unconfigured() is read again the same way at start. */
+void run_replay_kept(struct run *r, const char *line, size_t len,
+    int64_t now);
 /* Whatever an earlier run left: active bans to the kernel, the state's
  * history and scores to the tracker, the journal's lines again. */
 void run_start(struct run *r, int64_t now);

@@ -113,6 +113,23 @@ int state_stats_add(struct state *st, const struct state_stat *v, size_t n);
 /* Keep a warning of the running mailban (the last STATE_ERRORS). */
 int state_error_add(struct state *st, int64_t t, const char *message);
 /*
+ * Why a running mailban cannot do its whole job (run.h's degraded mode),
+ * for status: one row, written by run while it lasts, deleted when it
+ * ends.  lines: lines kept to be read again; bans: ban decisions that
+ * have not reached the kernel.
+ */
+#define STATE_CAUSE_MAX 512
+
+struct state_health {
+	int64_t since, updated;
+	char cause[STATE_CAUSE_MAX];
+	uint64_t lines, bans;
+};
+
+/* The row, or with h NULL no row (mailban is not degraded). */
+int state_health_put(struct state *st, const struct state_health *h);
+
+/*
  * Lines read and not acted on (engine.h's notices), by kind and program:
  * how many, the first and last time, and the last STATE_NOTICE_LINES
  * lines of each as examples.  Added in one transaction.
@@ -184,5 +201,8 @@ int state_notices(struct state *st,
     int (*cb)(void *, const struct state_notice *), void *ctx);
 int state_notice_lines(struct state *st,
     int (*cb)(void *, const struct state_notice_line *), void *ctx);
+/* The health row: 1 and *h when mailban reported itself degraded, 0 when
+ * not (or the file predates the table), -1 on error. */
+int state_health(struct state *st, struct state_health *h);
 
 #endif

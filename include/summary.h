@@ -12,7 +12,8 @@
  *	(hourly counters: a window of W seconds covers the clock hours that
  *	overlap it, so "last hour" is the current and the previous clock hour
  *	at most), the addresses banned most often, bans per UTC day over the
- *	last SUMMARY_DAYS days (ban_log), and the last errors.  It only reads:
+ *	last SUMMARY_DAYS days (ban_log), the last errors, and the health
+ *	row (why a running mailban is degraded, if it is).  It only reads:
  *	the state may be opened read-only.  0, or -1 with a msg_warn().
  *
  *	The rows come from the read side of state.h (state_read_begin() and
@@ -81,6 +82,8 @@ struct summary {
 	size_t nerrors;
 	struct summary_notice *notices; /* by kind, then program */
 	size_t nnotices;
+	int degraded; /* the health row: a running mailban is degraded */
+	struct state_health health;
 };
 
 int summary_load(struct state *st, int64_t now, size_t max_bans,

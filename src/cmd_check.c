@@ -6,8 +6,8 @@
  * DESCRIPTION
  *	Loads the configuration as every other command does (a broken one is
  *	a usage error naming FILE:LINE, exit status 2), says how many
- *	patterns it compiled, lists the files it read, in order, and which
- *	users the trust entries name that this host does not have (right
+ *	patterns it compiled, lists the files it read, in order, and names
+ *	the users the trust entries name that this host does not have (right
  *	for an MTA this host does not run; a typo otherwise).  With --print,
  *	it writes the configuration in effect instead: libconfig text that
  *	loads to the same configuration, each value followed by the
@@ -39,10 +39,9 @@ cmd_check(struct cmdline *cl)
 
 			for (size_t j = 0; j < r->nunknown; j++)
 				printf("trust: user %s (%s%s) is not on this host%s\n",
-				    r->unknown[j], r->progs[0],
-				    r->nprogs > 1 ? ", ..." : "", r->nuids == 0 ?
-				    "; no user of that entry is, its lines will "
-				    "all be untrusted" : "");
+				    r->unknown[j], r->progs[0], r->nprogs > 1 ?
+				    ", ..." : "", r->nuids == 0 ? "; no user of that "
+				    "entry is, its lines will all be untrusted" : "");
 		}
 	}
 	config_free(cfg);

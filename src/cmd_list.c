@@ -7,8 +7,10 @@
  *	One line per active ban of the state file (address, time left, ban
  *	count, pattern, host) under a heading, then the count; with --json,
  *	one object per line and nothing else.  Opens the state file
- *	read-only; one that does not exist yet means no bans.  Never talks to
- *	the kernel.
+ *	read-only; one that does not exist yet means no bans.  Asks the
+ *	kernel only whether the bans are enforced (firewall.h): when the rules
+ *	that use the sets are not in place, the first line says so (with
+ *	--json, a warning on stderr and "enforced":false in every object).
  * SECURITY
  *	Pattern and host names come from the state file and may hold log
  *	text: JSON escapes them.
@@ -23,6 +25,7 @@
 #include "commands.h"
 #include "config.h"
 #include "fmt.h"
+#include "log.h"
 #include "state.h"
 
 struct lister {
@@ -30,6 +33,7 @@ struct lister {
 	int json;
 	int64_t now;
 	size_t n;
+	int enforced; /* cmd_enforced(): 1, 0, -1 unknown */
 };
 
 static int
@@ -48,8 +52,9 @@ list_one(void *ctx, const struct state_ban *b)
 		fmt_json_string(l->out, b->pattern, strlen(b->pattern));
 		fputs(",\"host\":", l->out);
 		fmt_json_string(l->out, b->host, strlen(b->host));
-		fprintf(l->out, ",\"since\":\"%s\"}\n",
-		    fmt_time(tb, sizeof(tb), b->last_ban));
+		fprintf(l->out, ",\"since\":\"%s\",\"enforced\":%s}\n",
+		    fmt_time(tb, sizeof(tb), b->last_ban), l->enforced == 1 ?
+		    "true" : l->enforced == 0 ? "false" : "null");
 	} else {
 		if (l->n == 0)
 			fprintf(l->out, "%-39s %10s %5s  %-28s %s\n", "ADDRESS",
@@ -66,10 +71,16 @@ int
 cmd_list(struct cmdline *cl)
 {
 	struct config *cfg = cmd_load_config(cl);
-	struct lister l = {stdout, cl->json, cmd_now(), 0};
+	struct lister l = {stdout, cl->json, cmd_now(), 0, -1};
 	struct state *st;
+	char what[512];
 	int rc = 0;
 
+	l.enforced = cmd_enforced(cfg, what, sizeof(what));
+	if (l.enforced == 0 && l.json)
+		msg_warn("bans are not enforced: %s", what);
+	else if (l.enforced == 0)
+		printf("BANS ARE NOT ENFORCED: %s\n", what);
 	if (access(cfg->state, F_OK) < 0 && errno == ENOENT) {
 		if (!l.json)
 			printf("no active bans (no state file %s yet)\n", cfg->state);

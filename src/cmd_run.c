@@ -12,7 +12,12 @@
  *	from stdin until EOF, SIGTERM or SIGINT; SIGHUP loads the
  *	configuration again (a broken file keeps the running one).  With
  *	--omprog, each line is answered on stdout as rsyslog's omprog
- *	expects (omprog.h).
+ *	expects (omprog.h), the handshake first, and a start-up failure
+ *	(configuration, kernel) is never an exit: mailban runs degraded and
+ *	retries (below, "start-up under --omprog").
+ *	The firewall rules (firewall.h) are the loop's too: checked at
+ *	start and every firewall_check seconds, put back in-process when a
+ *	firewall reload removed them.
  *
  *	With --journal, the entries of the systemd journal instead of stdin
  *	(sdjournal.h), followed through sd_journal_get_fd() and
@@ -37,7 +42,9 @@
 
 #include "commands.h"
 #include "config.h"
+#include "firewall.h"
 #include "fmt.h"
+#include "journal.h"
 #include "kset.h"
 #include "lineio.h"
 #include "log.h"
@@ -117,12 +124,37 @@ k_recreated(void *ks)
 	return kset_recreated(ks);
 }
 
+static int
+k_rules_ok(void *fw, char *msg, size_t len)
+{
+	struct firewall_report rep;
+	int rc = firewall_check(fw, &rep);
+
+	if (rc < 0)
+		snprintf(msg, len, "%s", rep.why);
+	else
+		cmd_firewall_gaps(&rep, msg, len);
+	return rc;
+}
+
+static int
+k_rules_restore(void *fw, char *msg, size_t len)
+{
+	return firewall_restore(fw, msg, len);
+}
+
+/* The loop's kernel: the sets, and the rules when fw is not NULL. */
 static struct run_kernel
-kset_kernel(struct kset *ks)
+kset_kernel(struct kset *ks, struct firewall *fw)
 {
 	struct run_kernel k = {ks, KSET_MAX_TIMEOUT, k_add, k_pending, k_commit,
-	    k_dropped, k_present, k_ensure, k_recreated};
+	    k_dropped, k_present, k_ensure, k_recreated, NULL, NULL, NULL};
 
+	if (fw != NULL) {
+		k.fw = fw;
+		k.rules_ok = k_rules_ok;
+		k.rules_restore = k_rules_restore;
+	}
 	return k;
 }
 
@@ -253,6 +285,7 @@ cmd_run_journal(struct cmdline *cl)
 	struct config *cfg = cmd_load_config(cl);
 	struct run_kernel k;
 	struct sdj_stats js;
+	struct firewall *fw;
 	struct kset *ks;
 	struct run *r;
 	struct sdj *j;
@@ -263,7 +296,8 @@ cmd_run_journal(struct cmdline *cl)
 	install_signals();
 	j = cmd_open_journal(cl, cfg, 1);
 	ks = cmd_open_kset(cfg);
-	k = kset_kernel(ks);
+	fw = cmd_open_firewall(cfg);
+	k = kset_kernel(ks, fw);
 	opt.cursor_source = source;
 	opt.cursor = journal_cursor;
 	opt.cursor_ctx = j;
@@ -277,6 +311,7 @@ cmd_run_journal(struct cmdline *cl)
 	msg_info("%s: %" PRIu64 " entries read, %" PRIu64 " unreadable files "
 	    "skipped, %" PRIu64 " changes of files followed", sdj_name(j),
 	    js.entries, js.bad_files, js.invalidations);
+	firewall_close(fw);
 	kset_close(ks);
 	run_free(r);
 	sdj_close(j);
@@ -284,31 +319,375 @@ cmd_run_journal(struct cmdline *cl)
 	return rc;
 }
 
+/*
+ * --- start-up under --omprog: never fail it, run degraded ---
+ *
+ * rsyslog (8.2302, with forceSingleInstance) crashes when the program of
+ * an omprog action exits before its first answer, so under --omprog
+ * mailban answers the handshake first and never exits because of what
+ * fails at start-up.  What it cannot do yet, it retries every
+ * RUN_DEGRADED_RETRY seconds and on SIGHUP:
+ *
+ * - no configuration loads: every message is kept raw (struct keep),
+ *   confirmed, and read again through the engine at its own stamp once a
+ *   configuration loads;
+ * - the kernel's sets cannot be reached or made (no CAP_NET_ADMIN, a set
+ *   of another type): the run decides bans into the state file (run.h's
+ *   degraded run) and puts them in the kernel once it can;
+ * - the state file cannot be written: run.c's backlog and journal, as
+ *   ever.
+ * Each cause is reported at once and every RUN_DEGRADED_REPORT seconds in
+ * the output, and kept in the state file's health row for "status".
+ */
+
+#define KEEP_MEM_MAX (64u << 20) /* bytes of kept lines held in memory */
+
+/*
+ * Raw lines kept while no configuration loads: in the journal of the state
+ * file that the built-in configuration names (with the -o overrides: the
+ * broken file cannot say which it is), or, when that cannot be opened or is
+ * full, in memory up to KEEP_MEM_MAX bytes (lost if mailban stops: said
+ * once).  When neither can take a line, it is not confirmed.
+ */
+struct keep {
+	char *state; /* the state path whose journal keeps them */
+	struct journal *jr;
+	char *mem; /* lines, each ending in a newline */
+	size_t len, cap;
+	uint64_t lines, in_memory;
+	int said_memory, said_full;
+};
+
+/* What cmd_run holds under --omprog until everything has started. */
+struct start {
+	const struct cmdline *cl;
+	struct run *r; /* NULL until a configuration loads */
+	struct config *kcfg; /* the run's first configuration (the kset's) */
+	struct kset *ks;
+	struct firewall *fw; /* NULL: the rules are not checked (said once) */
+	int attached; /* r has the kernel */
+	struct keep keep;
+	int in_txn; /* r NULL: between BEGIN and COMMIT TRANSACTION */
+	char cause[STATE_CAUSE_MAX]; /* why not all runs, "" when all does */
+	char config_err[1024]; /* the configuration's error last reported */
+	int64_t since, last_try, last_report;
+	int health_row; /* a health row is in keep.state's file */
+};
+
+/* a, b and c, cut to fit dst[size] */
+static void
+join(char *dst, size_t size, const char *a, const char *b, const char *c)
+{
+	const char *part[3] = {a, b, c};
+	size_t i, n = 0, k;
+
+	for (i = 0; i < 3; i++) {
+		k = strlen(part[i]);
+		if (k > size - 1 - n)
+			k = size - 1 - n;
+		memcpy(dst + n, part[i], k);
+		n += k;
+	}
+	dst[n] = '\0';
+}
+
+static void
+keep_open(struct keep *kp, const struct cmdline *cl)
+{
+	char err[1024];
+	struct config *cfg;
+
+	cfg = config_load(NULL, cl->overrides, cl->noverrides, err, sizeof(err));
+	if (cfg == NULL)
+		cfg = config_load(NULL, NULL, 0, err, sizeof(err));
+	if (cfg == NULL)
+		msg_panic("the built-in configuration: %s", err);
+	kp->state = xstrdup(cfg->state);
+	config_free(cfg);
+	kp->jr = journal_open(kp->state, err, sizeof(err));
+	if (kp->jr == NULL)
+		msg_warn("journal %s: lines are kept in memory (at most %u MiB) "
+		    "until a configuration loads, and are lost if mailban stops "
+		    "before", err, KEEP_MEM_MAX >> 20);
+}
+
+/* 0 when the line is kept, -1 when nothing can keep it. */
+static int
+keep_line(struct keep *kp, const char *line, size_t len)
+{
+	if (kp->jr != NULL && journal_room(kp->jr) > len) {
+		if (journal_append(kp->jr, line, len) == 0) {
+			journal_set_unconfigured(kp->jr);
+			kp->lines++;
+			return 0;
+		}
+	}
+	if (kp->len + len + 1 > KEEP_MEM_MAX) {
+		if (!kp->said_full)
+			msg_warn("no room left for lines (%" PRIu64 " kept): lines "
+			    "are no longer confirmed, rsyslog keeps them until a "
+			    "configuration loads", kp->lines);
+		kp->said_full = 1;
+		return -1;
+	}
+	if (!kp->said_memory)
+		msg_warn("%s: lines are kept in memory now (at most %u MiB), and "
+		    "are lost if mailban stops before a configuration loads",
+		    kp->jr != NULL ? "the journal is full" : "no journal",
+		    KEEP_MEM_MAX >> 20);
+	kp->said_memory = 1;
+	if (kp->len + len + 1 > kp->cap) {
+		kp->cap = kp->cap ? 2 * kp->cap : 1 << 16;
+		while (kp->cap < kp->len + len + 1)
+			kp->cap *= 2;
+		if (kp->cap > KEEP_MEM_MAX)
+			kp->cap = KEEP_MEM_MAX;
+		kp->mem = xrealloc(kp->mem, kp->cap);
+	}
+	memcpy(kp->mem + kp->len, line, len);
+	kp->len += len;
+	kp->mem[kp->len++] = '\n';
+	kp->lines++;
+	kp->in_memory++;
+	return 0;
+}
+
+static void
+keep_free(struct keep *kp)
+{
+	journal_close(kp->jr);
+	free(kp->mem);
+	free(kp->state);
+	memset(kp, 0, sizeof(*kp));
+}
+
+struct replay_ctx {
+	struct run *r;
+	int64_t now;
+};
+
+static void
+replay_kept_one(void *ctx, const char *line, size_t len)
+{
+	struct replay_ctx *rc = ctx;
+
+	run_replay_kept(rc->r, line, len, rc->now);
+}
+
+/* The lines kept elsewhere than the new run's journal, through the run;
+ * then that store is emptied. */
+static void
+replay_kept(struct start *s, int64_t now)
+{
+	struct keep *kp = &s->keep;
+	struct replay_ctx rc = {s->r, now};
+	long n = 0;
+	size_t off = 0;
+	const char *nl;
+
+	if (kp->jr != NULL) {
+		n = journal_replay(kp->jr, replay_kept_one, &rc);
+		journal_clear(kp->jr);
+	}
+	while (off < kp->len) {
+		nl = memchr(kp->mem + off, '\n', kp->len - off);
+		run_replay_kept(s->r, kp->mem + off, (size_t)(nl - kp->mem) - off,
+		    now);
+		off = (size_t)(nl - kp->mem) + 1;
+		n++;
+	}
+	if (n > 0)
+		msg_info("read again %ld lines kept while no configuration loaded",
+		    n);
+	run_idle(s->r, now);
+}
+
+/* The health row of keep.state's file, while no run keeps it. */
+static void
+keep_health(struct start *s, int64_t now, int clear)
+{
+	struct state_health h;
+	struct state *st;
+
+	if (clear && !s->health_row)
+		return;
+	if ((st = state_open(s->keep.state, 0)) == NULL)
+		return;
+	memset(&h, 0, sizeof(h));
+	h.since = s->since;
+	h.updated = now;
+	join(h.cause, sizeof(h.cause), s->cause, "", "");
+	h.lines = s->keep.lines;
+	if (state_health_put(st, clear ? NULL : &h) == 0)
+		s->health_row = !clear;
+	state_close(st);
+}
+
+/* No configuration: said at once, then every RUN_DEGRADED_REPORT s. */
+static void
+report_unconfigured(struct start *s, int64_t now, int force)
+{
+	char tb[32];
+
+	if (!force && now - s->last_report < RUN_DEGRADED_REPORT)
+		return;
+	s->last_report = now;
+	msg_info("degraded since %s: %s; %" PRIu64 " lines kept (%s%s), read "
+	    "again once a configuration loads; retrying every %ds and on "
+	    "SIGHUP", fmt_time(tb, sizeof(tb), s->since), s->cause,
+	    s->keep.lines, s->keep.jr != NULL ? journal_path(s->keep.jr) :
+	    "memory", s->keep.in_memory > 0 && s->keep.jr != NULL ?
+	    " and memory" : "", RUN_DEGRADED_RETRY);
+	keep_health(s, now, 0);
+}
+
+/* The configuration, when there is no run yet: the run, and the lines
+ * kept meanwhile through it.  0, or -1 with the cause set. */
+static int
+start_run(struct start *s, int64_t now)
+{
+	struct run_options opt = {.omprog = 1};
+	struct config *cfg;
+	char err[1024];
+
+	cfg = cmd_config(s->cl, err, sizeof(err));
+	if (cfg == NULL) {
+		if (s->keep.state == NULL)
+			keep_open(&s->keep, s->cl);
+		if (strcmp(s->config_err, err) != 0) {
+			join(s->config_err, sizeof(s->config_err), err, "", "");
+			join(s->cause, sizeof(s->cause), "configuration: ", err, "");
+			if (s->since == 0)
+				s->since = now;
+			msg_warn("degraded: %s", s->cause);
+			report_unconfigured(s, now, 1);
+		}
+		return -1;
+	}
+	/* the journal the run reads first (at their stamps: it is marked) */
+	if (s->keep.jr != NULL && strcmp(s->keep.state, cfg->state) == 0) {
+		journal_close(s->keep.jr);
+		s->keep.jr = NULL;
+	}
+	s->r = run_new(cfg, NULL, &opt, now);
+	s->kcfg = cfg;
+	if (s->keep.lines > 0 || s->health_row)
+		msg_info("%s loaded: no longer degraded by it", cfg->path);
+	keep_health(s, now, 1);
+	run_start(s->r, now);
+	if (s->in_txn) /* rsyslog is in a transaction: so is the run */
+		run_omprog(s->r, "BEGIN TRANSACTION", 17, 0);
+	replay_kept(s, now);
+	keep_free(&s->keep);
+	s->cause[0] = '\0';
+	return 0;
+}
+
+/* The kernel's sets, when the run has none yet. */
+static void
+attach_kernel(struct start *s, int64_t now)
+{
+	struct run_kernel k;
+	char err[512];
+
+	if (s->ks == NULL)
+		s->ks = kset_open(s->kcfg, err, sizeof(err));
+	if (s->ks != NULL && kset_ensure(s->ks, err, sizeof(err)) == 0) {
+		if (s->fw == NULL) {
+			char fwerr[512];
+
+			s->fw = firewall_open(s->kcfg, fwerr, sizeof(fwerr));
+			if (s->fw == NULL)
+				msg_warn("%s: the firewall rules that use the sets "
+				    "are not checked (\"mailban status\" tells whether "
+				    "bans are enforced)", fwerr);
+		}
+		k = kset_kernel(s->ks, s->fw);
+		run_attach_kernel(s->r, &k, now);
+		s->attached = 1;
+		s->cause[0] = '\0';
+		s->since = 0;
+		run_set_degraded(s->r, NULL, now);
+		return;
+	}
+	join(s->cause, sizeof(s->cause), "bans cannot reach the kernel: ", err,
+	    "; they are decided and kept in the state file, and go into the "
+	    "kernel once it takes them");
+	run_set_degraded(s->r, s->cause, now);
+}
+
+/* Whatever has not started: now (at start, on SIGHUP) or when it is
+ * time to try again. */
+static void
+start_retry(struct start *s, int64_t now, int force)
+{
+	if (s->r != NULL && s->attached)
+		return;
+	if (!force && now - s->last_try < RUN_DEGRADED_RETRY) {
+		if (s->r == NULL)
+			report_unconfigured(s, now, 0);
+		return;
+	}
+	s->last_try = now;
+	if (s->r == NULL && start_run(s, now) < 0)
+		return;
+	attach_kernel(s, now);
+}
+
+/* A line of the omprog protocol while no configuration loads. */
+static const char *
+unconfigured_line(struct start *s, const char *line, size_t len)
+{
+	switch (omprog_classify(line, len)) {
+	case OMPROG_BEGIN:
+		s->in_txn = 1;
+		return "OK";
+	case OMPROG_COMMIT: /* every message of it was kept, or refused */
+		s->in_txn = 0;
+		return "OK";
+	case OMPROG_MESSAGE:
+		break;
+	}
+	if (keep_line(&s->keep, line, len) < 0)
+		return "ERROR mailban cannot keep more lines; retry";
+	return s->in_txn ? "DEFER_COMMIT" : "OK";
+}
+
+/* Lines kept and never read again (no configuration loaded): 1. */
+static int
+keep_finish(struct start *s)
+{
+	if (s->keep.lines == 0)
+		return 0;
+	if (s->keep.in_memory > 0)
+		msg_warn("exiting with no configuration loaded: %" PRIu64 " kept "
+		    "lines are lost", s->keep.in_memory);
+	if (s->keep.jr != NULL && s->keep.lines > s->keep.in_memory)
+		msg_warn("exiting with no configuration loaded: %s keeps %" PRIu64
+		    " lines, read again by the next mailban that loads one",
+		    journal_path(s->keep.jr), s->keep.lines - s->keep.in_memory);
+	return 1;
+}
+
 int
 cmd_run(struct cmdline *cl)
 {
-	struct run_options opt = {.omprog = cl->omprog};
-	struct config *cfg;
-	struct run_kernel k;
-	struct kset *ks;
-	struct run *r;
+	struct start s;
 	struct lineio lr;
 	struct pollfd pfd;
 	const char *line;
 	size_t len;
 	int trunc, rc;
-	enum lineio_status s;
+	enum lineio_status ls;
 	int64_t now;
 	long n;
 
 	if (cl->journal)
 		return cmd_run_journal(cl);
-	cfg = cmd_load_config(cl);
 	install_signals();
-	ks = cmd_open_kset(cfg);
-	k = kset_kernel(ks);
-	now = cmd_now();
-	r = run_new(cfg, &k, &opt, now);
+	memset(&s, 0, sizeof(s));
+	s.cl = cl;
+	/* the handshake first: nothing before it may fail (see above) */
 	if (cl->require_credentials)
 		msg_info("credentials required: a line without its writer's "
 		    "credentials is untrusted and never scored");
@@ -316,32 +695,51 @@ cmd_run(struct cmdline *cl)
 		msg_info("credentials not required: a line without them is "
 		    "taken as read (use --require-credentials behind the "
 		    "shipped rsyslog and syslog-ng snippets)");
-	run_start(r, now);
 	if (cl->omprog && omprog_reply("OK") < 0)
 		got_stop = 1;
+	now = cmd_now();
+	if (cl->omprog) {
+		start_retry(&s, now, 1);
+	} else {
+		struct run_options opt = {.omprog = 0};
+		struct run_kernel k;
+
+		s.kcfg = cmd_load_config(cl);
+		s.ks = cmd_open_kset(s.kcfg);
+		s.fw = cmd_open_firewall(s.kcfg);
+		k = kset_kernel(s.ks, s.fw);
+		s.r = run_new(s.kcfg, &k, &opt, now);
+		s.attached = 1;
+		run_start(s.r, now);
+	}
 
 	lineio_init(&lr, 0, LINEIO_MAXLINE);
 	while (!got_stop) {
 		if (got_hup) {
 			got_hup = 0;
-			reload(r, cl);
+			if (s.r != NULL)
+				reload(s.r, cl);
+			start_retry(&s, cmd_now(), 1);
 		}
-		s = lineio_next(&lr, &line, &len, &trunc);
-		if (s == LINEIO_LINE) {
+		ls = lineio_next(&lr, &line, &len, &trunc);
+		if (ls == LINEIO_LINE) {
 			if (!cl->omprog)
-				run_line(r, line, len, trunc);
-			else if (omprog_reply(run_omprog(r, line, len, trunc)) < 0)
+				run_line(s.r, line, len, trunc);
+			else if (omprog_reply(s.r != NULL ? run_omprog(s.r, line,
+				     len, trunc) : unconfigured_line(&s, line, len)) < 0)
 				break;
 			continue;
 		}
-		if (s == LINEIO_EOF)
+		if (ls == LINEIO_EOF)
 			break;
 		pfd.fd = 0;
 		pfd.events = POLLIN;
-		n = poll(&pfd, 1, run_poll_ms(r));
+		n = poll(&pfd, 1, s.r != NULL ? run_poll_ms(s.r) : 1000);
 		now = cmd_now();
 		if (n == 0) {
-			run_idle(r, now);
+			if (s.r != NULL)
+				run_idle(s.r, now);
+			start_retry(&s, now, 0);
 			continue;
 		}
 		if (n < 0) {
@@ -349,17 +747,21 @@ cmd_run(struct cmdline *cl)
 				msg_fatal("poll: %s", strerror(errno));
 			continue;
 		}
-		run_wake(r, now);
+		if (s.r != NULL)
+			run_wake(s.r, now);
+		start_retry(&s, now, 0);
 		n = lineio_fill(&lr);
 		if (n < 0 && errno != EINTR && errno != EAGAIN) {
 			msg_warn("stdin: read: %s", strerror(errno));
 			break;
 		}
 	}
-	rc = run_finish(r, cmd_now());
+	rc = s.r != NULL ? run_finish(s.r, cmd_now()) : keep_finish(&s);
 	lineio_free(&lr);
-	kset_close(ks);
-	run_free(r); /* and the configuration, which the kset borrowed */
+	firewall_close(s.fw);
+	kset_close(s.ks);
+	run_free(s.r); /* and the configuration, which the kset borrowed */
+	keep_free(&s.keep);
 	return rc;
 }
 
@@ -368,7 +770,7 @@ cmd_restore(struct cmdline *cl)
 {
 	struct config *cfg = cmd_load_config(cl);
 	struct kset *ks = cmd_open_kset(cfg);
-	struct run_kernel k = kset_kernel(ks);
+	struct run_kernel k = kset_kernel(ks, NULL);
 	struct state *st = state_open(cfg->state, 0);
 	size_t n = 0;
 	int rc = 0;

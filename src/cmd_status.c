@@ -12,6 +12,11 @@
  *	CAP_NET_ADMIN; "not readable" otherwise), active bans by family,
  *	matches and bans per pattern over the last hour, day and week, the
  *	addresses banned most often, and the last errors of "mailban run".
+ *	Whether the bans are enforced (the firewall rules that use the sets
+ *	are in place, firewall.h) comes first: when they are not, the first
+ *	line says so and what is missing, and status exits with
+ *	CMD_EXIT_NOT_ENFORCED; when the firewall cannot be read (no
+ *	CAP_NET_ADMIN), it says so and that is not an error.
  *
  *	report writes the static HTML page (htmlreport.h) to FILE, or to
  *	report.html of the configuration, atomically.
@@ -37,10 +42,17 @@
 #include "htmlreport.h"
 #include "kset.h"
 #include "log.h"
+#include "run.h"
 #include "state.h"
 #include "summary.h"
 
 #define QUOTE_MAX 64
+
+/* Whether the bans are enforced: cmd_enforced() and what it said. */
+struct enforced {
+	int rc; /* 1 yes, 0 no, -1 unknown */
+	char what[512];
+};
 
 struct setinfo {
 	const char *name;
@@ -81,17 +93,71 @@ q(char *buf, const char *text)
 	return msg_quote(buf, text, strlen(text), QUOTE_MAX);
 }
 
+/* A health row older than this: the mailban that wrote it may be gone. */
+#define HEALTH_STALE (2 * RUN_DEGRADED_REPORT + 10)
+
+/* What a degraded mailban run said of itself, for people. */
+static void
+degraded_text(FILE *out, const struct summary *s)
+{
+	const struct state_health *h = &s->health;
+	char tb[32], tb2[32], qb[4 * STATE_CAUSE_MAX + 4];
+
+	if (!s->degraded)
+		return;
+	fprintf(out, "DEGRADED   since %s: %s\n", fmt_time(tb, sizeof(tb),
+	    h->since), msg_quote(qb, h->cause, strlen(h->cause),
+	    STATE_CAUSE_MAX));
+	fprintf(out, "%-10s %" PRIu64 " lines read or kept meanwhile, %" PRIu64
+	    " ban decisions not in the kernel yet; last report %s%s\n", "",
+	    h->lines, h->bans, fmt_time(tb2, sizeof(tb2), h->updated),
+	    s->now - h->updated > HEALTH_STALE ? " (old: is mailban running?)" :
+	    "");
+}
+
+static void
+degraded_json(FILE *out, const struct summary *s)
+{
+	const struct state_health *h = &s->health;
+	char tb[32];
+
+	if (!s->degraded) {
+		fputs("\"degraded\":null,", out);
+		return;
+	}
+	fprintf(out, "\"degraded\":{\"since\":\"%s\",", fmt_time(tb, sizeof(tb),
+	    h->since));
+	fprintf(out, "\"updated\":\"%s\",\"cause\":", fmt_time(tb, sizeof(tb),
+	    h->updated));
+	fmt_json_str(out, h->cause);
+	fprintf(out, ",\"lines\":%" PRIu64 ",\"bans\":%" PRIu64 "},", h->lines,
+	    h->bans);
+}
+
 static void
 status_text(FILE *out, const struct config *cfg, const char *state_note,
-    const struct summary *s, const struct setinfo si[2])
+    const struct summary *s, const struct setinfo si[2],
+    const struct enforced *en)
 {
 	static const char *const wname[] = {"1H", "1D", "1W"};
 	char tb[32], db[32], qb[4 * QUOTE_MAX + 4], qb2[4 * QUOTE_MAX + 4];
 	size_t i;
 	int w;
 
-	fprintf(out, "mailban status at %s\n\n", fmt_time(tb, sizeof(tb),
-	    s->now));
+	fprintf(out, "mailban status at %s", fmt_time(tb, sizeof(tb), s->now));
+	if (en->rc == 0)
+		fprintf(out, ": BANS ARE NOT ENFORCED: %s", en->what);
+	fputs("\n\n", out);
+	degraded_text(out, s);
+	fprintf(out, "%-10s ", "firewall");
+	if (en->rc == 1)
+		fprintf(out, "enforced: the rules in chain %s use the sets\n",
+		    "MAILBAN");
+	else if (en->rc == 0)
+		fprintf(out, "NOT ENFORCED: %s (\"mailban run\" puts the rules "
+		    "back; \"mailban setup\" makes them)\n", en->what);
+	else
+		fprintf(out, "not readable: %s\n", en->what);
 	fprintf(out, "%-10s %s (%s)\n", "state", cfg->state, state_note);
 	fprintf(out, "%-10s %s", "policy", cfg->policy == POLICY_PORT ?
 	    "port: tcp" : "drop: all traffic");
@@ -204,15 +270,24 @@ json_ban(FILE *out, const struct state_ban *b, int64_t now)
 
 static void
 status_json(FILE *out, const struct config *cfg, int exists,
-    const struct summary *s, const struct setinfo si[2])
+    const struct summary *s, const struct setinfo si[2],
+    const struct enforced *en)
 {
 	static const char *const wkey[] = {"hour", "day", "week"};
 	char tb[32];
 	size_t i;
 	int w, k;
 
-	fprintf(out, "{\"time\":\"%s\",\"state\":{\"path\":",
-	    fmt_time(tb, sizeof(tb), s->now));
+	fprintf(out, "{\"enforced\":%s,\"firewall\":{\"enforced\":%s,"
+	    "\"problem\":", en->rc == 1 ? "true" : en->rc == 0 ? "false" :
+	    "null", en->rc == 1 ? "true" : en->rc == 0 ? "false" : "null");
+	if (en->rc == 1)
+		fputs("null", out);
+	else
+		fmt_json_str(out, en->what);
+	fprintf(out, "},\"time\":\"%s\",", fmt_time(tb, sizeof(tb), s->now));
+	degraded_json(out, s);
+	fputs("\"state\":{\"path\":", out);
 	fmt_json_str(out, cfg->state);
 	fprintf(out, ",\"exists\":%s,\"addresses\":%" PRIu64 "},\"policy\":\"%s\","
 	    "\"ports\":[", exists ? "true" : "false", s->addresses,
@@ -317,6 +392,7 @@ cmd_status(struct cmdline *cl)
 {
 	struct config *cfg = cmd_load_config(cl);
 	struct setinfo si[2];
+	struct enforced en;
 	struct summary s;
 	struct stat sb;
 	char note[128];
@@ -336,13 +412,18 @@ cmd_status(struct cmdline *cl)
 	else
 		snprintf(note, sizeof(note), "%s", strerror(errno));
 	read_sets(cfg, si);
+	en.rc = cmd_enforced(cfg, en.what, sizeof(en.what));
 	if (cl->json)
-		status_json(stdout, cfg, exists, &s, si);
+		status_json(stdout, cfg, exists, &s, si, &en);
 	else
-		status_text(stdout, cfg, note, &s, si);
+		status_text(stdout, cfg, note, &s, si, &en);
+	if (s.degraded)
+		rc = CMD_EXIT_DEGRADED;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		msg_warn("stdout: write error");
 		rc = 1;
+	} else if (en.rc == 0 && !s.degraded) { /* degraded says why */
+		rc = CMD_EXIT_NOT_ENFORCED;
 	}
 	summary_free(&s);
 	config_free(cfg);

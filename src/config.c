@@ -93,7 +93,7 @@ struct loader {
 
 static const char *const known[] = {"policy", "ports", "sets", "ignore",
     "threshold", "window", "bantimes", "forget", "state", "batch", "limits",
-    "zone", "patterns", "report", "trust", NULL};
+    "zone", "patterns", "report", "firewall_check", "trust", NULL};
 
 /* "FILE:LINE" of s in buf ("-o NAME" in the -o layer; ld->fname when s
  * has no line). */
@@ -827,6 +827,12 @@ load_scalars(struct loader *ld, struct config *cfg)
 	if ((s = top(ld, "forget")) != NULL &&
 	    get_duration_s(ld, s, &cfg->forget, 0) < 0)
 		return -1;
+	if ((s = top(ld, "firewall_check")) != NULL) {
+		if (get_duration_s(ld, s, &cfg->firewall_check, 1) < 0)
+			return -1;
+		if (cfg->firewall_check > SECONDS_HOUR)
+			return fail(ld, s, "firewall_check: 1s to 1h");
+	}
 	if ((s = top(ld, "state")) != NULL) {
 		if (get_string(ld, s, &v) < 0)
 			return -1;

@@ -23,6 +23,7 @@
 
 #define MAGIC_LEN (sizeof(JOURNAL_MAGIC) - 1)
 #define END_AT 16 /* offset of the end in the header */
+#define FLAGS_AT 24 /* offset of the flags */
 #define LARGEST ((off_t)1 << 30) /* a larger file is not one of ours */
 
 struct journal {
@@ -31,6 +32,7 @@ struct journal {
 	unsigned char *map;
 	size_t size;
 	uint64_t *end; /* in the header */
+	uint64_t *flags; /* in the header */
 	int refusing; /* the last append was refused (warned once) */
 };
 
@@ -136,6 +138,7 @@ journal_open(const char *state_path, char *err, size_t errlen)
 	j->map = map;
 	j->size = (size_t)sb.st_size;
 	j->end = (uint64_t *)(void *)(j->map + END_AT);
+	j->flags = (uint64_t *)(void *)(j->map + FLAGS_AT);
 	end = __atomic_load_n(j->end, __ATOMIC_ACQUIRE);
 	if (end < JOURNAL_DATA || end > j->size) {
 		msg_warn("%s: damaged header (end %llu of %zu bytes); its lines "
@@ -209,8 +212,31 @@ journal_append(struct journal *j, const char *line, size_t len)
 	return 0;
 }
 
+uint64_t
+journal_room(const struct journal *j)
+{
+	uint64_t end = __atomic_load_n(j->end, __ATOMIC_RELAXED);
+
+	return end + 1 < j->size ? j->size - end - 1 : 0;
+}
+
+void
+journal_set_unconfigured(struct journal *j)
+{
+	__atomic_store_n(j->flags, (uint64_t)JOURNAL_UNCONFIGURED,
+	    __ATOMIC_RELEASE);
+}
+
+int
+journal_unconfigured(const struct journal *j)
+{
+	return (__atomic_load_n(j->flags, __ATOMIC_ACQUIRE) &
+	    JOURNAL_UNCONFIGURED) != 0;
+}
+
 void
 journal_clear(struct journal *j)
 {
+	__atomic_store_n(j->flags, (uint64_t)0, __ATOMIC_RELEASE);
 	__atomic_store_n(j->end, (uint64_t)JOURNAL_DATA, __ATOMIC_RELEASE);
 }

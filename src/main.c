@@ -21,6 +21,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "firewall.h"
 #include "fmt.h"
 #include "kset.h"
 #include "log.h"
@@ -254,6 +255,43 @@ cmd_open_kset(const struct config *cfg)
 	if (kset_ensure(ks, err, sizeof(err)) < 0)
 		msg_fatal("%s", err);
 	return ks;
+}
+
+struct firewall *
+cmd_open_firewall(const struct config *cfg)
+{
+	char err[512];
+	struct firewall *fw = firewall_open(cfg, err, sizeof(err));
+
+	if (fw == NULL)
+		msg_fatal("%s", err);
+	return fw;
+}
+
+void
+cmd_firewall_gaps(const struct firewall_report *rep, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", rep->what[0],
+	    rep->what[0][0] != '\0' && rep->what[1][0] != '\0' ? "; " : "",
+	    rep->what[1]);
+}
+
+int
+cmd_enforced(const struct config *cfg, char *buf, size_t len)
+{
+	struct firewall_report rep;
+	struct firewall *fw;
+	int rc;
+
+	if ((fw = firewall_open(cfg, buf, len)) == NULL)
+		return -1;
+	rc = firewall_check(fw, &rep);
+	firewall_close(fw);
+	if (rc < 0)
+		snprintf(buf, len, "%s", rep.why);
+	else
+		cmd_firewall_gaps(&rep, buf, len);
+	return rc;
 }
 
 int64_t

@@ -776,14 +776,26 @@ cred_string(struct cred_parse *cp, int keep, const char **out, size_t *outlen)
 		if (q >= cp->end)
 			return -1;
 		switch (*q++) {
-		case '"': b = '"'; break;
-		case '\\': b = '\\'; break;
-		case '/': b = '/'; break;
-		case 'b': b = '\b'; break;
-		case 'f': b = '\f'; break;
-		case 'n': b = '\n'; break;
-		case 'r': b = '\r'; break;
-		case 't': b = '\t'; break;
+		case '"':
+		case '\\':
+		case '/':
+			b = (unsigned char)q[-1];
+			break;
+		case 'b':
+			b = '\b';
+			break;
+		case 'f':
+			b = '\f';
+			break;
+		case 'n':
+			b = '\n';
+			break;
+		case 'r':
+			b = '\r';
+			break;
+		case 't':
+			b = '\t';
+			break;
 		case 'u':
 			if (cp->end - q < 4 || (u = cred_hex(q)) < 0)
 				return -1;

@@ -30,11 +30,17 @@
 #include "state.h"
 #include "zone.h"
 
-/* The kernel side: the sets through the ops, what the loop knows of them. */
+/* The kernel side: the sets through the ops, what the loop knows of them.
+ * absent: no kernel yet (run_new() without one); the ops are no_kernel's,
+ * and ban decisions wait in the state file until run_attach_kernel(). */
 struct run_kside {
 	struct run_kernel k;
 	size_t recreated; /* k.recreated() already answered */
 	int64_t last_presence;
+	int absent;
+	uint64_t waiting; /* ban decisions taken while absent */
+	int64_t last_rules; /* the last check of the firewall rules */
+	int rules_failed; /* a failure to read or restore them was told */
 };
 
 /* Ban records not yet in the state file: a ring of at most max. */
@@ -118,6 +124,22 @@ struct run_cside {
 	int warned;
 };
 
+/*
+ * Degraded: why the run cannot do its whole job (the cause given by
+ * run_set_degraded(), and a state file that has failed for
+ * RUN_DEGRADED_RETRY seconds), reported at once and then every
+ * RUN_DEGRADED_REPORT seconds, and kept in the state's health row.
+ */
+struct run_health {
+	char cause[STATE_CAUSE_MAX];
+	int64_t state_failing; /* since when the state has failed; 0: it works */
+	int64_t since; /* 0: not degraded */
+	int64_t last_report;
+	char last[STATE_CAUSE_MAX]; /* the text last reported */
+	uint64_t lines0; /* lines read when it began */
+	int row; /* a health row may be in the state file */
+};
+
 struct run {
 	struct config *cfg; /* patterns, scores: replaced on SIGHUP */
 	struct config *kcfg; /* sets, policy, state: fixed for the run */
@@ -128,6 +150,9 @@ struct run {
 	struct run_cside cur;
 	struct run_views views;
 	struct run_counters cnt;
+	struct run_health health;
+	int64_t replay_clock; /* kept lines read at their own stamps: the
+			       * clock; 0 otherwise */
 };
 
 static double
@@ -435,12 +460,20 @@ on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 	struct state_ban *b;
 	char ip[ADDR_STRLEN], tb[32], db[32];
 	size_t hl;
+	int64_t at;
 
-	/* a decision at an entry's own time (journal) may have started
-	 * before now: the kernel keeps it for what is left of it */
-	r->ker.k.add(r->ker.k.ctx, &d->addr, kernel_timeout(&r->ker.k,
-	    d->start + d->duration - r->en.clk.now < d->duration ?
-	    d->start + d->duration - r->en.clk.now : d->duration));
+	/* what is left of it: a decision at a line's own stamp (kept lines
+	 * read again, a journal entry) may have started before now */
+	at = r->replay_clock != 0 ? r->replay_clock :
+	    r->cur.source != NULL ? r->en.clk.now : 0;
+	if (at == 0)
+		r->ker.k.add(r->ker.k.ctx, &d->addr, kernel_timeout(&r->ker.k,
+		    d->duration));
+	else if (d->start + d->duration > at)
+		r->ker.k.add(r->ker.k.ctx, &d->addr, kernel_timeout(&r->ker.k,
+		    d->start + d->duration - at));
+	if (r->ker.absent)
+		r->ker.waiting++;
 	r->cnt.pm_bans[pattern_index(d->pat)]++;
 	b = backlog_push(&r->sta.bl);
 	memset(b, 0, sizeof(*b));
@@ -475,9 +508,14 @@ open_state(struct run *r, int64_t now)
 		return;
 	s->last_try = now;
 	s->st = state_open(r->kcfg->state, 0);
-	if (s->st == NULL)
+	if (s->st == NULL) {
 		msg_warn("state %s unavailable; bans still reach the kernel, "
 		    "retrying every %ds", r->kcfg->state, RUN_STATE_RETRY);
+		if (r->health.state_failing == 0)
+			r->health.state_failing = now;
+	} else if (s->bl.n == 0) {
+		r->health.state_failing = 0;
+	}
 }
 
 /* A set vanished and was re-created: every active ban goes back in. */
@@ -579,6 +617,53 @@ fail:
 }
 
 /*
+ * The firewall rules that use the sets: in place, or put back as setup
+ * makes them.  Every repair is a warning (bans were not enforced for a
+ * while: status shows it among the last errors); a failure to read or
+ * restore the rules is told once, until they are in place again.
+ */
+static void
+check_rules(struct run *r, int64_t now)
+{
+	const struct run_kernel *k = &r->ker.k;
+	struct run_kside *ks = &r->ker;
+	char msg[512], why[512];
+	int rc;
+
+	if (k->rules_ok == NULL)
+		return;
+	ks->last_rules = now;
+	rc = k->rules_ok(k->fw, msg, sizeof(msg));
+	if (rc == 1) {
+		if (ks->rules_failed)
+			msg_info("firewall: the rules that use the sets are in "
+			    "place again");
+		ks->rules_failed = 0;
+		return;
+	}
+	if (rc < 0) {
+		if (!ks->rules_failed)
+			msg_warn("firewall: %s; whether bans are enforced is "
+			    "unknown; retrying every %llds", msg,
+			    (long long)r->cfg->firewall_check);
+		ks->rules_failed = 1;
+		return;
+	}
+	rc = k->rules_restore(k->fw, why, sizeof(why));
+	if (rc < 0) {
+		if (!ks->rules_failed)
+			msg_warn("firewall: bans are not enforced: %s; cannot "
+			    "restore the rules: %s; retrying every %llds", msg,
+			    why, (long long)r->cfg->firewall_check);
+		ks->rules_failed = 1;
+		return;
+	}
+	msg_warn("firewall: bans were not enforced: %s; rules restored as "
+	    "\"mailban setup\" makes them", msg);
+	ks->rules_failed = 0;
+}
+
+/*
  * Kernel first, then the state file.  0 when every queued ban is in the
  * kernel (refused entries are reported and counted, not retried forever);
  * -1 when some wait for a retry.
@@ -606,7 +691,10 @@ commit(struct run *r, int64_t now)
 		if (r->sta.st != NULL) {
 			if (backlog_write(&r->sta.bl, r->sta.st) == 0) {
 				r->views.changes++;
+				r->health.state_failing = 0;
 			} else {
+				if (r->health.state_failing == 0)
+					r->health.state_failing = now;
 				msg_warn("state: %zu ban records not written yet; "
 				    "will retry", r->sta.bl.n);
 				state_close(r->sta.st);
@@ -737,6 +825,24 @@ replay_one(void *ctx, const char *line, size_t len)
 	engine_line(&r->en, line, len, 0);
 }
 
+/* Lines kept while mailban could not read them are scored at their own
+ * stamps, as "mailban test" does: events spread over an hour of a broken
+ * configuration must not add up as if they came at once. */
+static void
+replay_at_stamps_begin(struct run *r, int64_t now)
+{
+	r->replay_clock = now;
+	r->en.use_clock = 0;
+}
+
+static void
+replay_at_stamps_end(struct run *r, int64_t now)
+{
+	r->replay_clock = 0;
+	r->en.use_clock = 1;
+	engine_set_now(&r->en, now);
+}
+
 /* The journal beside the state file; what a stopped mailban left there is
  * read again first.  Until it opens, matching lines are committed before
  * they are answered. */
@@ -746,6 +852,7 @@ open_journal(struct run *r, int64_t now)
 	struct run_jside *j = &r->jou;
 	char err[1024];
 	struct tracker_stats ts;
+	int at_stamps;
 	long n;
 
 	if (!j->on || j->jr != NULL || now - j->last_try < RUN_STATE_RETRY)
@@ -765,7 +872,12 @@ open_journal(struct run *r, int64_t now)
 	j->warned = 0;
 	tracker_get_stats(r->en.tr, &ts);
 	j->dirty_lost = ts.dirty_lost;
+	at_stamps = journal_unconfigured(j->jr);
+	if (at_stamps)
+		replay_at_stamps_begin(r, now);
 	n = journal_replay(j->jr, replay_one, r);
+	if (at_stamps)
+		replay_at_stamps_end(r, now);
 	if (n < 0) { /* left as it is, for the administrator */
 		journal_close(j->jr);
 		j->jr = NULL;
@@ -773,8 +885,13 @@ open_journal(struct run *r, int64_t now)
 		return;
 	}
 	if (n > 0) {
-		msg_info("read %ld lines again from %s: a mailban stopped before "
-		    "their bans and scores were committed", n, journal_path(j->jr));
+		if (at_stamps)
+			msg_info("read again %ld lines kept in %s while no "
+			    "configuration loaded", n, journal_path(j->jr));
+		else
+			msg_info("read %ld lines again from %s: a mailban stopped "
+			    "before their bans and scores were committed", n,
+			    journal_path(j->jr));
 		settle(r, now);
 	}
 }
@@ -834,6 +951,183 @@ write_zone(struct run *r, int64_t now)
 		v->zone_seen = v->changes;
 }
 
+/* --- degraded --- */
+
+/* What is wrong now, "" when nothing is. */
+static void
+health_text(const struct run *r, int64_t now, char *buf, size_t size)
+{
+	const struct run_health *h = &r->health;
+	int state = h->state_failing != 0 &&
+	    now - h->state_failing >= RUN_DEGRADED_RETRY;
+
+	const char *part[5] = {h->cause, h->cause[0] && state ? "; " : "",
+	    state ? "state file " : "", state ? r->kcfg->state : "",
+	    state ? " cannot be written (ban records and scores wait in "
+	    "memory)" : ""};
+	size_t i, n = 0, k;
+
+	for (i = 0; i < 5; i++) {
+		k = strlen(part[i]);
+		if (k > size - 1 - n)
+			k = size - 1 - n;
+		memcpy(buf + n, part[i], k);
+		n += k;
+	}
+	buf[n] = '\0';
+}
+
+/*
+ * Degraded: said at once, then every RUN_DEGRADED_REPORT seconds in the
+ * output (rsyslog's output= file), and kept in the state's health row for
+ * "mailban status"; the end is said too, and the row deleted.
+ */
+static void
+report_health(struct run *r, int64_t now, int force)
+{
+	struct run_health *h = &r->health;
+	struct state_health row;
+	char text[STATE_CAUSE_MAX], tb[32];
+
+	health_text(r, now, text, sizeof(text));
+	if (text[0] == '\0') {
+		if (h->since != 0)
+			msg_info("no longer degraded (since %s): every ban decided "
+			    "meanwhile is applied", fmt_time(tb, sizeof(tb),
+			    h->since));
+		h->since = 0;
+		h->last[0] = '\0';
+		if (h->row && r->sta.st != NULL &&
+		    state_health_put(r->sta.st, NULL) == 0)
+			h->row = 0;
+		return;
+	}
+	if (h->since == 0) {
+		h->since = now;
+		h->lines0 = r->en.st.lines;
+	}
+	if (!force && strcmp(text, h->last) == 0 &&
+	    now - h->last_report < RUN_DEGRADED_REPORT)
+		return;
+	if (strcmp(text, h->last) != 0)
+		msg_warn("degraded: %s", text);
+	h->last_report = now;
+	snprintf(h->last, sizeof(h->last), "%s", text);
+	msg_info("degraded since %s: %s; %" PRIu64 " lines read meanwhile, %"
+	    PRIu64 " ban decisions wait for the kernel; retrying every %ds and "
+	    "on SIGHUP", fmt_time(tb, sizeof(tb), h->since), text,
+	    r->en.st.lines - h->lines0, r->ker.waiting, RUN_DEGRADED_RETRY);
+	if (r->sta.st == NULL)
+		return;
+	row.since = h->since;
+	row.updated = now;
+	snprintf(row.cause, sizeof(row.cause), "%s", text);
+	row.lines = r->en.st.lines - h->lines0;
+	row.bans = r->ker.waiting;
+	if (state_health_put(r->sta.st, &row) == 0)
+		h->row = 1;
+}
+
+void
+run_set_degraded(struct run *r, const char *cause, int64_t now)
+{
+	int changed = strcmp(r->health.cause, cause ? cause : "") != 0;
+
+	snprintf(r->health.cause, sizeof(r->health.cause), "%s", cause ? cause :
+	    "");
+	open_state(r, now);
+	report_health(r, now, changed);
+}
+
+/* The kernel before one is attached: takes everything, keeps nothing. */
+static void
+no_add(void *ctx, const struct addr *a, uint32_t timeout)
+{
+	(void)ctx;
+	(void)a;
+	(void)timeout;
+}
+
+static size_t
+no_count(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static int
+no_commit(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static int
+no_present(void *ctx)
+{
+	(void)ctx;
+	return 1;
+}
+
+static int
+no_ensure(void *ctx, char *err, size_t errlen)
+{
+	(void)ctx;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
+static const struct run_kernel no_kernel = {NULL, UINT32_MAX, no_add,
+    no_count, no_commit, no_count, no_present, no_ensure, no_count, NULL, NULL, NULL};
+
+void
+run_attach_kernel(struct run *r, const struct run_kernel *k, int64_t now)
+{
+	const struct run_backlog *bl = &r->sta.bl;
+	size_t n = 0, i;
+
+	r->ker.k = *k;
+	r->ker.absent = 0;
+	r->ker.recreated = k->recreated(k->ctx);
+	r->ker.last_presence = now;
+	r->sta.last_try = 0;
+	open_state(r, now);
+	if (r->sta.st != NULL)
+		run_requeue(r->sta.st, k, now, 0, &n);
+	/* and the decisions the state file has not taken yet */
+	for (i = 0; i < bl->n; i++) {
+		const struct state_ban *b = &bl->v[(bl->head + i) % bl->cap];
+
+		if (b->until > now) {
+			k->add(k->ctx, &b->addr, kernel_timeout(k, b->until - now));
+			n++;
+		}
+	}
+	if (r->health.since == 0) { /* never degraded: a start */
+		if (n > 0)
+			msg_info("restoring %zu active bans", n);
+	} else {
+		msg_info("the kernel's sets are reachable: %zu active bans go in, %"
+		    PRIu64 " of them decided while they were not", n,
+		    r->ker.waiting);
+	}
+	r->ker.waiting = 0;
+	commit(r, now);
+	check_rules(r, now); /* the rules that make those bans hold */
+}
+
+void
+run_replay_kept(struct run *r, const char *line, size_t len, int64_t now)
+{
+	replay_at_stamps_begin(r, now);
+	if (journal_line(r, line, len, 0) < 0)
+		settle(r, now);
+	else if (r->jou.jr != NULL)
+		journal_set_unconfigured(r->jou.jr);
+	replay_at_stamps_end(r, now);
+}
+
 /* --- start, ticks, reload --- */
 
 static void
@@ -876,8 +1170,11 @@ tick(struct run *r, int64_t now)
 		r->ker.last_presence = now;
 		repair_sets(r, now);
 	}
+	if (now - r->ker.last_rules >= r->cfg->firewall_check)
+		check_rules(r, now);
 	open_state(r, now);
 	open_journal(r, now);
+	report_health(r, now, 0);
 	if (s->st == NULL)
 		return;
 	if (now != s->last_lifted_poll) {
@@ -912,7 +1209,9 @@ run_new(struct config *cfg, const struct run_kernel *k,
 	struct engine_hooks hooks;
 
 	r->cfg = r->kcfg = cfg;
-	r->ker.k = *k;
+	r->ker.k = k != NULL ? *k : no_kernel;
+	r->ker.absent = k == NULL;
+	r->health.row = 1; /* a degraded run before may have left one */
 	r->views.changes = 1; /* the views are written once at start */
 	r->sta.last_try = now - RUN_STATE_RETRY;
 	r->sta.bl.max = opt->backlog_max != 0 ? opt->backlog_max :
@@ -941,11 +1240,13 @@ run_start(struct run *r, int64_t now)
 	struct run_sside *s = &r->sta;
 	size_t n = 0;
 
+	check_rules(r, now);
 	open_state(r, now);
 	if (s->st != NULL) {
 		state_history(s->st, now - r->cfg->forget, seed_one, r);
 		state_scores(s->st, now - r->cfg->window, seed_scores, r);
-		run_requeue(s->st, &r->ker.k, now, 0, &n);
+		if (!r->ker.absent) /* else run_attach_kernel() does it */
+			run_requeue(s->st, &r->ker.k, now, 0, &n);
 		s->last_refresh = now;
 		s->last_lifted_poll = now;
 		if (n > 0) {
@@ -989,6 +1290,34 @@ run_saved_cursor(struct run *r, char *buf, size_t len)
 }
 
 /*
+ * Without a kernel, a ban decision is kept only by the state file, or
+ * until it can be written by the backlog (and the journal its line): when
+ * the backlog is full, no more lines are taken (answered with an error,
+ * so that rsyslog keeps them) rather than dropping decisions that are in
+ * no kernel.  Said once per episode.
+ */
+static int
+can_keep(struct run *r)
+{
+	static int said;
+
+	if (!r->ker.absent || r->sta.bl.n < r->sta.bl.max) {
+		said = 0;
+		return 1;
+	}
+	commit(r, r->en.clk.now); /* the state file may take them now */
+	if (r->sta.bl.n < r->sta.bl.max)
+		return 1;
+	if (!said)
+		msg_warn("%zu ban decisions wait for both the kernel and the state "
+		    "file, which is all that can be kept: lines are no longer "
+		    "confirmed (rsyslog keeps them) until one of them works",
+		    r->sta.bl.n);
+	said = 1;
+	return 0;
+}
+
+/*
  * One line in omprog mode.  Every message that matched is in the journal
  * before it is answered (or, when the journal cannot take it, what it
  * decided is committed first).  Without transactions, a message that
@@ -1019,6 +1348,8 @@ run_omprog(struct run *r, const char *line, size_t len, int truncated)
 	case OMPROG_MESSAGE:
 		break;
 	}
+	if (!can_keep(r))
+		return "ERROR mailban cannot keep more ban decisions; retry";
 	kept = journal_line(r, line, len, truncated);
 	if (kept < 0) {
 		rc = settle(r, r->en.clk.now);
@@ -1105,7 +1436,9 @@ run_finish(struct run *r, int64_t now)
 	}
 	if (r->sta.bl.n > 0) {
 		msg_warn("%zu ban records could not be written to the state file "
-		    "%s (they are in the kernel)", r->sta.bl.n, r->kcfg->state);
+		    "%s (%s)", r->sta.bl.n, r->kcfg->state, r->ker.absent ?
+		    "nor to the kernel: they are lost unless the journal keeps "
+		    "their lines" : "they are in the kernel");
 		rc = 1;
 	}
 	if (r->cur.moved) {
@@ -1114,6 +1447,10 @@ run_finish(struct run *r, int64_t now)
 		    r->kcfg->state);
 		rc = 1;
 	}
+	if (r->ker.absent && r->ker.waiting > 0)
+		msg_warn("%" PRIu64 " ban decisions never reached the kernel; the "
+		    "next mailban that can reach it applies them from the state "
+		    "file", r->ker.waiting);
 	msg_info("exiting: %" PRIu64 " lines, %" PRIu64 " matched, %" PRIu64
 	    " bans, %" PRIu64 " malformed, %" PRIu64 " over-long",
 	    r->en.st.lines, r->en.st.matched, r->en.st.bans, r->en.st.malformed,
@@ -1143,6 +1480,9 @@ run_stats(const struct run *r, struct run_stats *s)
 	s->backlog_dropped = r->sta.bl.dropped_total;
 	s->backlog_copies = r->sta.bl.copies;
 	s->state_open = r->sta.st != NULL;
+	s->kernel_absent = r->ker.absent;
+	s->bans_waiting = r->ker.waiting;
+	s->degraded = r->health.since != 0;
 	s->journal_bytes = r->jou.jr != NULL ? journal_size(r->jou.jr) : 0;
 	s->cursor_saves = r->cur.saves;
 }

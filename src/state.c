@@ -91,6 +91,13 @@ static const char schema[] =
     " id INTEGER PRIMARY KEY,"
     " time INTEGER NOT NULL,"
     " message TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS health ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " since INTEGER NOT NULL,"
+    " updated INTEGER NOT NULL,"
+    " cause TEXT NOT NULL,"
+    " lines INTEGER NOT NULL,"
+    " bans INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS notices ("
     " kind TEXT NOT NULL,"
     " program TEXT NOT NULL,"
@@ -753,6 +760,29 @@ state_error_add(struct state *st, int64_t t, const char *message)
 	return 0;
 }
 
+int
+state_health_put(struct state *st, const struct state_health *h)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (h == NULL)
+		return sqlite3_exec(st->db, "DELETE FROM health", NULL, NULL,
+		    NULL) == SQLITE_OK ? 0 : fail(st, "health");
+	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO health(id, since,"
+		" updated, cause, lines, bans) VALUES(1, ?1, ?2, ?3, ?4, ?5)", -1,
+		&stmt, NULL) != SQLITE_OK)
+		return fail(st, "prepare");
+	sqlite3_bind_int64(stmt, 1, h->since);
+	sqlite3_bind_int64(stmt, 2, h->updated);
+	sqlite3_bind_text(stmt, 3, h->cause, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)h->lines);
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)h->bans);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : fail(st, "health");
+}
+
 /*
  * The read side (status, the report page).
  */
@@ -989,4 +1019,32 @@ state_notice_lines(struct state *st,
 	}
 	sqlite3_finalize(stmt);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "read");
+}
+
+int
+state_health(struct state *st, struct state_health *h)
+{
+	sqlite3_stmt *stmt = NULL;
+	const unsigned char *cause;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	/* a file written before the table existed, opened read-only */
+	if (sqlite3_prepare_v2(st->db, "SELECT since, updated, cause, lines, bans"
+		" FROM health WHERE id = 1", -1, &stmt, NULL) != SQLITE_OK)
+		return 0;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		h->since = sqlite3_column_int64(stmt, 0);
+		h->updated = sqlite3_column_int64(stmt, 1);
+		cause = sqlite3_column_text(stmt, 2);
+		snprintf(h->cause, sizeof(h->cause), "%s", cause ? (const char *)
+		    cause : "");
+		h->lines = (uint64_t)sqlite3_column_int64(stmt, 3);
+		h->bans = (uint64_t)sqlite3_column_int64(stmt, 4);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, "health");
+	return rc == SQLITE_ROW;
 }

@@ -146,7 +146,8 @@ summary_load(struct state *st, int64_t now, size_t max_bans,
 	    state_bans_per_day(st, s->first_day, SUMMARY_DAYS, s->perday) < 0 ||
 	    state_errors(st, SUMMARY_ERRORS, push_error, s) < 0 ||
 	    state_notices(st, push_notice, s) < 0 ||
-	    state_notice_lines(st, push_notice_line, s) < 0)
+	    state_notice_lines(st, push_notice_line, s) < 0 ||
+	    (s->degraded = state_health(st, &s->health)) < 0)
 		goto out;
 	s->active4 = c.active4;
 	s->active6 = c.active6;

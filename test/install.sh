@@ -107,7 +107,7 @@ layout() {
 	check "$_l: state directory mode 0750 ($mode)" [ "$mode" = 750 ]
 	grep -qx "state     = \"$localstatedir/lib/mailban/mailban.db\";" "$c"
 	check "$_l: the configuration's state file in $localstatedir/lib/mailban" [ $? -eq 0 ]
-	grep -q "binary=\"$sbindir/mailban run --omprog -c $sysconfdir/mailban/mailban.conf\"" \
+	grep -qF "binary=\"/bin/sh -c b=$sbindir/mailban;c=$sysconfdir/mailban/mailban.conf;" \
 	    "$root$sysconfdir/rsyslog.d/60-mailban.conf"
 	check "$_l: the rsyslog snippet runs this install's mailban with its configuration" [ $? -eq 0 ]
 	grep -q "program(\"exec $sbindir/mailban run -c $sysconfdir/mailban/mailban.conf 2>>$localstatedir/log/mailban.log\"" \

@@ -35,6 +35,8 @@ libraries='
 pcre2.h pattern
 libconfig.h config
 libipset/ kset
+libnftnl/ firewall
+libmnl/ firewall
 sqlite3.h state
 systemd/ sdjournal
 '
@@ -152,6 +154,8 @@ printf '#include "fmt.h"\n' > "$tmp/include/state.h"
 printf '#include <sqlite3.h>\n#include <pcre2.h>\n' > "$tmp/src/summary.c"
 printf '#include <libconfig.h>\n#include <libipset/data.h>\n' \
     > "$tmp/test/test_x.c"
+printf '#include <libnftnl/rule.h>\n#include <libmnl/libmnl.h>\n' \
+    > "$tmp/src/kset.c"
 printf '#include <systemd/sd-journal.h>\n' >> "$tmp/test/test_x.c"
 bad=$(unlayered "$tmp")
 check "a module in no layer is found: $bad" [ "$bad" = "newthing " ]

@@ -210,7 +210,14 @@ cleared(void)
 
 	if (j == NULL)
 		return;
+	journal_set_unconfigured(j);
+	journal_close(j);
+	j = journal_open(state, err, sizeof(err));
+	CHECK(j != NULL && journal_unconfigured(j), "the mark outlives a close");
+	if (j == NULL)
+		return;
 	journal_clear(j);
+	CHECK(!journal_unconfigured(j), "clear takes the mark away");
 	CHECK(journal_size(j) == 0 && replay(j, &g) == 0, "read after clear");
 	CHECK(journal_append(j, "after", 5) == 0, "append after clear");
 	journal_close(j);

@@ -7,9 +7,13 @@
  * and the journal, and a flood of bans while the state file cannot be
  * written: the backlog stays within its bound, drops the oldest, warns
  * once, costs a bounded number of record copies per ban, and is written
- * once the state file can be.  Needs no privilege.
+ * once the state file can be; degraded: a run with no kernel decides
+ * into the state file and applies it all once a kernel is attached, stops
+ * confirming when nothing can keep a decision, and lines kept while no
+ * configuration loaded are scored at their own stamps.  Needs no privilege.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "journal.h"
 #include "log.h"
 #include "run.h"
 #include "state.h"
@@ -37,6 +42,9 @@ struct fake {
 	int present; /* 0: a set has vanished */
 	size_t recreated;
 	unsigned ensures;
+	int rules; /* what rules_ok answers: 1 in place, 0 gone, -1 unreadable */
+	unsigned rule_checks, restores;
+	int restore_fails; /* restores fail while set */
 };
 
 static void
@@ -111,14 +119,41 @@ fake_recreated(void *ctx)
 	return ((struct fake *)ctx)->recreated;
 }
 
+/* As firewall_check(): the rules are gone until restored. */
+static int
+fake_rules_ok(void *ctx, char *msg, size_t len)
+{
+	struct fake *f = ctx;
+
+	f->rule_checks++;
+	snprintf(msg, len, "%s", f->rules == 0 ? "IPv4: no rule" : "EPERM");
+	return f->rules;
+}
+
+static int
+fake_rules_restore(void *ctx, char *msg, size_t len)
+{
+	struct fake *f = ctx;
+
+	f->restores++;
+	if (f->restore_fails) {
+		snprintf(msg, len, "refused");
+		return -1;
+	}
+	f->rules = 1;
+	return 1;
+}
+
 static struct run_kernel
 fake_kernel(struct fake *f)
 {
 	struct run_kernel k = {f, 86400, fake_add, fake_pending, fake_commit,
-	    fake_dropped, fake_present, fake_ensure, fake_recreated};
+	    fake_dropped, fake_present, fake_ensure, fake_recreated, f,
+	    fake_rules_ok, fake_rules_restore};
 
 	memset(f, 0, sizeof(*f));
 	f->present = 1;
+	f->rules = 1;
 	return k;
 }
 
@@ -431,6 +466,53 @@ vanished_set_refilled(void)
 	fake_free(&f);
 }
 
+/*
+ * A firewall reload took the rules away: seen at start and at the next
+ * check (firewall_check, 5s by default), put back each time; a restore
+ * that fails is tried again at each check until it works.
+ */
+static void
+rules_restored(void)
+{
+	struct run_kernel k;
+	struct fake f;
+	struct run *r;
+
+	fresh_dir();
+	r = new_run(&f, &k, 0, 0, NULL);
+	f.rules = 0; /* run without setup */
+	run_start(r, T0);
+	CHECK(f.rule_checks == 1 && f.restores == 1 && f.rules == 1,
+	    "checked and restored at start: %u %u", f.rule_checks, f.restores);
+	run_idle(r, T0 + 1);
+	CHECK(f.rule_checks == 1, "no check before the interval: %u",
+	    f.rule_checks);
+	f.rules = 0; /* nft flush ruleset */
+	run_idle(r, T0 + 5);
+	CHECK(f.rule_checks == 2 && f.restores == 2 && f.rules == 1,
+	    "restored at the next check: %u %u", f.rule_checks, f.restores);
+	run_idle(r, T0 + 10);
+	CHECK(f.rule_checks == 3 && f.restores == 2, "in place: no restore");
+
+	f.rules = 0;
+	f.restore_fails = 1;
+	run_idle(r, T0 + 15);
+	CHECK(f.restores == 3 && f.rules == 0, "a restore that fails");
+	run_idle(r, T0 + 20);
+	CHECK(f.restores == 4, "is tried again at the next check: %u",
+	    f.restores);
+	f.restore_fails = 0;
+	run_idle(r, T0 + 25);
+	CHECK(f.restores == 5 && f.rules == 1, "and works once it can");
+
+	f.rules = -1; /* cannot be read: nothing to restore */
+	run_idle(r, T0 + 30);
+	CHECK(f.rule_checks == 7 && f.restores == 5, "unreadable: no restore");
+	CHECK(run_finish(r, T0 + 31) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+}
+
 static void
 omprog_answers(void)
 {
@@ -537,10 +619,188 @@ backlog_flood(void)
 	fake_free(&f);
 }
 
+/* The health row of the state file: 1 with *h, 0 none, -1 unreadable. */
+static int
+health_row(struct state_health *h)
+{
+	char path[256];
+	struct state *st;
+	int rc;
+
+	if ((st = state_open(state_path(path, sizeof(path)), 1)) == NULL)
+		return -1;
+	rc = state_health(st, h);
+	state_close(st);
+	return rc;
+}
+
+/*
+ * No kernel at start (no CAP_NET_ADMIN): lines are answered and confirmed,
+ * bans decided into the state file, the cause reported in the health row;
+ * once the kernel is attached every ban decided meanwhile goes in and the
+ * row goes away.
+ */
+static void
+kernel_absent_then_attached(void)
+{
+	struct run_options opt = {.omprog = 1};
+	struct state_health h;
+	struct run_kernel k;
+	struct run_stats s;
+	struct fake f;
+	struct run *r;
+	char path[256];
+	unsigned i;
+
+	fresh_dir();
+	r = run_new(test_config(state_path(path, sizeof(path))), NULL, &opt,
+	    T0);
+	run_start(r, T0);
+	run_set_degraded(r, "bans cannot reach the kernel: test", T0);
+	CHECK(health_row(&h) == 1 && strstr(h.cause, "test") != NULL &&
+	    h.since == T0, "the cause is in the health row: %s", h.cause);
+	CHECK(strcmp(omprog(r, "BEGIN TRANSACTION", (unsigned)-1), "OK") == 0,
+	    "begin");
+	for (i = 0; i < 10; i++)
+		CHECK(strcmp(omprog(r, "bad", i), "DEFER_COMMIT") == 0,
+		    "message %u deferred", i);
+	CHECK(strcmp(omprog(r, "COMMIT TRANSACTION", (unsigned)-1), "OK") == 0,
+	    "the commit mark is confirmed without a kernel");
+	CHECK(active_in_state(T0) == 10, "10 bans in the state file: %zu",
+	    active_in_state(T0));
+	run_stats(r, &s);
+	CHECK(s.kernel_absent && s.bans_waiting == 10 && s.journal_bytes == 0,
+	    "10 wait for the kernel, the journal is empty: %" PRIu64 ", %"
+	    PRIu64, s.bans_waiting, s.journal_bytes);
+	run_idle(r, T0 + RUN_DEGRADED_REPORT);
+	CHECK(health_row(&h) == 1 && h.bans == 10 && h.updated ==
+	    T0 + RUN_DEGRADED_REPORT, "the row says 10 waiting: %" PRIu64,
+	    h.bans);
+
+	k = fake_kernel(&f);
+	run_attach_kernel(r, &k, T0 + 61);
+	run_set_degraded(r, NULL, T0 + 61);
+	CHECK(f.nadded == 10 && f.pending == 0, "all 10 in the kernel: %zu",
+	    f.nadded);
+	CHECK(f.timeouts[0] == 3600 - 61, "for what is left of them: %u",
+	    f.timeouts[0]);
+	CHECK(health_row(&h) == 0, "no health row once attached");
+	CHECK(strcmp(omprog(r, "bad", 10), "OK") == 0, "a new line");
+	CHECK(f.nadded == 11, "bans after it go in at once");
+	CHECK(run_finish(r, T0 + 62) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+}
+
+/*
+ * Without a kernel and without a state file, ban decisions are kept in the
+ * backlog until it is full; then lines are refused (an error answer keeps
+ * them in rsyslog) instead of dropping a decision that is nowhere else.
+ */
+static void
+kernel_absent_state_unwritable(void)
+{
+	struct run_options opt = {.omprog = 1, .backlog_max = 4};
+	struct run *r;
+	unsigned i;
+
+	fresh_dir();
+	r = run_new(test_config("/proc/mailban-nowhere/state.db"), NULL, &opt,
+	    T0);
+	run_start(r, T0);
+	for (i = 0; i < 4; i++)
+		CHECK(strcmp(omprog(r, "bad", i), "OK") == 0, "line %u kept", i);
+	CHECK(strncmp(omprog(r, "bad", 4), "ERROR", 5) == 0,
+	    "the fifth is refused");
+	run_idle(r, T0 + RUN_DEGRADED_RETRY);
+	run_free(r);
+}
+
+/* Lines kept while no configuration loaded are scored at their stamps:
+ * ten "odd" lines an hour apart never add up to the threshold; the kernel
+ * gets what is left of a ban, nothing for one that has run out (T0 is
+ * 11:06:40). */
+static void
+kept_lines_at_stamps(void)
+{
+	struct run_options opt = {.omprog = 1};
+	struct run_kernel k;
+	struct fake f;
+	struct run *r;
+	char path[256], buf[160];
+	unsigned i;
+
+	fresh_dir();
+	k = fake_kernel(&f);
+	r = run_new(test_config(state_path(path, sizeof(path))), &k, &opt, T0);
+	run_start(r, T0);
+	for (i = 0; i < 10; i++) { /* "odd" scores 1; the threshold is 10 */
+		xsnprintf(buf, sizeof(buf), "2026-11-18T%s:00:00+00:00 mx t[1]: "
+		    "odd 198.18.0.1", i % 2 ? "09" : "10");
+		run_replay_kept(r, buf, strlen(buf), T0);
+	}
+	xsnprintf(buf, sizeof(buf), "2026-11-18T09:00:00+00:00 mx t[1]: bad "
+	    "198.18.0.2");
+	run_replay_kept(r, buf, strlen(buf), T0);
+	xsnprintf(buf, sizeof(buf), "2026-11-18T10:36:40+00:00 mx t[1]: bad "
+	    "198.18.0.3");
+	run_replay_kept(r, buf, strlen(buf), T0);
+	run_idle(r, T0 + 1);
+	CHECK(f.nadded == 1 && f.timeouts[0] == 1800,
+	    "only the ban with time left reaches the kernel, for the rest: %zu",
+	    f.nadded);
+	CHECK(is_active_at(path, 2, T0 - 7200) == 1, "the old one is recorded");
+	CHECK(is_active_at(path, 1, T0) == 0,
+	    "ten odd lines over an hour ban nothing");
+	CHECK(run_finish(r, T0 + 1) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+}
+
+/* A journal marked as holding lines kept while no configuration loaded
+ * (a mailban stopped before one did) is read again at the lines' stamps. */
+static void
+marked_journal_at_stamps(void)
+{
+	struct run_options opt = {.omprog = 1};
+	struct run_kernel k;
+	struct journal *j;
+	struct fake f;
+	struct run *r;
+	char path[256], buf[160], err[256];
+	unsigned i;
+
+	fresh_dir();
+	j = journal_open(state_path(path, sizeof(path)), err, sizeof(err));
+	CHECK(j != NULL, "journal: %s", err);
+	if (j == NULL)
+		return;
+	for (i = 0; i < 10; i++) {
+		xsnprintf(buf, sizeof(buf), "2026-11-18T%s:00:00+00:00 mx t[1]: "
+		    "odd 198.18.0.1", i % 2 ? "09" : "10");
+		journal_append(j, buf, strlen(buf));
+	}
+	journal_set_unconfigured(j);
+	journal_close(j);
+	k = fake_kernel(&f);
+	r = run_new(test_config(path), &k, &opt, T0);
+	run_start(r, T0);
+	CHECK(f.nadded == 0, "ten odd lines over an hour ban nothing: %zu",
+	    f.nadded);
+	CHECK(run_finish(r, T0 + 1) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+}
+
 static const struct test_case cases[] = {
+	TEST_CASE(marked_journal_at_stamps),
+	TEST_CASE(kernel_absent_then_attached),
+	TEST_CASE(kernel_absent_state_unwritable),
+	TEST_CASE(kept_lines_at_stamps),
 	TEST_CASE(batches_reach_kernel_and_state),
 	TEST_CASE(failed_commit_retried),
 	TEST_CASE(vanished_set_refilled),
+	TEST_CASE(rules_restored),
 	TEST_CASE(omprog_answers),
 	TEST_CASE(backlog_flood),
 	{NULL, NULL},

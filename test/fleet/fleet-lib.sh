@@ -125,6 +125,7 @@ EOF
 		    -e "s|/etc/mailban/mailban.conf|$d/mailban.conf|g" \
 		    -e "s|/var/log/mailban.log|$d/mailban.log|g" \
 		    -e "s|/var/log/mail-fleet.log|$d/mail-fleet.log|g" \
+		    -e "s|/dev/log|$d/log.sock|g" \
 		    -e "s|/usr/lib/postfix/sbin/|$tmp/mta/sbin/|" \
 		    -e "s|\"/usr/sbin/exim4\"|\"$tmp/mta/sbin/exim4\"|" \
 		    -e "${1:-}" "$SRCDIR/rsyslog.d/60-mailban-central.conf"
@@ -143,6 +144,7 @@ mx_prepare() {
 			sed -e "s|/usr/sbin/mailban|$MAILBAN|g" \
 			    -e "s|/etc/mailban/mailban.conf|$d/mailban.conf|g" \
 			    -e "s|/var/log/mailban.log|$d/mailban.log|g" \
+			    -e "s|/dev/log|$d/log.sock|g" \
 			    "$SRCDIR/rsyslog.d/60-mailban.conf"
 		fi
 		sed -e "s|central.mx.example.net|$CEN4|" \

@@ -8,7 +8,7 @@
 #
 # Needs: $tmp, $SRV, $MAILBAN, $SRCDIR, srv() (netns.sh), skip (lib.sh).
 #   rsyslog_prepare [SED-EXPRESSION]     write $tmp/rsyslog.conf, $tmp/mailban.conf
-#   rsyslog_start                        start rsyslogd, wait for its socket
+#   rsyslog_start [COMMAND...]           start rsyslogd (under COMMAND), wait for its socket
 #   rsyslog_stop                         SIGTERM, wait (bounded), then SIGKILL
 #   mailban_pid                          pid of the current mailban child
 #   send_lines FILE                      every line of FILE as one mail.info message
@@ -43,12 +43,14 @@ rsyslog_prepare() {
 		sed -e "s|/usr/sbin/mailban|$MAILBAN|g" \
 		    -e "s|/etc/mailban/mailban.conf|$MB_CONF|g" \
 		    -e "s|/var/log/mailban.log|$MB_ERR|g" \
+		    -e "s|/dev/log|$RS_SOCK|g" \
 		    -e "${1:-}" "$SRCDIR/rsyslog.d/60-mailban.conf"
 	} > "$RS_CONF"
 	# the private configuration must not name any file of the machine's
-	if grep -v '^[[:space:]]*#' "$RS_CONF" | grep -Eq '"/(etc|var|usr/sbin)/'; then
+	if grep -v '^[[:space:]]*#' "$RS_CONF" |
+	    grep -Eq '"/(etc|var|usr/sbin)/|/usr/sbin/mailban|/dev/log'; then
 		echo "rsyslog_prepare: a system path survived in $RS_CONF:"
-		grep -n -E '"/(etc|var|usr/sbin)/' "$RS_CONF"
+		grep -n -E '"/(etc|var|usr/sbin)/|/usr/sbin/mailban|/dev/log' "$RS_CONF"
 		exit 1
 	fi
 	rsyslogd -N1 -f "$RS_CONF" > "$tmp/rsyslog-check" 2>&1 || {
@@ -58,9 +60,10 @@ rsyslog_prepare() {
 	}
 }
 
+# rsyslog_start [COMMAND...]: COMMAND (e.g. setpriv ...) runs rsyslogd
 rsyslog_start() {
 	rm -f "$RS_PID" "$RS_SOCK"
-	ip netns exec "$SRV" rsyslogd -n -f "$RS_CONF" -i "$RS_PID" \
+	ip netns exec "$SRV" "$@" rsyslogd -n -f "$RS_CONF" -i "$RS_PID" \
 	    >> "$tmp/rsyslogd.out" 2>&1 &
 	rsyslog_pid=$!
 	wait_daemon rsyslogd "$rsyslog_pid" "$RS_SOCK" "$RS_PID" \

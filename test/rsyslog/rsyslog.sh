@@ -20,7 +20,9 @@ no_mailban_running() {
 
 rsyslog_prepare
 check "generated configuration uses the shipped action" \
-    grep -q "binary=\"$MAILBAN run --omprog -c $MB_CONF --require-credentials\"" "$RS_CONF"
+    grep -qF "b=$MAILBAN;c=$MB_CONF;" "$RS_CONF"
+check "which runs mailban run --omprog -c FILE" \
+    grep -qF 'exec\t$b\trun\t--omprog\t-c\t$c\t--require-credentials;' "$RS_CONF"
 srv "$MAILBAN" setup -c "$MB_CONF" >/dev/null || { echo "mailban setup failed"; exit 1; }
 check "client reaches port 25 before any ban" can_connect $S4 25
 rsyslog_start
@@ -177,7 +179,7 @@ check "every stream ban is in the state file ($n)" [ "$n" -eq 12000 ]
 n=$("$MAILBAN" list -c "$MB_CONF" --json | grep '"ip":"10\.1\.' | grep -vc '"count":1,')
 check "a re-sent line never banned an address twice ($n)" [ "$n" -eq 0 ]
 check "rsyslog reported the restart" \
-    grep -q "omprog: program '$MAILBAN' (pid $pid1) terminated; will be restarted" "$RS_LOG"
+    grep -q "omprog: program '/bin/sh' (pid $pid1) terminated; will be restarted" "$RS_LOG"
 
 # --- SIGTERM: mailban commits and exits, rsyslogd stops in time ---
 mta_log "$(rbl_msg 203.0.113.45)"
