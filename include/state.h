@@ -100,6 +100,8 @@ int state_batch_end(struct state *st, int ok);
  * last entry whose bans and scores are committed with it), and when t.
  * get: 1 and the cursor in buf, 0 when there is none, -1.
  */
+#define STATE_CURSOR_MAX 512 /* a cursor's text, its NUL included */
+/* put refuses (-1) what is not a cursor's text, or longer */
 int state_cursor_put(struct state *st, const char *source, const char *cursor,
     int64_t t);
 int state_cursor_get(struct state *st, const char *source, char *buf,

@@ -540,12 +540,28 @@ state_batch_end(struct state *st, int ok)
 	return -1;
 }
 
+/* A journal cursor's text: "s=...;i=...;b=...;m=...;t=...;x=..." */
+static int
+is_cursor(const char *c, size_t max)
+{
+	size_t n = strlen(c);
+
+	return n > 0 && n < max && strspn(c, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789=;_-") == n;
+}
+
 int
 state_cursor_put(struct state *st, const char *source, const char *cursor,
     int64_t t)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc;
+
+	if (!is_cursor(cursor, STATE_CURSOR_MAX)) {
+		msg_warn("state %s: not a journal cursor: \"%.64s\"", st->path,
+		    cursor);
+		return -1;
+	}
 
 	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO "
 		"journal_cursor(source, cursor, time) VALUES(?1, ?2, ?3)", -1,
@@ -574,11 +590,8 @@ state_cursor_get(struct state *st, const char *source, char *buf,
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		c = sqlite3_column_text(stmt, 0);
-		/* read back: a cursor is printable text, never empty */
-		if (c != NULL && c[0] != '\0' && strlen((const char *)c) < len &&
-		    strspn((const char *)c, "abcdefghijklmnopqrstuvwxyz"
-			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789=;_-") ==
-		    strlen((const char *)c)) {
+		/* read back: what state_cursor_put() writes, or nothing */
+		if (c != NULL && is_cursor((const char *)c, len)) {
 			snprintf(buf, len, "%s", (const char *)c);
 			if (t != NULL)
 				*t = sqlite3_column_int64(stmt, 1);
