@@ -110,7 +110,7 @@ layout() {
 	grep -qF "binary=\"/bin/sh -c b=$sbindir/mailban;c=$sysconfdir/mailban/mailban.conf;" \
 	    "$root$sysconfdir/rsyslog.d/60-mailban.conf"
 	check "$_l: the rsyslog snippet runs this install's mailban with its configuration" [ $? -eq 0 ]
-	grep -q "program(\"exec $sbindir/mailban run -c $sysconfdir/mailban/mailban.conf 2>>$localstatedir/log/mailban.log\"" \
+	grep -q "program(\"exec $sbindir/mailban run -c $sysconfdir/mailban/mailban.conf --require-credentials 2>>$localstatedir/log/mailban.log\"" \
 	    "$root$sysconfdir/syslog-ng/conf.d/mailban.conf"
 	check "$_l: the syslog-ng snippet runs this install's mailban" [ $? -eq 0 ]
 	stray_paths > "$tmp/stray"

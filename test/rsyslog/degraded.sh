@@ -85,12 +85,12 @@ for bin in "$tmp/nowhere/mailban" /bin/false; do
 	check "$bin: the guard says so in the output file" \
 	    wait_for 10 grep -q "mailban: $bin is missing or cannot run: mail log lines are confirmed and dropped, nothing is banned" "$MB_ERR"
 	check "$bin: and in the system log (daemon.err)" \
-	    grep -q "mailban: $bin is missing or cannot run" "$RS_LOG"
+	    wait_for 10 grep -q "mailban: $bin is missing or cannot run" "$RS_LOG"
 	check "$bin: nothing pretends to ban" not_in_set mailban4 "10.3.0.1,tcp:25"
 	guard=$(pgrep -P "$rsyslog_pid" -x sed)
 	kill -HUP "$rsyslog_pid"
 	wait_for 10 grep -q "rsyslogd was HUPed" "$RS_LOG"
-	logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd "$(rbl_msg 203.0.113.60)"
+	mta_log "$(rbl_msg 203.0.113.60)"
 	check "$bin: rsyslogd is alive after a HUP (log rotation)" rsyslog_alive
 	check "$bin: the HUP left the guard running ($guard)" same_guard "$guard"
 	check "$bin: rsyslogd exits 0 within 30 s of SIGTERM" rsyslog_stopped
@@ -116,7 +116,7 @@ pid=$(mailban_pid)
 check "no privilege: mailban still runs ($pid)" [ -n "$pid" ]
 check "no privilege: rsyslogd exits 0 within 30 s of SIGTERM" rsyslog_stopped
 rsyslog_start
-logger -u "$RS_SOCK" -p mail.info -t postfix/smtpd "$(rbl_msg 203.0.113.50)"
+mta_log "$(rbl_msg 203.0.113.50)"
 check "privilege restored, restarted: every ban decided meanwhile is in the kernel" \
     wait_for 30 all_in_set "$tmp/m4.addrs"
 check "and the new one" wait_for 10 in_set mailban4 "203.0.113.50,tcp:25"
@@ -149,7 +149,9 @@ check "misfit set: rsyslogd exits 0 within 30 s of SIGTERM" rsyslog_stopped
 
 # --- a broken configuration: raw lines kept, read again after HUP ---
 fresh
-rsyslog_prepare 's|-c\\t\$c;|-c\\t$c\\t-o\\tstate='"$tmp"'/state.db;|'
+rsyslog_prepare 's|-c\\t\$c\\t|-c\\t$c\\t-o\\tstate='"$tmp"'/state.db\\t|'
+check "broken configuration: the kept lines' state is the test's" \
+    grep -qF "state=$tmp/state.db" "$RS_CONF"
 cp "$MB_CONF" "$tmp/good.conf"
 nl=$(($(wc -l < "$MB_CONF") + 1))
 echo 'threshold = ;' >> "$MB_CONF"
