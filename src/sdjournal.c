@@ -159,8 +159,18 @@ scan_files(struct sdj *j, int quiet)
 	if (j->dir != NULL) {
 		list_dir(&now, j->dir, 0);
 	} else {
-		list_dir(&now, "/var/log/journal", 0);
-		list_dir(&now, "/run/log/journal", 0);
+		/* the local machine's, as SD_JOURNAL_LOCAL_ONLY reads */
+		sd_id128_t id;
+		char path[128];
+
+		if (sd_id128_get_machine(&id) >= 0) {
+			snprintf(path, sizeof(path), "/var/log/journal/"
+			    SD_ID128_FORMAT_STR, SD_ID128_FORMAT_VAL(id));
+			list_dir(&now, path, 1);
+			snprintf(path, sizeof(path), "/run/log/journal/"
+			    SD_ID128_FORMAT_STR, SD_ID128_FORMAT_VAL(id));
+			list_dir(&now, path, 1);
+		}
 	}
 	if (now.n > 1)
 		qsort(now.v, now.n, sizeof(*now.v), cmp_str);
