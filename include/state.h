@@ -106,6 +106,9 @@ int state_cursor_put(struct state *st, const char *source, const char *cursor,
     int64_t t);
 int state_cursor_get(struct state *st, const char *source, char *buf,
     size_t len, int64_t *t);
+/* Every saved cursor's source and when it was saved, by source (status). */
+int state_cursors(struct state *st,
+    int (*cb)(void *, const char *source, int64_t t), void *ctx);
 /* Every row seen since since (older ones are deleted). */
 int state_scores(struct state *st, int64_t since,
     void (*cb)(void *, const struct addr *, const struct score_event *,

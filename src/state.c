@@ -609,6 +609,32 @@ state_cursor_get(struct state *st, const char *source, char *buf,
 }
 
 int
+state_cursors(struct state *st,
+    int (*cb)(void *, const char *source, int64_t t), void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	const unsigned char *src;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT source, time FROM journal_cursor "
+		"ORDER BY source", -1, &stmt, NULL) != SQLITE_OK) {
+		/* a file of schema 2, read-only (status): no cursor in it */
+		sqlite3_finalize(stmt);
+		return 0;
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		src = sqlite3_column_text(stmt, 0);
+		if (src != NULL && cb(ctx, (const char *)src,
+			sqlite3_column_int64(stmt, 1)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : fail(st, "cursors");
+}
+
+int
 state_scores(struct state *st, int64_t since,
     void (*cb)(void *, const struct addr *, const struct score_event *,
 	size_t, int64_t), void *ctx)

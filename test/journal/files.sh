@@ -253,5 +253,10 @@ check "entries after the restart are acted on" wait_for 20 in_set 192.0.2.14
 stop_run
 n=$(q "SELECT count(*) FROM ban_log")
 check "four bans, none twice ($n)" [ "$n" -eq 4 ]
+ip netns exec "$NS" "$mb" status --json -o "state=\"$st\"" > "$tmp/status.json" 2>/dev/null
+check "status --json says where the journal was read up to" \
+    grep -q "\"journal\":\[{\"source\":\"journal:$(realpath "$tmp/live")\",\"time\":\"" "$tmp/status.json"
+ip netns exec "$NS" "$mb" status -o "state=\"$st\"" > "$tmp/status.txt" 2>/dev/null
+check "and status in text" grep -q "^journal:$(realpath "$tmp/live"): read up to an entry committed at " "$tmp/status.txt"
 
 done_testing
