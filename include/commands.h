@@ -85,6 +85,8 @@ int64_t cmd_now(void);
  * opened.  follow: it will be polled. */
 struct sdj *cmd_open_journal(const struct cmdline *cl,
     const struct config *cfg, int follow);
+/* The users whose entries are read, from cfg's trust rules (a reload). */
+void cmd_journal_users(struct sdj *j, const struct config *cfg);
 
 int cmd_test(struct cmdline *cl);
 int cmd_check(struct cmdline *cl);

@@ -98,6 +98,9 @@ int sdj_timeout_ms(struct sdj *j);
 /* After poll(): 1 when files were added or removed, else 0. */
 int sdj_process(struct sdj *j);
 void sdj_stats(const struct sdj *j, struct sdj_stats *s);
+/* The users whose entries are read from now on (a reload): reading goes
+ * on after the last entry given.  -1 (warned): every entry is read. */
+int sdj_set_users(struct sdj *j, const int64_t *uids, size_t n);
 /* A description of the source for messages: "the journal" or "DIR". */
 const char *sdj_name(const struct sdj *j);
 

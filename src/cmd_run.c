@@ -158,9 +158,10 @@ kset_kernel(struct kset *ks, struct firewall *fw)
 	return k;
 }
 
-/* SIGHUP: the configuration again, or a warning and the running one. */
+/* SIGHUP: the configuration again, or a warning and the running one;
+ * with --journal (j), the entries of its trust users from now on. */
 static void
-reload(struct run *r, const struct cmdline *cl)
+reload_journal(struct run *r, const struct cmdline *cl, struct sdj *j)
 {
 	struct config *cfg;
 	char err[1024];
@@ -171,7 +172,15 @@ reload(struct run *r, const struct cmdline *cl)
 		return;
 	}
 	cfg->trust.require = cl->require_credentials;
+	if (j != NULL)
+		cmd_journal_users(j, cfg);
 	run_reload(r, cfg, cmd_now());
+}
+
+static void
+reload(struct run *r, const struct cmdline *cl)
+{
+	reload_journal(r, cl, NULL);
 }
 
 static const char *
@@ -229,7 +238,7 @@ follow_journal(struct run *r, struct sdj *j, const struct cmdline *cl)
 	while (!got_stop) {
 		if (got_hup) {
 			got_hup = 0;
-			reload(r, cl);
+			reload_journal(r, cl, j);
 		}
 		if (sdj_next(j, &ll, &trunc) > 0) {
 			run_entry(r, &ll, trunc);

@@ -202,12 +202,43 @@ scan_files(struct sdj *j, int quiet)
 
 /* --- open, seek --- */
 
+/* The entries of these users, or of the mail facility; all when n is 0. */
+static int
+set_users(struct sdj *j, const int64_t *uids, size_t n)
+{
+	char m[64];
+	size_t i;
+	int r = 0;
+
+	sd_journal_flush_matches(j->j);
+	for (i = 0; i < n && r >= 0; i++) {
+		snprintf(m, sizeof(m), "_UID=%" PRId64, uids[i]);
+		r = sd_journal_add_match(j->j, m, 0);
+	}
+	/* and, whoever wrote them, the mail facility's: a forgery sent there
+	 * is read, and counted as untrusted, not silently left out */
+	if (n > 0 && r >= 0 && (r = sd_journal_add_disjunction(j->j)) >= 0)
+		r = sd_journal_add_match(j->j, "SYSLOG_FACILITY=2", 0);
+	if (r < 0)
+		sd_journal_flush_matches(j->j);
+	return r;
+}
+
+int
+sdj_set_users(struct sdj *j, const int64_t *uids, size_t n)
+{
+	int r = set_users(j, uids, n);
+
+	if (r < 0)
+		msg_warn("%s: journal match: %s; reading every entry",
+		    sdj_name(j), strerror(-r));
+	return r < 0 ? -1 : 0;
+}
+
 struct sdj *
 sdj_open(const struct sdj_options *o, char *err, size_t errlen)
 {
 	struct sdj *j = xcalloc(1, sizeof(*j));
-	char m[64];
-	size_t i;
 	int r;
 
 	if (o->directory != NULL) {
@@ -225,19 +256,7 @@ sdj_open(const struct sdj_options *o, char *err, size_t errlen)
 	}
 	/* a message past this is cut anyway: do not decompress more */
 	(void)sd_journal_set_data_threshold(j->j, SDJ_MSG + 8);
-	for (i = 0; i < o->nuids; i++) {
-		snprintf(m, sizeof(m), "_UID=%" PRId64, o->uids[i]);
-		if ((r = sd_journal_add_match(j->j, m, 0)) < 0) {
-			snprintf(err, errlen, "journal match %s: %s", m,
-			    strerror(-r));
-			sdj_close(j);
-			return NULL;
-		}
-	}
-	/* and, whoever wrote them, the mail facility's: a forgery sent there
-	 * is read, and counted as untrusted, not silently left out */
-	if (o->nuids > 0 && ((r = sd_journal_add_disjunction(j->j)) < 0 ||
-	    (r = sd_journal_add_match(j->j, "SYSLOG_FACILITY=2", 0)) < 0)) {
+	if ((r = set_users(j, o->uids, o->nuids)) < 0) {
 		snprintf(err, errlen, "journal match: %s", strerror(-r));
 		sdj_close(j);
 		return NULL;

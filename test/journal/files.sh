@@ -259,4 +259,29 @@ check "status --json says where the journal was read up to" \
 ip netns exec "$NS" "$mb" status -o "state=\"$st\"" > "$tmp/status.txt" 2>/dev/null
 check "and status in text" grep -q "^journal:$(realpath "$tmp/live"): read up to an entry committed at " "$tmp/status.txt"
 
+# SIGHUP: the entries of the users the trust setting names from then on
+# are read (outside the mail facility, another user's are not read at all)
+cp "$SRCDIR/etc/mailban.conf" "$tmp/mb.conf"
+mkdir "$tmp/mb.conf.d"
+trust_users() {
+	echo "trust = ( { program = \"postfix*\"; exe = \"/usr/lib/postfix/sbin/*\";
+	    users = [ $1 ]; units = \"postfix@*.service\"; } );" > "$tmp/mb.conf.d/50-trust.conf"
+}
+other_user() { # IP: its rejects from the MTA run as uid 4242, facility daemon
+	ban_line "$1" | sed 's/^_UID=0$/_UID=4242/; s/^SYSLOG_FACILITY=2$/SYSLOG_FACILITY=3/'
+}
+trust_users '"root"'
+runj "$tmp/live" -c "$tmp/mb.conf"
+check "restarted with a trust drop-in" wait_for 20 sh -c "[ \$(grep -c 'resuming right after' $tmp/run.err) -ge 3 ]"
+{ other_user 192.0.2.15; ban_line 192.0.2.16; } | write "$tmp/live/users1.journal" || exit 1
+check "the root entries after another user's are acted on" wait_for 20 in_set 192.0.2.16
+check "a user the trust setting does not name is not" sh -c "! ip netns exec $NS ipset test mailban4 192.0.2.15,tcp:25 2>/dev/null"
+trust_users '"root", "4242"'
+kill -HUP "$run_pid"
+check "reloaded" wait_for 20 grep -q "reloaded $tmp/mb.conf" "$tmp/run.err"
+other_user 192.0.2.17 | write "$tmp/live/users2.journal" || exit 1
+check "after SIGHUP, the entries of a user it names now are read and acted on" wait_for 20 in_set 192.0.2.17
+stop_run
+check "run --journal exits 0" [ $? -eq 0 ]
+
 done_testing
