@@ -181,7 +181,7 @@ while time.monotonic() < end:
         break
     time.sleep(0.001)
 PY
-wait "$run_pid" 2>/dev/null
+{ wait "$run_pid"; } 2>/dev/null
 run_pid=
 n=$(q "SELECT count(*) FROM ban_log")
 check "killed in the middle of the stream ($n of 5000 bans committed)" within "${n:-0}" 1 4999
