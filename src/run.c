@@ -122,6 +122,7 @@ struct run_cside {
 	int moved; /* entries were read since the last saved cursor */
 	uint64_t saves;
 	int warned;
+	int64_t seed_at; /* run_start(): the time the saved scores are as of */
 };
 
 /*
@@ -1137,7 +1138,7 @@ seed_scores(void *ctx, const struct addr *a, const struct score_event *ev,
 	struct run *r = ctx;
 
 	(void)last_seen;
-	tracker_seed_events(r->en.tr, a, ev, n, r->en.clk.now);
+	tracker_seed_events(r->en.tr, a, ev, n, r->cur.seed_at);
 }
 
 static int
@@ -1240,11 +1241,24 @@ run_start(struct run *r, int64_t now)
 	struct run_sside *s = &r->sta;
 	size_t n = 0;
 
+	char cur[STATE_CURSOR_MAX];
+	int64_t saved;
+
 	check_rules(r, now);
 	open_state(r, now);
+	r->cur.seed_at = now;
 	if (s->st != NULL) {
+		/*
+		 * Entries with a cursor are scored at their own times, and the
+		 * ones after the cursor are read again: the scores saved with it
+		 * are as of when it was saved, however long ago that was.
+		 */
+		if (r->cur.source != NULL && state_cursor_get(s->st,
+			r->cur.source, cur, sizeof(cur), &saved) > 0 && saved < now)
+			r->cur.seed_at = saved;
 		state_history(s->st, now - r->cfg->forget, seed_one, r);
-		state_scores(s->st, now - r->cfg->window, seed_scores, r);
+		state_scores(s->st, r->cur.seed_at - r->cfg->window, seed_scores,
+		    r);
 		if (!r->ker.absent) /* else run_attach_kernel() does it */
 			run_requeue(s->st, &r->ker.k, now, 0, &n);
 		s->last_refresh = now;

@@ -203,7 +203,9 @@ test_config(const char *state)
 	    "  { name = \"t-bad\"; program = \"t\"; score = 10;\n"
 	    "    regex = \"^bad (?<ip>[0-9a-f.:]+)$\"; },\n"
 	    "  { name = \"t-odd\"; program = \"t\"; score = 1;\n"
-	    "    regex = \"^odd (?<ip>[0-9a-f.:]+)$\"; }\n"
+	    "    regex = \"^odd (?<ip>[0-9a-f.:]+)$\"; },\n"
+	    "  { name = \"t-mid\"; program = \"t\"; score = 4;\n"
+	    "    regex = \"^mid (?<ip>[0-9a-f.:]+)$\"; }\n"
 	    ");\n", state);
 	if (fclose(f) != 0)
 		msg_fatal("%s: %s", path, strerror(errno));
@@ -438,6 +440,7 @@ cursor_with_bans_and_scores(void)
 	struct run_options opt = {.cursor_source = "journal:t",
 	    .cursor = cursor_of};
 	struct cursor c = {0, "", 0};
+	struct run_stats s;
 	size_t n;
 	struct run_kernel k;
 	struct state *lock;
@@ -504,13 +507,36 @@ cursor_with_bans_and_scores(void)
 	fake_free(&f);
 
 	/* the next run knows where reading stopped */
-	c.n = 0;
+	c.n = 7;
 	k = fake_kernel(&f);
 	r = run_new(test_config(path), &k, &opt, T0 + 10);
 	run_start(r, T0 + 10);
 	CHECK(run_saved_cursor(r, buf, sizeof(buf)) == 1 &&
 	    strcmp(buf, "s=5eed;i=7") == 0, "the next run reads it: %s", buf);
-	CHECK(run_finish(r, T0 + 11) == 0, "nothing read: a clean finish");
+	/* 8 points for address 200, saved with the cursor */
+	entry(r, &c, "mid", 200);
+	entry(r, &c, "mid", 200);
+	run_idle(r, T0 + 11);
+	n = scored_events(path, 200);
+	CHECK(n == 2, "two events saved: %zu", n);
+	CHECK(run_finish(r, T0 + 12) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+
+	/* two hours later, the entries written meanwhile (at their own
+	 * times, right after the cursor's) count with the scores saved with
+	 * it: 8 + 4 points ban (a ban over by now: the kernel gets none) */
+	k = fake_kernel(&f);
+	r = run_new(test_config(path), &k, &opt, T0 + 7200);
+	run_start(r, T0 + 7200);
+	n = f.nadded;
+	entry(r, &c, "mid", 200);
+	run_idle(r, T0 + 7200);
+	run_stats(r, &s);
+	CHECK(s.bans == 1, "the third hit, read after two hours, bans: %llu",
+	    (unsigned long long)s.bans);
+	CHECK(f.nadded == n, "a ban over by now is not put in the kernel");
+	CHECK(run_finish(r, T0 + 7201) == 0, "a clean finish");
 	run_free(r);
 	fake_free(&f);
 }
