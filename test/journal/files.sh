@@ -128,6 +128,48 @@ check "--since as a stamp ($n of $((total - 30)))" [ "${n:-0}" -eq $((total - 30
 n=$(summary "$tmp/h.json" lines)
 check "--since=-1h: the last hour ($n)" within "${n:-0}" $((total - 61)) $((total - 59))
 
+# --- hostile fields: binary, NULs, newlines, over-long ---
+mkdir "$tmp/hostile"
+python3 - > "$tmp/hostile.export" <<'PY'
+import struct, sys, time
+out = sys.stdout.buffer
+t = int(time.time() * 1e6) - 60 * 10**6
+def field(k, v):
+    if b"\n" in v or b"\0" in v or not v.isascii():
+        out.write(k + b"\n" + struct.pack("<Q", len(v)) + v + b"\n")
+    else:
+        out.write(k + b"=" + v + b"\n")
+def entry(i, ident, msg, host=b"mx1"):
+    for k, v in ((b"__REALTIME_TIMESTAMP", b"%d" % (t + i)),
+                 (b"__MONOTONIC_TIMESTAMP", b"%d" % (t + i - 10**15)),
+                 (b"_BOOT_ID", b"0123456789abcdef0123456789abcdef"),
+                 (b"_HOSTNAME", host), (b"_UID", b"0"), (b"_GID", b"0"),
+                 (b"_PID", b"7"), (b"_EXE", b"/usr/lib/postfix/sbin/smtpd"),
+                 (b"_COMM", b"smtpd"), (b"_SYSTEMD_UNIT", b"postfix@-.service"),
+                 (b"SYSLOG_IDENTIFIER", ident), (b"MESSAGE", msg)):
+        field(k, v)
+    out.write(b"\n")
+rej = b"NOQUEUE: reject: RCPT from unknown[192.0.2.%d]: 554 5.7.1 <x@example.com>: Relay access denied; from=<a@example.net> to=<x@example.com> proto=ESMTP helo=<x>"
+entry(1, b"postfix/smtpd", rej % 31 + b"\n\0\xff\xfe trailing")
+entry(2, b"postfix/smtpd\0evil", rej % 32)
+entry(3, b"postfix/smtpd", b"A" * 20000 + rej % 33)
+entry(4, b"postfix/smtpd", rej % 34, host=b"mx\"1\n\x01\xc3")
+entry(5, b"", rej % 35)
+PY
+write "$tmp/hostile/h.journal" < "$tmp/hostile.export" || exit 1
+"$mb" test --json --journal --journal-directory "$tmp/hostile" > "$tmp/hostile.json" 2> "$tmp/hostile.err"
+check "hostile entries: test --journal exits 0" [ $? -eq 0 ]
+check "hostile entries: every output line is one JSON object" python3 -c '
+import json, sys
+n = 0
+for l in open(sys.argv[1], "rb"):
+    json.loads(l); n += 1
+sys.exit(n < 2)' "$tmp/hostile.json"
+check "hostile entries: all five read, one over-long" \
+    grep -q '"event":"summary","lines":5,.*"overlong":1,' "$tmp/hostile.json"
+check "a message with bytes after the address still names it" grep -q '"ip":"192.0.2.31"' "$tmp/hostile.json"
+check "a hostile host name is escaped" grep -q '"host":"mx\\"1\\u000a\\u0001\\u00c3"' "$tmp/hostile.json"
+
 # --- a corrupt file is reported and skipped ---
 mkdir "$tmp/bad"
 cp "$tmp/corpus/postfix.journal" "$tmp/bad/good.journal"
