@@ -48,7 +48,7 @@ struct cmdline {
 	const char *config;
 	char **overrides;
 	size_t noverrides;
-	int json, print, omprog, bans_only;
+	int json, print, omprog, bans_only, missed;
 	int require_credentials; /* a line without them is untrusted */
 	int journal; /* --journal: the systemd journal, not lines */
 	const char *journal_dir; /* --journal-directory DIR; NULL: the system's */

@@ -18,7 +18,8 @@
  *
  *	Exim sends lines that also go to its reject log to syslog twice; an
  *	exim* line identical to one of the last ENGINE_DUPS matched lines of
- *	the same second is reported as a duplicate and not scored again.
+ *	the same second and the same process id (the tag's, else Exim's own
+ *	"[pid]") is reported as a duplicate and not scored again.
  */
 #ifndef MAILBAN_ENGINE_H
 #define MAILBAN_ENGINE_H
@@ -33,6 +34,27 @@
 #include "tracker.h"
 
 #define ENGINE_DUPS 64
+/*
+ * Exim cuts a syslog message longer than 870 bytes, or holding a newline,
+ * into pieces "[1/3] ", "[2/3] ", "[3\\3] " ('\\': cut at a newline) (log.c,
+ * MAX_SYSLOG_LEN).  The pieces of one process (host and tag pid) are put
+ * together again, ENGINE_SPLITS processes at a time, ENGINE_SPLIT_MAX
+ * bytes each; the whole message goes through the patterns with the last
+ * piece.  A piece out of order, or a message too long, is dropped.
+ */
+/* (host, pid, client) of the last lines of patterns that others name in
+ * "unless" (pattern_set_unless), direct-mapped */
+#define ENGINE_COVERS 256
+#define ENGINE_SPLITS 8
+#define ENGINE_SPLIT_MAX (16 * 1024)
+
+struct engine_split {
+	uint64_t key; /* host and pid; 0: free */
+	unsigned next, total; /* the piece expected, of how many */
+	uint64_t used; /* line number of the last piece, for reuse */
+	size_t len;
+	char buf[ENGINE_SPLIT_MAX];
+};
 
 struct engine_match {
 	uint64_t line; /* 1-based across all inputs */
@@ -77,6 +99,11 @@ struct engine {
 	int use_clock; /* run mode: score at clk.now, not at the line's stamp */
 	struct engine_hooks hooks;
 	struct engine_stats st;
+	struct engine_split *splits; /* ENGINE_SPLITS, made on first use */
+	struct {
+		uint64_t key; /* 0: free */
+		size_t pat; /* the pattern's index */
+	} cover[ENGINE_COVERS];
 	uint64_t dup_hash[ENGINE_DUPS];
 	int64_t dup_time[ENGINE_DUPS];
 	unsigned dup_next;

@@ -29,6 +29,9 @@ enum lineio_status {
 
 struct lineio {
 	int fd;
+	/* NULL: read(2) on fd; else what fills the buffer (gzfile_read) */
+	long (*rd)(void *ctx, char *buf, size_t n);
+	void *rdctx;
 	char *buf;
 	size_t cap, start, end, scan;
 	size_t maxline;
@@ -39,6 +42,12 @@ struct lineio {
 };
 
 void lineio_init(struct lineio *lr, int fd, size_t maxline);
+/*
+ * Read through rd instead of read(2): it returns bytes read, 0 at the end,
+ * -1 on error with errno set.
+ */
+void lineio_set_reader(struct lineio *lr, long (*rd)(void *, char *, size_t),
+    void *ctx);
 void lineio_free(struct lineio *lr);
 /* >0 bytes read, 0 at EOF, -1 on error (errno set; EINTR/EAGAIN included). */
 long lineio_fill(struct lineio *lr);

@@ -4,7 +4,8 @@
  * DESCRIPTION
  *	The only PCRE2 user.  A pattern has a name, a score, the programs it
  *	applies to (glob: '*' matches any run of bytes, '/' included), and a
- *	regex with a named group "ip" and/or "qid".  pattern_match() runs, in
+ *	regex with a named group "ip" and/or "qid", and optionally
+ *	"dnsbl_error" (pattern_match.dnsbl_error).  pattern_match() runs, in
  *	configuration order, only the patterns whose program globs match the
  *	line's program (dispatch is cached per program name), and reports the
  *	first match.  Match data is allocated once; the JIT stack is bounded,
@@ -37,6 +38,18 @@ struct pattern_match {
 	size_t iplen;
 	const char *qid; /* NULL when the pattern has no qid group */
 	size_t qidlen;
+	/*
+	 * The group (?<dnsbl_error>...) took part in the match: the line is a
+	 * DNSBL refusing this server's queries, as PATTERN_DNSBL_ERROR.
+	 */
+	int dnsbl_error;
+	/*
+	 * Set when no pattern matched (0 returned): the program has patterns
+	 * and a literal they search first that says reject or failure was
+	 * found (prefilter_prog_drift()): an MTA's reject that no pattern
+	 * reads.
+	 */
+	int unmatched_reject;
 };
 
 struct pattern_set *pattern_set_new(void);
@@ -53,8 +66,34 @@ const struct pattern *pattern_get(const struct pattern_set *ps, size_t i);
 const char *pattern_name(const struct pattern *p);
 long pattern_score(const struct pattern *p);
 size_t pattern_index(const struct pattern *p);
+/*
+ * What a match of p means: PATTERN_SCORES (its score counts against the
+ * address) or PATTERN_DNSBL_ERROR (a DNSBL refusing this server's queries:
+ * never scored, a notice).  Set after pattern_add(); PATTERN_SCORES by
+ * default.
+ */
+#define PATTERN_SCORES 0
+#define PATTERN_DNSBL_ERROR 1
+void pattern_set_kind(struct pattern_set *ps, size_t i, int kind);
+int pattern_kind(const struct pattern *p);
+/*
+ * Pattern i is not scored for a line when pattern j (j < i; up to
+ * PATTERN_UNLESS of them) matched a line of the same process and client
+ * since pattern i last did there (a session summary after the warning
+ * that already counted: engine.c).  pattern_unless(p, j): 1 when j's
+ * pattern is one of p's; pattern_has_unless(); pattern_covers(): some
+ * pattern names this one.
+ */
+#define PATTERN_UNLESS 4
+int pattern_set_unless(struct pattern_set *ps, size_t i, size_t j);
+int pattern_unless(const struct pattern *p, size_t j);
+int pattern_has_unless(const struct pattern *p);
+int pattern_covers(const struct pattern *p);
 
-/* 1 and *m filled on a match, 0 when no pattern matches, -1 on match error. */
+/*
+ * 1 and *m filled on a match, 0 when no pattern matches (only
+ * m->unmatched_reject set), -1 on match error.
+ */
 int pattern_match(struct pattern_set *ps, const struct logline *ll,
     struct pattern_match *m);
 

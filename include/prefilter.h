@@ -113,6 +113,7 @@ struct pf_needle {
 	int ci;
 	size_t users; /* patterns that contain it */
 	size_t rare; /* offset of its rarest byte */
+	int drift; /* it says reject or failure: see prefilter_drift() */
 	struct memfind mf; /* searched by its two rarest bytes */
 };
 
@@ -127,6 +128,7 @@ struct prefilter {
 	uint32_t *nd_gen;
 	uint8_t *nd_hit;
 	uint32_t gen;
+	uint32_t drift_gen; /* == gen: a key that says reject was found */
 };
 
 struct prefilter_prog {
@@ -146,6 +148,7 @@ struct prefilter_prog {
 	 */
 	struct pf_key {
 		uint16_t nd;
+		uint8_t drift; /* it says reject or failure */
 		uint64_t mask;
 	} *key;
 	size_t nkey;
@@ -161,6 +164,7 @@ prefilter_line(struct prefilter *pf)
 		prefilter_build(pf);
 	if (++pf->gen == 0) {
 		memset(pf->nd_gen, 0, (pf->nneedles + 1) * sizeof(*pf->nd_gen));
+		pf->drift_gen = 0;
 		pf->gen = 1;
 	}
 }
@@ -174,6 +178,33 @@ prefilter_hit(struct prefilter *pf, size_t n, const char *msg, size_t len)
 		pf->nd_hit[n] = (uint8_t)memfind(&pf->needles[n].mf, msg, len);
 	}
 	return pf->nd_hit[n];
+}
+
+
+
+/*
+ * msg (len bytes) starts with pre (plen bytes)?  Prefixes share their
+ * first bytes ("NOQUEUE: reject: ", "NOQUEUE: lost connection "): their
+ * first and last 8 bytes, two loads each, rule out nearly every other
+ * message before memcmp is called.
+ */
+static inline int
+prefilter_prefix_is(const char *msg, size_t len, const char *pre,
+    size_t plen)
+{
+	uint64_t a, b;
+
+	if (len < plen)
+		return 0;
+	if (plen < 8)
+		return msg[0] == pre[0] && memcmp(msg, pre, plen) == 0;
+	memcpy(&a, msg + plen - 8, 8);
+	memcpy(&b, pre + plen - 8, 8);
+	if (a != b)
+		return 0;
+	memcpy(&a, msg, 8);
+	memcpy(&b, pre, 8);
+	return a == b && (plen <= 16 || memcmp(msg + 8, pre + 8, plen - 16) == 0);
 }
 
 static inline int
@@ -190,9 +221,8 @@ prefilter_pass(struct prefilter *pf, size_t i, const char *msg, size_t len)
 		return 0;
 	if (p->nprefix > 0) {
 		for (k = 0; k < p->nprefix; k++)
-			if (len >= p->prefixlen[k] &&
-			    msg[0] == p->prefix[k][0] &&
-			    memcmp(msg, p->prefix[k], p->prefixlen[k]) == 0)
+			if (prefilter_prefix_is(msg, len, p->prefix[k],
+			    p->prefixlen[k]))
 				break;
 		if (k == p->nprefix)
 			return 0;
@@ -220,10 +250,27 @@ prefilter_prog_mask(struct prefilter *pf, const struct prefilter_prog *pp,
 	    pp->lastb[(unsigned char)msg[len - 1]] : pp->noprefix;
 	/* one search rules out every pattern that needs it */
 	for (j = 0; j < pp->nkey && mask != 0; j++)
-		if ((mask & pp->key[j].mask) != 0 &&
-		    !prefilter_hit(pf, pp->key[j].nd, msg, len))
-			mask &= ~pp->key[j].mask;
+		if ((mask & pp->key[j].mask) != 0) {
+			if (!prefilter_hit(pf, pp->key[j].nd, msg, len))
+				mask &= ~pp->key[j].mask;
+			else if (pp->key[j].drift)
+				pf->drift_gen = pf->gen;
+		}
 	return mask;
+}
+
+/*
+ * After prefilter_prog_mask() for this line: was one of the program's
+ * first-check needles that say reject or failure (": reject: ",
+ * " rejected ", "ruleset=check_", " authenticator failed for ", ...)
+ * found in it?  Only searches already made count: no search of its own.
+ */
+static inline int
+prefilter_prog_drift(const struct prefilter *pf,
+    const struct prefilter_prog *pp)
+{
+	(void)pp;
+	return pf->drift_gen == pf->gen;
 }
 
 #endif

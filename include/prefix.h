@@ -11,6 +11,25 @@
  *	  2026-11-27T01:09:07+00:00 host prog msg      tag without colon
  *	  <PRI>... any of the above with a priority in front
  *	  2026-11-27 01:05:46 [pid] msg                Exim mainlog
+ *	  2026-11-27 01:05:46 host prog[pid]: msg      a file template (a
+ *	                     host and a one-word tag: not Exim's own words)
+ *	  Oct  9 01:50:13 <mail.info> host prog: msg   BSD syslogd -v
+ *	  ... host [prog]: msg                         a tag without pid
+ *	  1 2026-11-27T01:09:07Z host app procid ...   RFC 5424 without <PRI>
+ *	  2026-11-27T01:09:07+0000 host prog[pid]: msg journalctl -o short-iso
+ *	                                               (and short-iso-precise)
+ *	  Fri 2026-11-27 01:09:07 UTC host prog: msg   journalctl short-full
+ *	                     (UTC and GMT are UTC; another zone: local time)
+ *	  1795741747.123456 host prog[pid]: msg        journalctl short-unix
+ *	  [  12345.678901] host prog[pid]: msg         journalctl
+ *	                     short-monotonic: no wall time, taken at the clock
+ *	  {"MESSAGE":...,"SYSLOG_IDENTIFIER":...}      journalctl -o json: one
+ *	                     object a line; MESSAGE (decoded: a message with
+ *	                     escapes points into a buffer of this module, valid
+ *	                     until the next JSON line), SYSLOG_IDENTIFIER (else
+ *	                     _COMM), _HOSTNAME, __REALTIME_TIMESTAMP; the
+ *	                     fields journald writes itself (_PID, _UID, _GID,
+ *	                     _EXE, _COMM, _SYSTEMD_UNIT) fill cred (has = 1)
  *	  @cred{"pid":"N","uid":"N",...} any of the above
  *
  *	The last shape is what the shipped rsyslog and syslog-ng snippets
@@ -73,7 +92,8 @@ struct logcred {
 };
 
 struct logline {
-	struct logcred cred; /* prefix_parse(): from an @cred header, or has 0 */
+	struct logcred cred; /* prefix_parse(): from an @cred header, a
+				 * journal's fields, or has 0 */
 	int64_t ts; /* seconds since the epoch */
 	int has_ts; /* 0: no stamp, ts is the reference time */
 	struct prefix_stamp stamp; /* prefix_parse_lazy(): for prefix_time() */
@@ -114,11 +134,13 @@ int prefix_parse(struct prefix_clock *clk, const char *line, size_t len,
 int prefix_parse_lazy(struct prefix_clock *clk, const char *line, size_t len,
     struct logline *out);
 void prefix_time(struct prefix_clock *clk, struct logline *ll);
-/* In a message whose program (prog) is set: what the program writes
- * before its text skipped, as prefix_parse() does (Exim's own stamp and
- * [pid], for programs named exim*).  For entries split by another reader
- * (the journal). */
-void prefix_message(struct logline *ll);
+/*
+ * Skip Exim's own "YYYY-MM-DD HH:MM:SS[.fff][ +ZZZZ] [pid] " at the start
+ * of ll->msg, as prefix_parse() does for programs named exim* (for a
+ * message put together again from Exim's pieces, and for a journal
+ * entry's message).
+ */
+void prefix_exim_message(struct logline *ll);
 /*
  * The "@cred{...} " header at line into *cred: the bytes it takes (the
  * space after it included), 0 when the line does not start with

@@ -25,6 +25,7 @@ struct report {
 	FILE *out;
 	int json;
 	int bans_only; /* text: do not print every match */
+	int missed; /* print each line that NOTICE_UNMATCHED counts */
 };
 
 struct engine_hooks report_hooks(struct report *r);

@@ -148,6 +148,19 @@ status_text(FILE *out, const struct config *cfg, const char *state_note,
 	if (en->rc == 0)
 		fprintf(out, ": BANS ARE NOT ENFORCED: %s", en->what);
 	fputs("\n\n", out);
+	for (i = 0; i < s->nnotices; i++) {
+		const struct summary_notice *n = &s->notices[i];
+
+		if (strcmp(n->kind, "dnsbl-error") != 0)
+			continue;
+		fprintf(out, "WARNING: DNSBL ERROR: a DNSBL is refusing this "
+		    "server's queries (%" PRIu64 " line%s from %s, the last at "
+		    "%s): the MTA rejects clients that are not listed; these "
+		    "lines are never scored.  Fix the MTA's DNSBL setup; examples "
+		    "under \"Lines read and not acted on\".\n\n", n->count,
+		    n->count == 1 ? "" : "s", q(qb, n->program),
+		    fmt_time(tb, sizeof(tb), n->last));
+	}
 	degraded_text(out, s);
 	fprintf(out, "%-10s ", "firewall");
 	if (en->rc == 1)

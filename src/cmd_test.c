@@ -29,6 +29,7 @@
 #include "commands.h"
 #include "config.h"
 #include "engine.h"
+#include "gzfile.h"
 #include "lineio.h"
 #include "log.h"
 #include "report.h"
@@ -54,7 +55,7 @@ replay_journal(struct engine *en, const struct cmdline *cl,
 }
 
 static int
-replay_fd(struct engine *en, int fd, const char *name)
+replay_fd(struct engine *en, int fd, const char *name, struct gzfile *gz)
 {
 	struct lineio lr;
 	const char *line;
@@ -64,6 +65,8 @@ replay_fd(struct engine *en, int fd, const char *name)
 	long n;
 
 	lineio_init(&lr, fd, LINEIO_MAXLINE);
+	if (gz != NULL)
+		lineio_set_reader(&lr, gzfile_read, gz);
 	for (;;) {
 		s = lineio_next(&lr, &line, &len, &trunc);
 		if (s == LINEIO_LINE) {
@@ -73,6 +76,12 @@ replay_fd(struct engine *en, int fd, const char *name)
 		if (s == LINEIO_EOF)
 			break;
 		n = lineio_fill(&lr);
+		if (n < 0 && gz != NULL) {
+			msg_warn("%s: %s; the lines before it were read", name,
+			    gzfile_error(gz));
+			lineio_free(&lr);
+			return -1;
+		}
 		if (n < 0 && errno != EINTR) {
 			msg_warn("%s: read: %s", name, strerror(errno));
 			lineio_free(&lr);
@@ -83,11 +92,38 @@ replay_fd(struct engine *en, int fd, const char *name)
 	return 0;
 }
 
+/*
+ * A file as it is, or gzip-compressed (rotated logs: mail.log.2.gz); a
+ * compression mailban cannot read is said, not read as garbage lines.
+ */
+static int
+replay_file(struct engine *en, int fd, const char *name)
+{
+	static const char *const tool[] = {"", "", "bzcat", "xzcat", "zstdcat",
+	    "lz4cat", "uncompress -c"};
+	enum gzfile_kind k = gzfile_kind(fd);
+	struct gzfile *gz;
+	int rc;
+
+	if (k == GZFILE_PLAIN)
+		return replay_fd(en, fd, name, NULL);
+	if (k != GZFILE_GZIP) {
+		msg_warn("%s: compressed with %s, which mailban cannot read: "
+		    "not read (%s FILE | mailban test)", name,
+		    gzfile_kind_name(k), tool[k]);
+		return -1;
+	}
+	gz = gzfile_open(fd);
+	rc = replay_fd(en, fd, name, gz);
+	gzfile_close(gz);
+	return rc;
+}
+
 int
 cmd_test(struct cmdline *cl)
 {
 	struct config *cfg = cmd_load_config(cl);
-	struct report rep = {stdout, cl->json, cl->bans_only};
+	struct report rep = {stdout, cl->json, cl->bans_only, cl->missed};
 	struct engine_hooks hooks = report_hooks(&rep);
 	struct engine en;
 	int i, rc = 0, fd;
@@ -96,11 +132,11 @@ cmd_test(struct cmdline *cl)
 	if (cl->journal) {
 		rc |= replay_journal(&en, cl, cfg);
 	} else if (cl->nargs == 0) {
-		rc |= replay_fd(&en, 0, "stdin");
+		rc |= replay_fd(&en, 0, "stdin", NULL);
 	} else {
 		for (i = 0; i < cl->nargs; i++) {
 			if (strcmp(cl->args[i], "-") == 0) {
-				rc |= replay_fd(&en, 0, "stdin");
+				rc |= replay_fd(&en, 0, "stdin", NULL);
 				continue;
 			}
 			fd = open(cl->args[i], O_RDONLY | O_CLOEXEC);
@@ -109,7 +145,7 @@ cmd_test(struct cmdline *cl)
 				rc = -1;
 				continue;
 			}
-			rc |= replay_fd(&en, fd, cl->args[i]);
+			rc |= replay_file(&en, fd, cl->args[i]);
 			close(fd);
 		}
 	}

@@ -56,7 +56,8 @@ struct origin {
 };
 
 /* A pattern as the layers left it; compiled once they all are read. */
-enum { PD_NAME, PD_PROGRAM, PD_SCORE, PD_REGEX, PD_ENABLED, PD_N };
+enum { PD_NAME, PD_PROGRAM, PD_SCORE, PD_REGEX, PD_ENABLED, PD_NOTICE,
+    PD_UNLESS, PD_N };
 struct pdef {
 	char *name;
 	char **progs;
@@ -64,6 +65,9 @@ struct pdef {
 	long long score; /* -1: not given */
 	char *regex;
 	int enabled;
+	int notice; /* notice = "dnsbl-error": PATTERN_DNSBL_ERROR */
+	char **unless; /* names of earlier patterns (pattern_set_unless) */
+	size_t nunless;
 	char *where[PD_N]; /* where each member was given; NULL: not given */
 };
 
@@ -629,8 +633,10 @@ load_one_pattern(struct loader *ld, struct config *cfg, config_setting_t *g,
     unsigned index)
 {
 	config_setting_t *m, *prog = NULL, *msc = NULL, *mre = NULL, *men = NULL,
-	    *e;
+	    *e, *mno = NULL, *mun = NULL;
 	const char *name = NULL, *regex = NULL, *v = NULL;
+	const char *unless[PATTERN_UNLESS];
+	size_t nunless = 0;
 	const char *progs[64];
 	size_t nprogs = 0;
 	long long score = -1;
@@ -658,6 +664,29 @@ load_one_pattern(struct loader *ld, struct config *cfg, config_setting_t *g,
 			if (config_setting_type(m) != CONFIG_TYPE_BOOL)
 				return fail(ld, m, "enabled: expected true or false");
 			men = m;
+		} else if (strcmp(mn, "notice") == 0) {
+			if (get_string(ld, m, &v) < 0)
+				return -1;
+			if (strcmp(v, "dnsbl-error") != 0)
+				return fail(ld, m, "notice: expected \"dnsbl-error\"");
+			mno = m;
+		} else if (strcmp(mn, "unless") == 0) {
+			/* a name or a list of names of earlier patterns */
+			e = m;
+			for (unsigned k = 0; ; k++) {
+				if (is_list(m) &&
+				    (e = config_setting_get_elem(m, k)) == NULL)
+					break;
+				if (nunless == PATTERN_UNLESS)
+					return fail(ld, e, "unless: at most %d names",
+					    PATTERN_UNLESS);
+				if (get_string(ld, e, &unless[nunless]) < 0)
+					return -1;
+				nunless++;
+				if (!is_list(m))
+					break;
+			}
+			mun = m;
 		} else {
 			return fail(ld, m, "pattern: unknown setting \"%s\"", mn);
 		}
@@ -726,6 +755,19 @@ load_one_pattern(struct loader *ld, struct config *cfg, config_setting_t *g,
 		d->enabled = config_setting_get_bool(men);
 		pdef_set_where(ld, d, PD_ENABLED, men);
 	}
+	if (mno != NULL) {
+		d->notice = 1;
+		pdef_set_where(ld, d, PD_NOTICE, mno);
+	}
+	if (mun != NULL) {
+		for (size_t i = 0; i < d->nunless; i++)
+			free(d->unless[i]);
+		d->unless = xreallocarray(d->unless, nunless + 1, sizeof(char *));
+		for (size_t i = 0; i < nunless; i++)
+			d->unless[i] = xstrdup(unless[i]);
+		d->nunless = nunless;
+		pdef_set_where(ld, d, PD_UNLESS, mun);
+	}
 	return 0;
 }
 
@@ -783,15 +825,42 @@ compile_patterns(struct config *cfg, char *err, size_t errlen)
 	for (size_t i = 0; i < srcs->npdefs; i++) {
 		const struct pdef *d = &srcs->pdefs[i];
 
+		long long score = d->score;
+		size_t last, j;
+
 		if (!d->enabled)
 			continue;
-		if (d->nprogs == 0 || d->regex == NULL || d->score < 0)
+		if (d->notice && score > 0)
+			return fail_at(err, errlen, d->where[PD_SCORE], "pattern "
+			    "\"%.64s\": a notice never scores: score must be 0",
+			    d->name);
+		if (d->notice && score < 0)
+			score = 0;
+		if (d->nprogs == 0 || d->regex == NULL || score < 0)
 			return fail_at(err, errlen, d->where[PD_NAME], "pattern "
 			    "\"%.64s\": needs program, score and regex", d->name);
 		if (pattern_add(cfg->patterns, d->name,
-			(const char *const *)d->progs, d->nprogs, (long)d->score,
+			(const char *const *)d->progs, d->nprogs, (long)score,
 			d->regex, perr, sizeof(perr)) < 0)
 			return fail_at(err, errlen, d->where[PD_REGEX], "%s", perr);
+		last = pattern_count(cfg->patterns) - 1;
+		if (d->notice)
+			pattern_set_kind(cfg->patterns, last, PATTERN_DNSBL_ERROR);
+		for (size_t k = 0; k < d->nunless; k++) {
+			const struct pdef *u = pdef_find(cfg->sources,
+			    d->unless[k]);
+
+			if (u != NULL && !u->enabled)
+				continue; /* disabled: it covers nothing */
+			for (j = 0; j < last && strcmp(pattern_name(pattern_get(
+			    cfg->patterns, j)), d->unless[k]) != 0; j++)
+				;
+			if (j == last)
+				return fail_at(err, errlen, d->where[PD_UNLESS],
+				    "unless: no pattern \"%.64s\" before this one",
+				    d->unless[k]);
+			pattern_set_unless(cfg->patterns, last, j);
+		}
 	}
 	if (pattern_count(cfg->patterns) == 0)
 		return fail_at(err, errlen, cfg->path, "no pattern is enabled");
@@ -1660,6 +1729,17 @@ print_pattern(FILE *out, const struct pdef *d)
 	if (d->where[PD_SCORE] != NULL)
 		fprintf(out, "    score = %lld;  # %s\n", d->score,
 		    d->where[PD_SCORE]);
+	if (d->where[PD_NOTICE] != NULL)
+		fprintf(out, "    notice = \"dnsbl-error\";  # %s\n",
+		    d->where[PD_NOTICE]);
+	if (d->where[PD_UNLESS] != NULL) {
+		fputs("    unless = [ ", out);
+		for (size_t i = 0; i < d->nunless; i++) {
+			fputs(i ? ", " : "", out);
+			put_string(out, d->unless[i]);
+		}
+		fprintf(out, " ];  # %s\n", d->where[PD_UNLESS]);
+	}
 	if (d->where[PD_REGEX] != NULL) {
 		fputs("    regex = ", out);
 		put_string(out, d->regex);
@@ -1953,6 +2033,9 @@ sources_free(struct config_sources *srcs)
 			free(d->progs[k]);
 		free(d->progs);
 		free(d->regex);
+		for (k = 0; k < d->nunless; k++)
+			free(d->unless[k]);
+		free(d->unless);
 		for (k = 0; k < PD_N; k++)
 			free(d->where[k]);
 	}

@@ -32,6 +32,8 @@ void
 engine_free(struct engine *en)
 {
 	tracker_free(en->tr);
+	free(en->splits);
+	en->splits = NULL;
 	free(en->st.per_pattern);
 	en->tr = NULL;
 	en->st.per_pattern = NULL;
@@ -73,27 +75,106 @@ hash_bytes(uint64_t h, const char *s, size_t n)
 	return h ^ h >> 29;
 }
 
-/* Host and message; a word at a time (a byte at a time was most of the
- * cost of an Exim attack line). */
+/*
+ * The process id a line was written with, as a number (0: none):
+ * the syslog tag's "exim[pid]", else Exim's own "[pid] " just before the
+ * message (its mainlog with log_selector +pid; "[pid/n]" too).  Worked out
+ * only for matched Exim lines, off the line path.
+ */
 static uint64_t
-line_hash(const struct logline *ll)
+exim_pid(const struct logline *ll, const char *line, size_t len)
+{
+	uintptr_t lo = (uintptr_t)line, hi = lo + len;
+	uintptr_t tag = (uintptr_t)(ll->prog + ll->proglen);
+	const char *p, *end;
+	uint64_t v = 0;
+
+	if (tag >= lo && tag < hi && ll->prog[ll->proglen] == '[') {
+		p = ll->prog + ll->proglen + 1;
+		end = line + len;
+	} else if ((uintptr_t)ll->msg >= lo + 3 &&
+	    (uintptr_t)ll->msg <= hi && ll->msg[-1] == ' ' &&
+	    ll->msg[-2] == ']') {
+		end = ll->msg - 2;
+		for (p = end; p > line && p[-1] != '['; p--)
+			;
+		if (p == line)
+			return 0;
+	} else if (ll->cred.unit_known && ll->cred.pid > 0) {
+		return (uint64_t)ll->cred.pid; /* a journal entry: its _PID */
+	} else {
+		return 0;
+	}
+	/* digits and '/' up to ']', as a number in base 11 */
+	for (; p < end && *p != ']'; p++)
+		v = v * 11 + (uint64_t)(*p == '/' ? 10 : (*p - '0') & 15);
+	return v;
+}
+
+/* Host, process id and message; a word at a time (a byte at a time was
+ * most of the cost of an Exim attack line).  The copy Exim sends comes
+ * from the same process: parallel processes that log the same words in
+ * the same second are separate events. */
+static uint64_t
+line_hash(const struct logline *ll, const char *line, size_t len)
 {
 	uint64_t h = hash_bytes(0xcbf29ce484222325ULL, ll->host, ll->hostlen);
 
+	h = (h ^ exim_pid(ll, line, len)) * 0x9e3779b97f4a7c15ULL;
 	h = hash_bytes(h ^ (uint64_t)ll->hostlen, ll->msg, ll->msglen);
 	return h ^ (uint64_t)ll->msglen * 0xc2b2ae3d27d4eb4fULL;
 }
 
+static int
+is_exim(const struct logline *ll)
+{
+	return ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0;
+}
+
+/*
+ * A pattern that names another in "unless" (a Postfix session summary
+ * after the SASL warning that already counted): 1 when that other
+ * pattern matched a line of the same process (host and pid) and client
+ * since; the lines of patterns others name are recorded.
+ */
+static int
+is_covered(struct engine *en, const struct logline *ll, const char *line,
+    size_t len, const struct pattern *p, const struct addr *a)
+{
+	int u = pattern_has_unless(p);
+	uint64_t key;
+	size_t slot;
+
+	if (!u && !pattern_covers(p))
+		return 0;
+	key = hash_bytes(hash_bytes(exim_pid(ll, line, len), ll->host,
+	    ll->hostlen), (const char *)a->bytes,
+	    a->family == ADDR_V4 ? 4 : 16) ^ a->family;
+	key |= 1;
+	slot = (size_t)(key % ENGINE_COVERS);
+	if (u && en->cover[slot].key == key &&
+	    pattern_unless(p, en->cover[slot].pat)) {
+		en->cover[slot].key = 0;
+		return 1;
+	}
+	if (pattern_covers(p)) {
+		en->cover[slot].key = key;
+		en->cover[slot].pat = pattern_index(p);
+	}
+	return 0;
+}
+
 /* Exim's reject-log copy of a line it already sent. */
 static int
-is_duplicate(struct engine *en, const struct logline *ll)
+is_duplicate(struct engine *en, const struct logline *ll, const char *line,
+    size_t len)
 {
 	uint64_t h;
 	unsigned i;
 
-	if (ll->proglen < 4 || memcmp(ll->prog, "exim", 4) != 0)
+	if (!is_exim(ll))
 		return 0;
-	h = line_hash(ll);
+	h = line_hash(ll, line, len);
 	for (i = 0; i < ENGINE_DUPS; i++)
 		if (en->dup_hash[i] == h && en->dup_time[i] == ll->ts) {
 			en->dup_hash[i] = 0; /* a third copy counts again */
@@ -103,6 +184,136 @@ is_duplicate(struct engine *en, const struct logline *ll)
 	en->dup_time[en->dup_next] = ll->ts;
 	en->dup_next = (en->dup_next + 1) % ENGINE_DUPS;
 	return 0;
+}
+
+/*
+ * A piece of a message Exim cut for syslog, "[i/n] " or "[i\\n] " at the
+ * start of ll->msg: 0 when it is kept for later (or dropped), 1 when it
+ * completes a message (ll->msg is now the whole message, without Exim's
+ * stamp), -1 when ll is no such piece (left as it is).
+ */
+#if defined(__GNUC__)
+__attribute__((noinline, cold))
+#endif
+static int
+exim_piece(struct engine *en, struct logline *ll, const char *line,
+    size_t len)
+{
+	const char *p = ll->msg + 1, *end = ll->msg + ll->msglen;
+	struct engine_split *s, *lru = NULL;
+	unsigned i = 0, n = 0;
+	uint64_t key;
+	char sep;
+	size_t k;
+
+	while (p < end && *p >= '0' && *p <= '9' && i < 1000)
+		i = i * 10 + (unsigned)(*p++ - '0');
+	if (p >= end || (*p != '/' && *p != '\\') || i == 0)
+		return -1;
+	sep = *p++;
+	while (p < end && *p >= '0' && *p <= '9' && n < 1000)
+		n = n * 10 + (unsigned)(*p++ - '0');
+	if (end - p < 2 || p[0] != ']' || p[1] != ' ' || n < 2 || i > n)
+		return -1;
+	p += 2;
+	key = hash_bytes(exim_pid(ll, line, len) * 0x9e3779b97f4a7c15ULL,
+	    ll->host, ll->hostlen) | 1;
+	if (en->splits == NULL)
+		en->splits = xcalloc(ENGINE_SPLITS, sizeof(*en->splits));
+	for (k = 0; k < ENGINE_SPLITS; k++) {
+		s = &en->splits[k];
+		if (s->key == key)
+			break;
+		if (lru == NULL || s->used < lru->used)
+			lru = s;
+	}
+	if (k == ENGINE_SPLITS) {
+		if (i != 1)
+			return 0; /* the start was never seen: dropped */
+		s = lru;
+		s->key = key;
+	}
+	if (i == 1) { /* a new message, whatever came before */
+		s->next = 1;
+		s->total = n;
+		s->len = 0;
+	}
+	if (i != s->next || n != s->total ||
+	    (size_t)(end - p) + 1 > ENGINE_SPLIT_MAX - s->len) {
+		s->key = 0; /* out of order, or too long: dropped */
+		return 0;
+	}
+	memcpy(s->buf + s->len, p, (size_t)(end - p));
+	s->len += (size_t)(end - p);
+	if (sep == '\\' && i < n)
+		s->buf[s->len++] = ' '; /* a newline: one line for the patterns */
+	s->used = en->st.lines;
+	s->next++;
+	if (i < n)
+		return 0;
+	s->key = 0;
+	ll->msg = s->buf;
+	ll->msglen = s->len;
+	prefix_exim_message(ll);
+	return 1;
+}
+
+/*
+ * A temporary reject (greylisting, a DNS hiccup) or the server's own
+ * trouble: no pattern is meant to read it, so it is no sign of a format
+ * that changed.  Postfix and Sendmail write a 4xx code with a 4.x.x
+ * status (" 450 4.2.0", "reject=451 4.1.8"), Exim "temporarily rejected"
+ * or ": 435 " (an authenticator that cannot work now); Postfix
+ * "Connection lost to authentication server".
+ */
+/* needle (nl bytes, its first byte rare in log lines) in hay */
+static inline const char *
+find_small(const char *hay, size_t n, const char *needle, size_t nl)
+{
+	const char *p = hay, *end = hay + n;
+
+	while (end - p >= (ptrdiff_t)nl &&
+	    (p = memchr(p, needle[0], (size_t)(end - p - nl + 1))) != NULL) {
+		if (memcmp(p, needle, nl) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int
+is_temporary(const struct logline *ll)
+{
+	const char *m = ll->msg, *end = m + ll->msglen, *q;
+	size_t n = ll->msglen;
+
+	if (is_exim(ll)) /* "temporarily rejected", ": 435 Unable to ..." */
+		return find_small(m, n, "y rejected ", 11) != NULL ||
+		    ((q = find_small(m, n, ": 4", 3)) != NULL && end - q >= 6 &&
+		    q[3] >= '0' && q[3] <= '9' && q[4] >= '0' && q[4] <= '9' &&
+		    q[5] == ' ');
+	if (ll->proglen >= 7 && memcmp(ll->prog, "postfix", 7) == 0) {
+		if (n > 9 && memcmp(m, "warning: ", 9) == 0) /* SASL */
+			return find_small(m, n, "Connection lost to "
+			    "authentication server", 40) != NULL;
+		/* smtpd "from name[ip]: 450 4.2.0 ...", postscreen "from
+		 * [ip]:port: 450 4.3.2 ...": the code after the address */
+		if ((q = memchr(m, ']', n)) == NULL || end - q < 12 || q[1] != ':')
+			return 0;
+		for (q += 2; q < end && *q >= '0' && *q <= '9'; q++)
+			; /* postscreen's port */
+		if (q < end && *q == ':')
+			q++;
+		return end - q >= 8 && q[0] == ' ' && q[1] == '4' &&
+		    q[2] >= '0' && q[2] <= '9' && q[3] >= '0' && q[3] <= '9' &&
+		    q[4] == ' ' && q[5] == '4' && q[6] == '.';
+	}
+	/* Sendmail: "reject=451 4.1.8" ('j' is rare: searched first) */
+	return (q = find_small(m, n, "ject=", 5)) != NULL && q - m >= 2 &&
+	    q[-2] == 'r' && q[-1] == 'e' && end - q > 5 && q[5] == '4';
 }
 
 const char *
@@ -126,7 +337,8 @@ engine_notice(struct engine *en, enum engine_notice kind,
 		    len);
 }
 
-/* A line split into its prefix and message (ll), from the patterns on. */
+/* A line split into its prefix and message (ll), from Exim's pieces and
+ * the patterns on: the line path of engine_line() and engine_entry(). */
 static inline void
 line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 {
@@ -137,11 +349,19 @@ line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 	int64_t t;
 	int rc, banned = 0;
 
+	if (ll->msglen > 6 && ll->msg[0] == '[' && is_exim(ll) &&
+	    exim_piece(en, ll, line, len) == 0)
+		return; /* a piece of a message still incomplete */
 	rc = pattern_match(en->cfg->patterns, ll, &pm);
 	if (rc < 0)
 		en->st.match_errors++;
-	if (rc <= 0)
+	if (rc <= 0) {
+		if (rc == 0 && pm.unmatched_reject && !is_temporary(ll)) {
+			prefix_time(&en->clk, ll);
+			engine_notice(en, NOTICE_UNMATCHED, ll, line, len);
+		}
 		return;
+	}
 	prefix_time(&en->clk, ll);
 	/* who wrote it, from the credentials alone: never the tag */
 	if (!trust_line(&en->cfg->trust, ll)) {
@@ -156,6 +376,11 @@ line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 			    en->st.lines);
 		}
 		engine_notice(en, NOTICE_UNTRUSTED, ll, line, len);
+		return;
+	}
+	if (pm.dnsbl_error) {
+		/* the DNSBL's fault, not the client's: never scored */
+		engine_notice(en, NOTICE_DNSBL_ERROR, ll, line, len);
 		return;
 	}
 	memset(&em, 0, sizeof(em));
@@ -179,7 +404,8 @@ line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 	en->st.per_pattern[pattern_index(pm.pat)]++;
 	if (em.ignored) {
 		en->st.ignored++;
-	} else if (is_duplicate(en, ll)) {
+	} else if (is_duplicate(en, ll, line, len) || (em.addr != NULL &&
+	    is_covered(en, ll, line, len, pm.pat, em.addr))) {
 		em.duplicate = 1;
 		en->st.duplicates++;
 	} else {

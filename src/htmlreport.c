@@ -30,6 +30,8 @@ static const char page_css[] =
     "\"DejaVu Sans\",sans-serif;margin:0;padding:18px 28px;color:#1d2330;"
     "background:#f5f6f8}\n"
     "h1{font-size:22px;margin:0 0 4px}\n"
+    ".alert{background:#fde8e8;color:#9b1c1c;border:1px solid #f5b5b5;"
+    "border-radius:4px;padding:8px 12px}\n"
     "h2{font-size:17px;margin:26px 0 8px}\n"
     ".meta,.note{color:#555d6e;margin:4px 0}\n"
     ".wrap{overflow-x:auto}\n"
@@ -250,6 +252,27 @@ patterns_table(FILE *out, const struct summary *s, const struct config *cfg)
 }
 
 /* Lines read and not acted on: how many, by kind and program. */
+/* A DNSBL refusing this server's queries: said first, in red. */
+static void
+dnsbl_error_banner(FILE *out, const struct summary *s)
+{
+	uint64_t count = 0;
+	size_t i;
+
+	for (i = 0; i < s->nnotices; i++)
+		if (strcmp(s->notices[i].kind, "dnsbl-error") == 0)
+			count += s->notices[i].count;
+	if (count == 0)
+		return;
+	fprintf(out, "<p id=\"dnsbl-error\" class=\"alert\"><strong>DNSBL "
+	    "error:</strong> a DNSBL is refusing this server's queries "
+	    "(<span id=\"dnsbl-errors\">%" PRIu64 "</span> line%s): the MTA "
+	    "rejects clients that are not listed.  These lines are never "
+	    "scored.  Fix the MTA's DNSBL setup; the lines are listed under "
+	    "<a href=\"#notices\">Lines not acted on</a>.</p>\n", count,
+	    count == 1 ? "" : "s");
+}
+
 static void
 notices_table(FILE *out, const struct summary *s)
 {
@@ -385,6 +408,7 @@ htmlreport_page(FILE *out, const struct summary *s, const struct config *cfg,
 	fputs("\">", out);
 	html_escape_str(out, shown_time(shown, sizeof(shown), tb));
 	fputs(" UTC</time>.</p>\n</header>\n<main>\n", out);
+	dnsbl_error_banner(out, s);
 	chart(out, s);
 	bans_table(out, s, cfg);
 	patterns_table(out, s, cfg);

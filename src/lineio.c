@@ -31,6 +31,14 @@ lineio_free(struct lineio *lr)
 	lr->buf = NULL;
 }
 
+void
+lineio_set_reader(struct lineio *lr, long (*rd)(void *, char *, size_t),
+    void *ctx)
+{
+	lr->rd = rd;
+	lr->rdctx = ctx;
+}
+
 long
 lineio_fill(struct lineio *lr)
 {
@@ -44,7 +52,10 @@ lineio_fill(struct lineio *lr)
 		lr->scan -= lr->start;
 		lr->start = 0;
 	}
-	n = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
+	if (lr->rd != NULL)
+		n = lr->rd(lr->rdctx, lr->buf + lr->end, lr->cap - lr->end);
+	else
+		n = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
 	if (n < 0)
 		return -1;
 	if (n == 0) {

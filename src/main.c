@@ -45,10 +45,11 @@ enum {
 	OPT_NOW = 1 << 6,
 	OPT_HTML = 1 << 7,
 	OPT_REQUIRE_CRED = 1 << 8,
-	OPT_JOURNAL = 1 << 9,
-	OPT_JOURNAL_DIR = 1 << 10,
-	OPT_SINCE = 1 << 11,
-	OPT_UNTIL = 1 << 12,
+	OPT_MISSED = 1 << 9,
+	OPT_JOURNAL = 1 << 10,
+	OPT_JOURNAL_DIR = 1 << 11,
+	OPT_SINCE = 1 << 12,
+	OPT_UNTIL = 1 << 13,
 };
 #define OPT_CONFIG (OPT_C | OPT_O)
 
@@ -69,10 +70,11 @@ static const struct opt {
 	{OPT_NOW, OPT_LONG + 4, "now", "TIME"},
 	{OPT_HTML, OPT_LONG + 5, "html", "FILE"},
 	{OPT_REQUIRE_CRED, OPT_LONG + 6, "require-credentials", NULL},
-	{OPT_JOURNAL, OPT_LONG + 7, "journal", NULL},
-	{OPT_JOURNAL_DIR, OPT_LONG + 8, "journal-directory", "DIR"},
-	{OPT_SINCE, OPT_LONG + 9, "since", "TIME"},
-	{OPT_UNTIL, OPT_LONG + 10, "until", "TIME"},
+	{OPT_MISSED, OPT_LONG + 7, "missed", NULL},
+	{OPT_JOURNAL, OPT_LONG + 8, "journal", NULL},
+	{OPT_JOURNAL_DIR, OPT_LONG + 9, "journal-directory", "DIR"},
+	{OPT_SINCE, OPT_LONG + 10, "since", "TIME"},
+	{OPT_UNTIL, OPT_LONG + 11, "until", "TIME"},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -98,13 +100,13 @@ static const struct command {
 	    "read log lines on stdin (or the systemd\n"
 	    "journal: --journal), ban in the kernel"},
 	{"test", cmd_test, OPT_CONFIG | OPT_JSON | OPT_BANS_ONLY | OPT_NOW |
-	    OPT_REQUIRE_CRED | OPT_JOURNAL | OPT_JOURNAL_DIR | OPT_SINCE |
-	    OPT_UNTIL,
-	    0, ARGS_ANY, "[FILE...]",
+	    OPT_REQUIRE_CRED | OPT_MISSED | OPT_JOURNAL | OPT_JOURNAL_DIR |
+	    OPT_SINCE | OPT_UNTIL, 0, ARGS_ANY, "[FILE...]",
 	    "replay logs (or the journal), change\n"
 	    "nothing, report; year-less stamps are\n"
 	    "taken as the last year before TIME\n"
-	    "(default: now)"},
+	    "(default: now); --missed: print the MTAs'\n"
+	    "rejects and failures that no pattern reads"},
 	{"setup", cmd_setup, OPT_CONFIG | OPT_PRINT, 0, 0, "",
 	    "create the sets and firewall rules"},
 	{"restore", cmd_restore, OPT_CONFIG, 0, 0, "",
@@ -465,6 +467,9 @@ parse_options(const struct command *c, int argc, char **argv,
 			break;
 		case OPT_BANS_ONLY:
 			cl->bans_only = 1;
+			break;
+		case OPT_MISSED:
+			cl->missed = 1;
 			break;
 		case OPT_NOW:
 			if (parse_now(optarg, &cl->now) < 0)

@@ -39,6 +39,11 @@ struct pattern {
 	pcre2_code *code;
 	int ip_group; /* capture number, 0 if none */
 	int qid_group;
+	int kind; /* PATTERN_SCORES, PATTERN_DNSBL_ERROR */
+	int err_group; /* (?<dnsbl_error>...), 0 if none */
+	size_t unless[PATTERN_UNLESS]; /* see pattern_set_unless() */
+	size_t nunless;
+	int covers;
 	size_t index; /* also its number in the prefilter */
 };
 
@@ -184,6 +189,8 @@ pattern_add(struct pattern_set *ps, const char *name,
 	p->code = code;
 	p->ip_group = ip > 0 ? ip : 0;
 	p->qid_group = qid > 0 ? qid : 0;
+	rc = pcre2_substring_number_from_name(code, (PCRE2_SPTR) "dnsbl_error");
+	p->err_group = rc > 0 ? rc : 0;
 	p->progs = xcalloc(nprogs, sizeof(*p->progs));
 	for (i = 0; i < nprogs; i++)
 		p->progs[i] = xstrdup(progs[i]);
@@ -223,6 +230,52 @@ size_t
 pattern_index(const struct pattern *p)
 {
 	return p->index;
+}
+
+void
+pattern_set_kind(struct pattern_set *ps, size_t i, int kind)
+{
+	if (i < ps->n)
+		ps->v[i]->kind = kind;
+}
+
+int
+pattern_kind(const struct pattern *p)
+{
+	return p->kind;
+}
+
+int
+pattern_set_unless(struct pattern_set *ps, size_t i, size_t j)
+{
+	if (i >= ps->n || j >= i || ps->v[i]->nunless == PATTERN_UNLESS)
+		return -1;
+	ps->v[i]->unless[ps->v[i]->nunless++] = j;
+	ps->v[j]->covers = 1;
+	return 0;
+}
+
+int
+pattern_unless(const struct pattern *p, size_t j)
+{
+	size_t k;
+
+	for (k = 0; k < p->nunless; k++)
+		if (p->unless[k] == j)
+			return 1;
+	return 0;
+}
+
+int
+pattern_has_unless(const struct pattern *p)
+{
+	return p->nunless > 0;
+}
+
+int
+pattern_covers(const struct pattern *p)
+{
+	return p->covers;
 }
 
 /* Glob: '*' matches any run of bytes, everything else itself. */
@@ -381,6 +434,8 @@ regex_run(struct pattern_set *ps, const struct pattern *p, const char *msg,
 		m->qid = msg + ov[2 * p->qid_group];
 		m->qidlen = ov[2 * p->qid_group + 1] - ov[2 * p->qid_group];
 	}
+	m->dnsbl_error = p->kind == PATTERN_DNSBL_ERROR ||
+	    (p->err_group && ov[2 * p->err_group] != PCRE2_UNSET);
 	return 1;
 }
 
@@ -395,8 +450,10 @@ pattern_match(struct pattern_set *ps, const struct logline *ll,
 	int rc, ret = 0;
 
 	d = dispatch_get(ps, ll->prog, ll->proglen);
-	if (d->n == 0)
+	if (d->n == 0) {
+		m->unmatched_reject = 0;
 		return 0;
+	}
 	if (!ps->pf_off) {
 		prefilter_line(ps->pf);
 		/* a list of at most PREFILTER_PROG_MAX, of a cached name */
@@ -418,6 +475,9 @@ pattern_match(struct pattern_set *ps, const struct logline *ll,
 					break;
 				}
 			}
+			if (ret == 0)
+				m->unmatched_reject = prefilter_prog_drift(ps->pf,
+				    &d->pp);
 			return ret;
 		}
 	}
@@ -436,6 +496,8 @@ pattern_match(struct pattern_set *ps, const struct logline *ll,
 		ret = 1;
 		break;
 	}
+	if (ret == 0)
+		m->unmatched_reject = 0;
 	return ret;
 }
 

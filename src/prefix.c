@@ -373,6 +373,16 @@ parse_iso(const char *p, const char *end, char sep, struct prefix_stamp *st)
 			q += 6;
 			have_zone = 1;
 		}
+		/* journalctl -o short-iso: "+hhmm", no colon */
+		if (!have_zone && end - q >= 5 && (*q == '+' || *q == '-') &&
+		    (zh = two_digits(q + 1)) >= 0 && (zm = two_digits(q + 3)) >= 0 &&
+		    (end - q == 5 || q[5] == ' ')) {
+			off = zh * SECONDS_HOUR + zm * 60;
+			if (*q == '-')
+				off = -off;
+			q += 5;
+			have_zone = 1;
+		}
 	} else if (end - q >= 6 && q[0] == ' ' && (q[1] == '+' || q[1] == '-') &&
 	    (zh = two_digits(q + 2)) >= 0 && (zm = two_digits(q + 4)) >= 0 &&
 	    (end - q == 6 || q[6] == ' ')) {
@@ -458,8 +468,8 @@ pid_end:
 }
 
 /* For a program named exim*: skip Exim's own stamp and pid in msg. */
-static COLD void
-strip_exim_stamp(struct logline *ll)
+COLD void
+prefix_exim_message(struct logline *ll)
 {
 	const char *p = ll->msg, *end = ll->msg + ll->msglen;
 	struct prefix_stamp st;
@@ -471,13 +481,6 @@ strip_exim_stamp(struct logline *ll)
 	p = skip_exim_pid(p + n + 1, end);
 	ll->msglen = (size_t)(end - p);
 	ll->msg = p;
-}
-
-void
-prefix_message(struct logline *ll)
-{
-	if (ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0)
-		strip_exim_stamp(ll);
 }
 
 static const char *
@@ -691,6 +694,528 @@ parse_5424(struct prefix_clock *clk, const char *p, const char *end,
 		q += 3;
 	ll->msg = q;
 	ll->msglen = (size_t)(end - q);
+	return 0;
+}
+
+/* --- rarer shapes: each in a function of its own, off the hot path --- */
+
+static int
+is_host_byte(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
+	    c == ':';
+}
+
+static int
+is_tag_byte(char c)
+{
+	return (is_host_byte(c) && c != ':') || c == '/' || c == '@';
+}
+
+/*
+ * After "YYYY-MM-DD HH:MM:SS " at p: a syslog line "host prog[pid]: " or
+ * "host prog: " (a file template with a MySQL-style date), not Exim's own
+ * mainlog.  Exim's words there are "[pid]", a message ID followed by
+ * "<=", "=>" ..., "H=...", "SMTP ...": never a host name and then a
+ * one-word tag ending in ':'.
+ */
+static COLD int
+iso_space_is_syslog(const char *p, const char *end)
+{
+	const char *h = p, *t;
+
+	if (p >= end || *p == '[')
+		return 0;
+	while (p < end && is_host_byte(*p))
+		p++;
+	/* a token ending in ':' is a tag: no host, Exim's words */
+	if (p == h || p >= end || *p != ' ' || p - h > 255 || p[-1] == ':')
+		return 0;
+	/* an Exim message ID is never the host: 6-6/11-2/4 */
+	if (p - h >= 16 && h[6] == '-' && p[-3] == '-')
+		return 0;
+	t = ++p;
+	while (p < end && is_tag_byte(*p))
+		p++;
+	if (p == t)
+		return 0;
+	if (p < end && *p == '[') {
+		for (p++; p < end && *p >= '0' && *p <= '9'; p++)
+			;
+		if (p >= end || *p != ']')
+			return 0;
+		p++;
+	}
+	return p < end && *p == ':' && (p + 1 == end || p[1] == ' ');
+}
+
+/*
+ * BSD syslogd -v writes "<facility.level>" between the stamp and the
+ * host: parse_line() took it for the host, and the host (if any) for the
+ * tag.  Put them right: 0, or -1 when the line then has no tag.
+ */
+static COLD int
+facility_host(struct logline *ll, const char *end)
+{
+	const char *h = ll->host, *he = h + ll->hostlen, *q, *p, *te, *br;
+	const char *tag_end;
+	int dots = 0;
+
+	for (q = h + 1; q < he - 1; q++) {
+		if (*q == '.')
+			dots++;
+		else if (!(*q >= 'a' && *q <= 'z') && !(*q >= '0' && *q <= '9'))
+			return 0;
+	}
+	if (ll->hostlen < 5 || he[-1] != '>' || dots != 1)
+		return 0;
+	te = ll->msg > ll->prog ? ll->msg - 1 : ll->msg; /* the tag's end */
+	if (te > ll->prog && (te[-1] == ':' ||
+	    memchr(ll->prog, '[', (size_t)(te - ll->prog)) != NULL)) {
+		ll->host = ll->prog; /* a real tag: no host */
+		ll->hostlen = 0;
+		return 0;
+	}
+	ll->host = ll->prog; /* the tag was the host */
+	ll->hostlen = ll->proglen;
+	p = ll->msg;
+	if (p >= end)
+		return -1;
+	te = scan_token(p, end, NULL, &br);
+	tag_end = te;
+	if (tag_end > p && tag_end[-1] == ':')
+		tag_end--;
+	ll->prog = p;
+	ll->proglen = (size_t)((br != NULL ? br : tag_end) - p);
+	ll->msg = te < end ? te + 1 : end;
+	ll->msglen = (size_t)(end - ll->msg);
+	return ll->proglen > 0 ? 0 : -1;
+}
+
+/* A stamp that is final (a zone or the epoch): ts, has_ts. */
+static void
+set_final_time(struct logline *ll, int64_t ts)
+{
+	ll->stamp.kind = 0;
+	ll->has_ts = 1;
+	ll->ts = ts;
+}
+
+/*
+ * journalctl -o short-unix: "1795741323.123456 " (seconds since the
+ * epoch); bytes used or 0.
+ */
+static size_t
+parse_epoch(const char *p, const char *end, struct logline *ll)
+{
+	const char *q = p;
+	int64_t v = 0;
+
+	while (q < end && *q >= '0' && *q <= '9' && q - p < 12)
+		v = v * 10 + (*q++ - '0');
+	if (q - p < 9 || q >= end || *q != '.')
+		return 0;
+	q = skip_digits(q + 1, end);
+	if (q >= end || *q != ' ')
+		return 0;
+	set_final_time(ll, v);
+	return (size_t)(q - p);
+}
+
+/*
+ * journalctl -o short-full: "Fri 2026-11-27 01:02:03 UTC " (the zone an
+ * abbreviation: UTC and GMT are UTC, any other is taken as local time).
+ */
+static size_t
+parse_full(struct prefix_clock *clk, const char *p, const char *end,
+    struct logline *ll, int lazy)
+{
+	static const char days[] = "MonTueWedThuFriSatSun";
+	struct prefix_stamp st;
+	const char *q;
+	size_t n, i;
+
+	if (end - p < 4 || p[3] != ' ')
+		return 0;
+	for (i = 0; i < 7 && memcmp(days + 3 * i, p, 3) != 0; i++)
+		;
+	if (i == 7 || (n = parse_iso(p + 4, end, ' ', &st)) == 0)
+		return 0;
+	q = p + 4 + n;
+	if (q < end && *q == ' ' && !st.zoned) { /* the zone's abbreviation */
+		const char *z = q + 1;
+
+		for (q = z; q < end && ((*q >= 'A' && *q <= 'Z') ||
+		    (*q >= 'a' && *q <= 'z')); q++)
+			;
+		if (q == z || q - z > 6)
+			return 0;
+		if ((q - z == 3 && (memcmp(z, "UTC", 3) == 0 ||
+		    memcmp(z, "GMT", 3) == 0))) {
+			st.zoned = 1;
+			st.off = 0;
+		}
+	}
+	if (q >= end || *q != ' ')
+		return 0;
+	ll->has_ts = 1;
+	if (lazy) {
+		ll->stamp = st;
+		ll->ts = clk->now;
+	} else {
+		ll->ts = stamp_time(clk, &st);
+	}
+	return (size_t)(q - p);
+}
+
+/*
+ * journalctl -o short-monotonic: "[  12345.678901] " (seconds since boot:
+ * no wall time; the line is taken at the reference time).
+ */
+static size_t
+parse_monotonic(const char *p, const char *end)
+{
+	const char *q = p + 1;
+
+	while (q < end && *q == ' ')
+		q++;
+	if (q >= end || *q < '0' || *q > '9')
+		return 0;
+	q = skip_digits(q, end);
+	if (q < end && *q == '.')
+		q = skip_digits(q + 1, end);
+	if (end - q < 2 || q[0] != ']' || q[1] != ' ')
+		return 0;
+	return (size_t)(q + 1 - p);
+}
+
+/* --- journalctl -o json: one object a line --- */
+
+/*
+ * MESSAGE decoded when it holds escapes: one line at a time, so one buffer
+ * (a logline from a JSON line is valid until the next JSON line).
+ */
+static char json_msg[64 * 1024];
+
+/* Past the JSON string whose opening quote is at p; NULL if unterminated. */
+static const char *
+json_skip_string(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '\\') {
+			p++;
+			continue;
+		}
+		if (*p == '"')
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* Past a JSON value at p (string, number, literal, array of those). */
+static const char *
+json_skip_value(const char *p, const char *end)
+{
+	if (p >= end)
+		return NULL;
+	if (*p == '"')
+		return json_skip_string(p, end);
+	if (*p == '[') {
+		for (p++; p < end;) {
+			while (p < end && (*p == ' ' || *p == ','))
+				p++;
+			if (p < end && *p == ']')
+				return p + 1;
+			if ((p = json_skip_value(p, end)) == NULL)
+				return NULL;
+		}
+		return NULL;
+	}
+	if (*p == '{')
+		return NULL; /* journal fields are never objects */
+	while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ')
+		p++;
+	return p;
+}
+
+static int
+hex4(const char *p, unsigned *v)
+{
+	unsigned i, c;
+
+	*v = 0;
+	for (i = 0; i < 4; i++) {
+		c = (unsigned char)p[i];
+		if (c >= '0' && c <= '9')
+			c -= '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			c = (c | 0x20) - 'a' + 10;
+		else
+			return -1;
+		*v = *v << 4 | c;
+	}
+	return 0;
+}
+
+/*
+ * The JSON string value at [s, e) (quotes excluded), in *out: as it is
+ * when it holds no escape, else decoded into buf (UTF-8; cut at size).
+ * An array of numbers (journalctl's form of a message that is not valid
+ * UTF-8) is decoded as its bytes.  -1: not a string or a byte array.
+ */
+static int
+json_text(const char *v, const char *ve, char *buf, size_t size,
+    const char **out, size_t *outlen)
+{
+	const char *p;
+	size_t n = 0;
+	unsigned u, lo;
+
+	if (v < ve && *v == '[') { /* bytes */
+		for (p = v + 1; p < ve && *p != ']';) {
+			unsigned b = 0;
+
+			while (p < ve && (*p == ' ' || *p == ','))
+				p++;
+			if (p >= ve || *p == ']')
+				break;
+			if (*p < '0' || *p > '9')
+				return -1;
+			while (p < ve && *p >= '0' && *p <= '9' && b < 256)
+				b = b * 10 + (unsigned)(*p++ - '0');
+			if (b > 255)
+				return -1;
+			if (n < size)
+				buf[n++] = (char)b;
+		}
+		*out = buf;
+		*outlen = n;
+		return 0;
+	}
+	if (ve - v < 2 || *v != '"' || ve[-1] != '"')
+		return -1;
+	v++;
+	ve--;
+	if (memchr(v, '\\', (size_t)(ve - v)) == NULL) {
+		*out = v;
+		*outlen = (size_t)(ve - v);
+		return 0;
+	}
+	for (p = v; p < ve && n + 4 <= size; p++) {
+		if (*p != '\\') {
+			buf[n++] = *p;
+			continue;
+		}
+		if (++p >= ve)
+			return -1;
+		switch (*p) {
+		case 'n': buf[n++] = '\n'; break;
+		case 't': buf[n++] = '\t'; break;
+		case 'r': buf[n++] = '\r'; break;
+		case 'b': buf[n++] = '\b'; break;
+		case 'f': buf[n++] = '\f'; break;
+		case 'u':
+			if (ve - p < 5 || hex4(p + 1, &u) < 0)
+				return -1;
+			p += 4;
+			if (u >= 0xd800 && u < 0xdc00 && ve - p >= 7 && p[1] == '\\' &&
+			    p[2] == 'u' && hex4(p + 3, &lo) == 0 && lo >= 0xdc00 &&
+			    lo < 0xe000) {
+				u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+				p += 6;
+			}
+			if (u < 0x80) {
+				buf[n++] = (char)u;
+			} else if (u < 0x800) {
+				buf[n++] = (char)(0xc0 | u >> 6);
+				buf[n++] = (char)(0x80 | (u & 0x3f));
+			} else if (u < 0x10000) {
+				buf[n++] = (char)(0xe0 | u >> 12);
+				buf[n++] = (char)(0x80 | (u >> 6 & 0x3f));
+				buf[n++] = (char)(0x80 | (u & 0x3f));
+			} else {
+				buf[n++] = (char)(0xf0 | u >> 18);
+				buf[n++] = (char)(0x80 | (u >> 12 & 0x3f));
+				buf[n++] = (char)(0x80 | (u >> 6 & 0x3f));
+				buf[n++] = (char)(0x80 | (u & 0x3f));
+			}
+			break;
+		default: /* '"', '\\', '/' */
+			buf[n++] = *p;
+			break;
+		}
+	}
+	*out = buf;
+	*outlen = n;
+	return 0;
+}
+
+/* A field's string value as it is (no escape in it), else not known. */
+static void
+json_plain(const char *v, const char *ve, const char **out, size_t *outlen)
+{
+	if (ve - v >= 2 && *v == '"' && ve[-1] == '"' &&
+	    memchr(v + 1, '\\', (size_t)(ve - v - 2)) == NULL) {
+		*out = v + 1;
+		*outlen = (size_t)(ve - v - 2);
+	} else {
+		*outlen = 0;
+	}
+}
+
+/* A decimal field ("123" or 123): its value, or -1. */
+static int64_t
+json_number(const char *v, const char *ve)
+{
+	int64_t x = 0;
+	int digits = 0;
+
+	if (v < ve && *v == '"') {
+		v++;
+		ve--;
+	}
+	for (; v < ve && *v >= '0' && *v <= '9' && digits < 18; v++, digits++)
+		x = x * 10 + (*v - '0');
+	return digits > 0 && v == ve ? x : -1;
+}
+
+/*
+ * journalctl -o json: MESSAGE, SYSLOG_IDENTIFIER, _HOSTNAME,
+ * __REALTIME_TIMESTAMP (microseconds); the fields journald itself writes
+ * (_PID, _UID, _GID, _EXE, _COMM, _SYSTEMD_UNIT) fill ll->cred.  A field
+ * given twice: the last counts.  0, or -1 for a line that is not such an
+ * object or has no MESSAGE.
+ */
+static COLD int
+parse_json(struct prefix_clock *clk, const char *p, const char *end,
+    struct logline *ll)
+{
+	const char *k, *ke, *v, *ve, *msg = NULL, *mse = NULL;
+	int64_t x, pid = -1, spid = -1;
+	/* an @cred header (the snippets') came first: it stays the word */
+	int mine = !ll->cred.has;
+	struct logcred scratch, *c = mine ? &ll->cred : &scratch;
+
+	c->pid = c->uid = c->gid = -1;
+	c->exelen = c->commlen = c->unitlen = 0;
+	c->exe = c->comm = c->unit = p;
+	for (p++;;) {
+		while (p < end && (*p == ' ' || *p == ','))
+			p++;
+		if (p < end && *p == '}')
+			break;
+		if (p >= end || *p != '"')
+			return -1;
+		k = p + 1;
+		if ((p = json_skip_string(p, end)) == NULL)
+			return -1;
+		ke = p - 1;
+		while (p < end && *p == ' ')
+			p++;
+		if (p >= end || *p != ':')
+			return -1;
+		for (p++; p < end && *p == ' '; p++)
+			;
+		v = p;
+		if ((p = json_skip_value(p, end)) == NULL)
+			return -1;
+		ve = p;
+#define KEY(s) ((size_t)(ke - k) == sizeof(s) - 1 && memcmp(k, s, sizeof(s) - 1) == 0)
+		if (KEY("MESSAGE")) {
+			msg = v;
+			mse = ve;
+		} else if (KEY("SYSLOG_IDENTIFIER")) {
+			json_plain(v, ve, &ll->prog, &ll->proglen);
+		} else if (KEY("_HOSTNAME")) {
+			json_plain(v, ve, &ll->host, &ll->hostlen);
+		} else if (KEY("__REALTIME_TIMESTAMP")) {
+			if ((x = json_number(v, ve)) >= 0)
+				set_final_time(ll, x / 1000000);
+		} else if (KEY("_PID")) {
+			pid = json_number(v, ve);
+		} else if (KEY("SYSLOG_PID")) {
+			spid = json_number(v, ve);
+		} else if (KEY("_UID")) {
+			c->uid = json_number(v, ve);
+		} else if (KEY("_GID")) {
+			c->gid = json_number(v, ve);
+		} else if (KEY("_EXE")) {
+			json_plain(v, ve, &c->exe, &c->exelen);
+		} else if (KEY("_COMM")) {
+			json_plain(v, ve, &c->comm, &c->commlen);
+		} else if (KEY("_SYSTEMD_UNIT")) {
+			json_plain(v, ve, &c->unit, &c->unitlen);
+		}
+#undef KEY
+	}
+	if (msg == NULL || json_text(msg, mse, json_msg, sizeof(json_msg),
+	    &ll->msg, &ll->msglen) < 0)
+		return -1;
+	(void)spid; /* the sender's claim: the tag's pid, not a credential */
+	c->pid = pid;
+	if (mine)
+		c->has = pid >= 0 || c->uid >= 0 || c->exelen > 0 ||
+		    c->commlen > 0;
+	if (!ll->has_ts)
+		ll->ts = clk->now;
+	if (ll->proglen == 0 && c->commlen > 0) { /* no tag: the process name */
+		ll->prog = c->comm;
+		ll->proglen = c->commlen;
+	}
+	return ll->proglen > 0 ? 0 : -1;
+}
+
+/*
+ * A line that starts with neither RFC 3339, Exim's stamp nor a classic
+ * stamp: RFC 5424 without <PRI>, journalctl's short-unix, short-full,
+ * short-monotonic and json.  -1: none of them; 0: ll is complete (json,
+ * RFC 5424); 1: *pp is past the stamp, the host and tag follow.
+ */
+static COLD int
+parse_unusual(struct prefix_clock *clk, const char *p, const char *end,
+    struct logline *ll, int lazy, const char **pp)
+{
+	size_t n;
+
+	if (p >= end)
+		return -1;
+	if (end - p >= 3 && p[0] == '1' && p[1] == ' ' &&
+	    ((p[2] >= '0' && p[2] <= '9') || p[2] == '-'))
+		return parse_5424(clk, p + 2, end, ll, lazy);
+	if (*p == '{')
+		return parse_json(clk, p, end, ll);
+	if (*p >= '0' && *p <= '9')
+		n = parse_epoch(p, end, ll);
+	else if (*p == '[')
+		n = parse_monotonic(p, end);
+	else
+		n = parse_full(clk, p, end, ll, lazy);
+	if (n == 0)
+		return -1;
+	if (!ll->has_ts)
+		ll->ts = clk->now;
+	*pp = p + n;
+	return 1;
+}
+
+/*
+ * A tag "[prog]:" (no pid, in brackets): the program is what the
+ * brackets hold.  0, or -1 when the tag is not that.
+ */
+static COLD int
+bracket_tag(struct logline *ll, const char *p, const char *tag_end)
+{
+	const char *q;
+	int digits = 1;
+
+	for (q = p + 1; q < tag_end && is_tag_byte(*q); q++)
+		digits &= *q >= '0' && *q <= '9';
+	/* "[pid]:" alone is no program */
+	if (q == p + 1 || q + 1 != tag_end || *q != ']' || digits)
+		return -1;
+	ll->prog = p + 1;
+	ll->proglen = (size_t)(q - p - 1);
 	return 0;
 }
 
@@ -978,6 +1503,7 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 {
 	const char *p = line, *end = line + len, *te, *tag_end, *br;
 	size_t n;
+	int rc;
 
 	/* field by field: a memset of the whole struct costs more per line */
 	ll->cred.has = 0;
@@ -991,7 +1517,8 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 	ll->ts = 0;
 	ll->has_ts = 0;
 	ll->stamp.kind = 0; /* the other stamp fields are read only after it */
-	ll->host = ll->prog = ll->msg = line; /* never NULL, even when empty */
+	ll->prog = ll->msg = line; /* never NULL, even when empty */
+	ll->host = ""; /* (its first byte is read: see facility_host) */
 	ll->hostlen = ll->proglen = ll->msglen = 0;
 	if (len > 0 && end[-1] == '\r')
 		end--;
@@ -1008,9 +1535,11 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 	}
 	if (p < end && *p >= '0' && *p <= '9') {
 		/* RFC 3339 or Exim's own mainlog, told apart by byte 10 */
-		if ((n = take_stamp(clk, ll, 0, p, end, lazy)) == 0)
-			return -1;
-		if (p[10] == ' ') {
+		if ((n = take_stamp(clk, ll, 0, p, end, lazy)) == 0) {
+			if ((rc = parse_unusual(clk, p, end, ll, lazy, &p)) <= 0)
+				return rc;
+		} else if (p[10] == ' ' && !(p + n < end && p[n] == ' ' &&
+		    iso_space_is_syslog(p + n + 1, end))) {
 			/* Exim's own mainlog: no host, no tag */
 			p = skip_spaces(p + n, end);
 			p = skip_exim_pid(p, end);
@@ -1019,12 +1548,13 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 			ll->msg = p;
 			ll->msglen = (size_t)(end - p);
 			return 0;
+		} else {
+			p += n;
 		}
-		p += n;
 	} else if ((n = take_stamp(clk, ll, TS_CLASSIC, p, end, lazy)) != 0) {
 		p += n;
-	} else {
-		return -1;
+	} else if ((rc = parse_unusual(clk, p, end, ll, lazy, &p)) <= 0) {
+		return rc;
 	}
 	if (p >= end || *p != ' ')
 		return -1;
@@ -1054,10 +1584,12 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 	ll->proglen = (size_t)((br != NULL ? br : tag_end) - p);
 	ll->msg = te < end ? te + 1 : end;
 	ll->msglen = (size_t)(end - ll->msg);
-	if (ll->proglen == 0)
+	if (ll->proglen == 0 && bracket_tag(ll, p, tag_end) < 0)
+		return -1;
+	if (*ll->host == '<' && facility_host(ll, end) < 0)
 		return -1;
 	if (ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0)
-		strip_exim_stamp(ll);
+		prefix_exim_message(ll);
 	return 0;
 }
 

@@ -264,6 +264,56 @@ on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 	    ordinal(d->count));
 }
 
+/*
+ * A notice: a DNSBL error always (it never scores, and the administrator
+ * must see it), an unmatched reject with --missed; untrusted lines are
+ * counted in the summary only.
+ */
+static void
+on_notice(void *ctx, enum engine_notice kind, uint64_t lineno,
+    const struct logline *ll, const char *line, size_t len)
+{
+	struct report *r = ctx;
+	const char *name = engine_notice_name(kind);
+	char tb[32], qb[4 * 300 + 4];
+	char *p;
+
+	if (kind == NOTICE_UNMATCHED ? !r->missed : kind != NOTICE_DNSBL_ERROR)
+		return;
+	if (r->json) {
+		p = ob_reserve(r->out, 256 + FMT_JSON_MAX(strlen(name)) +
+		    FMT_JSON_MAX(ll->proglen) + FMT_JSON_MAX(ll->hostlen) +
+		    FMT_JSON_MAX(len) + OB_SLACK);
+		p = PUT(p, "{\"event\":\"notice\",\"line\":");
+		p = put_u64(p, lineno);
+		p = PUT(p, ",\"kind\":");
+		p = fmt_json(p, name, strlen(name));
+		p = PUT(p, ",\"program\":");
+		p = fmt_json(p, ll->prog, ll->proglen);
+		if (ll->hostlen) {
+			p = PUT(p, ",\"host\":");
+			p = fmt_json(p, ll->host, ll->hostlen);
+		}
+		if (ll->has_ts) {
+			p = PUT(p, ",\"time\":");
+			p = put_time(p, ll->ts);
+		}
+		p = PUT(p, ",\"text\":");
+		p = fmt_json(p, line, len);
+		p = PUT(p, "}\n");
+		ob_commit(p);
+		return;
+	}
+	if (r->bans_only && kind != NOTICE_UNMATCHED)
+		return;
+	ob_sync(r->out);
+	fprintf(r->out, "%-20s %s line %" PRIu64 "%s: %s\n",
+	    ll->has_ts ? fmt_time(tb, sizeof(tb), ll->ts) : "-",
+	    kind == NOTICE_DNSBL_ERROR ? "DNSBL-ERROR" : "MISSED", lineno,
+	    kind == NOTICE_DNSBL_ERROR ? " (not scored)" : "",
+	    msg_quote(qb, line, len, 300));
+}
+
 void
 report_flush(struct report *r)
 {
@@ -273,7 +323,8 @@ report_flush(struct report *r)
 struct engine_hooks
 report_hooks(struct report *r)
 {
-	struct engine_hooks h = {.on_match = on_match, .on_ban = on_ban, .ctx = r};
+	struct engine_hooks h = {.on_match = on_match, .on_ban = on_ban,
+	    .on_notice = on_notice, .ctx = r};
 
 	/*
 	 * A replay into a file or pipe writes in large blocks; a terminal
@@ -351,6 +402,15 @@ report_summary(struct report *r, const struct engine *en)
 	if (st->notices[NOTICE_DNSBL_ERROR])
 		fprintf(r->out, "  %-22s %12" PRIu64 "\n", "DNSBL errors",
 		    st->notices[NOTICE_DNSBL_ERROR]);
+	if (st->notices[NOTICE_DNSBL_ERROR])
+		fprintf(r->out, "\nWARNING: %" PRIu64 " line%s show%s a DNSBL "
+		    "refusing this server's queries (an error answer such as "
+		    "Spamhaus's \"open resolver\"): the MTA rejected clients that "
+		    "are not listed.  These lines were not scored.  Fix the MTA's "
+		    "DNSBL setup (a local resolver, a registered query key).\n",
+		    st->notices[NOTICE_DNSBL_ERROR],
+		    st->notices[NOTICE_DNSBL_ERROR] == 1 ? "" : "s",
+		    st->notices[NOTICE_DNSBL_ERROR] == 1 ? "s" : "");
 	fprintf(r->out, "\nMatches per pattern\n");
 	for (i = 0; i < n; i++)
 		if (st->per_pattern[i] != 0)

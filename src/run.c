@@ -109,6 +109,8 @@ struct run_counters {
 	uint64_t committed, kernel_failures;
 	struct run_notice *notices; /* RUN_NOTICES, the first nnotices used */
 	size_t nnotices;
+	int64_t dnsbl_warned; /* last warning about a DNSBL error (clock) */
+	uint64_t dnsbl_unwarned; /* DNSBL errors since that warning */
 	double kernel_secs; /* time spent in the kernel's commit */
 	uint64_t *pm_matches, *pm_bans; /* per pattern, since the last save */
 	size_t npm;
@@ -368,6 +370,30 @@ copy_text(char *buf, size_t size, const char *text, size_t len)
 	buf[len] = '\0';
 }
 
+/*
+ * A DNSBL refusing this server's queries makes the MTA reject every
+ * client: the administrator's real problem, said at once and then at
+ * most every RUN_DNSBL_WARN_EVERY while it lasts.
+ */
+#define RUN_DNSBL_WARN_EVERY (10 * 60)
+
+static void
+warn_dnsbl(struct run_counters *c, int64_t now, const char *line, size_t len)
+{
+	char qb[4 * 200 + 4];
+
+	c->dnsbl_unwarned++;
+	if (c->dnsbl_warned != 0 && now - c->dnsbl_warned < RUN_DNSBL_WARN_EVERY)
+		return;
+	msg_warn("DNSBL ERROR: a DNSBL is refusing this server's queries and "
+	    "the MTA rejects clients that are not listed (%" PRIu64 " such "
+	    "line%s; they are never scored): fix the MTA's DNSBL setup; %s",
+	    c->dnsbl_unwarned, c->dnsbl_unwarned == 1 ? "" : "s",
+	    msg_quote(qb, line, len, 200));
+	c->dnsbl_warned = now;
+	c->dnsbl_unwarned = 0;
+}
+
 static void
 on_notice(void *ctx, enum engine_notice kind, uint64_t lineno,
     const struct logline *ll, const char *line, size_t len)
@@ -410,6 +436,8 @@ on_notice(void *ctx, enum engine_notice kind, uint64_t lineno,
 	}
 	n->count++;
 	n->last = now;
+	if (kind == NOTICE_DNSBL_ERROR)
+		warn_dnsbl(c, now, line, len);
 	copy_text(n->line[n->next], RUN_NOTICE_TEXT, line, len);
 	n->time[n->next] = now;
 	n->next = (n->next + 1) % STATE_NOTICE_LINES;

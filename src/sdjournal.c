@@ -461,7 +461,9 @@ read_entry(struct sdj *j, struct logline *ll, int *truncated)
 		ll->prog = j->comm;
 		ll->proglen = commlen;
 	}
-	prefix_message(ll); /* Exim's own stamp, as in a syslog line */
+	/* Exim's own stamp, as prefix_parse() skips it in a syslog line */
+	if (ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0)
+		prefix_exim_message(ll);
 	if (sd_journal_get_realtime_usec(j->j, &usec) >= 0) {
 		ll->ts = (int64_t)(usec / 1000000);
 		ll->has_ts = 1;

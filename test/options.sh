@@ -27,15 +27,15 @@ for c in run test setup restore list status report unban flush check; do
 	case $c in
 	run) takes='--omprog --require-credentials --journal
 	    --journal-directory=x --since=0' ;;
-	test) takes='--json --bans-only --now=0 --require-credentials --journal
-	    --journal-directory=x --since=0 --until=0' ;;
+	test) takes='--json --bans-only --now=0 --require-credentials --missed
+	    --journal --journal-directory=x --since=0 --until=0' ;;
 	setup | check) takes='--print' ;;
 	list | status) takes='--json' ;;
 	report) takes='--html=x' ;;
 	*) takes= ;;
 	esac
 	for o in --json --print --omprog --bans-only --now=0 --html=x \
-	    --require-credentials --journal --journal-directory=x --since=0 \
+	    --require-credentials --missed --journal --journal-directory=x --since=0 \
 	    --until=0; do
 		case " $(echo $takes) " in *" $o "*) continue ;; esac
 		refused $c $o
@@ -60,7 +60,7 @@ refused test --journal x.log
 refused test --journal --since=yesterday
 refused test --journal --until=-3x
 "$mb" test --help > "$tmp/out"; check "test --help exits 0" [ $? -eq 0 ]
-grep -q '^usage: mailban test \[-c FILE\] \[-o NAME=VALUE\]\.\.\. \[--json\] \[--bans-only\] \[--now TIME\] \[--require-credentials\] \[--journal\] \[--journal-directory DIR\] \[--since TIME\] \[--until TIME\] \[FILE\.\.\.\]$' "$tmp/out"
+grep -q '^usage: mailban test \[-c FILE\] \[-o NAME=VALUE\]\.\.\. \[--json\] \[--bans-only\] \[--now TIME\] \[--require-credentials\] \[--missed\] \[--journal\] \[--journal-directory DIR\] \[--since TIME\] \[--until TIME\] \[FILE\.\.\.\]$' "$tmp/out"
 check "test --help: its synopsis on stdout" [ $? -eq 0 ]
 
 done_testing

@@ -201,6 +201,15 @@ files(void)
 	       "score = 1; regex = \"^(?<ip>a)\"; } );\n", "defined twice");
 	expect("patterns = ( { name = \"p\"; program = \"x\"; score = 1;"
 	       " regx = \"^(?<ip>a)\"; } );\n", "unknown setting \"regx\"");
+	expect("patterns = ( { name = \"p\"; program = \"x\"; score = 1;"
+	       " notice = \"dnsbl-error\"; regex = \"^(?<ip>a)\"; } );\n",
+	    "a notice never scores");
+	expect("patterns = ( { name = \"p\"; program = \"x\";"
+	       " notice = \"dnsbl\"; regex = \"^(?<ip>a)\"; } );\n",
+	    "c.conf:1: notice: expected \"dnsbl-error\"");
+	expect("patterns = ( { name = \"p\"; program = \"x\"; score = 1;"
+	       " unless = \"q\"; regex = \"^(?<ip>a)\"; } );\n",
+	    "c.conf:1: unless: no pattern \"q\" before this one");
 	expect("patterns = ();\n", "the list is empty");
 	expect("batch = { idle = \"2m\"; };\n", "batch.idle");
 	expect("trust = ( { exe = \"/x\"; users = [\"root\"]; } );\n",

@@ -1,7 +1,9 @@
 /*
  * Corpus runner for the patterns: test_patterns CONFIG FILE|DIR...
- * Each FILE holds "< LOG LINE" followed by "> ADDR PATTERN", "> -" or
- * "> qid=QID PATTERN"; the line goes through the real prefix parser, pattern
+ * Each FILE holds "< LOG LINE" followed by "> ADDR PATTERN", "> -",
+ * "> qid=QID PATTERN" or, for a DNSBL error (a pattern with notice =
+ * "dnsbl-error", or a match with the group dnsbl_error),
+ * "> notice=dnsbl-error PATTERN"; the line goes through the real prefix parser, pattern
  * set and address validation of CONFIG ("-" for the built-in one).
  * A DIR stands for its *.txt files.  Also checks that every pattern of
  * CONFIG is exercised by a positive line.
@@ -48,6 +50,10 @@ evaluate(struct config *cfg, const char *line, char *out, size_t outlen,
 		return;
 	}
 	hits[pattern_index(m.pat)]++;
+	if (m.dnsbl_error) {
+		snprintf(out, outlen, "notice=dnsbl-error %s", pattern_name(m.pat));
+		return;
+	}
 	if (m.ip != NULL) {
 		if (addr_parse(m.ip, m.iplen, &a) < 0)
 			snprintf(out, outlen, "invalid-address(%.*s) %s", (int)m.iplen,

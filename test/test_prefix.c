@@ -64,6 +64,70 @@ static const struct {
 	{"Nov 27 01:02:03 mx1 prog: m\r", 1, -1, "mx1", "prog", "m"},
 	/* single-digit day without padding */
 	{"Nov 7 01:02:03 mx1 prog: m", 1, 1794013323LL, "mx1", "prog", "m"},
+	/* a file template with a MySQL-style date: "YYYY-MM-DD hh:mm:ss host" */
+	{"2026-11-27 01:09:07 mx1 postfix/smtpd[4242]: NOQUEUE: r", 1,
+	    1795741747LL, "mx1", "postfix/smtpd", "NOQUEUE: r"},
+	{"2026-11-27 01:09:07 mx1.example.com postfix: m", 1, 1795741747LL,
+	    "mx1.example.com", "postfix", "m"},
+	{"2026-11-27 01:09:07 mx1 exim4[7]: 2026-11-27 01:09:07 [7] H=x", 1,
+	    1795741747LL, "mx1", "exim4", "H=x"},
+	/* ... while Exim's own words stay Exim's */
+	{"2026-11-27 01:05:46 Start queue run: pid=1", 1, 1795741546LL, "",
+	    "exim", "Start queue run: pid=1"},
+	{"2026-11-27 01:05:46 exim 4.96 daemon started: pid=1", 1,
+	    1795741546LL, "", "exim", "exim 4.96 daemon started: pid=1"},
+	{"2026-11-27 01:05:46 1qRsTu-000ABC-De Completed: x", 1, 1795741546LL,
+	    "", "exim", "1qRsTu-000ABC-De Completed: x"},
+	/* BSD syslogd -v: <facility.level> after the stamp */
+	{"Nov 27 01:02:03 <mail.info> mx1 postfix/smtpd[1]: m", 1,
+	    1795741323LL, "mx1", "postfix/smtpd", "m"},
+	{"Nov 27 01:02:03 <mail.info> postfix/smtpd[1]: m", 1, 1795741323LL, "",
+	    "postfix/smtpd", "m"},
+	/* a [prog] tag without pid */
+	{"Nov 27 01:02:03 mx1 [postfix/smtpd]: m", 1, 1795741323LL, "mx1",
+	    "postfix/smtpd", "m"},
+	/* RFC 5424 without <PRI> */
+	{"1 2026-11-27T01:09:07.1Z mx1 postfix 4242 - - NOQUEUE: x", 1,
+	    1795741747LL, "mx1", "postfix", "NOQUEUE: x"},
+	/* journalctl -o short-iso, short-iso-precise: "+hhmm" */
+	{"2026-11-27T01:09:07+0000 mx1 postfix/smtpd[1]: m", 1, 1795741747LL,
+	    "mx1", "postfix/smtpd", "m"},
+	{"2026-11-27T02:09:07.123456+0100 mx1 postfix/smtpd[1]: m", 1,
+	    1795741747LL, "mx1", "postfix/smtpd", "m"},
+	/* short-full, short-unix, short-monotonic (no wall time: now) */
+	{"Fri 2026-11-27 01:09:07 UTC mx1 postfix/smtpd[1]: m", 1,
+	    1795741747LL, "mx1", "postfix/smtpd", "m"},
+	{"Fri 2026-11-27 01:09:07 CET mx1 postfix/smtpd[1]: m", 1,
+	    1795741747LL, "mx1", "postfix/smtpd", "m"},
+	{"1795741747.123456 mx1 postfix/smtpd[1]: m", 1, 1795741747LL, "mx1",
+	    "postfix/smtpd", "m"},
+	{"[  12345.678901] mx1 postfix/smtpd[1]: m", 1, NOW, "mx1",
+	    "postfix/smtpd", "m"},
+	/* json: one object a line, the message decoded */
+	{"{\"__REALTIME_TIMESTAMP\":\"1795741747123456\",\"_HOSTNAME\":\"mx1\","
+	    "\"SYSLOG_IDENTIFIER\":\"postfix/smtpd\",\"_PID\":\"4242\","
+	    "\"MESSAGE\":\"NOQUEUE: x\"}", 1, 1795741747LL, "mx1",
+	    "postfix/smtpd", "NOQUEUE: x"},
+	{"{ \"MESSAGE\" : \"a \\\"b\\\" \\\\ \\u00e9\\ud83d\\ude00\", "
+	    "\"SYSLOG_IDENTIFIER\" : \"exim\", \"__REALTIME_TIMESTAMP\" : "
+	    "\"1795741747000000\" }", 1, 1795741747LL, "", "exim",
+	    "a \"b\" \\ \xc3\xa9\xf0\x9f\x98\x80"},
+	{"{\"MESSAGE\":[104,105,255],\"SYSLOG_IDENTIFIER\":\"p\"}", 1, NOW, "",
+	    "p", "hi\xff"},
+	/* no tag: the process name journald saw */
+	{"{\"MESSAGE\":\"m\",\"_COMM\":\"smtpd\"}", 1, NOW, "", "smtpd", "m"},
+	/* malformed */
+	{"{\"MESSAGE\":\"m\"}", 0, 0, NULL, NULL, NULL},
+	{"{\"SYSLOG_IDENTIFIER\":\"p\"}", 0, 0, NULL, NULL, NULL},
+	{"{\"MESSAGE\":\"m, \"SYSLOG_IDENTIFIER\":\"p\"", 0, 0, NULL, NULL, NULL},
+	{"{\"MESSAGE\":{\"a\":1},\"SYSLOG_IDENTIFIER\":\"p\"}", 0, 0, NULL, NULL,
+	    NULL},
+	{"Sat 2026-11-27 01:09:07 UTC mx1 p: m", 1, -1, "mx1", "p", "m"},
+	{"Xyz 2026-11-27 01:09:07 UTC mx1 p: m", 0, 0, NULL, NULL, NULL},
+	{"2026-11-27T01:09:07+00 mx1 p: m", 0, 0, NULL, NULL, NULL},
+	{"[12345.6 mx1 p: m", 0, 0, NULL, NULL, NULL},
+	{"1 ", 0, 0, NULL, NULL, NULL},
+	{"Nov 27 01:02:03 mx1 []: m", 0, 0, NULL, NULL, NULL},
 	/* malformed */
 	{"", 0, 0, NULL, NULL, NULL},
 	{"garbage", 0, 0, NULL, NULL, NULL},
@@ -141,8 +205,39 @@ truncations(void)
 	CHECK(1, "truncations");
 }
 
+/* journal json: the fields journald writes itself fill the credentials */
+static void
+json_credentials(void)
+{
+	static const char line[] = "{\"MESSAGE\":\"m\","
+	    "\"SYSLOG_IDENTIFIER\":\"postfix/smtpd\",\"SYSLOG_PID\":\"1\","
+	    "\"_PID\":\"4242\",\"_UID\":\"101\",\"_GID\":\"102\","
+	    "\"_COMM\":\"smtpd\",\"_EXE\":\"/usr/lib/postfix/sbin/smtpd\","
+	    "\"_SYSTEMD_UNIT\":\"postfix@-.service\"}";
+	static const char plain[] = "Nov 27 01:02:03 mx1 postfix/smtpd[1]: m";
+	struct prefix_clock clk;
+	struct logline ll;
+
+	prefix_clock_init(&clk, NOW);
+	CHECK(prefix_parse(&clk, line, strlen(line), &ll) == 0, "parsed");
+	CHECK(ll.cred.has == 1 && ll.cred.pid == 4242 && ll.cred.uid == 101 &&
+	    ll.cred.gid == 102, "pid %lld uid %lld gid %lld",
+	    (long long)ll.cred.pid, (long long)ll.cred.uid,
+	    (long long)ll.cred.gid);
+	CHECK(field_is(ll.cred.exe, ll.cred.exelen,
+	    "/usr/lib/postfix/sbin/smtpd"), "exe");
+	CHECK(field_is(ll.cred.comm, ll.cred.commlen, "smtpd"), "comm");
+	CHECK(field_is(ll.cred.unit, ll.cred.unitlen, "postfix@-.service"),
+	    "unit");
+	CHECK(prefix_parse_lazy(&clk, line, strlen(line), &ll) == 0 &&
+	    ll.cred.has == 1 && ll.cred.pid == 4242, "lazy too");
+	CHECK(prefix_parse(&clk, plain, strlen(plain), &ll) == 0 &&
+	    ll.cred.has == 0, "a plain line carries none");
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(parse_table),
+	TEST_CASE(json_credentials),
 	TEST_CASE(truncations),
 	{NULL, NULL},
 };

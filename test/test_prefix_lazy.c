@@ -432,6 +432,47 @@ same_field(const char *a, size_t alen, const char *b, size_t blen,
 	return alen == blen && memcmp(a, b, alen) == 0;
 }
 
+/*
+ * The shapes the reference never read: journalctl's short-full,
+ * short-unix, short-monotonic and json, RFC 5424 without <PRI>, "+hhmm"
+ * zones, <facility.level> after the stamp, a "[prog]" tag, and a host and
+ * tag after Exim's kind of stamp.  b: what prefix_parse_lazy() made of l
+ * (NULL: it refused l).
+ */
+static int
+new_shape(const char *l, size_t len, const struct logline *b)
+{
+	size_t i;
+
+	if (len == 0)
+		return 0;
+	if (l[0] == '{' || l[0] == '[' || (len > 1 && l[0] == '1' && l[1] == ' '))
+		return 1;
+	if (len > 4 && l[3] == ' ' && l[4] >= '0' && l[4] <= '9' &&
+	    !(l[0] >= '0' && l[0] <= '9'))
+		return 1; /* a weekday */
+	for (i = 0; i < len && i < 12 && l[i] >= '0' && l[i] <= '9'; i++)
+		;
+	if (i >= 9 && i < len && l[i] == '.')
+		return 1; /* seconds since the epoch */
+	if (memmem(l, len < 40 ? len : 40, " <", 2) != NULL)
+		return 1;
+	for (i = 19; i + 5 < len && i < 40; i++)
+		if ((l[i] == '+' || l[i] == '-') && l[i + 3] != ':' &&
+		    l[i + 1] >= '0' && l[i + 1] <= '9')
+			return 1; /* "+hhmm" */
+	if (b == NULL)
+		return 0;
+	if (len > 10 && l[10] == ' ' && b->hostlen > 0)
+		return 1;
+	if (b->proglen > 0 && b->prog > l && b->prog < l + len &&
+	    b->prog[-1] == '[')
+		return 1;
+	return 0;
+}
+
+static unsigned long refnew;
+
 /* prefix_parse_lazy() against the reference, line at the end of the heap. */
 static void
 compare_ref(const char *line, size_t len)
@@ -444,6 +485,10 @@ compare_ref(const char *line, size_t len)
 	ra = ref_parse_line(&refclk, l, len, &a);
 	rb = prefix_parse_lazy(&refclk, l, len, &b);
 	refcompared++;
+	if (new_shape(l, len, rb == 0 ? &b : NULL)) {
+		refnew++; /* checked by test_prefix's table */
+		return;
+	}
 	if (ra != rb) {
 		CHECK(0, "reference %d, prefix_parse_lazy %d: %.*s", ra, rb,
 		    (int)len, l);

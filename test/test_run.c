@@ -205,7 +205,10 @@ test_config(const char *state)
 	    "  { name = \"t-odd\"; program = \"t\"; score = 1;\n"
 	    "    regex = \"^odd (?<ip>[0-9a-f.:]+)$\"; },\n"
 	    "  { name = \"t-mid\"; program = \"t\"; score = 4;\n"
-	    "    regex = \"^mid (?<ip>[0-9a-f.:]+)$\"; }\n"
+	    "    regex = \"^mid (?<ip>[0-9a-f.:]+)$\"; },\n"
+	    "  { name = \"t-dnsbl-error\"; program = \"t\";\n"
+	    "    notice = \"dnsbl-error\";\n"
+	    "    regex = \"^refused (?<ip>[0-9a-f.:]+)$\"; }\n"
 	    ");\n", state);
 	if (fclose(f) != 0)
 		msg_fatal("%s: %s", path, strerror(errno));
@@ -822,6 +825,74 @@ backlog_flood(void)
 	fake_free(&f);
 }
 
+struct seen_notice {
+	uint64_t count;
+	int found;
+};
+
+static int
+dnsbl_notice(void *ctx, const struct state_notice *n)
+{
+	struct seen_notice *q = ctx;
+
+	if (strcmp(n->kind, "dnsbl-error") == 0 &&
+	    strcmp(n->program, "t") == 0) {
+		q->count += n->count;
+		q->found = 1;
+	}
+	return 0;
+}
+
+/*
+ * A DNSBL refusing the server's queries: its lines never reach the
+ * kernel, run warns at once and then at most every ten minutes while it
+ * lasts, and the state file counts them for status and the page.
+ */
+static void
+dnsbl_errors_warn_and_never_ban(void)
+{
+	struct run_kernel k;
+	struct run_stats s;
+	struct seen_notice q = {0, 0};
+	struct state *st;
+	struct fake f;
+	struct run *r;
+	unsigned long warned;
+	char buf[128], path[256];
+	unsigned i;
+
+	fresh_dir();
+	r = new_run(&f, &k, 0, 100, NULL);
+	run_start(r, T0);
+	warned = msg_warn_count();
+	for (i = 0; i < 30; i++) {
+		line(buf, sizeof(buf), "refused", i % 3);
+		run_line(r, buf, strlen(buf), 0);
+	}
+	run_idle(r, T0 + 1);
+	run_stats(r, &s);
+	CHECK(s.bans == 0 && f.nadded == 0, "no ban: %llu, %zu in the kernel",
+	    (unsigned long long)s.bans, f.nadded);
+	CHECK(msg_warn_count() - warned == 1, "one warning, not %lu",
+	    msg_warn_count() - warned);
+	run_wake(r, T0 + 11 * 60);
+	line(buf, sizeof(buf), "refused", 7);
+	run_line(r, buf, strlen(buf), 0);
+	CHECK(msg_warn_count() - warned == 2, "again ten minutes later: %lu",
+	    msg_warn_count() - warned);
+	CHECK(run_finish(r, T0 + 11 * 60) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+	st = state_open(state_path(path, sizeof(path)), 1);
+	CHECK(st != NULL, "the state file");
+	if (st != NULL) {
+		CHECK(state_notices(st, dnsbl_notice, &q) == 0, "read notices");
+		CHECK(q.found && q.count == 31, "31 DNSBL errors counted: %llu",
+		    (unsigned long long)q.count);
+		state_close(st);
+	}
+}
+
 /* The health row of the state file: 1 with *h, 0 none, -1 unreadable. */
 static int
 health_row(struct state_health *h)
@@ -1008,6 +1079,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(rules_restored),
 	TEST_CASE(omprog_answers),
 	TEST_CASE(backlog_flood),
+	TEST_CASE(dnsbl_errors_warn_and_never_ban),
 	{NULL, NULL},
 };
 

@@ -57,6 +57,23 @@ check "status: per-pattern counters (hour, day, week)" \
 check "status: top offender first" sh -c "grep -A1 '^ADDRESS' '$tmp/status' | grep -q '^203.0.113.9 .* 5 .*exim-auth / mx3'"
 check "status: last errors, newest first" sh -c "grep -A1 '^Last errors' '$tmp/status' | grep -q 'a ban set has vanished'"
 check "status: sets named" grep -q "mailban4" "$tmp/status"
+# a DNSBL refusing this server's queries: said first, and on the page
+cp "$tmp/n.db" "$tmp/d.db"
+python3 -c '
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+db.execute("CREATE TABLE IF NOT EXISTS notices (kind TEXT NOT NULL, program TEXT NOT NULL, count INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL, PRIMARY KEY (kind, program))")
+db.execute("CREATE TABLE IF NOT EXISTS notice_lines (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, program TEXT NOT NULL, time INTEGER NOT NULL, line TEXT NOT NULL)")
+t = int(time.time())
+db.execute("INSERT INTO notices VALUES(?, ?, ?, ?, ?)", ("dnsbl-error", "postfix/smtpd", 42, t - 600, t - 60))
+db.execute("INSERT INTO notice_lines(kind, program, time, line) VALUES(?, ?, ?, ?)", ("dnsbl-error", "postfix/smtpd", t - 60, "NOQUEUE: reject: ... blocked using zen.spamhaus.org; Error: open resolver; ..."))
+db.commit()
+' "$tmp/d.db"
+$ns "$mb" status -o "state=$tmp/d.db" > "$tmp/dstatus" 2>&1
+check "status: a DNSBL error is said first" sh -c "sed -n 3p '$tmp/dstatus' | grep -q '^WARNING: DNSBL ERROR: a DNSBL is refusing this server.s queries (42 lines from postfix/smtpd'"
+check "status: no such warning without DNSBL errors" sh -c "! grep -q 'DNSBL ERROR' '$tmp/status'"
+$ns "$mb" report --html "$tmp/d.html" -o "state=$tmp/d.db" >/dev/null 2>&1
+check "report: the page says it first, in red" grep -q '<p id="dnsbl-error" class="alert">' "$tmp/d.html"
 $ns "$mb" status --json -o "state=$tmp/n.db" > "$tmp/status.json"
 check "status --json: one document with the same figures" python3 -c '
 import json, sys

@@ -181,6 +181,62 @@ notices_checks(void)
 	unlink(line);
 }
 
+/* The page's alert: present exactly when a DNSBL error was counted. */
+static int
+page_has_alert(struct state *st, const struct config *cfg, uint64_t count)
+{
+	char *buf = NULL, want[64];
+	size_t len = 0;
+	struct summary s;
+	FILE *f = open_memstream(&buf, &len);
+	int found;
+
+	if (f == NULL || summary_load(st, 200, 10, &s) != 0)
+		abort();
+	htmlreport_page(f, &s, cfg, 1);
+	fclose(f);
+	snprintf(want, sizeof(want), "<span id=\"dnsbl-errors\">%llu</span>",
+	    (unsigned long long)count);
+	found = strstr(buf, "id=\"dnsbl-error\" class=\"alert\"") != NULL &&
+	    strstr(buf, want) != NULL;
+	if (!found && strstr(buf, "id=\"dnsbl-error\"") != NULL)
+		found = -1; /* an alert with another count */
+	free(buf);
+	summary_free(&s);
+	return found;
+}
+
+static void
+dnsbl_alert_checks(void)
+{
+	char path[300], err[256];
+	struct state_notice v;
+	struct config *cfg = config_load(NULL, NULL, 0, err, sizeof(err));
+	struct state *st;
+
+	snprintf(path, sizeof(path), "%s/dnsbl.db", dir);
+	st = state_open(path, 0);
+	CHECK(st != NULL && cfg != NULL, "state_open %s", path);
+	if (st == NULL || cfg == NULL)
+		abort();
+	v = (struct state_notice){"unmatched", "exim", 3, 50, 60};
+	CHECK(state_notices_add(st, &v, 1, NULL, 0) == 0, "unmatched");
+	CHECK(page_has_alert(st, cfg, 0) == 0, "no alert without DNSBL errors");
+	v = (struct state_notice){"dnsbl-error", "postfix/smtpd", 5, 70, 80};
+	CHECK(state_notices_add(st, &v, 1, NULL, 0) == 0, "dnsbl-error");
+	v = (struct state_notice){"dnsbl-error", "exim4", 2, 70, 80};
+	CHECK(state_notices_add(st, &v, 1, NULL, 0) == 0, "dnsbl-error exim");
+	CHECK(page_has_alert(st, cfg, 7) == 1,
+	    "the page says loudly that a DNSBL refuses the queries (7 lines)");
+	state_close(st);
+	config_free(cfg);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/dnsbl.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/dnsbl.db-shm", dir);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -252,6 +308,7 @@ main(void)
 
 	page_checks();
 	notices_checks();
+	dnsbl_alert_checks();
 	{
 		char path[300];
 
