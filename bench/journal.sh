@@ -12,7 +12,7 @@
 # each (default 3), single thread, the journal file in the page cache:
 #
 #   mailban test --journal --journal-directory DIR --json
-#   journalctl -D DIR -o short | mailban test --json      (the text way)
+#   journalctl -D DIR -o short-iso | mailban test --json  (the text way)
 #   fail2ban-regex -m _SYSTEMD_UNIT=postfix@-.service
 #       'systemd-journal[journalpath="DIR"]' filter.d/postfix.conf
 #       (fail2ban's systemd backend, python3-systemd)
@@ -56,8 +56,10 @@ if [ ! -s "$dir/a.journal" ]; then
 fi
 cat "$dir/a.journal" > /dev/null # the page cache
 
-# runs NAME CMD...: RUNS runs; the median wall time in $med, entries/s in
-# $rate; the command's stdout in $work/NAME.out
+# runs NAME CMD...: RUNS runs; the median wall time in $med and entries/s
+# from it in $rate, the median CPU time (user and system, every process
+# of the command: on a shared machine the steadier figure) in $cpu and
+# entries/s from it in $crate; the command's stdout in $work/NAME.out
 runs() {
 	name=$1
 	shift
@@ -66,27 +68,33 @@ runs() {
 	while [ $i -lt "$RUNS" ]; do
 		rm -f "$work/$name.out"
 		t0=$(date +%s%N)
-		sh -c "$*" > "$work/$name.out" 2> "$work/$name.err" || true
+		/usr/bin/time -f "%U %S" -o "$work/$name.cpu" sh -c "$*" \
+		    > "$work/$name.out" 2> "$work/$name.err" || true
 		t1=$(date +%s%N)
-		echo $(( (t1 - t0) / 1000 )) >> "$work/$name.times"
+		echo $(( (t1 - t0) / 1000 )) $(awk '{ printf "%.2f", $1 + $2 }' \
+		    "$work/$name.cpu") >> "$work/$name.times"
 		i=$((i + 1))
 	done
 	mid=$(( (RUNS + 1) / 2 ))
 	med=$(sort -n "$work/$name.times" | sed -n "${mid}p" |
 	    awk '{ printf "%.3f", $1 / 1e6 }')
+	cpu=$(sort -n -k2 "$work/$name.times" | sed -n "${mid}p" | cut -d' ' -f2)
 	rate=$(awk -v l="$ENTRIES" -v s="$med" 'BEGIN { printf "%.0f", (s > 0) ? l / s : 0 }')
-	printf '%-34s %8s entries %8s s %10s entries/s\n' "$name" "$ENTRIES" \
-	    "$med" "$rate"
+	crate=$(awk -v l="$ENTRIES" -v s="$cpu" 'BEGIN { printf "%.0f", (s > 0) ? l / s : 0 }')
+	printf '%-40s %8s s %9s entries/s   CPU %6s s %9s entries/s\n' \
+	    "$name" "$med" "$rate" "$cpu" "$crate"
 }
 bans() { sed -n 's/.*"event":"summary".*"bans":\([0-9]*\).*/\1/p' "$1"; }
 
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$ENTRIES entries, median of $RUNS runs: wall, then CPU (user + system)"
 runs "mailban test --journal" "$mailban test --json --journal --journal-directory $dir"
-m_rate=$rate
+m_rate=$rate m_crate=$crate
 echo "    bans: $(bans "$work/mailban test --journal.out")"
-runs "journalctl -o short | mailban test" "journalctl -D $dir -o short --no-pager | $mailban test --json"
-echo "    bans: $(bans "$work/journalctl -o short | mailban test.out")"
+runs "journalctl -o short-iso | mailban test" "journalctl -D $dir -o short-iso --no-pager | $mailban test --json"
+echo "    bans: $(bans "$work/journalctl -o short-iso | mailban test.out")"
 runs "fail2ban-regex (systemd backend)" "fail2ban-regex -m _SYSTEMD_UNIT=postfix@-.service 'systemd-journal[journalpath=\"$dir\"]' /etc/fail2ban/filter.d/postfix.conf"
-f_rate=$rate
+f_rate=$rate f_crate=$crate
 echo "    $(grep '^Lines:' "$work/fail2ban-regex (systemd backend).out")"
-awk -v a="$m_rate" -v b="$f_rate" 'BEGIN { if (b > 0) printf "mailban / fail2ban: %.1fx\n", a / b }'
+awk -v a="$m_rate" -v b="$f_rate" -v c="$m_crate" -v d="$f_crate" 'BEGIN {
+	if (b > 0 && d > 0) printf "mailban / fail2ban: %.1fx wall, %.1fx CPU\n", a / b, c / d }'
