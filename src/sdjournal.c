@@ -574,7 +574,13 @@ sdj_timeout_ms(struct sdj *j)
 int
 sdj_process(struct sdj *j)
 {
-	int r = sd_journal_process(j->j);
+	int r;
+
+	/* the cursor of the last entry given, while its file is still open:
+	 * processing may close a file that was vacuumed meanwhile */
+	if (j->moved)
+		(void)sdj_cursor(j);
+	r = sd_journal_process(j->j);
 
 	if (r < 0) {
 		msg_warn("%s: %s", sdj_name(j), strerror(-r));
