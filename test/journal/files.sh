@@ -326,4 +326,22 @@ check "after SIGHUP, the entries of a user it names now are read and acted on" w
 stop_run
 check "run --journal exits 0" [ $? -eq 0 ]
 
+# a state file of schema 2 (before the cursor): taken over, bans kept
+python3 - "$st" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("DROP TABLE journal_cursor")
+db.execute("PRAGMA user_version = 2")
+db.commit()
+PY
+ip netns exec "$NS" "$mb" status --json -o "state=\"$st\"" > "$tmp/status2.json" 2>/dev/null
+check "status reads a schema 2 file: no journal in it" grep -q '"journal":\[\]' "$tmp/status2.json"
+runj "$tmp/live"
+check "run --journal on a schema 2 file starts from now" wait_for 20 sh -c "[ \$(grep -c 'reading from now on' $tmp/run.err) -ge 2 ]"
+ban_line 192.0.2.18 | write "$tmp/live/v2.journal" || exit 1
+check "and acts on new entries" wait_for 20 in_set 192.0.2.18
+stop_run
+check "the file is schema 3 now, with its cursor and every ban ($(q "PRAGMA user_version"), $(q "SELECT count(*) FROM journal_cursor"), $(q "SELECT count(*) FROM ban_log"))" \
+    [ "$(q "PRAGMA user_version").$(q "SELECT count(*) FROM journal_cursor").$(q "SELECT count(*) FROM ban_log")" = 3.1.7 ]
+
 done_testing
