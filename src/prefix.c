@@ -1100,6 +1100,7 @@ parse_json(struct prefix_clock *clk, const char *p, const char *end,
 	c->pid = c->uid = c->gid = -1;
 	c->exelen = c->commlen = c->unitlen = 0;
 	c->exe = c->comm = c->unit = p;
+	c->unit_known = 1; /* the journal's: no _SYSTEMD_UNIT is no unit */
 	for (p++;;) {
 		while (p < end && (*p == ' ' || *p == ','))
 			p++;
