@@ -101,6 +101,10 @@ for i in 1 2 3 4; do echo "$line"; done > "$tmp/forged.txt"
 check "forged entries are never matched" sh -c "! grep -q '\"event\":\"match\"' $tmp/forged.json"
 n=$(summary "$tmp/forged.json" untrusted)
 check "forged entries are counted as untrusted ($n of 16)" [ "${n:-0}" -eq 16 ]
+# the same judged from journalctl's JSON, the fields as text
+journalctl -D "$tmp/forged" -o json --no-pager | "$mb" test --json > "$tmp/forged-text.json"
+n=$(summary "$tmp/forged-text.json" untrusted)
+check "journalctl -o json | test: the same 16 untrusted ($n)" [ "${n:-0}" -eq 16 ]
 # the same message from the MTA itself is acted on
 jexport lines "$tmp/forged.txt" | write "$tmp/forged/g.journal" || exit 1
 "$mb" test --json --journal --journal-directory "$tmp/forged" > "$tmp/forged.json"
