@@ -4,6 +4,8 @@
  *	kernel
  * SYNOPSIS
  *	mailban run [-c FILE] [-o NAME=VALUE]... [--omprog]
+ *	mailban run [-c FILE] [-o NAME=VALUE]... --journal
+ *	    [--journal-directory DIR] [--since TIME]
  *	mailban restore [-c FILE] [-o NAME=VALUE]...
  * DESCRIPTION
  *	run: the sets through kset.h as the run loop's kernel (run.h), lines
@@ -17,11 +19,21 @@
  *	start and every firewall_check seconds, put back in-process when a
  *	firewall reload removed them.
  *
+ *	With --journal, the entries of the systemd journal instead of stdin
+ *	(sdjournal.h), followed through sd_journal_get_fd() and
+ *	sd_journal_process(): from right after the entry whose cursor the
+ *	state file holds, or (no cursor yet) from --since or from now.  The
+ *	cursor goes into the state file in the transaction of the bans and
+ *	scores its entries led to (run.h).
+ *
  *	restore: the active bans into the kernel in one batch, and the
  *	rbldnsd zone files when a zone is configured.
  * SECURITY
- *	Runs as root (needs CAP_NET_ADMIN).  Input lines are hostile; only
- *	validated struct addr values reach libipset and SQLite.
+ *	Starts as root or with the file capability CAP_NET_ADMIN; run keeps
+ *	CAP_NET_ADMIN alone, becomes privileges.user and installs its
+ *	seccomp filter before it opens the sets (privdrop.h).  Input lines
+ *	are hostile; only validated struct addr values reach libipset and
+ *	SQLite.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -40,7 +52,9 @@
 #include "lineio.h"
 #include "log.h"
 #include "omprog.h"
+#include "privdrop.h"
 #include "run.h"
+#include "sdjournal.h"
 #include "state.h"
 #include "zone.h"
 
@@ -148,9 +162,10 @@ kset_kernel(struct kset *ks, struct firewall *fw)
 	return k;
 }
 
-/* SIGHUP: the configuration again, or a warning and the running one. */
+/* SIGHUP: the configuration again, or a warning and the running one;
+ * with --journal (j), the entries of its trust users from now on. */
 static void
-reload(struct run *r, const struct cmdline *cl)
+reload_journal(struct run *r, const struct cmdline *cl, struct sdj *j)
 {
 	struct config *cfg;
 	char err[1024];
@@ -161,7 +176,160 @@ reload(struct run *r, const struct cmdline *cl)
 		return;
 	}
 	cfg->trust.require = cl->require_credentials;
+	if (j != NULL)
+		cmd_journal_users(j, cfg);
 	run_reload(r, cfg, cmd_now());
+}
+
+static void
+reload(struct run *r, const struct cmdline *cl)
+{
+	reload_journal(r, cl, NULL);
+}
+
+static const char *
+journal_cursor(void *ctx)
+{
+	return sdj_cursor(ctx);
+}
+
+/* Where reading starts: after the saved cursor, or --since, or now. */
+static void
+journal_start(struct run *r, struct sdj *j, const struct cmdline *cl,
+    const char *state)
+{
+	char cur[512];
+	int rc = run_saved_cursor(r, cur, sizeof(cur));
+
+	if (rc < 0)
+		msg_fatal("state %s cannot be read: it holds where the journal "
+		    "was read up to", state);
+	if (rc > 0) {
+		if (cl->has_since)
+			msg_info("--since is not used: a cursor is saved, and "
+			    "reading resumes right after its entry");
+		if (sdj_seek_cursor(j, cur) == 0)
+			msg_info("%s: resuming right after the last entry "
+			    "committed", sdj_name(j));
+	} else if (cl->has_since) {
+		char tb[32];
+
+		sdj_seek_time(j, cl->since * 1000000);
+		msg_info("%s: no cursor saved yet: reading from %s", sdj_name(j),
+		    fmt_time(tb, sizeof(tb), cl->since));
+	} else {
+		sdj_seek_tail(j);
+		/* saved at once: entries written while mailban is stopped
+		 * before its first entry are read at the next start */
+		if (sdj_cursor(j) != NULL)
+			run_cursor_moved(r);
+		msg_info("%s: no cursor saved yet: reading from now on (--since "
+		    "reads earlier entries)", sdj_name(j));
+	}
+}
+
+/* The journal's entries until SIGTERM or SIGINT. */
+static void
+follow_journal(struct run *r, struct sdj *j, const struct cmdline *cl)
+{
+	struct logline ll;
+	struct pollfd pfd;
+	unsigned since_clock = 0;
+	int trunc, ms, jt;
+	int64_t now;
+	long n;
+
+	while (!got_stop) {
+		if (got_hup) {
+			got_hup = 0;
+			reload_journal(r, cl, j);
+		}
+		if (sdj_next(j, &ll, &trunc) > 0) {
+			run_entry(r, &ll, trunc);
+			/* a long stream: the once-a-second work still happens */
+			if (++since_clock == 1024) {
+				since_clock = 0;
+				run_wake(r, cmd_now());
+			}
+			continue;
+		}
+		pfd.fd = sdj_fd(j);
+		pfd.events = sdj_events(j);
+		ms = run_poll_ms(r);
+		jt = sdj_timeout_ms(j);
+		if (jt >= 0 && jt < ms)
+			ms = jt;
+		n = poll(&pfd, 1, ms);
+		now = cmd_now();
+		if (n < 0) {
+			if (errno != EINTR)
+				msg_fatal("poll: %s", strerror(errno));
+			continue;
+		}
+		sdj_process(j); /* after every wake-up, as sd-journal asks */
+		if (n == 0)
+			run_idle(r, now);
+		else
+			run_wake(r, now);
+	}
+}
+
+/* The cursor's key in the state file: the journal read. */
+static char *
+journal_source(const struct cmdline *cl)
+{
+	char *real, *s;
+	size_t len;
+
+	if (cl->journal_dir == NULL)
+		return xstrdup("journal");
+	real = realpath(cl->journal_dir, NULL);
+	len = strlen(real ? real : cl->journal_dir) + 16;
+	s = xmalloc(len);
+	snprintf(s, len, "journal:%s", real ? real : cl->journal_dir);
+	free(real);
+	return s;
+}
+
+static int
+cmd_run_journal(struct cmdline *cl)
+{
+	struct run_options opt = {0};
+	struct config *cfg = cmd_load_config(cl);
+	struct run_kernel k;
+	struct sdj_stats js;
+	struct firewall *fw;
+	struct kset *ks;
+	struct run *r;
+	struct sdj *j;
+	char *source = journal_source(cl);
+	int rc;
+	int64_t now;
+
+	install_signals();
+	j = cmd_open_journal(cl, cfg, 1);
+	ks = cmd_open_kset(cfg);
+	fw = cmd_open_firewall(cfg);
+	k = kset_kernel(ks, fw);
+	opt.cursor_source = source;
+	opt.cursor = journal_cursor;
+	opt.cursor_ctx = j;
+	now = cmd_now();
+	r = run_new(cfg, &k, &opt, now);
+	run_start(r, now);
+	journal_start(r, j, cl, cfg->state);
+	follow_journal(r, j, cl);
+	rc = run_finish(r, cmd_now());
+	sdj_stats(j, &js);
+	msg_info("%s: %" PRIu64 " entries read, %" PRIu64 " unreadable files "
+	    "skipped, %" PRIu64 " changes of files followed", sdj_name(j),
+	    js.entries, js.bad_files, js.invalidations);
+	firewall_close(fw);
+	kset_close(ks);
+	run_free(r);
+	sdj_close(j);
+	free(source);
+	return rc;
 }
 
 /*
@@ -435,7 +603,11 @@ attach_kernel(struct start *s, int64_t now)
 	struct run_kernel k;
 	char err[512];
 
-	if (s->ks == NULL)
+	if (!privdrop_has_netadmin()) /* and it never comes back */
+		snprintf(err, sizeof(err), "no capability CAP_NET_ADMIN (start "
+		    "mailban as root, or give its binary the file capability: "
+		    "README, Privileges)");
+	else if (s->ks == NULL)
 		s->ks = kset_open(s->kcfg, err, sizeof(err));
 	if (s->ks != NULL && kset_ensure(s->ks, err, sizeof(err)) == 0) {
 		if (s->fw == NULL) {
@@ -514,6 +686,47 @@ keep_finish(struct start *s)
 	return 1;
 }
 
+/*
+ * Least privilege (privdrop.h), once, before the sets, the state file, the
+ * journal and the first line.  The run user, the state directory and the
+ * filter come from the configuration; under --omprog, one that does not
+ * load yet gives way to the built-in one with the -o overrides (as the
+ * kept lines' journal does).  Plain run: a failure is fatal.  --omprog
+ * never exits for what the machine lacks (a user, CAP_NET_ADMIN, a
+ * writable state directory): privdrop drops what it can, and says what it
+ * could not as a warning; the kernel and the state file then report their
+ * own degraded state.
+ */
+static void
+enter_least_privilege(const struct cmdline *cl)
+{
+	struct privdrop p;
+	struct config *cfg;
+	char err[1024];
+	int rc;
+
+	cfg = cmd_config(cl, err, sizeof(err));
+	if (cfg == NULL && !cl->omprog)
+		msg_usage(NULL, "%s", err);
+	if (cfg == NULL)
+		cfg = config_load(NULL, cl->overrides, cl->noverrides, err,
+		    sizeof(err));
+	if (cfg == NULL)
+		cfg = config_load(NULL, NULL, 0, err, sizeof(err));
+	if (cfg == NULL)
+		msg_panic("the built-in configuration: %s", err);
+	p.user = cfg->run_user;
+	p.state = cfg->state;
+	p.seccomp = cfg->seccomp;
+	p.degrade = cl->omprog;
+	rc = privdrop_enter(&p, err, sizeof(err));
+	config_free(cfg);
+	if (rc < 0)
+		msg_fatal("%s", err);
+	if (rc > 0)
+		msg_warn("degraded: %s", err);
+}
+
 int
 cmd_run(struct cmdline *cl)
 {
@@ -527,6 +740,8 @@ cmd_run(struct cmdline *cl)
 	int64_t now;
 	long n;
 
+	if (cl->journal)
+		return cmd_run_journal(cl);
 	install_signals();
 	memset(&s, 0, sizeof(s));
 	s.cl = cl;
@@ -540,6 +755,7 @@ cmd_run(struct cmdline *cl)
 		    "shipped rsyslog and syslog-ng snippets)");
 	if (cl->omprog && omprog_reply("OK") < 0)
 		got_stop = 1;
+	enter_least_privilege(cl);
 	now = cmd_now();
 	if (cl->omprog) {
 		start_retry(&s, now, 1);

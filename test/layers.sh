@@ -17,12 +17,12 @@ set -f # the words of the lists are patterns, not file names
 
 layers='
 log memfind addr fmt score       # diagnostics, memory, addresses, text
-lineio prefix journal omprog html state gzfile  # bytes and files, no policy
+lineio prefix journal omprog html state gzfile sdjournal # bytes and files, no policy
 rxlit                            # regex text read without PCRE2
 prefilter                        # which patterns a message cannot match
 pattern config trust              # PCRE2, the configuration, the writers
 tracker engine                   # scores and bans, the line path
-kset firewall                    # the kernel
+kset firewall privdrop           # the kernel, the privileges of run
 report summary zone htmlreport   # what the commands print and write
 run                              # the run loop
 commands cmd_*                   # the commands
@@ -38,6 +38,8 @@ libipset/ kset
 libnftnl/ firewall
 libmnl/ firewall
 sqlite3.h state
+seccomp.h privdrop
+systemd/ sdjournal
 zlib.h gzfile
 '
 
@@ -152,11 +154,12 @@ printf '#include "addr.h"\n#include "engine.h"\n' > "$tmp/src/fmt.c"
 printf '#include "log.h"\n' > "$tmp/src/newthing.c"
 printf '#include "fmt.h"\n' > "$tmp/include/state.h"
 printf '#include <sqlite3.h>\n#include <pcre2.h>\n' > "$tmp/src/summary.c"
-printf '#include <libconfig.h>\n#include <libipset/data.h>\n' \
+printf '#include <libconfig.h>\n#include <libipset/data.h>\n#include <seccomp.h>\n' \
     > "$tmp/test/test_x.c"
 printf '#include <libnftnl/rule.h>\n#include <libmnl/libmnl.h>\n' \
     > "$tmp/src/kset.c"
 printf '#include <zlib.h>\n' > "$tmp/src/lineio.c"
+printf '#include <systemd/sd-journal.h>\n' >> "$tmp/test/test_x.c"
 bad=$(unlayered "$tmp")
 check "a module in no layer is found: $bad" [ "$bad" = "newthing " ]
 bad=$(upward "$tmp")
