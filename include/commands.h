@@ -46,6 +46,7 @@ struct config;
 struct firewall;
 struct firewall_report;
 struct kset;
+struct sdj;
 
 #define CMD_EXIT_NOT_ENFORCED 3 /* status: bans are not enforced */
 
@@ -57,6 +58,10 @@ struct cmdline {
 	int64_t duration; /* --for, seconds; 0: not given */
 	const char *reason; /* --reason TEXT; NULL: not given */
 	int require_credentials; /* a line without them is untrusted */
+	int journal; /* --journal: the systemd journal, not lines */
+	const char *journal_dir; /* --journal-directory DIR; NULL: the system's */
+	int has_since, has_until;
+	int64_t since, until; /* --since, --until: seconds */
 	int64_t now; /* test --now; 0: the clock */
 	const char *html; /* report --html FILE */
 	char **args;
@@ -87,6 +92,13 @@ int64_t cmd_now(void);
  * usage error (cmd_ban.c). */
 #define CMD_REASON_MAX 200
 void cmd_check_reason(const struct cmdline *cl);
+/* The journal of --journal-directory, or the system's, keeping only the
+ * entries of the MTAs' users; exits with status 1 when it cannot be
+ * opened.  follow: it will be polled. */
+struct sdj *cmd_open_journal(const struct cmdline *cl,
+    const struct config *cfg, int follow);
+/* The users whose entries are read, from cfg's trust rules (a reload). */
+void cmd_journal_users(struct sdj *j, const struct config *cfg);
 
 int cmd_test(struct cmdline *cl);
 int cmd_check(struct cmdline *cl);

@@ -1106,6 +1106,7 @@ parse_json(struct prefix_clock *clk, const char *p, const char *end,
 	c->pid = c->uid = c->gid = -1;
 	c->exelen = c->commlen = c->unitlen = 0;
 	c->exe = c->comm = c->unit = p;
+	c->unit_known = 1; /* the journal's: no _SYSTEMD_UNIT is no unit */
 	for (p++;;) {
 		while (p < end && (*p == ' ' || *p == ','))
 			p++;
@@ -1415,6 +1416,7 @@ parse_cred(const char *line, size_t len, struct logcred *c)
 	c->pid = c->uid = c->gid = -1;
 	c->exe = c->comm = c->unit = "";
 	c->exelen = c->commlen = c->unitlen = 0;
+	c->unit_known = 0;
 	cred_spaces(&cp);
 	if (cp.p < cp.end && *cp.p == '}')
 		goto close;
@@ -1497,6 +1499,7 @@ prefix_cred(const char *line, size_t len, struct logcred *cred)
 		cred->pid = cred->uid = cred->gid = -1;
 		cred->exe = cred->comm = cred->unit = "";
 		cred->exelen = cred->commlen = cred->unitlen = 0;
+		cred->unit_known = 0;
 	}
 	return n;
 }

@@ -76,6 +76,19 @@ push_error(void *ctx, int64_t time, const char *message)
 }
 
 static int
+push_journal(void *ctx, const char *source, int64_t time)
+{
+	struct summary *s = ctx;
+
+	if (s->njournals == SUMMARY_JOURNALS)
+		return 1;
+	s->journals[s->njournals].source = xstrdup(source);
+	s->journals[s->njournals].time = time;
+	s->njournals++;
+	return 0;
+}
+
+static int
 push_notice(void *ctx, const struct state_notice *v)
 {
 	struct summary *s = ctx;
@@ -173,6 +186,7 @@ summary_load(struct state *st, int64_t now, size_t max_bans,
 	s->first_day = now / SECONDS_DAY - (SUMMARY_DAYS - 1);
 	s->errors = xcalloc(SUMMARY_ERRORS, sizeof(*s->errors));
 	s->notices = xcalloc(SUMMARY_NOTICES, sizeof(*s->notices));
+	s->journals = xcalloc(SUMMARY_JOURNALS, sizeof(*s->journals));
 	/* one snapshot: a running mailban may commit in between */
 	if (state_read_begin(st) < 0) {
 		summary_free(s);
@@ -186,6 +200,7 @@ summary_load(struct state *st, int64_t now, size_t max_bans,
 	    state_errors(st, SUMMARY_ERRORS, push_error, s) < 0 ||
 	    state_notices(st, push_notice, s) < 0 ||
 	    state_notice_lines(st, push_notice_line, s) < 0 ||
+	    state_cursors(st, push_journal, s) < 0 ||
 	    (s->degraded = state_health(st, &s->health)) < 0)
 		goto out;
 	if (load_evidence(st, s) < 0)
@@ -227,6 +242,9 @@ summary_free(struct summary *s)
 	free(s->evidence);
 	free(s->ev_first);
 	free(s->ev_count);
+	for (i = 0; i < s->njournals; i++)
+		free(s->journals[i].source);
+	free(s->journals);
 	free(s->notices);
 	free(s->patterns);
 	free(s->errors);
