@@ -14,9 +14,10 @@ MIRROR=${MAILBAN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 export PATH=/usr/bin:/bin:/usr/sbin:/sbin:$PATH
 mkdir -p "$PKG"
 
-# the source tree as it is, without what builds leave in it
-pkg_tree() { # (tar to stdout)
-	tar -C "$SRCDIR" -cf - --sort=name --mtime=@0 --owner=0 --group=0 \
+# the source tree as it is, without what builds leave in it (tar to
+# stdout; TAR-OPTIONS first)
+pkg_tree() { # [TAR-OPTIONS...]
+	tar -C "$SRCDIR" -cf - --sort=name "$@" \
 	    --exclude=./.git --exclude='./build*' --exclude='./obj-*' \
 	    --exclude=./bench/out --exclude=./debian/mailban \
 	    --exclude=./debian/mailban-dbgsym --exclude=./debian/.debhelper \
@@ -53,7 +54,7 @@ pkg_build() {
 	PREV_DEB=$PKG/prev/mailban_${PREV_VERSION}_$arch.deb
 	(
 		flock 9
-		sum=$(pkg_tree | sha256sum | cut -d' ' -f1)
+		sum=$(pkg_tree --mtime=@0 --owner=0 --group=0 | sha256sum | cut -d' ' -f1)
 		if [ "$(cat "$PKG/stamp" 2>/dev/null)" != "$sum" ] ||
 		    [ ! -f "$DEB" ] || [ ! -f "$PREV_DEB" ]; then
 			rm -f "$PKG/stamp"
