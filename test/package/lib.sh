@@ -84,3 +84,40 @@ pkg_base() {
 		echo "# debootstrap of the Debian 12 root: $(($(date +%s) - t0)) s"
 	) 9> "$PKG/lock.base" || { echo "debootstrap failed"; exit 1; }
 }
+
+# pkg_root: $ROOT0, the Debian 12 root of the end-to-end test before
+# mailban: $BASE with rsyslog and what the package depends on installed
+# from the mirror (apt-get update first), and a policy-rc.d that keeps
+# packages from starting daemons in it; made again when the package's
+# dependencies change
+pkg_root() {
+	pkg_base
+	ROOT0=$PKG/bookworm-e2e
+	deps=$(dpkg-deb -f "$DEB" Depends | tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/ //g' | sort | tr '\n' ' ')
+	(
+		flock 9
+		[ "$(cat "$ROOT0/.deps" 2>/dev/null)" = "$deps" ] && exit 0
+		t0=$(date +%s)
+		rm -rf "$ROOT0" "$ROOT0.new"
+		cp -a "$BASE" "$ROOT0.new"
+		printf '#!/bin/sh\nexit 101\n' > "$ROOT0.new/usr/sbin/policy-rc.d"
+		chmod 755 "$ROOT0.new/usr/sbin/policy-rc.d"
+		# shellcheck disable=SC2086
+		in_root "$ROOT0.new" sh -c "apt-get update -qq &&
+		    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		    --no-install-recommends rsyslog $deps" > "$PKG/e2e-root.log" 2>&1 ||
+		    { tail -20 "$PKG/e2e-root.log"; exit 1; }
+		echo "$deps" > "$ROOT0.new/.deps"
+		mv "$ROOT0.new" "$ROOT0"
+		echo "# the end-to-end root (rsyslog, the dependencies): $(($(date +%s) - t0)) s"
+	) 9> "$PKG/lock.root" || { echo "cannot make the end-to-end root"; exit 1; }
+}
+
+# in_root ROOT COMMAND...: COMMAND chrooted in ROOT, with /proc mounted
+# there in a private mount namespace (gone with it)
+in_root() {
+	_r=$1
+	shift
+	unshare --mount --propagation private sh -c \
+	    'mount -t proc mailban-proc "$0/proc" && exec chroot "$0" "$@"' "$_r" "$@"
+}
