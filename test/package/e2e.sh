@@ -200,6 +200,25 @@ check "apt installs mailban again" [ $? = 0 ]
 check "reinstall: the snippet enabled before the remove is back" \
     [ "$(readlink "$R/etc/rsyslog.d/60-mailban.conf")" = /usr/share/mailban/rsyslog/60-mailban.conf ]
 
+# ------------------------------------------- the file capability
+# only where a statoverride keeps others from running the binary
+check "no file capability without a statoverride" \
+    [ -z "$(inr getcap /usr/sbin/mailban)" ]
+inr dpkg-statoverride --update --add root adm 0750 /usr/sbin/mailban
+inr dpkg-reconfigure mailban > "$tmp/reconfigure.out" 2>&1
+caps=$(inr getcap /usr/sbin/mailban)
+check "statoverride root:adm 0750 and dpkg-reconfigure: cap_net_admin+ep ($caps)" \
+    [ "$caps" = "/usr/sbin/mailban cap_net_admin=ep" ]
+[ "$caps" = "/usr/sbin/mailban cap_net_admin=ep" ] || sed 's/^/#   /' "$tmp/reconfigure.out"
+check "... with the statoverride's owner and mode" \
+    [ "$(inr stat -c '%U:%G %a' /usr/sbin/mailban)" = "root:adm 750" ]
+inr dpkg-statoverride --update --add root root 0755 /usr/sbin/mailban 2>/dev/null ||
+    { inr dpkg-statoverride --remove /usr/sbin/mailban; inr dpkg-statoverride --update --add root root 0755 /usr/sbin/mailban; }
+inr dpkg-reconfigure mailban > "$tmp/reconfigure2.out" 2>&1
+check "a statoverride that lets anyone run it: no capability set" \
+    grep -q "may be run by anyone: no file capability set" "$tmp/reconfigure2.out"
+inr dpkg-statoverride --remove /usr/sbin/mailban
+
 # ------------------------------------------------------------------ purge
 # in the server namespace: postrm takes out the chain and the sets there
 srv unshare --mount --propagation private sh -c \

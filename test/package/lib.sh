@@ -3,7 +3,7 @@
 # version, and the same source as the version before it, for the upgrade
 # test), and a fresh Debian 12 root made by debootstrap; both cached in
 # the build tree (build/package/) and made again only when the source
-# tree changed (the debs) or never (the root: delete it to refresh).
+# tree changed (the debs; test/package/ is not in the package) or never (the root: delete it to refresh).
 # Building takes the lock build/package/lock: the tests of the suite may
 # start together, one builds, the others wait.
 
@@ -54,7 +54,8 @@ pkg_build() {
 	PREV_DEB=$PKG/prev/mailban_${PREV_VERSION}_$arch.deb
 	(
 		flock 9
-		sum=$(pkg_tree --mtime=@0 --owner=0 --group=0 | sha256sum | cut -d' ' -f1)
+		sum=$(pkg_tree --mtime=@0 --owner=0 --group=0 \
+		    --exclude=./test/package | sha256sum | cut -d' ' -f1)
 		if [ "$(cat "$PKG/stamp" 2>/dev/null)" != "$sum" ] ||
 		    [ ! -f "$DEB" ] || [ ! -f "$PREV_DEB" ]; then
 			rm -f "$PKG/stamp"
@@ -86,14 +87,15 @@ pkg_base() {
 }
 
 # pkg_root: $ROOT0, the Debian 12 root of the end-to-end test before
-# mailban: $BASE with rsyslog and what the package depends on installed
+# mailban: $BASE with rsyslog, libcap2-bin (setcap, recommended) and what the package depends on installed
 # from the mirror (apt-get update first), and a policy-rc.d that keeps
 # packages from starting daemons in it; made again when the package's
 # dependencies change
 pkg_root() {
 	pkg_base
 	ROOT0=$PKG/bookworm-e2e
-	deps=$(dpkg-deb -f "$DEB" Depends | tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/ //g' | sort | tr '\n' ' ')
+	deps="rsyslog libcap2-bin $(dpkg-deb -f "$DEB" Depends | tr ',' '\n' |
+	    sed 's/(.*)//; s/|.*//; s/ //g' | sort | tr '\n' ' ')"
 	(
 		flock 9
 		[ "$(cat "$ROOT0/.deps" 2>/dev/null)" = "$deps" ] && exit 0
@@ -105,7 +107,7 @@ pkg_root() {
 		# shellcheck disable=SC2086
 		in_root "$ROOT0.new" sh -c "apt-get update -qq &&
 		    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		    --no-install-recommends rsyslog $deps" > "$PKG/e2e-root.log" 2>&1 ||
+		    --no-install-recommends $deps" > "$PKG/e2e-root.log" 2>&1 ||
 		    { tail -20 "$PKG/e2e-root.log"; exit 1; }
 		echo "$deps" > "$ROOT0.new/.deps"
 		mv "$ROOT0.new" "$ROOT0"
