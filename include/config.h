@@ -102,6 +102,8 @@ struct config {
 	char *report_lookup; /* URL with one "%s" (the address); "": no links */
 	char *report_dnsbl[CONFIG_MAX_DNSBL]; /* globs over pattern names */
 	size_t nreport_dnsbl;
+	char *run_user; /* privileges.user: "" keeps the user id */
+	int seccomp; /* privileges.seccomp */
 	/* the files read and where each value came from (config_print) */
 	struct config_sources *sources;
 	/* which writers count as each MTA (trust.h); require is set by the

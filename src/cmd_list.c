@@ -13,7 +13,8 @@
  *	--json, a warning on stderr and "enforced":false in every object).
  * SECURITY
  *	Pattern and host names come from the state file and may hold log
- *	text: JSON escapes them.
+ *	text: JSON escapes them, the text output quotes them (msg_quote):
+ *	never a control byte to the terminal.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -28,6 +29,8 @@
 #include "log.h"
 #include "state.h"
 
+#define QUOTE_MAX 64
+
 struct lister {
 	FILE *out;
 	int json;
@@ -41,6 +44,7 @@ list_one(void *ctx, const struct state_ban *b)
 {
 	struct lister *l = ctx;
 	char ip[ADDR_STRLEN], tb[32], db[32];
+	char qp[4 * QUOTE_MAX + 4], qh[4 * QUOTE_MAX + 4];
 
 	addr_format(&b->addr, ip);
 	if (l->json) {
@@ -61,7 +65,8 @@ list_one(void *ctx, const struct state_ban *b)
 			    "LEFT", "BANS", "PATTERN", "HOST");
 		fprintf(l->out, "%-39s %10s %5u  %-28s %s\n", ip,
 		    fmt_left(db, sizeof(db), b->until - l->now), b->count,
-		    b->pattern, b->host);
+		    msg_quote(qp, b->pattern, strlen(b->pattern), QUOTE_MAX),
+		    msg_quote(qh, b->host, strlen(b->host), QUOTE_MAX));
 	}
 	l->n++;
 	return 0;

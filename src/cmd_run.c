@@ -20,8 +20,11 @@
  *	restore: the active bans into the kernel in one batch, and the
  *	rbldnsd zone files when a zone is configured.
  * SECURITY
- *	Runs as root (needs CAP_NET_ADMIN).  Input lines are hostile; only
- *	validated struct addr values reach libipset and SQLite.
+ *	Starts as root or with the file capability CAP_NET_ADMIN; run keeps
+ *	CAP_NET_ADMIN alone, becomes privileges.user and installs its
+ *	seccomp filter before it opens the sets (privdrop.h).  Input lines
+ *	are hostile; only validated struct addr values reach libipset and
+ *	SQLite.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -40,6 +43,7 @@
 #include "lineio.h"
 #include "log.h"
 #include "omprog.h"
+#include "privdrop.h"
 #include "run.h"
 #include "state.h"
 #include "zone.h"
@@ -435,7 +439,11 @@ attach_kernel(struct start *s, int64_t now)
 	struct run_kernel k;
 	char err[512];
 
-	if (s->ks == NULL)
+	if (!privdrop_has_netadmin()) /* and it never comes back */
+		snprintf(err, sizeof(err), "no capability CAP_NET_ADMIN (start "
+		    "mailban as root, or give its binary the file capability: "
+		    "README, Privileges)");
+	else if (s->ks == NULL)
 		s->ks = kset_open(s->kcfg, err, sizeof(err));
 	if (s->ks != NULL && kset_ensure(s->ks, err, sizeof(err)) == 0) {
 		if (s->fw == NULL) {
@@ -514,6 +522,47 @@ keep_finish(struct start *s)
 	return 1;
 }
 
+/*
+ * Least privilege (privdrop.h), once, before the sets, the state file, the
+ * journal and the first line.  The run user, the state directory and the
+ * filter come from the configuration; under --omprog, one that does not
+ * load yet gives way to the built-in one with the -o overrides (as the
+ * kept lines' journal does).  Plain run: a failure is fatal.  --omprog
+ * never exits for what the machine lacks (a user, CAP_NET_ADMIN, a
+ * writable state directory): privdrop drops what it can, and says what it
+ * could not as a warning; the kernel and the state file then report their
+ * own degraded state.
+ */
+static void
+enter_least_privilege(const struct cmdline *cl)
+{
+	struct privdrop p;
+	struct config *cfg;
+	char err[1024];
+	int rc;
+
+	cfg = cmd_config(cl, err, sizeof(err));
+	if (cfg == NULL && !cl->omprog)
+		msg_usage(NULL, "%s", err);
+	if (cfg == NULL)
+		cfg = config_load(NULL, cl->overrides, cl->noverrides, err,
+		    sizeof(err));
+	if (cfg == NULL)
+		cfg = config_load(NULL, NULL, 0, err, sizeof(err));
+	if (cfg == NULL)
+		msg_panic("the built-in configuration: %s", err);
+	p.user = cfg->run_user;
+	p.state = cfg->state;
+	p.seccomp = cfg->seccomp;
+	p.degrade = cl->omprog;
+	rc = privdrop_enter(&p, err, sizeof(err));
+	config_free(cfg);
+	if (rc < 0)
+		msg_fatal("%s", err);
+	if (rc > 0)
+		msg_warn("degraded: %s", err);
+}
+
 int
 cmd_run(struct cmdline *cl)
 {
@@ -540,6 +589,7 @@ cmd_run(struct cmdline *cl)
 		    "shipped rsyslog and syslog-ng snippets)");
 	if (cl->omprog && omprog_reply("OK") < 0)
 		got_stop = 1;
+	enter_least_privilege(cl);
 	now = cmd_now();
 	if (cl->omprog) {
 		start_retry(&s, now, 1);

@@ -97,7 +97,8 @@ struct loader {
 
 static const char *const known[] = {"policy", "ports", "sets", "ignore",
     "threshold", "window", "bantimes", "forget", "state", "batch", "limits",
-    "zone", "patterns", "report", "firewall_check", "trust", NULL};
+    "zone", "patterns", "report", "firewall_check", "trust", "privileges",
+    NULL};
 
 /* "FILE:LINE" of s in buf ("-o NAME" in the -o layer; ld->fname when s
  * has no line). */
@@ -528,6 +529,48 @@ load_group_report(struct loader *ld, struct config *cfg)
 			}
 		} else {
 			return fail(ld, m, "report: unknown setting \"%s\"", name);
+		}
+	}
+	return 0;
+}
+
+/* privileges = { user = "mailban"; seccomp = true; } */
+static int
+load_group_privileges(struct loader *ld, struct config *cfg)
+{
+	config_setting_t *s = top(ld, "privileges"), *m;
+	const char *v = NULL, *p;
+
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_group(s))
+		return fail(ld, s, "privileges: expected a group { user = ...; }");
+	for (unsigned i = 0; (m = config_setting_get_elem(s, i)) != NULL; i++) {
+		const char *name = config_setting_name(m);
+
+		if (strcmp(name, "user") == 0) {
+			if (get_string(ld, m, &v) < 0)
+				return -1;
+			if (strlen(v) > 32)
+				return fail(ld, m, "privileges.user: at most 32 "
+				    "characters");
+			for (p = v; *p; p++)
+				if (!((*p >= 'a' && *p <= 'z') ||
+				    (*p >= 'A' && *p <= 'Z') ||
+				    (*p >= '0' && *p <= '9') || *p == '_' ||
+				    *p == '-' || *p == '.'))
+					return fail(ld, m, "privileges.user: a user "
+					    "name (letters, digits, '_', '-', '.'), or "
+					    "\"\"");
+			free(cfg->run_user);
+			cfg->run_user = xstrdup(v);
+		} else if (strcmp(name, "seccomp") == 0) {
+			if (config_setting_type(m) != CONFIG_TYPE_BOOL)
+				return fail(ld, m, "privileges.seccomp: true or false");
+			cfg->seccomp = config_setting_get_bool(m);
+		} else {
+			return fail(ld, m, "privileges: unknown setting \"%s\"",
+			    name);
 		}
 	}
 	return 0;
@@ -1808,7 +1851,8 @@ load_settings(struct loader *ld, struct config *cfg, enum layer_kind kind)
 	    load_bantimes(ld, cfg) < 0 || load_group_batch(ld, cfg) < 0 ||
 	    load_group_limits(ld, cfg) < 0 || load_group_zone(ld, cfg) < 0 ||
 	    load_trust(ld, cfg) < 0 || load_patterns(ld, cfg, kind) < 0 ||
-	    load_group_report(ld, cfg) < 0)
+	    load_group_report(ld, cfg) < 0 ||
+	    load_group_privileges(ld, cfg) < 0)
 		return -1;
 	record_origins(ld, cfg->sources);
 	return 0;
@@ -2052,6 +2096,7 @@ config_free(struct config *cfg)
 		free(cfg->report_dnsbl[i]);
 	free(cfg->report_html);
 	free(cfg->report_lookup);
+	free(cfg->run_user);
 	free(cfg->zone4);
 	free(cfg->zone6);
 	free(cfg->zone_text);

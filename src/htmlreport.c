@@ -84,6 +84,22 @@ static const char page_js[] =
     "e.key===\" \"){e.preventDefault();go();}});});});\n"
     "window.addEventListener(\"hashchange\",fromHash);fromHash();})();\n";
 
+/*
+ * The page's Content-Security-Policy: nothing external, no inline code
+ * but the two blocks above, named by their SHA-256 (base64).  Whoever
+ * changes page_css or page_js changes the hash beside it: test/report
+ * computes both from the page and Chromium refuses a block that does not
+ * match.
+ *	python3 -c 'import base64,hashlib,sys; print(base64.b64encode(
+ *	    hashlib.sha256(sys.stdin.buffer.read()).digest()).decode())'
+ * over the text between <style> and </style> (or <script>, </script>).
+ */
+#define PAGE_CSS_SHA256 "O75a23CceS4+8nGFfoy4VQNvzdHw3JOzFtoss1PQQdY="
+#define PAGE_JS_SHA256 "iYpKpA8N81m6kRx5u2s8aLsmrRPAmUTLVOiP1D/WCLI="
+#define PAGE_CSP "default-src 'none'; script-src 'sha256-" PAGE_JS_SHA256 \
+	"'; style-src 'sha256-" PAGE_CSS_SHA256 "'; base-uri 'none'; " \
+	"form-action 'none'"
+
 static int
 is_dnsbl(const struct config *cfg, const char *pattern)
 {
@@ -387,10 +403,12 @@ htmlreport_page(FILE *out, const struct summary *s, const struct config *cfg,
 	fmt_time(tb, sizeof(tb), s->now);
 	fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n"
+	    "<meta http-equiv=\"Content-Security-Policy\" content=\""
+	    PAGE_CSP "\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, "
 	    "initial-scale=1\">\n"
 	    "<meta name=\"generator\" content=\"mailban\">\n"
-	    "<title>mailban: %" PRIu64 " active ban%s</title>\n<style>\n",
+	    "<title>mailban: %" PRIu64 " active ban%s</title>\n<style>",
 	    total, total == 1 ? "" : "s");
 	fputs(page_css, out);
 	fputs("</style>\n</head>\n<body>\n<header>\n"
@@ -413,7 +431,7 @@ htmlreport_page(FILE *out, const struct summary *s, const struct config *cfg,
 	bans_table(out, s, cfg);
 	patterns_table(out, s, cfg);
 	notices_table(out, s);
-	fputs("</main>\n<script>\n", out);
+	fputs("</main>\n<script>", out);
 	fputs(page_js, out);
 	fputs("</script>\n</body>\n</html>\n", out);
 }

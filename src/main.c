@@ -24,6 +24,7 @@
 #include "firewall.h"
 #include "kset.h"
 #include "log.h"
+#include "privdrop.h"
 
 /* Without -c: this file when it exists, else the built-in configuration;
  * its drop-ins DEFAULT_CONFIG.d/ either way.  meson.build passes the
@@ -238,9 +239,13 @@ struct kset *
 cmd_open_kset(const struct config *cfg)
 {
 	char err[512];
-	struct kset *ks = kset_open(cfg, err, sizeof(err));
+	struct kset *ks;
 
-	if (ks == NULL)
+	if (!privdrop_has_netadmin())
+		msg_fatal("the kernel's sets need the capability CAP_NET_ADMIN, "
+		    "which this process does not have: run as root, or see "
+		    "README: Privileges");
+	if ((ks = kset_open(cfg, err, sizeof(err))) == NULL)
 		msg_fatal("%s", err);
 	if (kset_ensure(ks, err, sizeof(err)) < 0)
 		msg_fatal("%s", err);
@@ -293,27 +298,46 @@ cmd_now(void)
 	return (int64_t)ts.tv_sec;
 }
 
-/* --now: seconds since the epoch, or an RFC 3339 UTC stamp. */
+/*
+ * --now: seconds since the epoch, or an RFC 3339 UTC stamp, from 1970 to
+ * the end of NOW_MAX_YEAR (the tracker keeps times as unsigned 32-bit
+ * seconds, good until 2106).  A stamp must name a real moment: timegm()
+ * would carry 2026-02-30 into March, so the fields must come back the same.
+ */
+#define NOW_MAX 4102444799LL /* 2099-12-31T23:59:59Z */
+#define NOW_MAX_YEAR "2099"
+
 static int
 parse_now(const char *text, int64_t *out)
 {
-	struct tm tm;
+	struct tm tm, back;
+	time_t t;
 	char *end;
 	long long v;
 
 	if (text[0] >= '0' && text[0] <= '9' && strchr(text, '-') == NULL) {
 		errno = 0;
 		v = strtoll(text, &end, 10);
-		if (errno != 0 || *end != '\0' || v < 0)
+		if (errno != 0 || *end != '\0' || v < 0 || v > NOW_MAX)
 			return -1;
 		*out = (int64_t)v;
 		return 0;
 	}
+	if (text[0] < '0' || text[0] > '9')
+		return -1; /* strptime would skip spaces and take a sign */
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(text, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (end == NULL || *end != '\0')
 		return -1;
-	*out = (int64_t)timegm(&tm);
+	back = tm;
+	t = timegm(&back);
+	if (t == (time_t)-1 || t < 0 || (long long)t > NOW_MAX ||
+	    gmtime_r(&t, &back) == NULL || back.tm_year != tm.tm_year ||
+	    back.tm_mon != tm.tm_mon || back.tm_mday != tm.tm_mday ||
+	    back.tm_hour != tm.tm_hour || back.tm_min != tm.tm_min ||
+	    back.tm_sec != tm.tm_sec)
+		return -1;
+	*out = (int64_t)t;
 	return 0;
 }
 
@@ -424,8 +448,9 @@ parse_options(const struct command *c, int argc, char **argv,
 		case OPT_NOW:
 			if (parse_now(optarg, &cl->now) < 0)
 				msg_usage(cl->usage, "%s: --now: \"%.64s\" is not "
-				    "YYYY-MM-DDTHH:MM:SSZ or seconds since the "
-				    "epoch", c->name, optarg);
+				    "a time from 1970 to " NOW_MAX_YEAR " (YYYY-MM-"
+				    "DDTHH:MM:SSZ or seconds since the epoch)",
+				    c->name, optarg);
 			break;
 		case OPT_HTML:
 			cl->html = optarg;

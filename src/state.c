@@ -50,6 +50,21 @@ struct state {
 	char *path;
 };
 
+/*
+ * What a row may hold: a file another program wrote (or an attacker who
+ * could write it) must not make a ban count of -1 or a time that
+ * overflows the tracker's arithmetic.  Times from 1970 to the end of
+ * 9999, ban counts from 1, scores from 0, both below 2^31.
+ */
+#define TIME_MAX 253402300799LL /* 9999-12-31T23:59:59Z */
+#define COUNT_MAX 2147483647LL
+
+static int
+is_time(int64_t t)
+{
+	return t >= 0 && t <= TIME_MAX;
+}
+
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS bans ("
     " addr TEXT PRIMARY KEY NOT NULL,"
@@ -180,19 +195,121 @@ migrate(struct state *st)
 	return 0;
 }
 
+/*
+ * A state path the running user can trust: its directory is no one
+ * else's to write (anyone who can write it can swap the file or plant a
+ * symbolic link as its -wal or -shm), and none of the files is a
+ * symbolic link (SQLITE_OPEN_NOFOLLOW checks the database's own path;
+ * SQLite opens -wal and -shm by name later).  0 or -1 with a warning.
+ */
+static int
+trusted_path(const char *path, int readonly)
+{
+	static const char *const ext[] = {"", "-wal", "-shm"};
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/'), file[4096];
+	struct stat sb;
+	size_t i;
+	int rc = -1;
+
+	if (slash == NULL)
+		snprintf(dir, strlen(dir) + 1, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (!readonly) {
+		if (stat(dir, &sb) < 0) {
+			msg_warn("state %s: directory %s: %s", path, dir,
+			    strerror(errno));
+			goto out;
+		}
+		/* root may use the run user's directory (privdrop.h) */
+		if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
+		    (geteuid() != 0 && sb.st_uid != 0 &&
+		    sb.st_uid != geteuid())) {
+			msg_warn("state %s: refusing a state file in %s: others "
+			    "can write that directory (mode %04o, owner uid %ld); "
+			    "give the state its own directory", path, dir,
+			    (unsigned)(sb.st_mode & 07777), (long)sb.st_uid);
+			goto out;
+		}
+	}
+	for (i = 0; i < 3; i++) {
+		if ((size_t)snprintf(file, sizeof(file), "%s%s", path, ext[i]) >=
+		    sizeof(file)) {
+			msg_warn("state %.200s...: path too long", path);
+			goto out;
+		}
+		if (lstat(file, &sb) < 0)
+			continue;
+		if (!S_ISREG(sb.st_mode)) {
+			msg_warn("state %s: refusing %s: not a regular file%s",
+			    path, file, S_ISLNK(sb.st_mode) ?
+			    " (a symbolic link)" : "");
+			goto out;
+		}
+		/* a file of an older mailban was created 0644: no longer */
+		if (!readonly && (sb.st_mode & 0137) != 0 &&
+		    sb.st_uid == geteuid() &&
+		    chmod(file, sb.st_mode & 0640) < 0)
+			msg_warn("state %s: chmod %s: %s", path, file,
+			    strerror(errno));
+	}
+	rc = 0;
+out:
+	free(dir);
+	return rc;
+}
+
+/*
+ * Root (restore, unban, flush) in the run user's directory: a state file
+ * it creates there is the run user's, as the directory is, so that "run"
+ * can write it.  SQLite gives -wal and -shm the database file's owner.
+ */
+static void
+give_to_dir_owner(const char *path)
+{
+	char *dir, *slash;
+	struct stat ds, fs;
+
+	if (geteuid() != 0)
+		return;
+	dir = xstrdup(path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		snprintf(dir, strlen(dir) + 1, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &ds) == 0 && ds.st_uid != 0 && lstat(path, &fs) == 0 &&
+	    S_ISREG(fs.st_mode) && fs.st_uid == 0 &&
+	    lchown(path, ds.st_uid, ds.st_gid) < 0)
+		msg_warn("state %s: chown to the owner of %s: %s", path, dir,
+		    strerror(errno));
+	free(dir);
+}
+
 struct state *
 state_open(const char *path, int readonly)
 {
-	struct state *st = xcalloc(1, sizeof(*st));
+	struct state *st;
 	int flags = readonly ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	char *err = NULL;
+	mode_t mask;
 
-	st->path = xstrdup(path);
 	if (!readonly)
 		make_parent(path);
-	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
+	if (trusted_path(path, readonly) < 0)
+		return NULL;
+	st = xcalloc(1, sizeof(*st));
+	st->path = xstrdup(path);
+	/* the file, its -wal and -shm: 0640 at most (SQLite asks for 0644) */
+	mask = umask(027);
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX |
+		SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		umask(mask);
 		fail(st, "open");
 		state_close(st);
 		return NULL;
@@ -200,13 +317,17 @@ state_open(const char *path, int readonly)
 	/* short: a locked file must not stall the line path for long; the
 	 * caller keeps what it could not write and retries */
 	sqlite3_busy_timeout(st->db, readonly ? 5000 : 250);
-	if (readonly)
+	if (readonly) {
+		umask(mask);
 		return st;
+	}
+	give_to_dir_owner(path);
 	if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL;"
 		"PRAGMA synchronous=NORMAL;", NULL, NULL, &err) != SQLITE_OK ||
 	    sqlite3_exec(st->db, schema, NULL, NULL, &err) != SQLITE_OK) {
 		int code = sqlite3_errcode(st->db);
 
+		umask(mask);
 		msg_warn("state %s: %s", path, err ? err : "schema failed");
 		sqlite3_free(err);
 		state_close(st);
@@ -215,6 +336,7 @@ state_open(const char *path, int readonly)
 			return state_open(path, 0);
 		return NULL;
 	}
+	umask(mask);
 	if (migrate(st) < 0) {
 		state_close(st);
 		return NULL;
@@ -316,6 +438,8 @@ query(struct state *st, const char *sql, int64_t arg, int64_t limit,
 	sqlite3_stmt *stmt = NULL;
 	struct state_ban b;
 	const unsigned char *s;
+	const char *why;
+	int64_t count, score;
 	int rc;
 
 	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
@@ -333,14 +457,29 @@ query(struct state *st, const char *sql, int64_t arg, int64_t limit,
 				    st->path);
 			continue;
 		}
-		b.count = (unsigned)sqlite3_column_int64(stmt, 1);
+		count = sqlite3_column_int64(stmt, 1);
 		b.first_ban = sqlite3_column_int64(stmt, 2);
 		b.last_ban = sqlite3_column_int64(stmt, 3);
 		b.until = sqlite3_column_int64(stmt, 4);
 		b.duration = sqlite3_column_int64(stmt, 5);
+		score = sqlite3_column_int64(stmt, 7);
+		why = count < 1 || count > COUNT_MAX ? "ban count" :
+		    !is_time(b.first_ban) ? "first ban" :
+		    !is_time(b.last_ban) ? "last ban" :
+		    !is_time(b.until) ? "end of ban" :
+		    !is_time(b.duration) ? "duration" :
+		    score < 0 || score > COUNT_MAX ? "score" : NULL;
+		if (why != NULL) {
+			if (!quiet)
+				msg_warn("state %s: skipping the row of %s: %s out "
+				    "of range", st->path, (const char *)
+				    sqlite3_column_text(stmt, 0), why);
+			continue;
+		}
+		b.count = (unsigned)count;
+		b.score = (long)score;
 		s = sqlite3_column_text(stmt, 6);
 		snprintf(b.pattern, sizeof(b.pattern), "%s", s ? (const char *)s : "");
-		b.score = (long)sqlite3_column_int64(stmt, 7);
 		s = sqlite3_column_text(stmt, 8);
 		snprintf(b.host, sizeof(b.host), "%s", s ? (const char *)s : "");
 		s = sqlite3_column_text(stmt, 9);
@@ -509,8 +648,9 @@ state_scores(struct state *st, int64_t since,
 	struct score_event ev[SCORE_EVENTS];
 	const char *ip, *p;
 	struct addr a;
+	int64_t last_seen;
 	size_t n;
-	int rc;
+	int rc, bad;
 
 	if (sqlite3_prepare_v2(st->db, "SELECT addr, events, last_seen FROM "
 		"scores WHERE last_seen >= ?1", -1, &stmt, NULL) != SQLITE_OK)
@@ -522,20 +662,36 @@ state_scores(struct state *st, int64_t since,
 		if (ip == NULL || p == NULL ||
 		    addr_parse(ip, strlen(ip), &a) < 0)
 			continue;
+		bad = 0;
 		for (n = 0; n < SCORE_EVENTS && *p != '\0';) {
 			char *end;
-			long long t = strtoll(p, &end, 10);
+			long long t, v;
 
-			if (*end != ':')
+			errno = 0;
+			t = strtoll(p, &end, 10);
+			if (*end != ':' || end == p)
 				break;
+			p = end + 1;
+			v = strtoll(p, &end, 10);
+			if (errno != 0 || end == p || !is_time(t) || v < 0 ||
+			    v > COUNT_MAX) {
+				bad = 1;
+				break;
+			}
 			ev[n].t = t;
-			ev[n].score = strtol(end + 1, &end, 10);
+			ev[n].score = (long)v;
 			n++;
 			p = end;
 			while (*p == ' ')
 				p++;
 		}
-		cb(ctx, &a, ev, n, sqlite3_column_int64(stmt, 2));
+		last_seen = sqlite3_column_int64(stmt, 2);
+		if (bad || !is_time(last_seen)) {
+			msg_warn("state %s: skipping the scores of %s: a time or "
+			    "score out of range", st->path, ip);
+			continue;
+		}
+		cb(ctx, &a, ev, n, last_seen);
 	}
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)

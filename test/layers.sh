@@ -22,7 +22,7 @@ rxlit                            # regex text read without PCRE2
 prefilter                        # which patterns a message cannot match
 pattern config trust              # PCRE2, the configuration, the writers
 tracker engine                   # scores and bans, the line path
-kset firewall                    # the kernel
+kset firewall privdrop           # the kernel, the privileges of run
 report summary zone htmlreport   # what the commands print and write
 run                              # the run loop
 commands cmd_*                   # the commands
@@ -38,6 +38,7 @@ libipset/ kset
 libnftnl/ firewall
 libmnl/ firewall
 sqlite3.h state
+seccomp.h privdrop
 zlib.h gzfile
 '
 
@@ -152,7 +153,7 @@ printf '#include "addr.h"\n#include "engine.h"\n' > "$tmp/src/fmt.c"
 printf '#include "log.h"\n' > "$tmp/src/newthing.c"
 printf '#include "fmt.h"\n' > "$tmp/include/state.h"
 printf '#include <sqlite3.h>\n#include <pcre2.h>\n' > "$tmp/src/summary.c"
-printf '#include <libconfig.h>\n#include <libipset/data.h>\n' \
+printf '#include <libconfig.h>\n#include <libipset/data.h>\n#include <seccomp.h>\n' \
     > "$tmp/test/test_x.c"
 printf '#include <libnftnl/rule.h>\n#include <libmnl/libmnl.h>\n' \
     > "$tmp/src/kset.c"

@@ -23,6 +23,15 @@ skip() {
 	exit 77
 }
 
+# run_user_owns DIR...: give DIR to the user "mailban run" continues as
+# when started as root (privileges.user, default mailban): it writes the
+# state file, the zone files and the page there.
+run_user_owns() {
+	getent passwd mailban >/dev/null ||
+		skip "no user mailban (./bootstrap and meson install create it)"
+	chown mailban: "$@"
+}
+
 done_testing() {
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]

@@ -45,6 +45,7 @@ tmp=$(mktemp -d) || exit 1
 # rbldnsd drops root for its own user: it must reach $tmp/zones
 chmod 711 "$tmp"
 mkdir -m 755 "$tmp/zones"
+run_user_owns "$tmp/zones"   # mailban run writes the zone as its run user
 rbldnsd_pid=
 writer_prepare "$tmp/mta"
 
@@ -109,6 +110,7 @@ rs_check() {
 # mailban's configuration for DIR: the shipped one, state in DIR
 mb_conf() {
 	sed "s|^state .*|state = \"$1/state.db\";|" "$SRCDIR/etc/mailban.conf" > "$1/mailban.conf"
+	run_user_owns "$1"
 }
 
 central_prepare() {

@@ -16,6 +16,7 @@ C6=2001:db8:1::2
 S4=203.0.113.1
 S6=2001:db8:1::1
 tmp=$(mktemp -d) || exit 1
+run_user_owns "$tmp"
 listener_pid=
 
 cleanup() {

@@ -201,7 +201,7 @@ set -u
 . "$SRCDIR/test/lib.sh"
 in4() { ipset list mailban4 | grep -q "^\$1,tcp:25 "; }
 recorded() { "$mb" list -o "state=$tmp/full/state.db" | grep -q "^\$1 "; }
-mount -t tmpfs -o size=256k tmpfs "$tmp/full" || exit 3
+mount -t tmpfs -o size=256k,mode=0750,uid=\$(id -u mailban),gid=\$(id -g mailban) tmpfs "$tmp/full" || exit 3
 dd if=/dev/zero of="$tmp/full/fill" bs=4k 2>/dev/null
 mkfifo "$tmp/full-fifo"
 "$mb" run -o "state=$tmp/full/state.db" < "$tmp/full-fifo" 2> "$tmp/full.err" &

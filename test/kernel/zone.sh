@@ -12,6 +12,7 @@ db=$tmp/zone.db
 chmod 711 "$tmp"
 mkdir -m 755 "$tmp/zones"
 zd=$tmp/zones
+run_user_owns "$zd"
 Z="zone={ipv4=\"$zd/mb4.zone\"; ipv6=\"$zd/mb6.zone\"; every=\"1s\"; text=\"Banned by mailban, see https://example.com/?\$\";}"
 
 # query ADDR: the A answer for ADDR in bl.test from the rbldnsd in $SRV

@@ -150,6 +150,21 @@ def run():
         check("one script element, the page's own", scripts == 1, repr(scripts))
         check("no external resources", js("document.querySelectorAll("
               "'[src],link[href],img,iframe,object,embed').length") == 0)
+        # the Content-Security-Policy: the page's own style and script run
+        # (the sorting checks below need the script), anything injected
+        # does not
+        check("the page's own style applies under its CSP",
+              js("getComputedStyle(document.body).backgroundColor") == "rgb(245, 246, 248)",
+              repr(js("getComputedStyle(document.body).backgroundColor")))
+        check("an injected inline script is refused (CSP)",
+              js("(function(){var e=document.createElement('script');"
+                 "e.textContent='window.__injected=1';document.body.appendChild(e);"
+                 "var r=window.__injected===1;e.remove();return r;})()") is False)
+        check("an injected inline style is refused (CSP)",
+              js("(function(){var e=document.createElement('style');"
+                 "e.textContent='body{margin-left:77px}';document.head.appendChild(e);"
+                 "var r=getComputedStyle(document.body).marginLeft;e.remove();return r;})()")
+              != "77px")
 
         if mode in ("normal", "fragment"):
             check("12 rows of active bans", rows == 12, repr(rows))

@@ -93,6 +93,19 @@ check "report: exit 0 and a summary line" grep -q "n.html: 12 active bans" "$tmp
 check "report: no temporary file left" [ "$(ls -A "$tmp" | grep -c '^\.n\.html')" -eq 0 ]
 check "report: mode 0644" [ "$(stat -c %a "$tmp/n.html")" = 644 ]
 check "report: no external resource" sh -c "! grep -Eiq '(src|href)=\"(https?:)?//[^\"]*\\.(js|css|woff2?|png)' '$tmp/n.html'"
+check "report: a Content-Security-Policy naming its style and script by hash" python3 -c '
+import base64, hashlib, re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+csp = re.search(r"<meta http-equiv=\"Content-Security-Policy\" content=\"([^\"]*)\">", page).group(1)
+d = dict((p.split(None, 1) + [""])[:2] for p in (x.strip() for x in csp.split(";")) if p)
+h = lambda t: "\x27sha256-%s\x27" % base64.b64encode(hashlib.sha256(t.encode()).digest()).decode()
+style = re.findall(r"<style>(.*?)</style>", page, re.S)
+script = re.findall(r"<script>(.*?)</script>", page, re.S)
+assert len(style) == 1 and len(script) == 1
+assert d["default-src"] == "\x27none\x27", d
+assert d["script-src"] == h(script[0]), (d["script-src"], h(script[0]))
+assert d["style-src"] == h(style[0]), (d["style-src"], h(style[0]))
+' "$tmp/n.html"
 "$mb" report --html "$tmp/nodir/x.html" -o "state=$tmp/n.db" 2> "$tmp/err"
 check "report into a missing directory: exit 1, reported" sh -c "[ $? -eq 1 ] && grep -q 'cannot create a temporary file' '$tmp/err'"
 "$mb" report -o "report={html=\"$tmp/cfg.html\";}" -o "state=$tmp/n.db" >/dev/null

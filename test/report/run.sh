@@ -8,6 +8,7 @@ set -u
 mb=$MAILBAN
 page=$tmp/www/mailban.html
 mkdir "$tmp/www"
+run_user_owns "$tmp/www"
 
 rm -f "$tmp/fifo"
 mkfifo "$tmp/fifo"

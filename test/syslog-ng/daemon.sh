@@ -51,7 +51,13 @@ sng() {
 SNG_CAPS="cap_net_bind_service,cap_net_broadcast,cap_net_raw,cap_dac_read_search,cap_dac_override,cap_chown,cap_fowner=p cap_syslog,cap_sys_ptrace=ep"
 
 sng_prepare() {
-	sed "s|^state .*|state = \"$tmp/state.db\";|" "$SRCDIR/etc/mailban.conf" > "$MB_CONF"
+	# syslog-ng keeps no CAP_DAC_OVERRIDE: $tmp is root's, the state
+	# directory the run user's (mailban run continues as it)
+	chown root: "$tmp"
+	chmod 711 "$tmp"
+	mkdir -p "$tmp/state"
+	run_user_owns "$tmp/state"
+	sed "s|^state .*|state = \"$tmp/state/state.db\";|" "$SRCDIR/etc/mailban.conf" > "$MB_CONF"
 	writer_prepare "$tmp/mta"
 	trust_writer "$MB_CONF" "$tmp/mta"
 	sed -e "s|/usr/sbin/mailban|$MAILBAN|g" \

@@ -139,9 +139,10 @@ t1=$(date +%s.%N)
 [ -s "$tmp/missing" ] && echo "missing: $(wc -l < "$tmp/missing")"
 echo "# burst: 100,000 lines, 10,000 bans in $(echo "$t1 - $t0" | bc) s"
 check "syslog-ng stops within 30 s of SIGTERM" sng_stop
+# mailban writes its last report after syslog-ng has gone: wait for it
+check "no mailban left running (within 10 s)" wait_for 10 no_mailban_running
 n=$(last_exit_lines "$MB_ERR")
 check "mailban read exactly 100,000 lines (${n:-none})" [ "${n:-0}" -eq 100000 ]
-check "no mailban left running (within 10 s)" wait_for 10 no_mailban_running
 
 if [ "$fail" -gt 0 ]; then
 	echo "--- mailban's output (tail)"; tail -20 "$MB_ERR"
