@@ -60,10 +60,14 @@ inr ln -s /usr/share/mailban/rsyslog/60-mailban.conf /etc/rsyslog.d/60-mailban.c
 # does at boot)
 grep '^ExecStart=' "$R/lib/systemd/system/mailban.service" | sed 's/^ExecStart=//' > "$tmp/execstart"
 check "mailban.service has ExecStart lines" test -s "$tmp/execstart"
+# as the unit's User= with its ambient CAP_NET_ADMIN, as systemd runs them
+unit_user=$(sed -n 's/^User=//p' "$R/lib/systemd/system/mailban.service")
+as_user=
+[ -z "$unit_user" ] || as_user="setpriv --reuid=$unit_user --regid=$unit_user --init-groups --inh-caps=+net_admin --ambient-caps=+net_admin"
 while read -r cmd; do
 	# shellcheck disable=SC2086
 	srv unshare --mount --propagation private sh -c \
-	    'mount -t proc mailban-proc "$0/proc" && exec chroot "$0" "$@"' "$R" $cmd \
+	    'mount -t proc mailban-proc "$0/proc" && exec chroot "$0" "$@"' "$R" $as_user $cmd \
 	    >> "$tmp/execstart.out" 2>&1 || { cat "$tmp/execstart.out"; echo "ExecStart failed: $cmd"; exit 1; }
 done < "$tmp/execstart"
 check "the unit's ExecStart made the set mailban4" srv ipset -n list mailban4 >/dev/null
