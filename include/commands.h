@@ -40,6 +40,7 @@ struct config;
 struct firewall;
 struct firewall_report;
 struct kset;
+struct sdj;
 
 #define CMD_EXIT_NOT_ENFORCED 3 /* status: bans are not enforced */
 
@@ -49,6 +50,10 @@ struct cmdline {
 	size_t noverrides;
 	int json, print, omprog, bans_only, missed;
 	int require_credentials; /* a line without them is untrusted */
+	int journal; /* --journal: the systemd journal, not lines */
+	const char *journal_dir; /* --journal-directory DIR; NULL: the system's */
+	int has_since, has_until;
+	int64_t since, until; /* --since, --until: seconds */
 	int64_t now; /* test --now; 0: the clock */
 	const char *html; /* report --html FILE */
 	char **args;
@@ -75,6 +80,13 @@ void cmd_firewall_gaps(const struct firewall_report *rep, char *buf,
  * missing in buf; -1 unknown (no privilege), why in buf. */
 int cmd_enforced(const struct config *cfg, char *buf, size_t len);
 int64_t cmd_now(void);
+/* The journal of --journal-directory, or the system's, keeping only the
+ * entries of the MTAs' users; exits with status 1 when it cannot be
+ * opened.  follow: it will be polled. */
+struct sdj *cmd_open_journal(const struct cmdline *cl,
+    const struct config *cfg, int follow);
+/* The users whose entries are read, from cfg's trust rules (a reload). */
+void cmd_journal_users(struct sdj *j, const struct config *cfg);
 
 int cmd_test(struct cmdline *cl);
 int cmd_check(struct cmdline *cl);

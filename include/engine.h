@@ -118,6 +118,13 @@ void engine_set_config(struct engine *en, const struct config *cfg);
 void engine_set_now(struct engine *en, int64_t now);
 void engine_line(struct engine *en, const char *line, size_t len,
     int truncated);
+/*
+ * One entry already split into its fields (a journal entry: time, host,
+ * program and credentials from the entry, never parsed from text): the
+ * line path from the patterns on, as engine_line().  Its message is the
+ * line that notices keep.  ll->stamp.kind must be 0 (ts is final).
+ */
+void engine_entry(struct engine *en, struct logline *ll, int truncated);
 /* Count a notice about the current line (ll of line) and report it. */
 void engine_notice(struct engine *en, enum engine_notice kind,
     const struct logline *ll, const char *line, size_t len);

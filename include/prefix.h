@@ -84,8 +84,9 @@ struct logcred {
 	size_t exelen;
 	const char *comm; /* process name; commlen 0: not known */
 	size_t commlen;
-	const char *unit; /* systemd unit; unitlen 0: not known */
+	const char *unit; /* systemd unit; unitlen 0: not known or none */
 	size_t unitlen;
+	int unit_known; /* the source knows units: unitlen 0 means none */
 	/* prefix_cred(): exe and comm unescaped here, each NUL-terminated */
 	char text[LOGCRED_TEXT];
 };
@@ -136,7 +137,8 @@ void prefix_time(struct prefix_clock *clk, struct logline *ll);
 /*
  * Skip Exim's own "YYYY-MM-DD HH:MM:SS[.fff][ +ZZZZ] [pid] " at the start
  * of ll->msg, as prefix_parse() does for programs named exim* (for a
- * message put together again from Exim's pieces).
+ * message put together again from Exim's pieces, and for a journal
+ * entry's message).
  */
 void prefix_exim_message(struct logline *ll);
 /*

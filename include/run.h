@@ -52,6 +52,7 @@
 #include "addr.h"
 #include "config.h"
 #include "fmt.h"
+#include "prefix.h"
 
 struct state;
 
@@ -96,6 +97,17 @@ struct run_kernel {
 struct run_options {
 	int omprog; /* lines are answered: journal them */
 	size_t backlog_max; /* unwritten ban records kept; 0: RUN_BACKLOG_MAX */
+	/*
+	 * Entries with a cursor (run --journal): cursor() gives where reading
+	 * stands (the cursor of the last entry given to run_entry()), and it
+	 * is saved under cursor_source in the same state transaction as the
+	 * bans and scores of the entries up to it; bans and scores are written
+	 * in no other way.  Entries are scored at their own time, as a replay
+	 * does.
+	 */
+	const char *cursor_source; /* NULL: lines without a cursor */
+	const char *(*cursor)(void *ctx);
+	void *cursor_ctx;
 };
 
 struct run_stats {
@@ -108,6 +120,7 @@ struct run_stats {
 	uint64_t backlog_copies; /* records copied into or within the ring */
 	int state_open; /* the state file is open */
 	uint64_t journal_bytes; /* lines journaled, not yet committed */
+	uint64_t cursor_saves; /* transactions that saved a cursor */
 	int kernel_absent; /* run_new() without a kernel, none attached yet */
 	uint64_t bans_waiting; /* decided while absent */
 	int degraded; /* reported as degraded */
@@ -147,6 +160,15 @@ void run_replay_kept(struct run *r, const char *line, size_t len,
 void run_start(struct run *r, int64_t now);
 /* One line (not omprog); commits when the queue holds batch.size. */
 void run_line(struct run *r, const char *line, size_t len, int truncated);
+/* One entry already split into its fields (run --journal); commits, with
+ * the cursor, when the queue holds batch.size. */
+void run_entry(struct run *r, struct logline *ll, int truncated);
+/* Where reading stands changed without an entry (a seek): saved with the
+ * next commit. */
+void run_cursor_moved(struct run *r);
+/* The cursor saved by an earlier run (after run_start()): 1 and the cursor
+ * in buf, 0 when there is none or no state file, -1. */
+int run_saved_cursor(struct run *r, char *buf, size_t len);
 /* One line of the omprog protocol; the answer to write back. */
 const char *run_omprog(struct run *r, const char *line, size_t len,
     int truncated);

@@ -88,6 +88,27 @@ int state_scores_begin(struct state *st);
 int state_scores_put(struct state *st, const struct addr *a,
     const struct score_event *ev, size_t n, int64_t last_seen);
 int state_scores_end(struct state *st, int ok);
+/*
+ * One transaction around several writes: between state_batch_begin() and
+ * state_batch_end(), state_record(), the scores and state_cursor_put()
+ * join it, and end(ok) commits all or (ok 0, or a failure) none.
+ */
+int state_batch_begin(struct state *st);
+int state_batch_end(struct state *st, int ok);
+/*
+ * Where a source was read up to (run --journal: the journal cursor of the
+ * last entry whose bans and scores are committed with it), and when t.
+ * get: 1 and the cursor in buf, 0 when there is none, -1.
+ */
+#define STATE_CURSOR_MAX 512 /* a cursor's text, its NUL included */
+/* put refuses (-1) what is not a cursor's text, or longer */
+int state_cursor_put(struct state *st, const char *source, const char *cursor,
+    int64_t t);
+int state_cursor_get(struct state *st, const char *source, char *buf,
+    size_t len, int64_t *t);
+/* Every saved cursor's source and when it was saved, by source (status). */
+int state_cursors(struct state *st,
+    int (*cb)(void *, const char *source, int64_t t), void *ctx);
 /* Every row seen since since (older ones are deleted). */
 int state_scores(struct state *st, int64_t since,
     void (*cb)(void *, const struct addr *, const struct score_event *,

@@ -54,6 +54,14 @@ struct summary_error {
 	char *message;
 };
 
+/* run --journal: where each journal was read up to, saved when. */
+struct summary_journal {
+	char *source; /* "journal", or "journal:DIR" */
+	int64_t time;
+};
+
+#define SUMMARY_JOURNALS 8
+
 /* Lines not acted on (engine.h's notices), with their examples. */
 struct summary_notice {
 	char *kind, *program;
@@ -82,6 +90,8 @@ struct summary {
 	size_t nerrors;
 	struct summary_notice *notices; /* by kind, then program */
 	size_t nnotices;
+	struct summary_journal *journals; /* by source */
+	size_t njournals;
 	int degraded; /* the health row: a running mailban is degraded */
 	struct state_health health;
 };

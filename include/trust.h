@@ -26,7 +26,12 @@
  *	    Sendmail's and Exim's per-connection processes do right after
  *	    a reject; or journald forwarded the line with its own pid once
  *	    the writer had gone) the uid decides alone, if the rule names
- *	    users, and the line is untrusted otherwise.
+ *	    users, and the line is untrusted otherwise;
+ *	  - the rule's systemd units, when it names any and the credentials
+ *	    come from a source that knows units (unit_known: the journal's
+ *	    _SYSTEMD_UNIT, which journald takes from the writer's control
+ *	    group): the unit must be one of them ('*' matches any run of
+ *	    bytes).  A writer outside every unit then never counts.
  *
  *	Both are needed: an unprivileged user can start an MTA's own
  *	executable (with LD_PRELOAD, say) and make it log anything, but not
@@ -56,6 +61,8 @@ struct trust_rule {
 	int64_t uids[TRUST_MAX_USERS]; /* the users found on this host */
 	size_t nuids;
 	size_t nusers; /* users the rule names; 0: any user */
+	char *units[TRUST_MAX_GLOBS]; /* globs over the systemd unit; 0: any */
+	size_t nunits;
 	char *unknown[TRUST_MAX_USERS]; /* names this host does not have */
 	size_t nunknown;
 };

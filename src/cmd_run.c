@@ -4,6 +4,8 @@
  *	kernel
  * SYNOPSIS
  *	mailban run [-c FILE] [-o NAME=VALUE]... [--omprog]
+ *	mailban run [-c FILE] [-o NAME=VALUE]... --journal
+ *	    [--journal-directory DIR] [--since TIME]
  *	mailban restore [-c FILE] [-o NAME=VALUE]...
  * DESCRIPTION
  *	run: the sets through kset.h as the run loop's kernel (run.h), lines
@@ -16,6 +18,13 @@
  *	The firewall rules (firewall.h) are the loop's too: checked at
  *	start and every firewall_check seconds, put back in-process when a
  *	firewall reload removed them.
+ *
+ *	With --journal, the entries of the systemd journal instead of stdin
+ *	(sdjournal.h), followed through sd_journal_get_fd() and
+ *	sd_journal_process(): from right after the entry whose cursor the
+ *	state file holds, or (no cursor yet) from --since or from now.  The
+ *	cursor goes into the state file in the transaction of the bans and
+ *	scores its entries led to (run.h).
  *
  *	restore: the active bans into the kernel in one batch, and the
  *	rbldnsd zone files when a zone is configured.
@@ -45,6 +54,7 @@
 #include "omprog.h"
 #include "privdrop.h"
 #include "run.h"
+#include "sdjournal.h"
 #include "state.h"
 #include "zone.h"
 
@@ -152,9 +162,10 @@ kset_kernel(struct kset *ks, struct firewall *fw)
 	return k;
 }
 
-/* SIGHUP: the configuration again, or a warning and the running one. */
+/* SIGHUP: the configuration again, or a warning and the running one;
+ * with --journal (j), the entries of its trust users from now on. */
 static void
-reload(struct run *r, const struct cmdline *cl)
+reload_journal(struct run *r, const struct cmdline *cl, struct sdj *j)
 {
 	struct config *cfg;
 	char err[1024];
@@ -165,7 +176,160 @@ reload(struct run *r, const struct cmdline *cl)
 		return;
 	}
 	cfg->trust.require = cl->require_credentials;
+	if (j != NULL)
+		cmd_journal_users(j, cfg);
 	run_reload(r, cfg, cmd_now());
+}
+
+static void
+reload(struct run *r, const struct cmdline *cl)
+{
+	reload_journal(r, cl, NULL);
+}
+
+static const char *
+journal_cursor(void *ctx)
+{
+	return sdj_cursor(ctx);
+}
+
+/* Where reading starts: after the saved cursor, or --since, or now. */
+static void
+journal_start(struct run *r, struct sdj *j, const struct cmdline *cl,
+    const char *state)
+{
+	char cur[512];
+	int rc = run_saved_cursor(r, cur, sizeof(cur));
+
+	if (rc < 0)
+		msg_fatal("state %s cannot be read: it holds where the journal "
+		    "was read up to", state);
+	if (rc > 0) {
+		if (cl->has_since)
+			msg_info("--since is not used: a cursor is saved, and "
+			    "reading resumes right after its entry");
+		if (sdj_seek_cursor(j, cur) == 0)
+			msg_info("%s: resuming right after the last entry "
+			    "committed", sdj_name(j));
+	} else if (cl->has_since) {
+		char tb[32];
+
+		sdj_seek_time(j, cl->since * 1000000);
+		msg_info("%s: no cursor saved yet: reading from %s", sdj_name(j),
+		    fmt_time(tb, sizeof(tb), cl->since));
+	} else {
+		sdj_seek_tail(j);
+		/* saved at once: entries written while mailban is stopped
+		 * before its first entry are read at the next start */
+		if (sdj_cursor(j) != NULL)
+			run_cursor_moved(r);
+		msg_info("%s: no cursor saved yet: reading from now on (--since "
+		    "reads earlier entries)", sdj_name(j));
+	}
+}
+
+/* The journal's entries until SIGTERM or SIGINT. */
+static void
+follow_journal(struct run *r, struct sdj *j, const struct cmdline *cl)
+{
+	struct logline ll;
+	struct pollfd pfd;
+	unsigned since_clock = 0;
+	int trunc, ms, jt;
+	int64_t now;
+	long n;
+
+	while (!got_stop) {
+		if (got_hup) {
+			got_hup = 0;
+			reload_journal(r, cl, j);
+		}
+		if (sdj_next(j, &ll, &trunc) > 0) {
+			run_entry(r, &ll, trunc);
+			/* a long stream: the once-a-second work still happens */
+			if (++since_clock == 1024) {
+				since_clock = 0;
+				run_wake(r, cmd_now());
+			}
+			continue;
+		}
+		pfd.fd = sdj_fd(j);
+		pfd.events = sdj_events(j);
+		ms = run_poll_ms(r);
+		jt = sdj_timeout_ms(j);
+		if (jt >= 0 && jt < ms)
+			ms = jt;
+		n = poll(&pfd, 1, ms);
+		now = cmd_now();
+		if (n < 0) {
+			if (errno != EINTR)
+				msg_fatal("poll: %s", strerror(errno));
+			continue;
+		}
+		sdj_process(j); /* after every wake-up, as sd-journal asks */
+		if (n == 0)
+			run_idle(r, now);
+		else
+			run_wake(r, now);
+	}
+}
+
+/* The cursor's key in the state file: the journal read. */
+static char *
+journal_source(const struct cmdline *cl)
+{
+	char *real, *s;
+	size_t len;
+
+	if (cl->journal_dir == NULL)
+		return xstrdup("journal");
+	real = realpath(cl->journal_dir, NULL);
+	len = strlen(real ? real : cl->journal_dir) + 16;
+	s = xmalloc(len);
+	snprintf(s, len, "journal:%s", real ? real : cl->journal_dir);
+	free(real);
+	return s;
+}
+
+static int
+cmd_run_journal(struct cmdline *cl)
+{
+	struct run_options opt = {0};
+	struct config *cfg = cmd_load_config(cl);
+	struct run_kernel k;
+	struct sdj_stats js;
+	struct firewall *fw;
+	struct kset *ks;
+	struct run *r;
+	struct sdj *j;
+	char *source = journal_source(cl);
+	int rc;
+	int64_t now;
+
+	install_signals();
+	j = cmd_open_journal(cl, cfg, 1);
+	ks = cmd_open_kset(cfg);
+	fw = cmd_open_firewall(cfg);
+	k = kset_kernel(ks, fw);
+	opt.cursor_source = source;
+	opt.cursor = journal_cursor;
+	opt.cursor_ctx = j;
+	now = cmd_now();
+	r = run_new(cfg, &k, &opt, now);
+	run_start(r, now);
+	journal_start(r, j, cl, cfg->state);
+	follow_journal(r, j, cl);
+	rc = run_finish(r, cmd_now());
+	sdj_stats(j, &js);
+	msg_info("%s: %" PRIu64 " entries read, %" PRIu64 " unreadable files "
+	    "skipped, %" PRIu64 " changes of files followed", sdj_name(j),
+	    js.entries, js.bad_files, js.invalidations);
+	firewall_close(fw);
+	kset_close(ks);
+	run_free(r);
+	sdj_close(j);
+	free(source);
+	return rc;
 }
 
 /*
@@ -576,6 +740,8 @@ cmd_run(struct cmdline *cl)
 	int64_t now;
 	long n;
 
+	if (cl->journal)
+		return cmd_run_journal(cl);
 	install_signals();
 	memset(&s, 0, sizeof(s));
 	s.cl = cl;

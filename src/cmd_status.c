@@ -239,6 +239,13 @@ status_text(FILE *out, const struct config *cfg, const char *state_note,
 	if (s->nerrors == 0)
 		fputs("(none)\n", out);
 
+	if (s->njournals > 0)
+		fputs("\nThe systemd journal (mailban run --journal)\n", out);
+	for (i = 0; i < s->njournals; i++)
+		fprintf(out, "%s: read up to an entry committed at %s\n",
+		    q(qb, s->journals[i].source),
+		    fmt_time(tb, sizeof(tb), s->journals[i].time));
+
 	fputs("\nLines read and not acted on\n", out);
 	for (i = 0; i < s->nnotices; i++) {
 		const struct summary_notice *n = &s->notices[i];
@@ -350,6 +357,13 @@ status_json(FILE *out, const struct config *cfg, int exists,
 		    fmt_time(tb, sizeof(tb), s->errors[i].time));
 		fmt_json_str(out, s->errors[i].message);
 		fputc('}', out);
+	}
+	fputs("],\"journal\":[", out);
+	for (i = 0; i < s->njournals; i++) {
+		fputs(i ? ",{\"source\":" : "{\"source\":", out);
+		fmt_json_str(out, s->journals[i].source);
+		fprintf(out, ",\"time\":\"%s\"}",
+		    fmt_time(tb, sizeof(tb), s->journals[i].time));
 	}
 	fputs("],\"notices\":[", out);
 	for (i = 0; i < s->nnotices; i++) {

@@ -957,7 +957,8 @@ load_scalars(struct loader *ld, struct config *cfg)
 }
 
 /*
- * trust = ( { program = GLOBS; exe = GLOBS; users = NAMES; }, ... ):
+ * trust = ( { program = GLOBS; exe = GLOBS; users = NAMES; units = GLOBS },
+ * ... ):
  * which writers count as each MTA (trust.h).  Self-contained: the rules
  * are kept in cfg->trust, users resolved here (getpwnam; a name this
  * host does not know matches nobody, so that one default serves hosts
@@ -1080,6 +1081,10 @@ load_trust(struct loader *ld, struct config *cfg)
 					return -1;
 			} else if (strcmp(mn, "users") == 0) {
 				if (trust_users(ld, m, r) < 0)
+					return -1;
+			} else if (strcmp(mn, "units") == 0) {
+				if (trust_globs(ld, m, "units", 0, r->units,
+				    &r->nunits) < 0)
 					return -1;
 			} else {
 				return fail(ld, m, "trust: unknown setting \"%s\"", mn);

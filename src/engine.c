@@ -100,6 +100,8 @@ exim_pid(const struct logline *ll, const char *line, size_t len)
 			;
 		if (p == line)
 			return 0;
+	} else if (ll->cred.unit_known && ll->cred.pid > 0) {
+		return (uint64_t)ll->cred.pid; /* a journal entry: its _PID */
 	} else {
 		return 0;
 	}
@@ -335,42 +337,35 @@ engine_notice(struct engine *en, enum engine_notice kind,
 		    len);
 }
 
-void
-engine_line(struct engine *en, const char *line, size_t len, int truncated)
+/* A line split into its prefix and message (ll), from Exim's pieces and
+ * the patterns on: the line path of engine_line() and engine_entry(). */
+static inline void
+line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 {
 	struct pattern_match pm;
 	struct engine_match em;
 	struct ban_decision d;
-	struct logline ll;
 	struct addr a;
 	int64_t t;
 	int rc, banned = 0;
 
-	en->st.lines++;
-	if (truncated)
-		en->st.overlong++;
-	/* the time of a line is only worked out when a pattern matched */
-	if (prefix_parse_lazy(&en->clk, line, len, &ll) < 0) {
-		en->st.malformed++;
-		return;
-	}
-	if (ll.msglen > 6 && ll.msg[0] == '[' && is_exim(&ll) &&
-	    exim_piece(en, &ll, line, len) == 0)
+	if (ll->msglen > 6 && ll->msg[0] == '[' && is_exim(ll) &&
+	    exim_piece(en, ll, line, len) == 0)
 		return; /* a piece of a message still incomplete */
-	rc = pattern_match(en->cfg->patterns, &ll, &pm);
+	rc = pattern_match(en->cfg->patterns, ll, &pm);
 	if (rc < 0)
 		en->st.match_errors++;
 	if (rc <= 0) {
-		if (rc == 0 && pm.unmatched_reject && !is_temporary(&ll)) {
-			prefix_time(&en->clk, &ll);
-			engine_notice(en, NOTICE_UNMATCHED, &ll, line, len);
+		if (rc == 0 && pm.unmatched_reject && !is_temporary(ll)) {
+			prefix_time(&en->clk, ll);
+			engine_notice(en, NOTICE_UNMATCHED, ll, line, len);
 		}
 		return;
 	}
-	prefix_time(&en->clk, &ll);
+	prefix_time(&en->clk, ll);
 	/* who wrote it, from the credentials alone: never the tag */
-	if (!trust_line(&en->cfg->trust, &ll)) {
-		if (ll.cred.has && ll.cred.uid < 0 && ll.cred.pid < 0 &&
+	if (!trust_line(&en->cfg->trust, ll)) {
+		if (ll->cred.has && ll->cred.uid < 0 && ll->cred.pid < 0 &&
 		    !en->warned_nocred) {
 			en->warned_nocred = 1;
 			msg_warn("line %" PRIu64 ": empty credentials: untrusted, "
@@ -380,17 +375,17 @@ engine_line(struct engine *en, const char *line, size_t len, int truncated)
 			    "SysSock.Annotate=\"on\" SysSock.ParseTrusted=\"on\"",
 			    en->st.lines);
 		}
-		engine_notice(en, NOTICE_UNTRUSTED, &ll, line, len);
+		engine_notice(en, NOTICE_UNTRUSTED, ll, line, len);
 		return;
 	}
 	if (pm.dnsbl_error) {
 		/* the DNSBL's fault, not the client's: never scored */
-		engine_notice(en, NOTICE_DNSBL_ERROR, &ll, line, len);
+		engine_notice(en, NOTICE_DNSBL_ERROR, ll, line, len);
 		return;
 	}
 	memset(&em, 0, sizeof(em));
 	em.line = en->st.lines;
-	em.ll = &ll;
+	em.ll = ll;
 	em.pat = pm.pat;
 	em.qid = pm.qid;
 	em.qidlen = pm.qidlen;
@@ -409,12 +404,12 @@ engine_line(struct engine *en, const char *line, size_t len, int truncated)
 	en->st.per_pattern[pattern_index(pm.pat)]++;
 	if (em.ignored) {
 		en->st.ignored++;
-	} else if (is_duplicate(en, &ll, line, len) || (em.addr != NULL &&
-	    is_covered(en, &ll, line, len, pm.pat, em.addr))) {
+	} else if (is_duplicate(en, ll, line, len) || (em.addr != NULL &&
+	    is_covered(en, ll, line, len, pm.pat, em.addr))) {
 		em.duplicate = 1;
 		en->st.duplicates++;
 	} else {
-		t = en->use_clock || !ll.has_ts ? en->clk.now : ll.ts;
+		t = en->use_clock || !ll->has_ts ? en->clk.now : ll->ts;
 		if (pm.qid != NULL)
 			banned = tracker_qid(en->tr, pm.qid, pm.qidlen, em.addr, t,
 			    pattern_score(pm.pat), pm.pat, &d);
@@ -429,4 +424,29 @@ engine_line(struct engine *en, const char *line, size_t len, int truncated)
 		if (en->hooks.on_ban != NULL)
 			en->hooks.on_ban(en->hooks.ctx, &em, &d);
 	}
+}
+
+void
+engine_line(struct engine *en, const char *line, size_t len, int truncated)
+{
+	struct logline ll;
+
+	en->st.lines++;
+	if (truncated)
+		en->st.overlong++;
+	/* the time of a line is only worked out when a pattern matched */
+	if (prefix_parse_lazy(&en->clk, line, len, &ll) < 0) {
+		en->st.malformed++;
+		return;
+	}
+	line_path(en, &ll, line, len);
+}
+
+void
+engine_entry(struct engine *en, struct logline *ll, int truncated)
+{
+	en->st.lines++;
+	if (truncated)
+		en->st.overlong++;
+	line_path(en, ll, ll->msg, ll->msglen);
 }

@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "config.h"
 #include "firewall.h"
+#include "fmt.h"
 #include "kset.h"
 #include "log.h"
 #include "privdrop.h"
@@ -46,6 +47,10 @@ enum {
 	OPT_HTML = 1 << 7,
 	OPT_REQUIRE_CRED = 1 << 8,
 	OPT_MISSED = 1 << 9,
+	OPT_JOURNAL = 1 << 10,
+	OPT_JOURNAL_DIR = 1 << 11,
+	OPT_SINCE = 1 << 12,
+	OPT_UNTIL = 1 << 13,
 };
 #define OPT_CONFIG (OPT_C | OPT_O)
 
@@ -67,6 +72,10 @@ static const struct opt {
 	{OPT_HTML, OPT_LONG + 5, "html", "FILE"},
 	{OPT_REQUIRE_CRED, OPT_LONG + 6, "require-credentials", NULL},
 	{OPT_MISSED, OPT_LONG + 7, "missed", NULL},
+	{OPT_JOURNAL, OPT_LONG + 8, "journal", NULL},
+	{OPT_JOURNAL_DIR, OPT_LONG + 9, "journal-directory", "DIR"},
+	{OPT_SINCE, OPT_LONG + 10, "since", "TIME"},
+	{OPT_UNTIL, OPT_LONG + 11, "until", "TIME"},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -87,15 +96,18 @@ static const struct command {
 	const char *args;
 	const char *what;
 } commands[] = {
-	{"run", cmd_run, OPT_CONFIG | OPT_OMPROG | OPT_REQUIRE_CRED, 0, 0, "",
-	    "read log lines on stdin, ban in the kernel"},
+	{"run", cmd_run, OPT_CONFIG | OPT_OMPROG | OPT_REQUIRE_CRED |
+	    OPT_JOURNAL | OPT_JOURNAL_DIR | OPT_SINCE, 0, 0, "",
+	    "read log lines on stdin (or the systemd\n"
+	    "journal: --journal), ban in the kernel"},
 	{"test", cmd_test, OPT_CONFIG | OPT_JSON | OPT_BANS_ONLY | OPT_NOW |
-	    OPT_REQUIRE_CRED | OPT_MISSED, 0, ARGS_ANY, "[FILE...]",
-	    "replay logs, change nothing, report;\n"
-	    "year-less stamps are taken as the last\n"
-	    "year before TIME (default: now);\n"
-	    "--missed: print the MTAs' rejects and\n"
-	    "failures that no pattern reads"},
+	    OPT_REQUIRE_CRED | OPT_MISSED | OPT_JOURNAL | OPT_JOURNAL_DIR |
+	    OPT_SINCE | OPT_UNTIL, 0, ARGS_ANY, "[FILE...]",
+	    "replay logs (or the journal), change\n"
+	    "nothing, report; year-less stamps are\n"
+	    "taken as the last year before TIME\n"
+	    "(default: now); --missed: print the MTAs'\n"
+	    "rejects and failures that no pattern reads"},
 	{"setup", cmd_setup, OPT_CONFIG | OPT_PRINT, 0, 0, "",
 	    "create the sets and firewall rules"},
 	{"restore", cmd_restore, OPT_CONFIG, 0, 0, "",
@@ -341,6 +353,44 @@ parse_now(const char *text, int64_t *out)
 	return 0;
 }
 
+/* --since, --until: as --now, or -N[smhd] before now (-1h). */
+static int
+parse_time(const char *text, int64_t *out)
+{
+	char *end;
+	long long v;
+	int64_t unit = 1;
+
+	if (text[0] != '-')
+		return parse_now(text, out);
+	if (text[1] < '0' || text[1] > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(text + 1, &end, 10);
+	if (errno != 0 || v < 0 || v > 100LL * 366 * SECONDS_DAY)
+		return -1;
+	switch (*end) {
+	case 's':
+	case '\0':
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = SECONDS_HOUR;
+		break;
+	case 'd':
+		unit = SECONDS_DAY;
+		break;
+	default:
+		return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	*out = cmd_now() - (int64_t)v * unit;
+	return 0;
+}
+
 static const struct opt *
 opt_by_ch(int ch)
 {
@@ -458,12 +508,40 @@ parse_options(const struct command *c, int argc, char **argv,
 		case OPT_REQUIRE_CRED:
 			cl->require_credentials = 1;
 			break;
+		case OPT_JOURNAL:
+			cl->journal = 1;
+			break;
+		case OPT_JOURNAL_DIR:
+			cl->journal_dir = optarg;
+			break;
+		case OPT_SINCE:
+		case OPT_UNTIL:
+			if (parse_time(optarg, o->bit == OPT_SINCE ? &cl->since :
+				&cl->until) < 0)
+				msg_usage(cl->usage, "%s: %s: \"%.64s\" is not "
+				    "YYYY-MM-DDTHH:MM:SSZ, seconds since the epoch "
+				    "or -N[smhd] (before now)", c->name,
+				    opt_text(o, ob, sizeof(ob)), optarg);
+			if (o->bit == OPT_SINCE)
+				cl->has_since = 1;
+			else
+				cl->has_until = 1;
+			break;
 		default:
 			msg_panic("option bit %u has no case", o->bit);
 		}
 	}
 	cl->args = argv + optind;
 	cl->nargs = argc - optind;
+	if (!cl->journal && (cl->journal_dir || cl->has_since || cl->has_until))
+		msg_usage(cl->usage, "%s: --journal-directory, --since and --until "
+		    "go with --journal", c->name);
+	if (cl->journal && cl->omprog)
+		msg_usage(cl->usage, "%s: --journal reads the journal, --omprog "
+		    "reads rsyslog: one or the other", c->name);
+	if (cl->journal && cl->nargs > 0)
+		msg_usage(cl->usage, "%s: --journal reads the journal, not files",
+		    c->name);
 	if (cl->nargs < c->min_args ||
 	    (c->max_args != ARGS_ANY && cl->nargs > c->max_args))
 		msg_usage(cl->usage, "%s: wrong number of arguments", c->name);

@@ -1100,6 +1100,7 @@ parse_json(struct prefix_clock *clk, const char *p, const char *end,
 	c->pid = c->uid = c->gid = -1;
 	c->exelen = c->commlen = c->unitlen = 0;
 	c->exe = c->comm = c->unit = p;
+	c->unit_known = 1; /* the journal's: no _SYSTEMD_UNIT is no unit */
 	for (p++;;) {
 		while (p < end && (*p == ' ' || *p == ','))
 			p++;
@@ -1409,6 +1410,7 @@ parse_cred(const char *line, size_t len, struct logcred *c)
 	c->pid = c->uid = c->gid = -1;
 	c->exe = c->comm = c->unit = "";
 	c->exelen = c->commlen = c->unitlen = 0;
+	c->unit_known = 0;
 	cred_spaces(&cp);
 	if (cp.p < cp.end && *cp.p == '}')
 		goto close;
@@ -1491,6 +1493,7 @@ prefix_cred(const char *line, size_t len, struct logcred *cred)
 		cred->pid = cred->uid = cred->gid = -1;
 		cred->exe = cred->comm = cred->unit = "";
 		cred->exelen = cred->commlen = cred->unitlen = 0;
+		cred->unit_known = 0;
 	}
 	return n;
 }

@@ -116,6 +116,17 @@ struct run_counters {
 	size_t npm;
 };
 
+/* Entries with a cursor: where reading stands, saved with what it led to. */
+struct run_cside {
+	const char *source; /* NULL: lines without a cursor */
+	const char *(*cursor)(void *ctx);
+	void *ctx;
+	int moved; /* entries were read since the last saved cursor */
+	uint64_t saves;
+	int warned;
+	int64_t seed_at; /* run_start(): the time the saved scores are as of */
+};
+
 /*
  * Degraded: why the run cannot do its whole job (the cause given by
  * run_set_degraded(), and a state file that has failed for
@@ -139,6 +150,7 @@ struct run {
 	struct run_kside ker;
 	struct run_sside sta;
 	struct run_jside jou;
+	struct run_cside cur;
 	struct run_views views;
 	struct run_counters cnt;
 	struct run_health health;
@@ -266,6 +278,36 @@ backlog_write(struct run_backlog *bl, struct state *st)
 		bl->dropped = 0;
 	}
 	return 0;
+}
+
+/* Every record to the state file, in the transaction the caller opened
+ * (state_batch_begin()); backlog_consumed() once it is committed. */
+static int
+backlog_write_all(const struct run_backlog *bl, struct state *st)
+{
+	size_t head = bl->head, n = bl->n, k;
+
+	while (n > 0) {
+		k = bl->cap - head < n ? bl->cap - head : n;
+		if (state_record(st, bl->v + head, k) < 0)
+			return -1;
+		head = (head + k) % bl->cap;
+		n -= k;
+	}
+	return 0;
+}
+
+static void
+backlog_consumed(struct run_backlog *bl)
+{
+	bl->head = 0;
+	bl->n = 0;
+	if (bl->dropped > 0) {
+		msg_warn("state: %" PRIu64 " ban records were dropped while the "
+		    "state file could not be written (they were in the kernel)",
+		    bl->dropped);
+		bl->dropped = 0;
+	}
 }
 
 /* --- warnings --- */
@@ -447,13 +489,18 @@ on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 	struct state_ban *b;
 	char ip[ADDR_STRLEN], tb[32], db[32];
 	size_t hl;
+	int64_t at;
 
-	if (r->replay_clock == 0)
+	/* what is left of it: a decision at a line's own stamp (kept lines
+	 * read again, a journal entry) may have started before now */
+	at = r->replay_clock != 0 ? r->replay_clock :
+	    r->cur.source != NULL ? r->en.clk.now : 0;
+	if (at == 0)
 		r->ker.k.add(r->ker.k.ctx, &d->addr, kernel_timeout(&r->ker.k,
 		    d->duration));
-	else if (d->start + d->duration > r->replay_clock) /* what is left */
+	else if (d->start + d->duration > at)
 		r->ker.k.add(r->ker.k.ctx, &d->addr, kernel_timeout(&r->ker.k,
-		    d->start + d->duration - r->replay_clock));
+		    d->start + d->duration - at));
 	if (r->ker.absent)
 		r->ker.waiting++;
 	r->cnt.pm_bans[pattern_index(d->pat)]++;
@@ -526,6 +573,78 @@ repair_sets(struct run *r, int64_t now)
 	r->ker.recreated = k->recreated(k->ctx);
 }
 
+static void score_one(void *ctx, const struct addr *a,
+    const struct score_event *ev, size_t n, int64_t last_seen);
+
+struct score_writer {
+	struct state *st;
+	int ok;
+	size_t n, cap;
+	struct addr *done; /* listed again if the transaction fails */
+};
+
+/*
+ * Entries with a cursor: the ban records, the changed scores and the
+ * cursor of the last entry read, in one transaction, so that a restart
+ * from the saved cursor (after a crash too) neither loses an entry's
+ * effect nor counts it twice.  0, or -1 with everything kept for the
+ * next try.
+ */
+static int
+write_batch(struct run *r, int64_t now)
+{
+	struct run_sside *s = &r->sta;
+	struct score_writer w = {NULL, 1, 0, 0, NULL};
+	const char *cur = NULL;
+	int changes = s->bl.n > 0;
+	size_t i;
+
+	if (s->bl.n == 0 && tracker_dirty_count(r->en.tr) == 0 && !r->cur.moved)
+		return 0;
+	open_state(r, now);
+	if (s->st == NULL)
+		return -1;
+	if (r->cur.moved)
+		cur = r->cur.cursor(r->cur.ctx);
+	if (state_batch_begin(s->st) < 0)
+		goto fail;
+	w.st = s->st;
+	if (backlog_write_all(&s->bl, s->st) < 0)
+		w.ok = 0;
+	if (w.ok)
+		tracker_drain_dirty(r->en.tr, score_one, &w);
+	if (w.ok && cur != NULL &&
+	    state_cursor_put(s->st, r->cur.source, cur, now) < 0)
+		w.ok = 0;
+	if (state_batch_end(s->st, w.ok) < 0 || !w.ok)
+		goto fail;
+	backlog_consumed(&s->bl);
+	if (changes)
+		r->views.changes++;
+	if (cur != NULL) {
+		r->cur.moved = 0;
+		r->cur.saves++;
+	}
+	if (r->cur.warned)
+		msg_info("state %s written again, with the journal cursor",
+		    r->kcfg->state);
+	r->cur.warned = 0;
+	free(w.done);
+	return 0;
+fail:
+	for (i = 0; i < w.n; i++)
+		tracker_mark_dirty(r->en.tr, &w.done[i]);
+	free(w.done);
+	if (!r->cur.warned)
+		msg_warn("state: %zu ban records, the scores and the journal "
+		    "cursor not written yet; will retry (bans are in the kernel)",
+		    s->bl.n);
+	r->cur.warned = 1;
+	state_close(s->st);
+	s->st = NULL;
+	return -1;
+}
+
 /*
  * The firewall rules that use the sets: in place, or put back as setup
  * makes them.  Every repair is a warning (bans were not enforced for a
@@ -594,7 +713,9 @@ commit(struct run *r, int64_t now)
 		if (k->recreated(k->ctx) != r->ker.recreated)
 			repair_sets(r, now);
 	}
-	if (r->sta.bl.n > 0) {
+	if (r->cur.source != NULL) {
+		write_batch(r, now);
+	} else if (r->sta.bl.n > 0) {
 		open_state(r, now);
 		if (r->sta.st != NULL) {
 			if (backlog_write(&r->sta.bl, r->sta.st) == 0) {
@@ -612,13 +733,6 @@ commit(struct run *r, int64_t now)
 	}
 	return k->pending(k->ctx) == 0 ? 0 : -1;
 }
-
-struct score_writer {
-	struct state *st;
-	int ok;
-	size_t n, cap;
-	struct addr *done; /* listed again if the transaction fails */
-};
 
 static void
 score_one(void *ctx, const struct addr *a, const struct score_event *ev,
@@ -708,6 +822,8 @@ settle_journal(struct run *r)
 {
 	struct tracker_stats ts;
 
+	if (r->cur.source != NULL)
+		return; /* scores go only with the cursor (write_batch) */
 	if (r->ker.k.pending(r->ker.k.ctx) > 0 || r->sta.bl.n > 0 ||
 	    save_scores(r) < 0)
 		return;
@@ -1050,7 +1166,7 @@ seed_scores(void *ctx, const struct addr *a, const struct score_event *ev,
 	struct run *r = ctx;
 
 	(void)last_seen;
-	tracker_seed_events(r->en.tr, a, ev, n, r->en.clk.now);
+	tracker_seed_events(r->en.tr, a, ev, n, r->cur.seed_at);
 }
 
 static int
@@ -1094,7 +1210,10 @@ tick(struct run *r, int64_t now)
 		state_lifted_since(s->st, s->last_lifted_poll - 1, lifted_one, r);
 		s->last_lifted_poll = now;
 	}
-	settle_journal(r);
+	if (r->cur.source != NULL)
+		write_batch(r, now); /* where reading stands, once a second */
+	else
+		settle_journal(r);
 	save_stats(r, now);
 	write_zone(r, now);
 	if (now - s->last_refresh >= RUN_REFRESH_EVERY) {
@@ -1128,11 +1247,16 @@ run_new(struct config *cfg, const struct run_kernel *k,
 	    RUN_BACKLOG_MAX;
 	r->jou.on = opt->omprog;
 	r->jou.last_try = now - RUN_STATE_RETRY;
+	r->cur.source = opt->cursor_source;
+	r->cur.cursor = opt->cursor;
+	r->cur.ctx = opt->cursor_ctx;
 	hooks.on_match = on_match;
 	hooks.on_ban = on_ban;
 	hooks.on_notice = on_notice;
 	hooks.ctx = r;
-	engine_init(&r->en, r->cfg, now, 1, &hooks);
+	/* entries with a cursor are scored at their own time, as a replay
+	 * does: a restart that reads an hour again decides as live did */
+	engine_init(&r->en, r->cfg, now, opt->cursor_source == NULL, &hooks);
 	pattern_counters(r);
 	msg_set_warn_hook(keep_warning);
 	tracker_keep_dirty(r->en.tr);
@@ -1145,11 +1269,24 @@ run_start(struct run *r, int64_t now)
 	struct run_sside *s = &r->sta;
 	size_t n = 0;
 
+	char cur[STATE_CURSOR_MAX];
+	int64_t saved;
+
 	check_rules(r, now);
 	open_state(r, now);
+	r->cur.seed_at = now;
 	if (s->st != NULL) {
+		/*
+		 * Entries with a cursor are scored at their own times, and the
+		 * ones after the cursor are read again: the scores saved with it
+		 * are as of when it was saved, however long ago that was.
+		 */
+		if (r->cur.source != NULL && state_cursor_get(s->st,
+			r->cur.source, cur, sizeof(cur), &saved) > 0 && saved < now)
+			r->cur.seed_at = saved;
 		state_history(s->st, now - r->cfg->forget, seed_one, r);
-		state_scores(s->st, now - r->cfg->window, seed_scores, r);
+		state_scores(s->st, r->cur.seed_at - r->cfg->window, seed_scores,
+		    r);
 		if (!r->ker.absent) /* else run_attach_kernel() does it */
 			run_requeue(s->st, &r->ker.k, now, 0, &n);
 		s->last_refresh = now;
@@ -1168,6 +1305,30 @@ run_line(struct run *r, const char *line, size_t len, int truncated)
 	engine_line(&r->en, line, len, truncated);
 	if (r->ker.k.pending(r->ker.k.ctx) >= r->cfg->batch_size)
 		commit(r, r->en.clk.now);
+}
+
+void
+run_entry(struct run *r, struct logline *ll, int truncated)
+{
+	engine_entry(&r->en, ll, truncated);
+	r->cur.moved = 1;
+	if (r->ker.k.pending(r->ker.k.ctx) >= r->cfg->batch_size)
+		commit(r, r->en.clk.now);
+}
+
+void
+run_cursor_moved(struct run *r)
+{
+	r->cur.moved = 1;
+}
+
+int
+run_saved_cursor(struct run *r, char *buf, size_t len)
+{
+	open_state(r, r->en.clk.now);
+	if (r->sta.st == NULL || r->cur.source == NULL)
+		return r->sta.st == NULL ? -1 : 0;
+	return state_cursor_get(r->sta.st, r->cur.source, buf, len, NULL);
 }
 
 /*
@@ -1250,7 +1411,7 @@ int
 run_poll_ms(const struct run *r)
 {
 	if (r->ker.k.pending(r->ker.k.ctx) > 0 || r->sta.bl.n > 0 ||
-	    (r->jou.jr != NULL && journal_size(r->jou.jr) > 0))
+	    (r->jou.jr != NULL && journal_size(r->jou.jr) > 0) || r->cur.moved)
 		return (int)r->cfg->batch_idle_ms;
 	return 1000;
 }
@@ -1322,6 +1483,12 @@ run_finish(struct run *r, int64_t now)
 		    "their lines" : "they are in the kernel");
 		rc = 1;
 	}
+	if (r->cur.moved) {
+		msg_warn("the journal cursor could not be saved in %s: the next "
+		    "run reads again the entries since the last one saved",
+		    r->kcfg->state);
+		rc = 1;
+	}
 	if (r->ker.absent && r->ker.waiting > 0)
 		msg_warn("%" PRIu64 " ban decisions never reached the kernel; the "
 		    "next mailban that can reach it applies them from the state "
@@ -1359,6 +1526,7 @@ run_stats(const struct run *r, struct run_stats *s)
 	s->bans_waiting = r->ker.waiting;
 	s->degraded = r->health.since != 0;
 	s->journal_bytes = r->jou.jr != NULL ? journal_size(r->jou.jr) : 0;
+	s->cursor_saves = r->cur.saves;
 }
 
 void

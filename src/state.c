@@ -48,6 +48,7 @@
 struct state {
 	sqlite3 *db;
 	char *path;
+	int in_batch; /* between state_batch_begin() and state_batch_end() */
 };
 
 /*
@@ -124,7 +125,11 @@ static const char schema[] =
     " kind TEXT NOT NULL,"
     " program TEXT NOT NULL,"
     " time INTEGER NOT NULL,"
-    " line TEXT NOT NULL);";
+    " line TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS journal_cursor ("
+    " source TEXT PRIMARY KEY NOT NULL,"
+    " cursor TEXT NOT NULL,"
+    " time INTEGER NOT NULL);";
 
 static int
 fail(struct state *st, const char *what)
@@ -173,7 +178,7 @@ move_aside(const char *path)
 	return 0;
 }
 
-/* Bring an older file to the current schema (version 2). */
+/* Bring an older file to the current schema (version 3). */
 static int
 migrate(struct state *st)
 {
@@ -184,12 +189,14 @@ migrate(struct state *st)
 		NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
 		version = sqlite3_column_int(stmt, 0);
 	sqlite3_finalize(stmt);
-	if (version >= 2)
+	if (version >= 3)
 		return 0;
 	/* version 1 had no bans.program; a new file already has it */
-	(void)sqlite3_exec(st->db, "ALTER TABLE bans ADD COLUMN program TEXT "
-	    "NOT NULL DEFAULT ''", NULL, NULL, NULL);
-	if (sqlite3_exec(st->db, "PRAGMA user_version = 2", NULL, NULL, NULL) !=
+	if (version < 2)
+		(void)sqlite3_exec(st->db, "ALTER TABLE bans ADD COLUMN program "
+		    "TEXT NOT NULL DEFAULT ''", NULL, NULL, NULL);
+	/* version 2 had no journal_cursor: the schema above made it */
+	if (sqlite3_exec(st->db, "PRAGMA user_version = 3", NULL, NULL, NULL) !=
 	    SQLITE_OK)
 		return fail(st, "schema version");
 	return 0;
@@ -378,7 +385,8 @@ state_record(struct state *st, const struct state_ban *b, size_t n)
 
 	if (n == 0)
 		return 0;
-	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (!st->in_batch &&
+	    sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return fail(st, "begin");
 	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, logsql, -1, &log, NULL) != SQLITE_OK)
@@ -412,6 +420,8 @@ state_record(struct state *st, const struct state_ban *b, size_t n)
 	sqlite3_finalize(stmt);
 	sqlite3_finalize(log);
 	log = NULL;
+	if (st->in_batch)
+		return 0;
 	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		fail(st, "commit");
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -422,7 +432,8 @@ fail:
 	fail(st, "write");
 	sqlite3_finalize(stmt);
 	sqlite3_finalize(log);
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!st->in_batch) /* else state_batch_end() rolls back */
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
 
@@ -593,6 +604,8 @@ encode_events(char *buf, size_t len, const struct score_event *ev, size_t n)
 int
 state_scores_begin(struct state *st)
 {
+	if (st->in_batch)
+		return 0;
 	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return fail(st, "begin");
 	return 0;
@@ -631,12 +644,133 @@ state_scores_put(struct state *st, const struct addr *a,
 int
 state_scores_end(struct state *st, int ok)
 {
+	if (st->in_batch)
+		return ok ? 0 : -1; /* state_batch_end() decides */
 	if (ok && sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
 	if (ok)
 		fail(st, "commit");
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
+}
+
+int
+state_batch_begin(struct state *st)
+{
+	if (st->in_batch)
+		msg_panic("state_batch_begin: a batch is open already");
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(st, "begin");
+	st->in_batch = 1;
+	return 0;
+}
+
+int
+state_batch_end(struct state *st, int ok)
+{
+	if (!st->in_batch)
+		msg_panic("state_batch_end: no batch is open");
+	st->in_batch = 0;
+	if (ok && sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	if (ok)
+		fail(st, "commit");
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* A journal cursor's text: "s=...;i=...;b=...;m=...;t=...;x=..." */
+static int
+is_cursor(const char *c, size_t max)
+{
+	size_t n = strlen(c);
+
+	return n > 0 && n < max && strspn(c, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789=;_-") == n;
+}
+
+int
+state_cursor_put(struct state *st, const char *source, const char *cursor,
+    int64_t t)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (!is_cursor(cursor, STATE_CURSOR_MAX)) {
+		msg_warn("state %s: not a journal cursor: \"%.64s\"", st->path,
+		    cursor);
+		return -1;
+	}
+
+	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO "
+		"journal_cursor(source, cursor, time) VALUES(?1, ?2, ?3)", -1,
+		&stmt, NULL) != SQLITE_OK)
+		return fail(st, "prepare");
+	sqlite3_bind_text(stmt, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, cursor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, t);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : fail(st, "cursor");
+}
+
+int
+state_cursor_get(struct state *st, const char *source, char *buf,
+    size_t len, int64_t *t)
+{
+	sqlite3_stmt *stmt = NULL;
+	const unsigned char *c;
+	int rc, found = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT cursor, time FROM journal_cursor "
+		"WHERE source = ?1", -1, &stmt, NULL) != SQLITE_OK)
+		return fail(st, "prepare");
+	sqlite3_bind_text(stmt, 1, source, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		c = sqlite3_column_text(stmt, 0);
+		/* read back: what state_cursor_put() writes, or nothing */
+		if (c != NULL && is_cursor((const char *)c, len)) {
+			snprintf(buf, len, "%s", (const char *)c);
+			if (t != NULL)
+				*t = sqlite3_column_int64(stmt, 1);
+			found = 1;
+		} else {
+			msg_warn("state %s: the journal cursor of %s is not one: "
+			    "ignored", st->path, source);
+		}
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return fail(st, "cursor");
+	return found;
+}
+
+int
+state_cursors(struct state *st,
+    int (*cb)(void *, const char *source, int64_t t), void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	const unsigned char *src;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT source, time FROM journal_cursor "
+		"ORDER BY source", -1, &stmt, NULL) != SQLITE_OK) {
+		/* a file of schema 2, read-only (status): no cursor in it */
+		sqlite3_finalize(stmt);
+		return 0;
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		src = sqlite3_column_text(stmt, 0);
+		if (src != NULL && cb(ctx, (const char *)src,
+			sqlite3_column_int64(stmt, 1)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : fail(st, "cursors");
 }
 
 int

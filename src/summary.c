@@ -76,6 +76,19 @@ push_error(void *ctx, int64_t time, const char *message)
 }
 
 static int
+push_journal(void *ctx, const char *source, int64_t time)
+{
+	struct summary *s = ctx;
+
+	if (s->njournals == SUMMARY_JOURNALS)
+		return 1;
+	s->journals[s->njournals].source = xstrdup(source);
+	s->journals[s->njournals].time = time;
+	s->njournals++;
+	return 0;
+}
+
+static int
 push_notice(void *ctx, const struct state_notice *v)
 {
 	struct summary *s = ctx;
@@ -134,6 +147,7 @@ summary_load(struct state *st, int64_t now, size_t max_bans,
 	s->first_day = now / SECONDS_DAY - (SUMMARY_DAYS - 1);
 	s->errors = xcalloc(SUMMARY_ERRORS, sizeof(*s->errors));
 	s->notices = xcalloc(SUMMARY_NOTICES, sizeof(*s->notices));
+	s->journals = xcalloc(SUMMARY_JOURNALS, sizeof(*s->journals));
 	/* one snapshot: a running mailban may commit in between */
 	if (state_read_begin(st) < 0) {
 		summary_free(s);
@@ -147,6 +161,7 @@ summary_load(struct state *st, int64_t now, size_t max_bans,
 	    state_errors(st, SUMMARY_ERRORS, push_error, s) < 0 ||
 	    state_notices(st, push_notice, s) < 0 ||
 	    state_notice_lines(st, push_notice_line, s) < 0 ||
+	    state_cursors(st, push_journal, s) < 0 ||
 	    (s->degraded = state_health(st, &s->health)) < 0)
 		goto out;
 	s->active4 = c.active4;
@@ -179,6 +194,9 @@ summary_free(struct summary *s)
 		for (k = 0; k < s->notices[i].nlines; k++)
 			free(s->notices[i].line[k]);
 	}
+	for (i = 0; i < s->njournals; i++)
+		free(s->journals[i].source);
+	free(s->journals);
 	free(s->notices);
 	free(s->patterns);
 	free(s->errors);

@@ -97,6 +97,15 @@ trust_line(const struct trust *t, const struct logline *ll)
 		if (!ok)
 			return 0;
 	}
+	if (r->nunits > 0 && c->unit_known) {
+		if (c->unitlen == 0)
+			return 0;
+		ok = 0;
+		for (i = 0; i < r->nunits && !ok; i++)
+			ok = glob_match(r->units[i], c->unit, c->unitlen, 0);
+		if (!ok)
+			return 0;
+	}
 	if (r->nexe > 0) {
 		/*
 		 * A writer that exited before the daemon read /proc has no
@@ -128,6 +137,8 @@ trust_free(struct trust *t)
 			free(t->rules[i].progs[j]);
 		for (j = 0; j < t->rules[i].nexe; j++)
 			free(t->rules[i].exe[j]);
+		for (j = 0; j < t->rules[i].nunits; j++)
+			free(t->rules[i].units[j]);
 		for (j = 0; j < t->rules[i].nunknown; j++)
 			free(t->rules[i].unknown[j]);
 	}

@@ -40,7 +40,7 @@ import re, sys
 conf, d = sys.argv[1], sys.argv[2]
 text = open(conf).read()
 shipped = re.compile(r'^  \{ program = "postfix\*"; exe = "[^"]*";\n'
-                     r'    users = \[[^]]*\]; \},\n', re.M)
+                     r'    users = \[[^]]*\];(?: units = "[^"]*";)? \},\n', re.M)
 rule = ('  { program = "postfix*"; exe = "%s/sbin/*"; users = [ "root" ]; },\n'
         % d)
 text, n = shipped.subn(rule, text, count=1)

@@ -166,6 +166,21 @@ layout() {
 	    sh -c "grep -qx 'User=mailban' '$u' && grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN' '$u' && grep -qx 'AmbientCapabilities=CAP_NET_ADMIN' '$u'"
 	check "$_l: sysusers.d file for the run user" \
 	    grep -q '^u mailban ' "$root$prefix/lib/sysusers.d/mailban.conf"
+	# the journal mode's own service
+	u=$root$prefix/lib/systemd/system/mailban-journal.service
+	check "$_l: journal unit installed" test -f "$u"
+	check "$_l: journal unit runs the installed mailban run --journal" \
+	    grep -qx "ExecStart=$sbindir/mailban run --journal --since=-1h -c $sysconfdir/mailban/mailban.conf" "$u"
+	check "$_l: journal unit: no unsubstituted @VAR@" sh -c "! grep -q '@[A-Z]*@' '$u'"
+	check "$_l: journal unit: restarted on failure" grep -qx 'Restart=on-failure' "$u"
+	check "$_l: journal unit: after mailban.service" grep -q '^After=mailban.service' "$u"
+	if command -v systemd-analyze >/dev/null 2>&1; then
+		sed "s|=$sbindir/|=$root$sbindir/|" "$u" > "$tmp/mailban-journal.service"
+		systemd-analyze verify --man=no "$tmp/mailban-journal.service" > "$tmp/verify" 2>&1
+		check "$_l: systemd-analyze verify: nothing about mailban-journal.service" \
+		    sh -c "! grep -i 'mailban-journal.service' '$tmp/verify'"
+		grep -i 'mailban-journal.service' "$tmp/verify"
+	fi
 }
 
 # The system install, into a DESTDIR: Debian's paths, which are the source

@@ -17,7 +17,7 @@ set -f # the words of the lists are patterns, not file names
 
 layers='
 log memfind addr fmt score       # diagnostics, memory, addresses, text
-lineio prefix journal omprog html state gzfile  # bytes and files, no policy
+lineio prefix journal omprog html state gzfile sdjournal # bytes and files, no policy
 rxlit                            # regex text read without PCRE2
 prefilter                        # which patterns a message cannot match
 pattern config trust              # PCRE2, the configuration, the writers
@@ -39,6 +39,7 @@ libnftnl/ firewall
 libmnl/ firewall
 sqlite3.h state
 seccomp.h privdrop
+systemd/ sdjournal
 zlib.h gzfile
 '
 
@@ -158,6 +159,7 @@ printf '#include <libconfig.h>\n#include <libipset/data.h>\n#include <seccomp.h>
 printf '#include <libnftnl/rule.h>\n#include <libmnl/libmnl.h>\n' \
     > "$tmp/src/kset.c"
 printf '#include <zlib.h>\n' > "$tmp/src/lineio.c"
+printf '#include <systemd/sd-journal.h>\n' >> "$tmp/test/test_x.c"
 bad=$(unlayered "$tmp")
 check "a module in no layer is found: $bad" [ "$bad" = "newthing " ]
 bad=$(upward "$tmp")

@@ -25,16 +25,19 @@ refused() { # COMMAND ARG...; the message is left in $msg (builtins only:
 }
 for c in run test setup restore list status report unban flush check; do
 	case $c in
-	run) takes='--omprog --require-credentials' ;;
-	test) takes='--json --bans-only --now=0 --require-credentials --missed' ;;
+	run) takes='--omprog --require-credentials --journal
+	    --journal-directory=x --since=0' ;;
+	test) takes='--json --bans-only --now=0 --require-credentials --missed
+	    --journal --journal-directory=x --since=0 --until=0' ;;
 	setup | check) takes='--print' ;;
 	list | status) takes='--json' ;;
 	report) takes='--html=x' ;;
 	*) takes= ;;
 	esac
 	for o in --json --print --omprog --bans-only --now=0 --html=x \
-	    --require-credentials --missed; do
-		case " $takes " in *" $o "*) continue ;; esac
+	    --require-credentials --missed --journal --journal-directory=x --since=0 \
+	    --until=0; do
+		case " $(echo $takes) " in *" $o "*) continue ;; esac
 		refused $c $o
 		check "$c $o: the message names the command and the option ($msg)" \
 		    [ "$msg" = "mailban: $c does not take ${o%%=*}" ]
@@ -45,8 +48,19 @@ refused flush 192.0.2.1
 refused unban
 refused test --now=yesterday
 refused test --now
+# the journal's options go with --journal, and --journal with no other input
+refused test --since=0
+check "--since without --journal ($msg)" \
+    [ "$msg" = "mailban: test: --journal-directory, --since and --until go with --journal" ]
+refused test --journal-directory=/nonexistent
+refused run --journal --omprog
+check "--journal with --omprog ($msg)" \
+    [ "$msg" = "mailban: run: --journal reads the journal, --omprog reads rsyslog: one or the other" ]
+refused test --journal x.log
+refused test --journal --since=yesterday
+refused test --journal --until=-3x
 "$mb" test --help > "$tmp/out"; check "test --help exits 0" [ $? -eq 0 ]
-grep -q '^usage: mailban test \[-c FILE\] \[-o NAME=VALUE\]\.\.\. \[--json\] \[--bans-only\] \[--now TIME\] \[--require-credentials\] \[--missed\] \[FILE\.\.\.\]$' "$tmp/out"
+grep -q '^usage: mailban test \[-c FILE\] \[-o NAME=VALUE\]\.\.\. \[--json\] \[--bans-only\] \[--now TIME\] \[--require-credentials\] \[--missed\] \[--journal\] \[--journal-directory DIR\] \[--since TIME\] \[--until TIME\] \[FILE\.\.\.\]$' "$tmp/out"
 check "test --help: its synopsis on stdout" [ $? -eq 0 ]
 
 done_testing

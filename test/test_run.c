@@ -204,6 +204,8 @@ test_config(const char *state)
 	    "    regex = \"^bad (?<ip>[0-9a-f.:]+)$\"; },\n"
 	    "  { name = \"t-odd\"; program = \"t\"; score = 1;\n"
 	    "    regex = \"^odd (?<ip>[0-9a-f.:]+)$\"; },\n"
+	    "  { name = \"t-mid\"; program = \"t\"; score = 4;\n"
+	    "    regex = \"^mid (?<ip>[0-9a-f.:]+)$\"; },\n"
 	    "  { name = \"t-dnsbl-error\"; program = \"t\";\n"
 	    "    notice = \"dnsbl-error\";\n"
 	    "    regex = \"^refused (?<ip>[0-9a-f.:]+)$\"; }\n"
@@ -333,12 +335,213 @@ static struct run *
 new_run(struct fake *f, struct run_kernel *k, int omprog, size_t backlog_max,
     const char *state)
 {
-	struct run_options opt = {omprog, backlog_max};
+	struct run_options opt = {.omprog = omprog, .backlog_max = backlog_max};
 	char path[256];
 
 	*k = fake_kernel(f);
 	return run_new(test_config(state != NULL ? state :
 	    state_path(path, sizeof(path))), k, &opt, T0);
+}
+
+/* --- entries with a cursor (run --journal) --- */
+
+struct cursor {
+	unsigned n; /* entries given */
+	char text[64];
+	int bad; /* give what the state file refuses as a cursor */
+};
+
+static const char *
+cursor_of(void *ctx)
+{
+	struct cursor *c = ctx;
+
+	xsnprintf(c->text, sizeof(c->text), "s=5eed;i=%x%s", c->n,
+	    c->bad ? " (refused)" : "");
+	return c->text;
+}
+
+/* One entry of program t: "WHAT ADDR", at T0, as sdjournal.c gives it. */
+static void
+entry(struct run *r, struct cursor *c, const char *what, unsigned i)
+{
+	struct logline ll;
+	char msg[128], ab[32];
+
+	memset(&ll, 0, sizeof(ll));
+	xsnprintf(msg, sizeof(msg), "%s %s", what, nth(i, ab, sizeof(ab)));
+	ll.prog = "t";
+	ll.proglen = 1;
+	ll.host = "mx";
+	ll.hostlen = 2;
+	ll.msg = msg;
+	ll.msglen = strlen(msg);
+	ll.ts = T0;
+	ll.has_ts = 1;
+	c->n++;
+	run_entry(r, &ll, 0);
+}
+
+struct scored {
+	struct addr a;
+	size_t n;
+};
+
+static void
+scored_one(void *ctx, const struct addr *a, const struct score_event *ev,
+    size_t n, int64_t last_seen)
+{
+	struct scored *q = ctx;
+
+	(void)ev;
+	(void)last_seen;
+	if (addr_equal(a, &q->a))
+		q->n = n;
+}
+
+/* The score events of the i-th address in the state file path. */
+static size_t
+scored_events(const char *path, unsigned i)
+{
+	struct state *st = state_open(path, 1);
+	struct scored q;
+	char ab[32];
+
+	memset(&q, 0, sizeof(q));
+	nth(i, ab, sizeof(ab));
+	if (st == NULL || addr_parse(ab, strlen(ab), &q.a) < 0) {
+		state_close(st);
+		return (size_t)-1;
+	}
+	state_scores(st, 0, scored_one, &q);
+	state_close(st);
+	return q.n;
+}
+
+/* The cursor saved in path, or "" (none), or "?" (unreadable). */
+static const char *
+saved_cursor(const char *path, char *buf, size_t len)
+{
+	struct state *st = state_open(path, 1);
+	int rc = st != NULL ? state_cursor_get(st, "journal:t", buf, len, NULL) :
+	    -1;
+
+	state_close(st);
+	if (rc <= 0)
+		xsnprintf(buf, len, "%s", rc == 0 ? "" : "?");
+	return buf;
+}
+
+/*
+ * The cursor goes into the state file in the one transaction of the bans
+ * and scores its entries led to: when that transaction cannot be written,
+ * none of them is, and all of them are at the next try.
+ */
+static void
+cursor_with_bans_and_scores(void)
+{
+	struct run_options opt = {.cursor_source = "journal:t",
+	    .cursor = cursor_of};
+	struct cursor c = {0, "", 0};
+	struct run_stats s;
+	size_t n;
+	struct run_kernel k;
+	struct state *lock;
+	struct fake f;
+	struct run *r;
+	char path[256], buf[128];
+
+	fresh_dir();
+	state_path(path, sizeof(path));
+	opt.cursor_ctx = &c;
+	k = fake_kernel(&f);
+	r = run_new(test_config(path), &k, &opt, T0);
+	run_start(r, T0);
+	CHECK(run_saved_cursor(r, buf, sizeof(buf)) == 0, "no cursor at first");
+	entry(r, &c, "bad", 0);
+	entry(r, &c, "odd", 100);
+	entry(r, &c, "bad", 1);
+	CHECK(run_poll_ms(r) == 50, "entries read: the cursor waits batch.idle");
+	run_idle(r, T0);
+	CHECK(strcmp(saved_cursor(path, buf, sizeof(buf)), "s=5eed;i=3") == 0,
+	    "the cursor of the last entry: %s", buf);
+	CHECK(active_in_state(T0) == 2, "with its bans: %zu",
+	    active_in_state(T0));
+	CHECK(scored_events(path, 100) == 1, "and the score it added");
+	/* another writer holds the file: nothing of the next entries is
+	 * written, neither bans, nor scores, nor the cursor */
+	lock = state_open(path, 0);
+	CHECK(lock != NULL && state_batch_begin(lock) == 0, "a writer holds it");
+	entry(r, &c, "bad", 2);
+	entry(r, &c, "odd", 100);
+	run_idle(r, T0 + 1);
+	CHECK(strcmp(saved_cursor(path, buf, sizeof(buf)), "s=5eed;i=3") == 0,
+	    "the cursor stays: %s", buf);
+	CHECK(active_in_state(T0 + 1) == 2, "no ban of the entries after it");
+	CHECK(scored_events(path, 100) == 1, "no score of them");
+	CHECK(f.nadded == 3, "the kernel has the ban meanwhile: %zu", f.nadded);
+	state_batch_end(lock, 0);
+	state_close(lock);
+	run_idle(r, T0 + 1 + RUN_STATE_RETRY);
+	CHECK(strcmp(saved_cursor(path, buf, sizeof(buf)), "s=5eed;i=5") == 0,
+	    "then all of them: %s", buf);
+	CHECK(active_in_state(T0 + 3) == 3, "the ban");
+	CHECK(scored_events(path, 100) == 2, "the score");
+	/* the transaction fails after the bans and scores went in (the
+	 * cursor is refused): none of them stays */
+	c.bad = 1;
+	entry(r, &c, "bad", 3);
+	entry(r, &c, "odd", 100);
+	run_idle(r, T0 + 4);
+	CHECK(strcmp(saved_cursor(path, buf, sizeof(buf)), "s=5eed;i=5") == 0,
+	    "a failed cursor leaves the last one: %s", buf);
+	n = active_in_state(T0 + 4);
+	CHECK(n == 3, "and rolls back the ban written before it: %zu", n);
+	n = scored_events(path, 100);
+	CHECK(n == 2, "and the score: %zu", n);
+	c.bad = 0;
+	run_idle(r, T0 + 4 + RUN_STATE_RETRY);
+	CHECK(strcmp(saved_cursor(path, buf, sizeof(buf)), "s=5eed;i=7") == 0,
+	    "the next try writes it all: %s", buf);
+	CHECK(active_in_state(T0 + 6) == 4 && scored_events(path, 100) == 3,
+	    "the ban and the score with it");
+	CHECK(run_finish(r, T0 + 7) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+
+	/* the next run knows where reading stopped */
+	c.n = 7;
+	k = fake_kernel(&f);
+	r = run_new(test_config(path), &k, &opt, T0 + 10);
+	run_start(r, T0 + 10);
+	CHECK(run_saved_cursor(r, buf, sizeof(buf)) == 1 &&
+	    strcmp(buf, "s=5eed;i=7") == 0, "the next run reads it: %s", buf);
+	/* 8 points for address 200, saved with the cursor */
+	entry(r, &c, "mid", 200);
+	entry(r, &c, "mid", 200);
+	run_idle(r, T0 + 11);
+	n = scored_events(path, 200);
+	CHECK(n == 2, "two events saved: %zu", n);
+	CHECK(run_finish(r, T0 + 12) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+
+	/* two hours later, the entries written meanwhile (at their own
+	 * times, right after the cursor's) count with the scores saved with
+	 * it: 8 + 4 points ban (a ban over by now: the kernel gets none) */
+	k = fake_kernel(&f);
+	r = run_new(test_config(path), &k, &opt, T0 + 7200);
+	run_start(r, T0 + 7200);
+	n = f.nadded;
+	entry(r, &c, "mid", 200);
+	run_idle(r, T0 + 7200);
+	run_stats(r, &s);
+	CHECK(s.bans == 1, "the third hit, read after two hours, bans: %llu",
+	    (unsigned long long)s.bans);
+	CHECK(f.nadded == n, "a ban over by now is not put in the kernel");
+	CHECK(run_finish(r, T0 + 7201) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
 }
 
 /* --- the cases --- */
@@ -714,7 +917,7 @@ health_row(struct state_health *h)
 static void
 kernel_absent_then_attached(void)
 {
-	struct run_options opt = {1, 0};
+	struct run_options opt = {.omprog = 1};
 	struct state_health h;
 	struct run_kernel k;
 	struct run_stats s;
@@ -771,7 +974,7 @@ kernel_absent_then_attached(void)
 static void
 kernel_absent_state_unwritable(void)
 {
-	struct run_options opt = {1, 4};
+	struct run_options opt = {.omprog = 1, .backlog_max = 4};
 	struct run *r;
 	unsigned i;
 
@@ -794,7 +997,7 @@ kernel_absent_state_unwritable(void)
 static void
 kept_lines_at_stamps(void)
 {
-	struct run_options opt = {1, 0};
+	struct run_options opt = {.omprog = 1};
 	struct run_kernel k;
 	struct fake f;
 	struct run *r;
@@ -833,7 +1036,7 @@ kept_lines_at_stamps(void)
 static void
 marked_journal_at_stamps(void)
 {
-	struct run_options opt = {1, 0};
+	struct run_options opt = {.omprog = 1};
 	struct run_kernel k;
 	struct journal *j;
 	struct fake f;
@@ -869,6 +1072,8 @@ static const struct test_case cases[] = {
 	TEST_CASE(kernel_absent_state_unwritable),
 	TEST_CASE(kept_lines_at_stamps),
 	TEST_CASE(batches_reach_kernel_and_state),
+	TEST_CASE(cursor_with_bans_and_scores),
+	TEST_CASE(cursor_with_bans_and_scores),
 	TEST_CASE(failed_commit_retried),
 	TEST_CASE(vanished_set_refilled),
 	TEST_CASE(rules_restored),

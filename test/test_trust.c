@@ -262,7 +262,75 @@ file_rules(void)
 	config_free(cfg);
 }
 
+/* An entry as the journal gives it: credentials from its fields. */
+static int
+judge_entry(const struct trust *t, const char *prog, int64_t uid,
+    const char *exe, const char *unit)
+{
+	struct logline ll;
+
+	memset(&ll, 0, sizeof(ll));
+	ll.prog = prog;
+	ll.proglen = strlen(prog);
+	ll.cred.has = 1;
+	ll.cred.pid = 4242;
+	ll.cred.uid = uid;
+	ll.cred.gid = -1;
+	ll.cred.exe = exe != NULL ? exe : "";
+	ll.cred.exelen = exe != NULL ? strlen(exe) : 0;
+	ll.cred.comm = "";
+	ll.cred.unit = unit != NULL ? unit : "";
+	ll.cred.unitlen = unit != NULL ? strlen(unit) : 0;
+	ll.cred.unit_known = 1;
+	return trust_line(t, &ll);
+}
+
+/* The journal knows the writer's systemd unit: an entry must come from
+ * one of the entry's units, besides its executable and user. */
+static void
+journal_units(void)
+{
+	struct config *cfg = load(NULL);
+	const struct trust *t;
+
+	CHECK(cfg != NULL, "the shipped rules");
+	if (cfg == NULL)
+		return;
+	t = &cfg->trust;
+	CHECK(judge_entry(t, "postfix/smtpd", 0, "/usr/lib/postfix/sbin/smtpd",
+	    "postfix@-.service") == 1, "postfix in its unit");
+	CHECK(judge_entry(t, "postfix-out/postscreen", 0,
+	    "/usr/lib/postfix/sbin/postscreen", "postfix@postfix-out.service") ==
+	    1, "a second instance's unit");
+	CHECK(judge_entry(t, "exim", 0, "/usr/sbin/exim4", "exim4.service") == 1,
+	    "exim in its unit");
+	CHECK(judge_entry(t, "sm-mta", 0, "/usr/libexec/sendmail/sendmail",
+	    "sendmail.service") == 1, "sendmail in its unit");
+	CHECK(judge_entry(t, "postfix/smtpd", 0, "/usr/lib/postfix/sbin/smtpd",
+	    "cron.service") == 0, "the MTA's binary run by root from cron");
+	CHECK(judge_entry(t, "postfix/smtpd", 0, "/usr/lib/postfix/sbin/smtpd",
+	    NULL) == 0, "outside every unit");
+	CHECK(judge_entry(t, "exim", 0, "/usr/sbin/exim4",
+	    "postfix@-.service") == 0, "another MTA's unit");
+	CHECK(judge_entry(t, "postfix/smtpd", 1000, "/usr/lib/postfix/sbin/smtpd",
+	    "postfix@-.service") == 0, "the unit, not the user");
+	CHECK(judge_entry(t, "postfix/smtpd", 0, "/usr/bin/python3.11",
+	    "postfix@-.service") == 0, "the unit, not the executable");
+	CHECK(judge_entry(t, "postfix/smtpd", 0, NULL, "postfix@-.service") == 1,
+	    "the unit and the user, the writer gone: its uid decides");
+	config_free(cfg);
+	/* an entry without units judges the journal's entries without them */
+	cfg = load("trust = ( { program = \"t\"; users = [ \"0\" ]; } );");
+	if (cfg != NULL) {
+		CHECK(judge_entry(&cfg->trust, "t", 0, NULL, "any.service") == 1 &&
+		    judge_entry(&cfg->trust, "t", 0, NULL, NULL) == 1,
+		    "no units named: any unit, or none");
+		config_free(cfg);
+	}
+}
+
 static const struct test_case cases[] = {
+	TEST_CASE(journal_units),
 	TEST_CASE(header),
 	TEST_CASE(shipped_rules),
 	TEST_CASE(file_rules),

@@ -21,6 +21,8 @@ for k in ('sbindir', 'sysconfdir', 'localstatedir', 'unitdir'):
 table = [
     ('/usr/sbin/mailban', d['sbindir'] + '/mailban'),
     ('/usr/lib/systemd/system/mailban.service', d['unitdir'] + '/mailban.service'),
+    ('/usr/lib/systemd/system/mailban-journal.service',
+     d['unitdir'] + '/mailban-journal.service'),
     ('/etc/mailban', d['sysconfdir'] + '/mailban'),
     ('/etc/rsyslog.d', d['sysconfdir'] + '/rsyslog.d'),
     ('/etc/syslog-ng', d['sysconfdir'] + '/syslog-ng'),

@@ -1,0 +1,159 @@
+#!/bin/bash
+# The journal as a host without a syslog daemon has it: a private
+# systemd-journald, in a mount namespace of this test's own (tmpfs over
+# /run and /var/log/journal: the machine's journal is never seen or
+# touched) and a network namespace of its own (mailban's sets), with
+# entries written by real processes through its syslog socket, so that
+# journald itself adds _UID, _EXE and _COMM.  mailban run --journal
+# reads the system's journal (no --journal-directory) and follows it
+# through "journalctl --rotate", a vacuum, a journald restart and a
+# journald killed with SIGKILL.
+set -u
+. "$SRCDIR/test/lib.sh"
+JD=/lib/systemd/systemd-journald
+[ "$(id -u)" = 0 ] || skip "not root"
+[ -x "$JD" ] || skip "no systemd-journald"
+command -v unshare > /dev/null || skip "no unshare"
+if [ -z "${MB_JOURNAL_NS:-}" ]; then
+	MB_JOURNAL_NS=1 exec unshare --mount --net --propagation private \
+	    bash "$0" "$@"
+fi
+mount -t tmpfs -o mode=0755 tmpfs /run || skip "cannot mount a tmpfs on /run"
+mkdir -p /var/log/journal 2>/dev/null
+mount -t tmpfs -o mode=0755 tmpfs /var/log/journal || exit 1
+mkdir -p /run/systemd/journal /run/log/journal
+ipset list -n > /dev/null 2>&1 || skip "no ip_set in a network namespace"
+
+mb=$MAILBAN
+tmp=$(mktemp -d) || exit 1
+jd_pid= run_pid= mta_pid= perl_pid=
+cleanup() {
+	for p in $run_pid $mta_pid $jd_pid $perl_pid; do
+		{ kill -KILL "$p" && wait "$p"; } 2>/dev/null
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+st=$tmp/state.db
+sock=/run/systemd/journal/dev-log
+
+start_journald() {
+	"$JD" >> "$tmp/journald.log" 2>&1 &
+	jd_pid=$!
+	wait_for 20 test -S "$sock" || { cat "$tmp/journald.log"; exit 1; }
+}
+in_set() { ipset test mailban4 "$1,tcp:25" > /dev/null 2>&1; }
+q() { python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$st" "$1" 2>/dev/null; }
+reject() { # IP: the message Postfix's smtpd writes for a relay attempt
+	echo "NOQUEUE: reject: RCPT from unknown[$1]: 554 5.7.1 <x@example.com>: Relay access denied; from=<a@example.net> to=<x@example.com> proto=ESMTP helo=<x>"
+}
+# "The MTA": one long-lived process as root (the test's trust rule below
+# says that python3 run by root is Postfix) that writes, for each address
+# it reads, three rejects to journald's syslog socket.  Long-lived as an
+# MTA's daemons are: journald reads _EXE from /proc when the message
+# arrives, and a process already gone has none (its entries are then
+# never trusted).
+mkfifo "$tmp/mta.in"
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+for ip in sys.stdin:
+    ip = ip.strip()
+    for i in range(3):
+        m = ("NOQUEUE: reject: RCPT from unknown[%s]: 554 5.7.1 <x@example.com>: "
+             "Relay access denied; from=<a@example.net> to=<x@example.com> "
+             "proto=ESMTP helo=<x>" % ip)
+        for tries in range(400):  # 20 s
+            try:
+                s.sendto(("<22>postfix/smtpd[1]: " + m).encode(), sys.argv[1])
+                break
+            except OSError:  # journald restarting: its socket comes back
+                time.sleep(0.05)
+' "$sock" < "$tmp/mta.in" &
+mta_pid=$!
+exec 7> "$tmp/mta.in"
+mta() { echo "$1" >&7; }
+runj() {
+	"$mb" run --journal -o "state=\"$st\"" -o ports=[25] \
+	    -o 'trust=( { program = "postfix*"; exe = "/usr/bin/python3*"; users = [ "root" ]; } )' \
+	    "$@" 2>> "$tmp/run.err" &
+	run_pid=$!
+}
+stop_run() { stop_daemon "$run_pid"; _rc=$?; run_pid=; return $_rc; }
+
+start_journald
+mta 192.0.2.20
+runj
+check "run --journal reads the system's journal from now on" wait_for 20 grep -q "the journal: no cursor saved yet: reading from now on" "$tmp/run.err"
+mta 192.0.2.21
+check "a ban from entries journald received from the MTA's process" wait_for 20 in_set 192.0.2.21
+check "entries from before the first start are not read" sh -c '! ipset test mailban4 192.0.2.20,tcp:25 2>/dev/null'
+
+# forgeries: the same tag and text from the same program run by another
+# user, and from another program of root's (alive, as the MTA's daemons
+# are, until its entries are read: a writer gone before journald read its
+# executable is judged by its uid alone)
+for i in 1 2 3; do
+	setpriv --reuid=65534 --regid=65534 --clear-groups python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(("<22>postfix/smtpd[1]: " + sys.argv[2]).encode(), sys.argv[1])
+' "$sock" "$(reject 192.0.2.22)"
+done
+mkfifo "$tmp/perl.in"
+perl -MSocket -e '
+socket(my $s, AF_UNIX, SOCK_DGRAM, 0) or die "socket: $!";
+my $to = pack_sockaddr_un($ARGV[0]);
+send($s, "<22>postfix/smtpd[1]: $ARGV[1]", 0, $to) or die "send: $!" for 1 .. 3;
+<STDIN>;' "$sock" "$(reject 192.0.2.23)" < "$tmp/perl.in" &
+perl_pid=$!
+exec 8> "$tmp/perl.in"
+mta 192.0.2.24
+check "the MTA's entries after the forgeries are acted on" wait_for 20 in_set 192.0.2.24
+check "the same program run by another user is not acted on" sh -c '! ipset test mailban4 192.0.2.22,tcp:25 2>/dev/null'
+check "root's other program is not acted on" sh -c '! ipset test mailban4 192.0.2.23,tcp:25 2>/dev/null'
+untrusted() { [ "$(q "SELECT sum(count) FROM notices WHERE kind = 'untrusted'")" -ge 6 ]; }
+check "the forgeries are counted as untrusted in the state file" wait_for 20 untrusted
+exec 8>&-
+wait "$perl_pid"
+
+# journalctl --rotate (journald's own socket, in this namespace)
+journalctl --rotate
+check "journalctl --rotate rotated journald's file" sh -c 'ls /run/log/journal/*/ | grep -q "@"'
+mta 192.0.2.25
+check "entries after a rotation are acted on" wait_for 20 in_set 192.0.2.25
+# the archived files vacuumed away
+journalctl --vacuum-files=1 > /dev/null 2>&1
+check "the archived file is vacuumed" sh -c '! ls /run/log/journal/*/ | grep -q "@"'
+mta 192.0.2.26
+check "entries after a vacuum are acted on" wait_for 20 in_set 192.0.2.26
+
+# journald restarted, then killed and started again
+stop_daemon "$jd_pid"
+start_journald
+mta 192.0.2.27
+check "entries after a journald restart are acted on" wait_for 20 in_set 192.0.2.27
+kill -KILL "$jd_pid"
+wait "$jd_pid" 2>/dev/null
+start_journald
+mta 192.0.2.28
+check "entries after journald was killed and started again are acted on" wait_for 20 in_set 192.0.2.28
+check "the invalidations were followed" grep -q "journal files added or removed" "$tmp/run.err"
+check "run --journal is still running" kill -0 "$run_pid"
+stop_run
+check "run --journal exits 0 on SIGTERM" [ $? -eq 0 ]
+
+# a restart resumes after the last entry committed: written while stopped
+mta 192.0.2.29
+runj
+check "restarted after the saved cursor" wait_for 20 grep -q "resuming right after the last entry committed" "$tmp/run.err"
+check "entries written while mailban was stopped are acted on" wait_for 20 in_set 192.0.2.29
+stop_run
+n=$(q "SELECT count(*) FROM ban_log")
+d=$(q "SELECT count(DISTINCT addr) FROM ban_log")
+check "seven bans, each once ($n rows, $d addresses)" [ "$n.$d" = 7.7 ]
+n=$(q "SELECT count(*) FROM bans WHERE addr IN ('192.0.2.20', '192.0.2.22', '192.0.2.23')")
+check "neither the old entries nor the forgeries banned ($n)" [ "$n" -eq 0 ]
+
+done_testing
