@@ -44,6 +44,9 @@ check "installed: /var/lib/mailban, mailban:mailban 0750" \
     [ "$(inr stat -c '%U:%G %a' /var/lib/mailban)" = "mailban:mailban 750" ]
 check "installed: mailban.service enabled" \
     test -L "$R/etc/systemd/system/multi-user.target.wants/mailban.service"
+check "installed: mailban-journal.service, not enabled (the administrator's choice of feed)" \
+    test -f "$R/lib/systemd/system/mailban-journal.service" -a \
+    ! -e "$R/etc/systemd/system/multi-user.target.wants/mailban-journal.service"
 check "installed: the rsyslog snippet, not enabled" \
     test -f "$R/usr/share/mailban/rsyslog/60-mailban.conf" -a ! -e "$R/etc/rsyslog.d/60-mailban.conf"
 check "installed: the man pages" test -f "$R/usr/share/man/man8/mailban.8.gz" -a -f "$R/usr/share/man/man5/mailban.conf.5.gz"

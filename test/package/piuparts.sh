@@ -33,6 +33,9 @@ getent passwd mailban >/dev/null || fail "no user mailban"
     fail "/var/lib/mailban is \$(stat -c '%U:%G %a' /var/lib/mailban)"
 [ -L /etc/systemd/system/multi-user.target.wants/mailban.service ] ||
     fail "mailban.service is not enabled"
+[ -f /lib/systemd/system/mailban-journal.service ] || fail "no mailban-journal.service"
+[ ! -e /etc/systemd/system/multi-user.target.wants/mailban-journal.service ] ||
+    fail "mailban-journal.service is enabled on install"
 [ -f /usr/share/mailban/rsyslog/60-mailban.conf ] || fail "no rsyslog snippet"
 [ ! -e /etc/rsyslog.d/60-mailban.conf ] || fail "the rsyslog snippet is active on install"
 /usr/sbin/mailban check -c /etc/mailban/mailban.conf >/dev/null ||
