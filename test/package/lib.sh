@@ -9,7 +9,7 @@
 
 . "$SRCDIR/test/lib.sh"
 
-PKG=$(dirname "$MAILBAN")/package
+PKG=$(dirname "${MAILBAN:?MAILBAN names the build's mailban}")/package
 MIRROR=${MAILBAN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 export PATH=/usr/bin:/bin:/usr/sbin:/sbin:$PATH
 mkdir -p "$PKG"
