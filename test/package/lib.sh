@@ -9,7 +9,7 @@
 
 . "$SRCDIR/test/lib.sh"
 
-PKG=$(dirname "${MAILBAN:?MAILBAN names the build's mailban}")/package
+PKG=$(dirname "${MAILBAN:?MAILBAN: the mailban of the build directory}")/package
 MIRROR=${MAILBAN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 export PATH=/usr/bin:/bin:/usr/sbin:/sbin:$PATH
 mkdir -p "$PKG"
