@@ -8,8 +8,10 @@
  *	"dnsbl_error" (pattern_match.dnsbl_error).  pattern_match() runs, in
  *	configuration order, only the patterns whose program globs match the
  *	line's program (dispatch is cached per program name), and reports the
- *	first match.  Match data is allocated once; the JIT stack is bounded,
- *	and so are PCRE2's match and depth limits.
+ *	first match.  A pattern is JIT-compiled the first time it runs (the
+ *	interpreter when the JIT cannot take it).  Match data is allocated
+ *	once; the JIT stack is bounded, and so are PCRE2's match and depth
+ *	limits.
  *
  *	Prefilter (prefilter.h; the regex is read by rxlit.h, without PCRE2):
  *	from each regex, pattern_add() derives (conservatively) the literal a

@@ -80,6 +80,8 @@ const char *prefilter_text(struct prefilter *pf, size_t i, char *buf,
 static inline void prefilter_line(struct prefilter *pf);
 static inline int prefilter_pass(struct prefilter *pf, size_t i,
     const char *msg, size_t len);
+static inline int prefilter_pass_from(struct prefilter *pf, size_t i,
+    const char *msg, size_t len, size_t c0);
 static inline uint64_t prefilter_prog_mask(struct prefilter *pf,
     const struct prefilter_prog *pp, const char *msg, size_t len);
 
@@ -152,6 +154,10 @@ struct prefilter_prog {
 		uint64_t mask;
 	} *key;
 	size_t nkey;
+	/* keyof[k]: the key of list[k], when bit k of keyed is set (the
+	 * keys' masks are disjoint: a pattern has one key at most) */
+	uint8_t *keyof;
+	uint64_t keyed;
 };
 
 int prefilter_set_search(const struct prefilter *pf, const struct pf_set *st,
@@ -210,6 +216,18 @@ prefilter_prefix_is(const char *msg, size_t len, const char *pre,
 static inline int
 prefilter_pass(struct prefilter *pf, size_t i, const char *msg, size_t len)
 {
+	return prefilter_pass_from(pf, i, msg, len, 0);
+}
+
+/*
+ * prefilter_pass() from check c0 on: 1 for a pattern of a prefilter_prog
+ * whose bit prefilter_prog_mask() left in keyed (its first check is its
+ * key, found already).
+ */
+static inline int
+prefilter_pass_from(struct prefilter *pf, size_t i, const char *msg,
+    size_t len, size_t c0)
+{
 	const struct pf_pattern *p = &pf->v[i];
 	size_t c, k;
 
@@ -227,7 +245,7 @@ prefilter_pass(struct prefilter *pf, size_t i, const char *msg, size_t len)
 		if (k == p->nprefix)
 			return 0;
 	}
-	for (c = 0; c < p->nchk; c++) {
+	for (c = c0; c < p->nchk; c++) {
 		for (k = 0; k < p->chk[c].n; k++)
 			if (prefilter_hit(pf, p->chk[c].nd[k], msg, len))
 				break;
@@ -243,19 +261,26 @@ static inline uint64_t
 prefilter_prog_mask(struct prefilter *pf, const struct prefilter_prog *pp,
     const char *msg, size_t len)
 {
-	uint64_t mask;
-	size_t j;
+	const struct pf_key *k;
+	uint64_t mask, todo;
 
 	mask = len > 0 ? pp->first[(unsigned char)msg[0]] &
 	    pp->lastb[(unsigned char)msg[len - 1]] : pp->noprefix;
-	/* one search rules out every pattern that needs it */
-	for (j = 0; j < pp->nkey && mask != 0; j++)
-		if ((mask & pp->key[j].mask) != 0) {
-			if (!prefilter_hit(pf, pp->key[j].nd, msg, len))
-				mask &= ~pp->key[j].mask;
-			else if (pp->key[j].drift)
-				pf->drift_gen = pf->gen;
-		}
+	/*
+	 * One search rules out every pattern that needs it.  The keys
+	 * searched are those of the patterns the first and last bytes left,
+	 * reached through them (not by a walk over every key of the
+	 * program): each once, whatever the others found.
+	 */
+	todo = mask & pp->keyed;
+	while (todo != 0) {
+		k = &pp->key[pp->keyof[__builtin_ctzll(todo)]];
+		todo &= ~k->mask;
+		if (!prefilter_hit(pf, k->nd, msg, len))
+			mask &= ~k->mask;
+		else if (k->drift)
+			pf->drift_gen = pf->gen;
+	}
 	return mask;
 }
 

@@ -1994,25 +1994,32 @@ load_all(const char *path, const char *base, char *const *overrides,
 	cfg->patterns = pattern_set_new();
 	cfg->sources = xcalloc(1, sizeof(*cfg->sources));
 	if (load_layer(cfg, BUILTIN_DEFAULTS, zone_defaults,
-		strlen(zone_defaults), NULL, LAYER_DEFAULTS, err, errlen) < 0 ||
-	    load_layer(cfg, BUILTIN, config_default_text,
-		strlen(config_default_text), NULL, LAYER_DEFAULTS, err, errlen) < 0)
+		strlen(zone_defaults), NULL, LAYER_DEFAULTS, err, errlen) < 0)
 		goto fail;
-	if (path != NULL) {
-		if (load_file(cfg, path, LAYER_MAIN, err, errlen) < 0)
-			goto fail;
-	} else {
+	/* the built-in text is parsed once, also when it is the main layer
+	 * too (load_settings() only reads a layer) */
+	memset(&ld, 0, sizeof(ld));
+	ld.srcs = cfg->sources;
+	ld.err = err;
+	ld.errlen = errlen;
+	rc = layer_read(&ld, BUILTIN, config_default_text,
+	    strlen(config_default_text), NULL);
+	if (rc == 0)
+		rc = load_settings(&ld, cfg, LAYER_DEFAULTS);
+	if (rc == 0 && path == NULL) {
 		if (base != NULL)
 			snprintf(note, sizeof(note), "%s: %s does not exist", BUILTIN,
 			    base);
 		else
 			snprintf(note, sizeof(note), "%s", BUILTIN);
 		srcs_file(cfg->sources, srcs_name(cfg->sources, note));
-		if (load_layer(cfg, BUILTIN, config_default_text,
-			strlen(config_default_text), NULL, LAYER_MAIN, err,
-			errlen) < 0)
-			goto fail;
+		rc = load_settings(&ld, cfg, LAYER_MAIN);
 	}
+	layer_free(&ld);
+	if (rc < 0)
+		goto fail;
+	if (path != NULL && load_file(cfg, path, LAYER_MAIN, err, errlen) < 0)
+		goto fail;
 	if (base != NULL && load_dropins(cfg, base, err, errlen) < 0)
 		goto fail;
 	memset(&ld, 0, sizeof(ld));

@@ -110,7 +110,9 @@ mf_scalar_byte(const struct memfind *mf, const char *hay, size_t hlen,
 	return 0;
 }
 
-static int
+/* (apart, as the vector paths are: memfind itself stays a leaf that
+ * saves no register) */
+__attribute__((noinline)) static int
 mf_scalar(const struct memfind *mf, const char *hay, size_t hlen)
 {
 	if (mf_scalar_byte(mf, hay, hlen, (char)mf->b1))
@@ -121,10 +123,11 @@ mf_scalar(const struct memfind *mf, const char *hay, size_t hlen)
 
 #if MEMFIND_X86
 /*
- * The vector steps are leaves that only scan: they return the mask of the
+ * The SSE2 steps are leaves that only scan: they return the mask of the
  * first step with a candidate (and its position in *at), or 0 when none
  * is left.  The caller compares; a call in the scan loop would make the
- * compiler save and realign around every step.
+ * compiler save and realign around every step.  (AVX2: mf_avx2 below, one
+ * leaf for the steps and the compares.)
  */
 
 /* ncand >= 16 start positions, from *at on. */
@@ -159,38 +162,6 @@ mf_sse2_scan(const struct memfind *mf, const char *hay, size_t ncand,
 	}
 }
 
-/* ncand >= 32 start positions, from *at on. */
-__attribute__((target("avx2"))) static unsigned
-mf_avx2_scan(const struct memfind *mf, const char *hay, size_t ncand,
-    size_t *at)
-{
-	const __m256i b1 = _mm256_set1_epi8((char)mf->b1);
-	const __m256i b2 = _mm256_set1_epi8((char)mf->b2);
-	const __m256i f1 = _mm256_set1_epi8((char)mf->f1);
-	const __m256i f2 = _mm256_set1_epi8((char)mf->f2);
-	const char *p1 = hay + mf->i1, *p2 = hay + mf->i2;
-	size_t pos = *at;
-	unsigned m;
-	__m256i a, c;
-
-	for (;;) {
-		if (pos + 32 > ncand)
-			pos = ncand - 32;
-		a = _mm256_loadu_si256((const __m256i *)(const void *)(p1 + pos));
-		c = _mm256_loadu_si256((const __m256i *)(const void *)(p2 + pos));
-		a = _mm256_cmpeq_epi8(_mm256_or_si256(a, f1), b1);
-		c = _mm256_cmpeq_epi8(_mm256_or_si256(c, f2), b2);
-		m = (unsigned)_mm256_movemask_epi8(_mm256_and_si256(a, c));
-		if (m != 0) {
-			*at = pos;
-			return m;
-		}
-		if (pos + 32 >= ncand)
-			return 0;
-		pos += 32;
-	}
-}
-
 /*
  * Scan with step (width w), compare at each candidate; a step that had
  * candidates but no match goes on after itself.
@@ -213,6 +184,62 @@ mf_vector(const struct memfind *mf, const char *hay, size_t ncand, size_t w,
 		pos += w;
 	}
 	return 0;
+}
+
+__attribute__((noinline)) static int
+mf_sse2(const struct memfind *mf, const char *hay, size_t ncand)
+{
+	return mf_vector(mf, hay, ncand, 16, mf_sse2_scan);
+}
+
+/*
+ * AVX2, 32 start positions per step, ncand >= 32: the steps and the
+ * compares in one leaf (mf_equal makes no call), the pair's bytes
+ * broadcast once a search, and no OR for a literal without caseless
+ * letters (fold 0; f1 and f2 are then 0).  This search is most of the
+ * prefilter's work: a step is a few instructions, the call around it
+ * was as many again when each step was a call of its own.
+ */
+__attribute__((target("avx2"), always_inline)) static inline int
+mf_avx2_steps(const struct memfind *mf, const char *hay, size_t ncand,
+    int fold)
+{
+	const __m256i b1 = _mm256_set1_epi8((char)mf->b1);
+	const __m256i b2 = _mm256_set1_epi8((char)mf->b2);
+	const __m256i f1 = _mm256_set1_epi8((char)mf->f1);
+	const __m256i f2 = _mm256_set1_epi8((char)mf->f2);
+	const char *p1 = hay + mf->i1, *p2 = hay + mf->i2;
+	size_t pos = 0;
+	unsigned m;
+	__m256i a, c;
+
+	for (;;) {
+		if (pos + 32 > ncand)
+			pos = ncand - 32;
+		a = _mm256_loadu_si256((const __m256i *)(const void *)(p1 + pos));
+		c = _mm256_loadu_si256((const __m256i *)(const void *)(p2 + pos));
+		if (fold) {
+			a = _mm256_or_si256(a, f1);
+			c = _mm256_or_si256(c, f2);
+		}
+		a = _mm256_cmpeq_epi8(a, b1);
+		c = _mm256_cmpeq_epi8(c, b2);
+		m = (unsigned)_mm256_movemask_epi8(_mm256_and_si256(a, c));
+		for (; m != 0; m &= m - 1)
+			if (mf_equal(mf, hay + pos + (unsigned)__builtin_ctz(m)))
+				return 1;
+		if (pos + 32 >= ncand)
+			return 0;
+		pos += 32;
+	}
+}
+
+__attribute__((target("avx2"), noinline)) static int
+mf_avx2(const struct memfind *mf, const char *hay, size_t ncand)
+{
+	if ((mf->f1 | mf->f2) != 0)
+		return mf_avx2_steps(mf, hay, ncand, 1);
+	return mf_avx2_steps(mf, hay, ncand, 0);
 }
 
 #endif
@@ -246,6 +273,16 @@ memfind_at(const struct memfind *mf, const char *h)
 	return mf_equal(mf, h);
 }
 
+/* The first search: the level is chosen, once. */
+__attribute__((noinline, cold)) static int
+mf_first(const struct memfind *mf, const char *hay, size_t hlen)
+{
+	if (mf_level < 0)
+		mf_level = mf_best();
+	return memfind(mf, hay, hlen);
+}
+
+/* Only tail calls: memfind saves no register and has no frame. */
 int
 memfind(const struct memfind *mf, const char *hay, size_t hlen)
 {
@@ -255,12 +292,12 @@ memfind(const struct memfind *mf, const char *hay, size_t hlen)
 		return 0;
 	ncand = hlen - mf->len + 1;
 	if (mf_level < 0)
-		mf_level = mf_best();
+		return mf_first(mf, hay, hlen);
 #if MEMFIND_X86
 	if (ncand >= 32 && mf_level >= 2)
-		return mf_vector(mf, hay, ncand, 32, mf_avx2_scan);
+		return mf_avx2(mf, hay, ncand);
 	if (ncand >= 16 && mf_level >= 1)
-		return mf_vector(mf, hay, ncand, 16, mf_sse2_scan);
+		return mf_sse2(mf, hay, ncand);
 #endif
 	return mf_scalar(mf, hay, hlen);
 }

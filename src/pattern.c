@@ -44,6 +44,7 @@ struct pattern {
 	size_t unless[PATTERN_UNLESS]; /* see pattern_set_unless() */
 	size_t nunless;
 	int covers;
+	int jit; /* 0: not compiled yet, 1: JIT code, -1: the interpreter */
 	size_t index; /* also its number in the prefilter */
 };
 
@@ -61,7 +62,6 @@ struct pattern_set {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit;
-	int jit_ok;
 	struct dispatch slots[DISPATCH_SLOTS];
 	size_t nslots;
 	struct dispatch *last; /* dispatch of the previous line's program */
@@ -88,7 +88,6 @@ pattern_set_new(void)
 	if (ps->jit == NULL)
 		msg_fatal("pcre2_jit_stack_create: out of memory");
 	pcre2_jit_stack_assign(ps->mctx, NULL, ps->jit);
-	ps->jit_ok = 1;
 	ps->pf = prefilter_new();
 	return ps;
 }
@@ -171,8 +170,6 @@ pattern_add(struct pattern_set *ps, const char *name,
 		pcre2_code_free(code);
 		return -1;
 	}
-	if (pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) != 0)
-		ps->jit_ok = 0; /* fall back to the interpreter, still correct */
 	pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &groups);
 	if (groups + 1 > ps->max_groups) {
 		ps->max_groups = groups + 1;
@@ -411,7 +408,13 @@ regex_run(struct pattern_set *ps, const struct pattern *p, const char *msg,
 	PCRE2_SIZE *ov;
 	int rc;
 
-	if (ps->jit_ok)
+	/* JIT-compiled on first use: most patterns never reach PCRE2 in a
+	 * given log, and compiling them all was a third of the start-up; a
+	 * pattern the JIT cannot take runs in the interpreter (same answers) */
+	if (p->jit == 0)
+		ps->v[p->index]->jit =
+		    pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE) == 0 ? 1 : -1;
+	if (p->jit > 0)
 		rc = pcre2_jit_match(p->code, (PCRE2_SPTR)msg, len, 0, 0, ps->md,
 		    ps->mctx);
 	else
@@ -463,8 +466,9 @@ pattern_match(struct pattern_set *ps, const struct logline *ll,
 			while (mask != 0) {
 				i = (size_t)__builtin_ctzll(mask);
 				mask &= mask - 1;
-				if (!prefilter_pass(ps->pf, d->list[i], ll->msg,
-				    ll->msglen))
+				/* a pattern with a key: found, its first check */
+				if (!prefilter_pass_from(ps->pf, d->list[i], ll->msg,
+				    ll->msglen, (size_t)(d->pp.keyed >> i & 1)))
 					continue;
 				p = ps->v[d->list[i]];
 				rc = regex_run(ps, p, ll->msg, ll->msglen, m);

@@ -600,8 +600,14 @@ prefilter_prog_init(struct prefilter *pf, struct prefilter_prog *pp,
 			pp->key[j] = pp->key[j - 1];
 			pp->key[j - 1] = t;
 		}
-	for (j = 0; j < pp->nkey; j++)
+	pp->keyof = xcalloc(n, sizeof(*pp->keyof));
+	for (j = 0; j < pp->nkey; j++) {
 		pp->key[j].drift = (uint8_t)pf->needles[pp->key[j].nd].drift;
+		pp->keyed |= pp->key[j].mask;
+		for (i = 0; i < n; i++)
+			if (pp->key[j].mask >> i & 1)
+				pp->keyof[i] = (uint8_t)j;
+	}
 }
 
 void
@@ -610,6 +616,7 @@ prefilter_prog_free(struct prefilter_prog *pp)
 	free(pp->first);
 	free(pp->lastb);
 	free(pp->key);
+	free(pp->keyof);
 	memset(pp, 0, sizeof(*pp));
 }
 
