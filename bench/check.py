@@ -8,7 +8,8 @@ same pattern, same address where the match carries one), missed, wrong
 (matched with another pattern or address) and unexpected (an attack pattern
 matched a line the truth calls ordinary).  Exit status 1 unless found ==
 truth and wrong == unexpected == 0.  Records that score nothing
-(sendmail-session) are compared too but counted apart.
+(sendmail-session, the "record" events of test --verbose) are compared too
+but counted apart.
 """
 import json
 import sys
@@ -34,7 +35,7 @@ def main():
     with open(json_path) as f:
         for row in f:
             ev = json.loads(row)
-            if ev.get("event") != "match":
+            if ev.get("event") not in ("match", "record"):
                 continue
             n = ev["line"]
             seen.add(n)

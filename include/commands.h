@@ -20,6 +20,12 @@
  *	                   flush
  *	    cmd_status.c   status      read-only views of the state
  *	                   report
+ *	    cmd_ban.c      ban         a ban by hand, to the kernel and the state
+ *	    cmd_allow.c    allow       the runtime allow list in the state
+ *	                   disallow
+ *	    cmd_why.c      why         everything known of one address
+ *	    cmd_reload.c   reload      ask the running mailban to reload
+ *	    main.c         help, version
  *
  *	status exits with CMD_EXIT_NOT_ENFORCED when the firewall rules that
  *	use the sets are not in place (bans are recorded but block nothing).
@@ -48,7 +54,9 @@ struct cmdline {
 	const char *config;
 	char **overrides;
 	size_t noverrides;
-	int json, print, omprog, bans_only, missed;
+	int json, print, omprog, bans_only, missed, list, verbose;
+	int64_t duration; /* --for, seconds; 0: not given */
+	const char *reason; /* --reason TEXT; NULL: not given */
 	int require_credentials; /* a line without them is untrusted */
 	int journal; /* --journal: the systemd journal, not lines */
 	const char *journal_dir; /* --journal-directory DIR; NULL: the system's */
@@ -80,6 +88,10 @@ void cmd_firewall_gaps(const struct firewall_report *rep, char *buf,
  * missing in buf; -1 unknown (no privilege), why in buf. */
 int cmd_enforced(const struct config *cfg, char *buf, size_t len);
 int64_t cmd_now(void);
+/* --reason: at most CMD_REASON_MAX bytes, no control characters, else a
+ * usage error (cmd_ban.c). */
+#define CMD_REASON_MAX 200
+void cmd_check_reason(const struct cmdline *cl);
 /* The journal of --journal-directory, or the system's, keeping only the
  * entries of the MTAs' users; exits with status 1 when it cannot be
  * opened.  follow: it will be polled. */
@@ -98,5 +110,10 @@ int cmd_unban(struct cmdline *cl);
 int cmd_flush(struct cmdline *cl);
 int cmd_status(struct cmdline *cl);
 int cmd_report(struct cmdline *cl);
+int cmd_ban(struct cmdline *cl);
+int cmd_allow(struct cmdline *cl);
+int cmd_disallow(struct cmdline *cl);
+int cmd_why(struct cmdline *cl);
+int cmd_reload(struct cmdline *cl);
 
 #endif

@@ -89,6 +89,7 @@ struct config {
 	uint32_t batch_idle_ms;
 	uint32_t max_tracked; /* tracked addresses */
 	uint32_t max_qids; /* queue-ID cache entries */
+	uint32_t max_evidence; /* log lines kept per address in the state */
 	/* rbldnsd zone files of the active bans (fleet); NULL: none */
 	char *zone4; /* ip4set */
 	char *zone6; /* ip6trie */

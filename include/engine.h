@@ -58,13 +58,15 @@ struct engine_split {
 
 struct engine_match {
 	uint64_t line; /* 1-based across all inputs */
+	const char *text; /* the whole input line, as read (hostile) */
+	size_t len;
 	const struct logline *ll;
 	const struct pattern *pat;
 	const struct addr *addr; /* NULL: queue ID only, address not yet known */
 	const char *qid;
 	size_t qidlen;
 	int duplicate;
-	int ignored; /* address is in the ignore list */
+	int ignored; /* address is in the ignore list (or the allow list) */
 };
 
 /* Lines read and not acted on, by why (names: engine_notice_name()). */
@@ -97,6 +99,9 @@ struct engine {
 	struct prefix_clock clk;
 	struct tracker *tr;
 	int use_clock; /* run mode: score at clk.now, not at the line's stamp */
+	/* run: the state's runtime allow list, honoured as the ignore list;
+	 * NULL: none (owned by the caller) */
+	const struct addr_list *allow;
 	struct engine_hooks hooks;
 	struct engine_stats st;
 	struct engine_split *splits; /* ENGINE_SPLITS, made on first use */

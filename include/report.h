@@ -17,6 +17,7 @@
 #ifndef MAILBAN_REPORT_H
 #define MAILBAN_REPORT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "engine.h"
@@ -26,6 +27,8 @@ struct report {
 	int json;
 	int bans_only; /* text: do not print every match */
 	int missed; /* print each line that NOTICE_UNMATCHED counts */
+	int verbose; /* score-0 records too (event "record" in JSON) */
+	uint64_t records; /* score-0 matches seen */
 };
 
 struct engine_hooks report_hooks(struct report *r);

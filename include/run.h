@@ -14,8 +14,13 @@
  *	committed (kernel first, then the state file in one transaction) when
  *	it holds batch.size bans, when input has been idle for batch.idle
  *	(run_poll_ms() says how long to wait), and at the end (run_finish()).
- *	Once a second while idle: bans lifted by "mailban unban"/"flush" are
- *	forgotten from memory; every RUN_PRESENCE_EVERY seconds the sets are
+ *	Once a second while idle, when another process has committed to the
+ *	state file (its data_version moved): bans lifted by "mailban
+ *	unban"/"flush"/"allow" are forgotten from memory, bans made by
+ *	"mailban ban" are counted and held (the kernel gets their whole
+ *	length), the runtime allow list is read again (the engine honours it
+ *	as the ignore list), and a "mailban reload" is noted
+ *	(run_reload_asked()); every RUN_PRESENCE_EVERY seconds the sets are
  *	looked for and, when one vanished or was re-created, every active ban
  *	goes back in; at start and every firewall_check seconds the firewall
  *	rules that use the sets are checked and, when a firewall reload took
@@ -181,6 +186,15 @@ void run_wake(struct run *r, int64_t now);
 /* A configuration loaded again (SIGHUP): patterns, scores and ban times
  * at once; the sets, policy and state file only after a restart. */
 void run_reload(struct run *r, struct config *cfg, int64_t now);
+/*
+ * "mailban reload" asks through the state file (state.h): nonzero (the
+ * request's number) when a reload was asked and not yet answered; the
+ * caller loads the configuration as on SIGHUP, then answers with what
+ * came of it (one line: "reloaded FILE: N patterns" or the error).
+ */
+uint64_t run_reload_asked(const struct run *r);
+void run_reload_answer(struct run *r, uint64_t asked, const char *result,
+    int64_t now);
 /* The last commit, the views, the totals; 1 when something queued could
  * not be committed or written, else 0. */
 int run_finish(struct run *r, int64_t now);

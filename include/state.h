@@ -66,7 +66,10 @@ struct state_stat {
 
 struct state;
 
-/* readonly: never creates anything (list). */
+/* readonly 1: never creates anything (list); STATE_WAIT: read-write,
+ * waiting up to 5 s for a lock (the commands of every day), where run
+ * (0) gives up after 250 ms and retries later. */
+#define STATE_WAIT 2
 struct state *state_open(const char *path, int readonly);
 void state_close(struct state *st);
 /* Insert or update bans in one transaction. */
@@ -209,5 +212,99 @@ int state_notice_lines(struct state *st,
 /* The health row: 1 and *h when mailban reported itself degraded, 0 when
  * not (or the file predates the table), -1 on error. */
 int state_health(struct state *st, struct state_health *h);
+
+
+/*
+ * The commands of every day and what the running mailban reads of them.
+ *
+ * state_data_version() is SQLite's PRAGMA data_version: it changes when
+ * another connection committed to the file, never for this one's own
+ * commits; run polls it once a second and reads what changed only then.
+ */
+int state_data_version(struct state *st, int64_t *v);
+/* Active bans (until > now) changed after changed_after: a "mailban ban"
+ * the running mailban learns of. */
+int state_banned_since(struct state *st, int64_t changed_after, int64_t now,
+    int (*cb)(void *, const struct state_ban *), void *ctx);
+/* The row of a: 1 and *out (reason: its reason, may be NULL), 0 none. */
+int state_ban_get(struct state *st, const struct addr *a,
+    struct state_ban *out, char *reason, size_t reasonlen);
+/*
+ * A ban made by hand in one transaction: b gives addr, last_ban (now),
+ * pattern, host, program and duration (0: the escalation's length for
+ * its count, bantimes[count - 1], the last repeating); count, first_ban
+ * and until are filled in (count: one more than the row's when it is
+ * within the horizon, forget_since).
+ */
+int state_ban_add(struct state *st, struct state_ban *b, const char *reason,
+    int64_t forget_since, const int64_t *bantimes, size_t nbantimes);
+
+/* One ban decision of ban_log (strings valid during the callback). */
+struct state_ban_event {
+	int64_t time, duration;
+	unsigned count;
+	const char *pattern, *program, *host, *reason;
+};
+
+int state_ban_log(struct state *st, const struct addr *a,
+    int (*cb)(void *, const struct state_ban_event *), void *ctx);
+/* The scores in flight of one address (at most max events). */
+int state_scores_of(struct state *st, const struct addr *a,
+    struct score_event *ev, size_t max, size_t *n);
+
+/* The runtime allow list: addresses and networks never banned (beside
+ * the configuration's ignore), each until a time (0: until removed). */
+struct state_allow {
+	struct cidr net;
+	const char *text; /* as stored: canonical "ADDR/LEN" */
+	int64_t added, until;
+	const char *reason;
+};
+
+/* 1 when net replaced an entry, 0 when it is new, -1 on error. */
+int state_allow_put(struct state *st, const char *net, int64_t added,
+    int64_t until, const char *reason);
+/* Entries removed (0 or 1). */
+int state_allow_del(struct state *st, const char *net);
+/* Entries in force at now, in order of their text. */
+int state_allow_list(struct state *st, int64_t now,
+    int (*cb)(void *, const struct state_allow *), void *ctx);
+
+/*
+ * Evidence: the last lines that scored for each address, escaped
+ * (msg_quote) before they are stored.  state_evidence_put() runs inside
+ * the scores' transaction (state_scores_begin/end); after each line its
+ * address is trimmed to its last keep (one index seek).
+ */
+struct state_evidence {
+	struct addr addr;
+	int64_t time;
+	const char *pattern;
+	long score;
+	const char *line;
+};
+
+int state_evidence_put(struct state *st, const struct state_evidence *v,
+    size_t n, unsigned keep);
+/* The last max lines of a, oldest first (strings valid during cb). */
+int state_evidence(struct state *st, const struct addr *a, size_t max,
+    int (*cb)(void *, const struct state_evidence *), void *ctx);
+
+/*
+ * Reload asked of the running mailban ("mailban reload"): a counter the
+ * command raises, and the one the run sets once it has reloaded, with
+ * what came of it.
+ */
+struct state_reload {
+	uint64_t asked, done;
+	int64_t time;
+	char result[STATE_CAUSE_MAX];
+};
+
+int state_reload_ask(struct state *st, uint64_t *asked);
+/* 1 and *r, 0 when nothing was ever asked, -1 on error. */
+int state_reload_status(struct state *st, struct state_reload *r);
+int state_reload_done(struct state *st, uint64_t done, int64_t t,
+    const char *result);
 
 #endif

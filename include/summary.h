@@ -12,8 +12,9 @@
  *	(hourly counters: a window of W seconds covers the clock hours that
  *	overlap it, so "last hour" is the current and the previous clock hour
  *	at most), the addresses banned most often, bans per UTC day over the
- *	last SUMMARY_DAYS days (ban_log), the last errors, and the health
- *	row (why a running mailban is degraded, if it is).  It only reads:
+ *	last SUMMARY_DAYS days (ban_log), the last errors, the health
+ *	row (why a running mailban is degraded, if it is), and for each listed
+ *	ban the last SUMMARY_EVIDENCE log lines that scored for it.  It only reads:
  *	the state may be opened read-only.  0, or -1 with a msg_warn().
  *
  *	The rows come from the read side of state.h (state_read_begin() and
@@ -40,6 +41,15 @@
 #define SUMMARY_DAYS 30 /* days in the bans-per-day series */
 #define SUMMARY_TOP 10 /* top offenders */
 #define SUMMARY_ERRORS 10 /* last errors */
+#define SUMMARY_EVIDENCE 10 /* evidence lines per listed ban, the newest */
+
+/* One log line that scored for a listed ban (the state's evidence). */
+struct summary_evidence {
+	int64_t time;
+	long score;
+	char *pattern;
+	char *line; /* as stored: escaped with \xHH, then hostile text */
+};
 
 enum summary_window { SW_HOUR, SW_DAY, SW_WEEK, SW_ALL, SW_N };
 
@@ -80,6 +90,11 @@ struct summary {
 	uint64_t addresses; /* rows in bans (the ban history) */
 	struct state_ban *bans; /* active, newest last_ban first */
 	size_t nbans; /* at most max_bans; active4 + active6 may be more */
+	/* evidence of bans[i]: evidence[ev_first[i]] and the ev_count[i] - 1
+	 * after it, oldest first */
+	struct summary_evidence *evidence;
+	size_t nevidence, evcap;
+	size_t *ev_first, *ev_count;
 	struct summary_pattern *patterns; /* by name */
 	size_t npatterns;
 	struct state_ban *top; /* by count, score, last_ban, descending */

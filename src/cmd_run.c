@@ -52,6 +52,7 @@
 #include "lineio.h"
 #include "log.h"
 #include "omprog.h"
+#include "pattern.h"
 #include "privdrop.h"
 #include "run.h"
 #include "sdjournal.h"
@@ -162,10 +163,12 @@ kset_kernel(struct kset *ks, struct firewall *fw)
 	return k;
 }
 
-/* SIGHUP: the configuration again, or a warning and the running one;
- * with --journal (j), the entries of its trust users from now on. */
-static void
-reload_journal(struct run *r, const struct cmdline *cl, struct sdj *j)
+/* SIGHUP or "mailban reload": the configuration again, or a warning and
+ * the running one; with --journal (j), the entries of its trust users
+ * from now on; what came of it in result (NULL: not asked). */
+static int
+reload_journal(struct run *r, const struct cmdline *cl, struct sdj *j,
+    char *result, size_t len)
 {
 	struct config *cfg;
 	char err[1024];
@@ -173,18 +176,25 @@ reload_journal(struct run *r, const struct cmdline *cl, struct sdj *j)
 	cfg = cmd_config(cl, err, sizeof(err)); /* the files of the start */
 	if (cfg == NULL) {
 		msg_warn("reload: %s; keeping the running configuration", err);
-		return;
+		if (result != NULL)
+			snprintf(result, len, "error: %.400s; the running "
+			    "configuration stays", err);
+		return -1;
 	}
 	cfg->trust.require = cl->require_credentials;
 	if (j != NULL)
 		cmd_journal_users(j, cfg);
+	if (result != NULL)
+		snprintf(result, len, "reloaded %.400s: %zu patterns", cfg->path,
+		    pattern_count(cfg->patterns));
 	run_reload(r, cfg, cmd_now());
+	return 0;
 }
 
-static void
-reload(struct run *r, const struct cmdline *cl)
+static int
+reload(struct run *r, const struct cmdline *cl, char *result, size_t len)
 {
-	reload_journal(r, cl, NULL);
+	return reload_journal(r, cl, NULL, result, len);
 }
 
 static const char *
@@ -236,13 +246,19 @@ follow_journal(struct run *r, struct sdj *j, const struct cmdline *cl)
 	struct pollfd pfd;
 	unsigned since_clock = 0;
 	int trunc, ms, jt;
+	uint64_t asked;
+	char result[STATE_CAUSE_MAX];
 	int64_t now;
 	long n;
 
 	while (!got_stop) {
 		if (got_hup) {
 			got_hup = 0;
-			reload_journal(r, cl, j);
+			reload_journal(r, cl, j, NULL, 0);
+		}
+		if ((asked = run_reload_asked(r)) != 0) {
+			reload_journal(r, cl, j, result, sizeof(result));
+			run_reload_answer(r, asked, result, cmd_now());
 		}
 		if (sdj_next(j, &ll, &trunc) > 0) {
 			run_entry(r, &ll, trunc);
@@ -738,6 +754,8 @@ cmd_run(struct cmdline *cl)
 	int trunc, rc;
 	enum lineio_status ls;
 	int64_t now;
+	uint64_t asked;
+	char result[STATE_CAUSE_MAX];
 	long n;
 
 	if (cl->journal)
@@ -777,7 +795,12 @@ cmd_run(struct cmdline *cl)
 		if (got_hup) {
 			got_hup = 0;
 			if (s.r != NULL)
-				reload(s.r, cl);
+				reload(s.r, cl, result, sizeof(result));
+			start_retry(&s, cmd_now(), 1);
+		}
+		if (s.r != NULL && (asked = run_reload_asked(s.r)) != 0) {
+			reload(s.r, cl, result, sizeof(result));
+			run_reload_answer(s.r, asked, result, cmd_now());
 			start_retry(&s, cmd_now(), 1);
 		}
 		ls = lineio_next(&lr, &line, &len, &trunc);

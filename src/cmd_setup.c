@@ -38,6 +38,11 @@ cmd_setup(struct cmdline *cl)
 		goto out;
 	}
 	rc = firewall_setup(fw, ks) < 0 ? 1 : 0;
+	if (rc == 0)
+		printf("set up: sets %s and %s (%s), chain MAILBAN jumped to from "
+		    "INPUT (IPv4 and IPv6); \"mailban setup --print\" shows the "
+		    "rules\n", cfg->set4, cfg->set6, cfg->policy == POLICY_PORT ?
+		    "policy port: hash:ip,port" : "policy drop: hash:ip");
 out:
 	firewall_close(fw);
 	kset_close(ks);

@@ -123,7 +123,9 @@ int
 cmd_test(struct cmdline *cl)
 {
 	struct config *cfg = cmd_load_config(cl);
-	struct report rep = {stdout, cl->json, cl->bans_only, cl->missed};
+	struct report rep = {.out = stdout, .json = cl->json,
+	    .bans_only = cl->bans_only, .missed = cl->missed,
+	    .verbose = cl->verbose};
 	struct engine_hooks hooks = report_hooks(&rep);
 	struct engine en;
 	int i, rc = 0, fd;

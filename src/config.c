@@ -368,6 +368,10 @@ load_group_limits(struct loader *ld, struct config *cfg)
 			if (get_int(ld, m, 16, 10000000, &v) < 0)
 				return -1;
 			cfg->max_qids = (uint32_t)v;
+		} else if (strcmp(name, "evidence") == 0) {
+			if (get_int(ld, m, 0, 1000, &v) < 0)
+				return -1;
+			cfg->max_evidence = (uint32_t)v;
 		} else {
 			return fail(ld, m, "limits: unknown setting \"%s\"", name);
 		}

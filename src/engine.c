@@ -385,6 +385,8 @@ line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 	}
 	memset(&em, 0, sizeof(em));
 	em.line = en->st.lines;
+	em.text = line;
+	em.len = len;
 	em.ll = ll;
 	em.pat = pm.pat;
 	em.qid = pm.qid;
@@ -395,7 +397,8 @@ line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 			return;
 		}
 		em.addr = &a;
-		if (addr_list_contains(&en->cfg->ignore, &a))
+		if (addr_list_contains(&en->cfg->ignore, &a) ||
+		    (en->allow != NULL && addr_list_contains(en->allow, &a)))
 			em.ignored = 1;
 	} else if (pm.qid == NULL) {
 		return;

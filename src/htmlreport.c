@@ -53,7 +53,13 @@ static const char page_css[] =
     "max-width:100%;height:auto}\n"
     ".bar{fill:#3b6ea5}.bar:hover{fill:#1f4f82}\n"
     ".grid{stroke:#e3e6eb}.axis{stroke:#8a93a3}\n"
-    "svg text{font-size:11px;fill:#555d6e}\n";
+    "svg text{font-size:11px;fill:#555d6e}\n"
+    "tr.has-ev{cursor:pointer}\n"
+    "tr.has-ev td:first-child::before{content:\"\\25B8 \";color:#8a93a3}\n"
+    "tr.has-ev[aria-expanded=true] td:first-child::before{content:\"\\25BE \"}\n"
+    "tr.ev td{white-space:normal;background:#fffbea}\n"
+    "tr.ev pre{margin:4px 0;white-space:pre-wrap;word-break:break-all;"
+    "font:12px/1.4 ui-monospace,\"DejaVu Sans Mono\",monospace}\n";
 
 static const char page_js[] =
     "(function(){\"use strict\";\n"
@@ -61,10 +67,12 @@ static const char page_js[] =
     "if(v===null)v=c.textContent;return t===\"num\"?Number(v):v;}\n"
     "function sort(tb,i,desc){var h=tb.tHead.rows[0].cells,"
     "t=h[i].getAttribute(\"data-type\"),b=tb.tBodies[0],"
-    "r=Array.prototype.slice.call(b.rows),j;\n"
+    "r=Array.prototype.filter.call(b.rows,function(x){"
+    "return !x.classList.contains(\"ev\");}),j;\n"
     " r.sort(function(x,y){var p=key(x.cells[i],t),q=key(y.cells[i],t),"
     "d=p<q?-1:p>q?1:0;return desc?-d:d;});\n"
-    " for(j=0;j<r.length;j++)b.appendChild(r[j]);\n"
+    " for(j=0;j<r.length;j++){b.appendChild(r[j]);"
+    "if(r[j].evRow)b.appendChild(r[j].evRow);}\n"
     " for(j=0;j<h.length;j++)h[j].removeAttribute(\"aria-sort\");\n"
     " h[i].setAttribute(\"aria-sort\",desc?\"descending\":\"ascending\");}\n"
     "function fromHash(){var m=/^#sort=(-?)([a-z]+)$/.exec(location.hash),"
@@ -82,6 +90,30 @@ static const char page_js[] =
     "  th.addEventListener(\"click\",go);\n"
     "  th.addEventListener(\"keydown\",function(e){if(e.key===\"Enter\"||"
     "e.key===\" \"){e.preventDefault();go();}});});});\n"
+    "function toggle(r){var e=r.evRow,src,td;\n"
+    " if(e){e.parentNode.removeChild(e);r.evRow=null;"
+    "r.setAttribute(\"aria-expanded\",\"false\");return;}\n"
+    " src=document.getElementById(\"ev-\"+r.cells[0].getAttribute(\"data-v\"));"
+    "e=document.createElement(\"tr\");e.className=\"ev\";\n"
+    " td=document.createElement(\"td\");td.colSpan=r.cells.length;"
+    "td.appendChild(src.cloneNode(true));td.firstChild.removeAttribute(\"id\");"
+    "e.appendChild(td);\n"
+    " r.parentNode.insertBefore(e,r.nextSibling);r.evRow=e;"
+    "r.setAttribute(\"aria-expanded\",\"true\");}\n"
+    "(function(){var tb=document.getElementById(\"bans\");if(!tb)return;\n"
+    " Array.prototype.forEach.call(tb.tBodies[0].rows,function(r){\n"
+    "  if(!document.getElementById(\"ev-\"+r.cells[0].getAttribute(\"data-v\")))"
+    "return;\n"
+    "  r.classList.add(\"has-ev\");r.tabIndex=0;"
+    "r.setAttribute(\"aria-expanded\",\"false\");"
+    "r.title=\"the log lines behind this ban\";});\n"
+    " tb.tBodies[0].addEventListener(\"click\",function(e){"
+    "var r=e.target.closest(\"tr.has-ev\");\n"
+    "  if(r&&!e.target.closest(\"a\"))toggle(r);});\n"
+    " tb.tBodies[0].addEventListener(\"keydown\",function(e){"
+    "var r=e.target.closest(\"tr.has-ev\");\n"
+    "  if(r&&e.target===r&&(e.key===\"Enter\"||e.key===\" \")){"
+    "e.preventDefault();toggle(r);}});})();\n"
     "window.addEventListener(\"hashchange\",fromHash);fromHash();})();\n";
 
 /*
@@ -94,8 +126,8 @@ static const char page_js[] =
  *	    hashlib.sha256(sys.stdin.buffer.read()).digest()).decode())'
  * over the text between <style> and </style> (or <script>, </script>).
  */
-#define PAGE_CSS_SHA256 "O75a23CceS4+8nGFfoy4VQNvzdHw3JOzFtoss1PQQdY="
-#define PAGE_JS_SHA256 "iYpKpA8N81m6kRx5u2s8aLsmrRPAmUTLVOiP1D/WCLI="
+#define PAGE_CSS_SHA256 "BckFH46NNv00KeEjB0tS8CljfeamfDCiL7ETBLPbr3c="
+#define PAGE_JS_SHA256 "LNzVFrOp1YTDqEXT1JbOVu7h1OSO7o7VQV30+ZVlWGw="
 #define PAGE_CSP "default-src 'none'; script-src 'sha256-" PAGE_JS_SHA256 \
 	"'; style-src 'sha256-" PAGE_CSS_SHA256 "'; base-uri 'none'; " \
 	"form-action 'none'"
@@ -184,6 +216,45 @@ ban_row(FILE *out, const struct state_ban *b, const struct config *cfg,
 	fputs("</td></tr>\n", out);
 }
 
+/*
+ * The evidence of each listed ban, hidden: the script shows it under the
+ * ban's row when the row is opened (id "ev-" and the address cell's
+ * data-v, the address bytes in hex).
+ */
+static void
+evidence_store(FILE *out, const struct summary *s)
+{
+	const struct summary_evidence *e;
+	char tb[32], shown[32];
+	size_t i, k;
+	int nb, j;
+
+	fputs("<div id=\"evidence\" hidden>\n", out);
+	for (i = 0; i < s->nbans && s->ev_count != NULL; i++) {
+		if (s->ev_count[i] == 0)
+			continue;
+		nb = s->bans[i].addr.family == ADDR_V4 ? 4 : 16;
+		fprintf(out, "<div class=\"ev\" id=\"ev-%d", s->bans[i].addr.family);
+		for (j = 0; j < nb; j++)
+			fprintf(out, "%02x", s->bans[i].addr.bytes[j]);
+		fprintf(out, "\">The last %zu log line%s that scored (bytes outside "
+		    "printable ASCII as \\xHH):<pre>", s->ev_count[i],
+		    s->ev_count[i] == 1 ? "" : "s");
+		for (k = 0; k < s->ev_count[i]; k++) {
+			e = &s->evidence[s->ev_first[i] + k];
+			fmt_time(tb, sizeof(tb), e->time);
+			html_escape_str(out, shown_time(shown, sizeof(shown), tb));
+			fputc(' ', out);
+			html_escape_str(out, e->pattern);
+			fprintf(out, " %+ld\n  ", e->score);
+			html_escape_str(out, e->line);
+			fputc('\n', out);
+		}
+		fputs("</pre></div>\n", out);
+	}
+	fputs("</div>\n", out);
+}
+
 static void
 bans_table(FILE *out, const struct summary *s, const struct config *cfg)
 {
@@ -206,11 +277,13 @@ bans_table(FILE *out, const struct summary *s, const struct config *cfg)
 	fputs("<section id=\"active\"><h2>Active bans</h2>\n", out);
 	fputs("<p class=\"note\">Click a column heading to sort by it; the "
 	    "order is kept in the address (#sort=count, #sort=-last, ...). "
+	    "Click a ban marked &#9656; to see the log lines behind it. "
 	    "Times are UTC; the time left is as of the page's time.</p>\n", out);
 	fputs(head, out);
 	for (i = 0; i < s->nbans; i++)
 		ban_row(out, &s->bans[i], cfg, s->now);
 	fputs("</tbody></table></div>\n", out);
+	evidence_store(out, s);
 	if (total == 0)
 		fputs("<p class=\"note\" id=\"none\">No active bans.</p>\n", out);
 	else if (s->nbans < total)

@@ -34,6 +34,12 @@
 #error "MAILBAN_SYSCONFDIR is not defined (meson.build passes it)"
 #endif
 #define DEFAULT_CONFIG MAILBAN_SYSCONFDIR "/mailban/mailban.conf"
+#ifndef MAILBAN_VERSION
+#error "MAILBAN_VERSION is not defined (meson.build passes it)"
+#endif
+
+static int cmd_help(struct cmdline *cl);
+static int cmd_version(struct cmdline *cl);
 
 /* The options, one bit each in a command's row. */
 enum {
@@ -51,6 +57,10 @@ enum {
 	OPT_JOURNAL_DIR = 1 << 11,
 	OPT_SINCE = 1 << 12,
 	OPT_UNTIL = 1 << 13,
+	OPT_FOR = 1 << 14,
+	OPT_REASON = 1 << 15,
+	OPT_LIST = 1 << 16,
+	OPT_VERBOSE = 1 << 17,
 };
 #define OPT_CONFIG (OPT_C | OPT_O)
 
@@ -76,6 +86,10 @@ static const struct opt {
 	{OPT_JOURNAL_DIR, OPT_LONG + 9, "journal-directory", "DIR"},
 	{OPT_SINCE, OPT_LONG + 10, "since", "TIME"},
 	{OPT_UNTIL, OPT_LONG + 11, "until", "TIME"},
+	{OPT_FOR, OPT_LONG + 12, "for", "DURATION"},
+	{OPT_REASON, OPT_LONG + 13, "reason", "TEXT"},
+	{OPT_LIST, OPT_LONG + 14, "list", NULL},
+	{OPT_VERBOSE, OPT_LONG + 15, "verbose", NULL},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -102,12 +116,13 @@ static const struct command {
 	    "journal: --journal), ban in the kernel"},
 	{"test", cmd_test, OPT_CONFIG | OPT_JSON | OPT_BANS_ONLY | OPT_NOW |
 	    OPT_REQUIRE_CRED | OPT_MISSED | OPT_JOURNAL | OPT_JOURNAL_DIR |
-	    OPT_SINCE | OPT_UNTIL, 0, ARGS_ANY, "[FILE...]",
+	    OPT_SINCE | OPT_UNTIL | OPT_VERBOSE, 0, ARGS_ANY, "[FILE...]",
 	    "replay logs (or the journal), change\n"
 	    "nothing, report; year-less stamps are\n"
 	    "taken as the last year before TIME\n"
 	    "(default: now); --missed: print the MTAs'\n"
-	    "rejects and failures that no pattern reads"},
+	    "rejects and failures that no pattern reads;\n"
+	    "--verbose: score-0 records too"},
 	{"setup", cmd_setup, OPT_CONFIG | OPT_PRINT, 0, 0, "",
 	    "create the sets and firewall rules"},
 	{"restore", cmd_restore, OPT_CONFIG, 0, 0, "",
@@ -119,12 +134,30 @@ static const struct command {
 	{"report", cmd_report, OPT_CONFIG | OPT_HTML, 0, 0, "",
 	    "write the static HTML page of the bans\n"
 	    "(default FILE: report.html)"},
+	{"ban", cmd_ban, OPT_CONFIG | OPT_FOR | OPT_REASON, 1, ARGS_ANY,
+	    "ADDR...", "ban by hand (default length: the\n"
+	    "escalation's for the address's count)"},
 	{"unban", cmd_unban, OPT_CONFIG, 1, ARGS_ANY, "ADDR...", "lift bans"},
 	{"flush", cmd_flush, OPT_CONFIG, 0, 0, "", "remove every ban"},
-	{"check", cmd_check, OPT_CONFIG | OPT_PRINT, 0, 0, "",
+	{"allow", cmd_allow, OPT_CONFIG | OPT_FOR | OPT_REASON | OPT_LIST |
+	    OPT_JSON, 0, ARGS_ANY, "[ADDR|CIDR...]",
+	    "never ban these (runtime allow list,\n"
+	    "lifts their bans); --list: the list"},
+	{"disallow", cmd_disallow, OPT_CONFIG, 1, ARGS_ANY, "ADDR|CIDR...",
+	    "remove entries of the allow list"},
+	{"why", cmd_why, OPT_CONFIG | OPT_JSON, 1, 1, "ADDR",
+	    "bans, scores and evidence lines of ADDR"},
+	{"reload", cmd_reload, OPT_CONFIG, 0, 0, "",
+	    "make the running mailban run read its\n"
+	    "configuration again; wait for its answer"},
+	{"check", cmd_check, OPT_CONFIG | OPT_PRINT | OPT_JSON, 0, 0, "",
 	    "validate the configuration, list the files\n"
 	    "read; --print: the configuration in\n"
 	    "effect, each value with its FILE:LINE"},
+	{"help", cmd_help, 0, 0, 1, "[COMMAND]",
+	    "this text, or COMMAND's synopsis and\n"
+	    "options"},
+	{"version", cmd_version, 0, 0, 0, "", "mailban's version"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -179,7 +212,8 @@ usage_text(void)
 		fprintf(out, "  %-7s ", c->name);
 		start = ftell(out);
 		put_synopsis(out, c, 0);
-		col = 10 + ftell(out) - start;
+		col = (long)(strlen(c->name) > 7 ? strlen(c->name) : 7) + 3 +
+		    ftell(out) - start;
 		if (col >= HELP_COLUMN)
 			fprintf(out, "\n%*s", HELP_COLUMN, "");
 		else
@@ -198,7 +232,9 @@ usage_text(void)
 	    "                   when it exists, else the built-in\n"
 	    "                   configuration; its drop-ins either way)\n"
 	    "  -o NAME=VALUE    override one top-level setting with one\n"
-	    "                   value\n", out);
+	    "                   value\n"
+	    "mailban help COMMAND: what COMMAND does and its options;\n"
+	    "mailban --version: the version\n", out);
 	if (fclose(out) != 0 || text == NULL)
 		msg_fatal("cannot make the usage text");
 	return text;
@@ -505,6 +541,22 @@ parse_options(const struct command *c, int argc, char **argv,
 		case OPT_HTML:
 			cl->html = optarg;
 			break;
+		case OPT_FOR:
+			if (config_parse_duration(optarg, &cl->duration) < 0 ||
+			    cl->duration <= 0)
+				msg_usage(cl->usage, "%s: --for: \"%.64s\" is not a "
+				    "duration (30s, 10m, 1h, 2d, 1w)", c->name,
+				    optarg);
+			break;
+		case OPT_REASON:
+			cl->reason = optarg;
+			break;
+		case OPT_LIST:
+			cl->list = 1;
+			break;
+		case OPT_VERBOSE:
+			cl->verbose = 1;
+			break;
 		case OPT_REQUIRE_CRED:
 			cl->require_credentials = 1;
 			break;
@@ -544,7 +596,93 @@ parse_options(const struct command *c, int argc, char **argv,
 		    c->name);
 	if (cl->nargs < c->min_args ||
 	    (c->max_args != ARGS_ANY && cl->nargs > c->max_args))
-		msg_usage(cl->usage, "%s: wrong number of arguments", c->name);
+		msg_usage(cl->usage, "%s: wrong number of arguments (%s)", c->name,
+		    c->args[0] != '\0' ? c->args : "it takes none");
+}
+
+/* What each option does, for "mailban help COMMAND". */
+static const struct {
+	unsigned bit;
+	const char *text;
+} opt_help[] = {
+	{OPT_C, "configuration file, then its drop-ins FILE.d/*.conf"},
+	{OPT_O, "override one top-level setting with one value"},
+	{OPT_JSON, "JSON output (DESIGN.md, JSON contracts)"},
+	{OPT_PRINT, "print what would be done or what is in effect"},
+	{OPT_OMPROG, "rsyslog omprog protocol on stdin and stdout"},
+	{OPT_BANS_ONLY, "text output: only the ban decisions"},
+	{OPT_NOW, "the clock for year-less stamps (RFC 3339 UTC or epoch)"},
+	{OPT_HTML, "the page to write (default report.html)"},
+	{OPT_REQUIRE_CRED, "a line without its writer's credentials is untrusted"},
+	{OPT_MISSED, "print the MTAs' rejects and failures no pattern reads"},
+	{OPT_JOURNAL, "read the systemd journal instead of stdin or files"},
+	{OPT_JOURNAL_DIR, "the journal files of DIR (with --journal)"},
+	{OPT_SINCE, "journal entries from TIME on"},
+	{OPT_UNTIL, "journal entries up to TIME"},
+	{OPT_FOR, "length: 30s, 10m, 1h, 2d, 1w"},
+	{OPT_REASON, "kept with the entry, shown by why, list and allow --list"},
+	{OPT_LIST, "the allow list in force"},
+	{OPT_VERBOSE, "also the score-0 records (Sendmail sessions, SPF)"},
+};
+
+static const struct command *
+command_by_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* mailban help [COMMAND] */
+static int
+cmd_help(struct cmdline *cl)
+{
+	const struct command *c;
+	char *usage, ob[32];
+	const char *p;
+	size_t i, j;
+
+	if (cl->nargs == 0) {
+		fputs(usage_text(), stdout);
+		return 0;
+	}
+	if ((c = command_by_name(cl->args[0])) == NULL)
+		msg_usage(cl->usage, "help: unknown command \"%.64s\"",
+		    cl->args[0]);
+	usage = command_usage(c);
+	fputs(usage, stdout);
+	free(usage);
+	fputs("  ", stdout);
+	for (p = c->what; *p != '\0'; p++)
+		fputc(*p == '\n' ? ' ' : *p, stdout);
+	fputc('\n', stdout);
+	for (i = 0; i < NOPTS; i++) {
+		if (!(c->takes & opts[i].bit))
+			continue;
+		for (j = 0; j < sizeof(opt_help) / sizeof(opt_help[0]); j++)
+			if (opt_help[j].bit == opts[i].bit)
+				break;
+		opt_text(&opts[i], ob, sizeof(ob));
+		if (opts[i].arg != NULL) {
+			strncat(ob, " ", sizeof(ob) - strlen(ob) - 1);
+			strncat(ob, opts[i].arg, sizeof(ob) - strlen(ob) - 1);
+		}
+		printf("  %-18s %s\n", ob, j < sizeof(opt_help) /
+		    sizeof(opt_help[0]) ? opt_help[j].text : "");
+	}
+	printf("See mailban(8).\n");
+	return 0;
+}
+
+static int
+cmd_version(struct cmdline *cl)
+{
+	(void)cl;
+	printf("mailban %s\n", MAILBAN_VERSION);
+	return 0;
 }
 
 int
@@ -552,7 +690,6 @@ main(int argc, char **argv)
 {
 	const struct command *c = NULL;
 	struct cmdline cl;
-	size_t i;
 	int rc;
 
 	msg_set_progname("mailban");
@@ -562,9 +699,9 @@ main(int argc, char **argv)
 		fputs(usage_text(), stdout);
 		return 0;
 	}
-	for (i = 0; i < NCOMMANDS && c == NULL; i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			c = &commands[i];
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+		return cmd_version(NULL);
+	c = command_by_name(argv[1]);
 	if (c == NULL)
 		msg_usage(usage_text(), "unknown command \"%.64s\"", argv[1]);
 	memset(&cl, 0, sizeof(cl));

@@ -917,6 +917,8 @@ json_skip_string(const char *p, const char *end)
 static const char *
 json_skip_value(const char *p, const char *end)
 {
+	const char *q;
+
 	if (p >= end)
 		return NULL;
 	if (*p == '"')
@@ -927,8 +929,12 @@ json_skip_value(const char *p, const char *end)
 				p++;
 			if (p < end && *p == ']')
 				return p + 1;
-			if ((p = json_skip_value(p, end)) == NULL)
+			q = json_skip_value(p, end);
+			/* an element that is nothing ("[}" ...) ends it: no
+			 * progress would loop for ever on hostile input */
+			if (q == NULL || q == p)
 				return NULL;
+			p = q;
 		}
 		return NULL;
 	}

@@ -165,7 +165,16 @@ on_match(void *ctx, const struct engine_match *m)
 	struct report *r = ctx;
 	char ip[ADDR_STRLEN], tb[32];
 	const struct logline *ll = m->ll;
+	long score = pattern_score(m->pat);
+	int record = score == 0;
 
+	/* score 0: bookkeeping (a Sendmail session line kept for the queue-ID
+	 * join, an SPF reject), not evidence: on request only */
+	if (record) {
+		r->records++;
+		if (!r->verbose)
+			return;
+	}
 	if (r->json) {
 		const char *name = pattern_name(m->pat);
 		size_t nlen = strlen(name);
@@ -176,7 +185,10 @@ on_match(void *ctx, const struct engine_match *m)
 		    FMT_JSON_MAX(m->qid != NULL ? m->qidlen : 0) +
 		    FMT_JSON_MAX(ll->proglen) + FMT_JSON_MAX(ll->hostlen) +
 		    OB_SLACK);
-		p = PUT(p, "{\"event\":\"match\",\"line\":");
+		if (record)
+			p = PUT(p, "{\"event\":\"record\",\"line\":");
+		else
+			p = PUT(p, "{\"event\":\"match\",\"line\":");
 		p = put_u64(p, m->line);
 		if (m->addr != NULL) {
 			p = PUT(p, ",\"ip\":");
@@ -185,7 +197,7 @@ on_match(void *ctx, const struct engine_match *m)
 		p = PUT(p, ",\"pattern\":");
 		p = fmt_json(p, name, nlen);
 		p = PUT(p, ",\"score\":");
-		p = put_i64(p, pattern_score(m->pat));
+		p = put_i64(p, score);
 		if (m->qid != NULL) {
 			p = PUT(p, ",\"qid\":");
 			p = fmt_json(p, m->qid, m->qidlen);
@@ -211,8 +223,9 @@ on_match(void *ctx, const struct engine_match *m)
 	if (r->bans_only)
 		return;
 	ob_sync(r->out);
-	fprintf(r->out, "%-20s match  %-39s %-28s line %" PRIu64 "%s\n",
+	fprintf(r->out, "%-20s %s  %-39s %-28s line %" PRIu64 "%s\n",
 	    ll->has_ts ? fmt_time(tb, sizeof(tb), ll->ts) : "-",
+	    record ? "record" : "match ",
 	    m->addr ? addr_format(m->addr, ip) : "(queue id)",
 	    pattern_name(m->pat), m->line,
 	    m->ignored ? " (ignored)" : m->duplicate ? " (duplicate)" : "");
@@ -356,11 +369,12 @@ report_summary(struct report *r, const struct engine *en)
 		    ",\"invalid_addresses\":%" PRIu64 ",\"duplicates\":%" PRIu64
 		    ",\"match_errors\":%" PRIu64 ",\"untrusted\":%" PRIu64
 		    ",\"unmatched\":%" PRIu64 ",\"dnsbl_errors\":%" PRIu64
-		    ",\"patterns\":{",
+		    ",\"records\":%" PRIu64 ",\"patterns\":{",
 		    st->lines, st->matched, st->bans, ts.tracked, st->malformed,
 		    st->overlong, st->ignored, st->bad_addr, st->duplicates,
 		    st->match_errors, st->notices[NOTICE_UNTRUSTED],
-		    st->notices[NOTICE_UNMATCHED], st->notices[NOTICE_DNSBL_ERROR]);
+		    st->notices[NOTICE_UNMATCHED], st->notices[NOTICE_DNSBL_ERROR],
+		    r->records);
 		for (i = 0; i < n; i++) {
 			const char *name = pattern_name(pattern_get(ps, i));
 
@@ -377,6 +391,9 @@ report_summary(struct report *r, const struct engine *en)
 	fprintf(r->out, "\nSummary\n");
 	fprintf(r->out, "  %-22s %12" PRIu64 "\n", "lines read", st->lines);
 	fprintf(r->out, "  %-22s %12" PRIu64 "\n", "lines matched", st->matched);
+	fprintf(r->out, "  %-22s %12" PRIu64 "%s\n", "of them score 0",
+	    r->records, r->records > 0 && !r->verbose ? " (records, not shown: "
+	    "--verbose)" : "");
 	fprintf(r->out, "  %-22s %12" PRIu64 "\n", "addresses scored",
 	    ts.tracked);
 	fprintf(r->out, "  %-22s %12" PRIu64 "\n", "bans decided", st->bans);

@@ -59,6 +59,36 @@ struct run_sside {
 	struct run_backlog bl;
 	int64_t last_refresh;
 	int64_t last_lifted_poll;
+	/* what other processes change ("mailban ban", "allow", "unban",
+	 * "reload"): read when the file's data_version moves */
+	int64_t version;
+	int have_version;
+	struct addr_list allow; /* the runtime allow list in force */
+	int64_t allow_next; /* the earliest end of an entry; 0: none */
+	uint64_t reload_asked, reload_done; /* "mailban reload" counters */
+	int reload_known; /* the counters were read once */
+};
+
+/*
+ * Evidence: the lines that scored, escaped, until the scores'
+ * transaction writes them (at most RUN_EVIDENCE_MAX; more are dropped
+ * until then and counted).
+ */
+#define RUN_EVIDENCE_MAX 4096
+#define RUN_EVIDENCE_LINE 512 /* bytes of a line kept, before escaping */
+
+struct run_ev {
+	struct addr addr;
+	int64_t time;
+	long score;
+	char pattern[STATE_NAME_MAX + 1];
+	char line[4 * RUN_EVIDENCE_LINE + 4];
+};
+
+struct run_evidence {
+	struct run_ev *v;
+	size_t n, cap;
+	uint64_t dropped;
 };
 
 /* omprog: lines answered whose effects are not committed yet. */
@@ -153,6 +183,7 @@ struct run {
 	struct run_cside cur;
 	struct run_views views;
 	struct run_counters cnt;
+	struct run_evidence ev;
 	struct run_health health;
 	int64_t replay_clock; /* kept lines read at their own stamps: the
 			       * clock; 0 otherwise */
@@ -345,6 +376,55 @@ pattern_counters(struct run *r)
 	r->cnt.pm_bans = xcalloc(r->cnt.npm + 1, sizeof(*r->cnt.pm_bans));
 }
 
+/* One line that scored, escaped, for the state's evidence table. */
+static void
+keep_evidence(struct run *r, const struct engine_match *m)
+{
+	struct run_evidence *e = &r->ev;
+	struct run_ev *v;
+
+	if (e->n == RUN_EVIDENCE_MAX) {
+		e->dropped++;
+		return;
+	}
+	if (e->n == e->cap) {
+		e->cap = e->cap ? 2 * e->cap : 64;
+		e->v = xreallocarray(e->v, e->cap, sizeof(*e->v));
+	}
+	v = &e->v[e->n];
+	v->addr = *m->addr;
+	v->time = m->ll->has_ts && r->replay_clock != 0 ? m->ll->ts :
+	    r->en.clk.now;
+	v->score = pattern_score(m->pat);
+	e->n++;
+	snprintf(v->pattern, sizeof(v->pattern), "%s", pattern_name(m->pat));
+	msg_quote(v->line, m->text, m->len, RUN_EVIDENCE_LINE);
+}
+
+/* The evidence kept so far, inside the scores' transaction. */
+static int
+write_evidence(struct run *r)
+{
+	struct run_evidence *e = &r->ev;
+	struct state_evidence *v;
+	size_t i;
+	int rc;
+
+	if (e->n == 0)
+		return 0;
+	v = xcalloc(e->n, sizeof(*v));
+	for (i = 0; i < e->n; i++) {
+		v[i].addr = e->v[i].addr;
+		v[i].time = e->v[i].time;
+		v[i].pattern = e->v[i].pattern;
+		v[i].score = e->v[i].score;
+		v[i].line = e->v[i].line;
+	}
+	rc = state_evidence_put(r->sta.st, v, e->n, r->cfg->max_evidence);
+	free(v);
+	return rc;
+}
+
 static void
 on_match(void *ctx, const struct engine_match *m)
 {
@@ -354,6 +434,9 @@ on_match(void *ctx, const struct engine_match *m)
 		r->cnt.pm_matches[pattern_index(m->pat)]++;
 	if (!m->duplicate && !m->ignored)
 		r->jou.line_kept = 1;
+	if (m->addr != NULL && !m->duplicate && !m->ignored &&
+	    pattern_score(m->pat) > 0 && r->cfg->max_evidence > 0)
+		keep_evidence(r, m);
 }
 
 /* text of at most len bytes up to a NUL, cut to fit buf[size] */
@@ -537,6 +620,7 @@ open_state(struct run *r, int64_t now)
 		return;
 	s->last_try = now;
 	s->st = state_open(r->kcfg->state, 0);
+	s->have_version = 0; /* a new connection counts anew */
 	if (s->st == NULL) {
 		msg_warn("state %s unavailable; bans still reach the kernel, "
 		    "retrying every %ds", r->kcfg->state, RUN_STATE_RETRY);
@@ -792,7 +876,7 @@ save_scores(struct run *r)
 	struct score_writer w = {r->sta.st, 1, 0, 0, NULL};
 	size_t i;
 
-	if (tracker_dirty_count(r->en.tr) == 0)
+	if (tracker_dirty_count(r->en.tr) == 0 && r->ev.n == 0)
 		return 0; /* no transaction for nothing: omprog commits often */
 	if (r->sta.st == NULL)
 		return -1; /* the list waits for the state file */
@@ -801,8 +885,18 @@ save_scores(struct run *r)
 		w.st = NULL;
 	}
 	tracker_drain_dirty(r->en.tr, score_one, &w);
+	if (w.ok && write_evidence(r) < 0)
+		w.ok = 0;
 	if (w.st != NULL && state_scores_end(w.st, w.ok) < 0)
 		w.ok = 0;
+	if (w.ok) {
+		r->ev.n = 0;
+		if (r->ev.dropped > 0)
+			msg_info("evidence: %" PRIu64 " lines that scored were not "
+			    "kept (more than %d between two writes)", r->ev.dropped,
+			    RUN_EVIDENCE_MAX);
+		r->ev.dropped = 0;
+	}
 	if (!w.ok)
 		for (i = 0; i < w.n; i++)
 			tracker_mark_dirty(r->en.tr, &w.done[i]);
@@ -1188,7 +1282,126 @@ seed_one(void *ctx, const struct state_ban *b)
 	return 0;
 }
 
-/* Once a second when idle: the clock, lifted bans, long-ban refresh. */
+/* A ban another process made ("mailban ban"): the tracker counts it and
+ * never decides a shorter one over it; the kernel gets its whole length
+ * (again, if this run's own decision replaced the entry meanwhile). */
+static int
+banned_one(void *ctx, const struct state_ban *b)
+{
+	struct run *r = ctx;
+	int64_t now = r->en.clk.now;
+
+	tracker_seed(r->en.tr, &b->addr, b->count, b->last_ban, b->until);
+	r->ker.k.add(r->ker.k.ctx, &b->addr, kernel_timeout(&r->ker.k,
+	    b->until - now));
+	r->views.changes++;
+	return 0;
+}
+
+static int
+allow_one(void *ctx, const struct state_allow *v)
+{
+	struct run *r = ctx;
+
+	addr_list_add(&r->sta.allow, &v->net);
+	if (v->until != 0 && (r->sta.allow_next == 0 ||
+	    v->until < r->sta.allow_next))
+		r->sta.allow_next = v->until;
+	return 0;
+}
+
+/* The runtime allow list again, from the state file. */
+static void
+read_allow(struct run *r, int64_t now)
+{
+	struct run_sside *s = &r->sta;
+	size_t before = s->allow.n;
+
+	addr_list_free(&s->allow);
+	s->allow_next = 0;
+	if (state_allow_list(s->st, now, allow_one, r) < 0)
+		msg_warn("allow list: cannot be read; the last one read stays "
+		    "in force");
+	r->en.allow = s->allow.n > 0 ? &s->allow : NULL;
+	if (s->allow.n != before)
+		msg_info("allow list: %zu entries", s->allow.n);
+}
+
+/*
+ * Once a second: has another process committed to the state file
+ * (SQLite's data_version, read from the shared memory of WAL, no file
+ * read when nothing changed)?  Then what it may have changed: bans lifted
+ * (unban, flush, an allow that covers them), bans made by hand, the allow
+ * list, a reload asked for.  The allow list is read again when one of
+ * its entries ends as well.
+ */
+static void
+poll_others(struct run *r, int64_t now)
+{
+	struct run_sside *s = &r->sta;
+	struct state_reload rl;
+	int64_t v;
+
+	if (state_data_version(s->st, &v) < 0)
+		return;
+	if (s->have_version && v == s->version &&
+	    !(s->allow_next != 0 && now >= s->allow_next)) {
+		s->last_lifted_poll = now;
+		return;
+	}
+	if (!s->have_version || v != s->version) {
+		state_lifted_since(s->st, s->last_lifted_poll - 1, lifted_one, r);
+		/* queued: committed with the next batch (never inside an
+		 * omprog transaction); "mailban ban" put them in already */
+		state_banned_since(s->st, s->last_lifted_poll - 1, now,
+		    banned_one, r);
+		if (state_reload_status(s->st, &rl) > 0) {
+			if (!s->reload_known) /* asked before this run: done */
+				s->reload_done = rl.asked;
+			s->reload_asked = rl.asked;
+		}
+		s->reload_known = 1;
+	}
+	read_allow(r, now);
+	s->version = v;
+	s->have_version = 1;
+	s->last_lifted_poll = now;
+}
+
+/* At start, with the state's history read: what the polls compare with. */
+static void
+poll_baseline(struct run *r, int64_t now)
+{
+	struct run_sside *s = &r->sta;
+	struct state_reload rl;
+
+	if (state_data_version(s->st, &s->version) == 0)
+		s->have_version = 1;
+	if (state_reload_status(s->st, &rl) > 0)
+		s->reload_done = s->reload_asked = rl.asked;
+	s->reload_known = 1;
+	read_allow(r, now);
+	s->last_lifted_poll = now;
+}
+
+uint64_t
+run_reload_asked(const struct run *r)
+{
+	return r->sta.reload_asked > r->sta.reload_done ? r->sta.reload_asked :
+	    0;
+}
+
+void
+run_reload_answer(struct run *r, uint64_t asked, const char *result,
+    int64_t now)
+{
+	r->sta.reload_done = asked;
+	if (r->sta.st != NULL)
+		(void)state_reload_done(r->sta.st, asked, now, result);
+}
+
+/* Once a second when idle: the clock, what other processes changed,
+ * long-ban refresh. */
 static void
 tick(struct run *r, int64_t now)
 {
@@ -1206,10 +1419,8 @@ tick(struct run *r, int64_t now)
 	report_health(r, now, 0);
 	if (s->st == NULL)
 		return;
-	if (now != s->last_lifted_poll) {
-		state_lifted_since(s->st, s->last_lifted_poll - 1, lifted_one, r);
-		s->last_lifted_poll = now;
-	}
+	if (now != s->last_lifted_poll)
+		poll_others(r, now);
 	if (r->cur.source != NULL)
 		write_batch(r, now); /* where reading stands, once a second */
 	else
@@ -1290,7 +1501,7 @@ run_start(struct run *r, int64_t now)
 		if (!r->ker.absent) /* else run_attach_kernel() does it */
 			run_requeue(s->st, &r->ker.k, now, 0, &n);
 		s->last_refresh = now;
-		s->last_lifted_poll = now;
+		poll_baseline(r, now);
 		if (n > 0) {
 			msg_info("restoring %zu active bans", n);
 			commit(r, now);
@@ -1538,6 +1749,8 @@ run_free(struct run *r)
 	journal_close(r->jou.jr);
 	state_close(r->sta.st);
 	free(r->sta.bl.v);
+	addr_list_free(&r->sta.allow);
+	free(r->ev.v);
 	free(r->cnt.pm_matches);
 	free(r->cnt.notices);
 	free(r->cnt.pm_bans);

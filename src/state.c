@@ -79,7 +79,8 @@ static const char schema[] =
     " score INTEGER NOT NULL,"
     " host TEXT NOT NULL DEFAULT '',"
     " changed INTEGER NOT NULL,"
-    " program TEXT NOT NULL DEFAULT '');"
+    " program TEXT NOT NULL DEFAULT '',"
+    " reason TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS bans_until ON bans(until);"
     "CREATE INDEX IF NOT EXISTS bans_changed ON bans(changed);"
     "CREATE TABLE IF NOT EXISTS scores ("
@@ -94,8 +95,10 @@ static const char schema[] =
     " program TEXT NOT NULL,"
     " host TEXT NOT NULL,"
     " duration INTEGER NOT NULL,"
-    " count INTEGER NOT NULL);"
+    " count INTEGER NOT NULL,"
+    " reason TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS ban_log_time ON ban_log(time);"
+    "CREATE INDEX IF NOT EXISTS ban_log_addr ON ban_log(addr);"
     "CREATE TABLE IF NOT EXISTS stats ("
     " hour INTEGER NOT NULL,"
     " pattern TEXT NOT NULL,"
@@ -126,6 +129,25 @@ static const char schema[] =
     " program TEXT NOT NULL,"
     " time INTEGER NOT NULL,"
     " line TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS allow ("
+    " net TEXT PRIMARY KEY NOT NULL,"
+    " added INTEGER NOT NULL,"
+    " until INTEGER NOT NULL,"
+    " reason TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS evidence ("
+    " id INTEGER PRIMARY KEY,"
+    " addr TEXT NOT NULL,"
+    " time INTEGER NOT NULL,"
+    " pattern TEXT NOT NULL,"
+    " score INTEGER NOT NULL,"
+    " line TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS evidence_addr ON evidence(addr, id);"
+    "CREATE TABLE IF NOT EXISTS control ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " reload_asked INTEGER NOT NULL,"
+    " reload_done INTEGER NOT NULL,"
+    " reload_time INTEGER NOT NULL,"
+    " reload_result TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS journal_cursor ("
     " source TEXT PRIMARY KEY NOT NULL,"
     " cursor TEXT NOT NULL,"
@@ -178,7 +200,7 @@ move_aside(const char *path)
 	return 0;
 }
 
-/* Bring an older file to the current schema (version 3). */
+/* Bring an older file to the current schema (version 4). */
 static int
 migrate(struct state *st)
 {
@@ -189,14 +211,19 @@ migrate(struct state *st)
 		NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
 		version = sqlite3_column_int(stmt, 0);
 	sqlite3_finalize(stmt);
-	if (version >= 3)
+	if (version >= 4)
 		return 0;
-	/* version 1 had no bans.program; a new file already has it */
+	/* version 1 had no bans.program, 2 no journal_cursor, 3 no reasons,
+	 * allow list, evidence or control; a new file already has them (the
+	 * new tables come with the schema) */
 	if (version < 2)
 		(void)sqlite3_exec(st->db, "ALTER TABLE bans ADD COLUMN program "
 		    "TEXT NOT NULL DEFAULT ''", NULL, NULL, NULL);
-	/* version 2 had no journal_cursor: the schema above made it */
-	if (sqlite3_exec(st->db, "PRAGMA user_version = 3", NULL, NULL, NULL) !=
+	(void)sqlite3_exec(st->db, "ALTER TABLE bans ADD COLUMN reason TEXT "
+	    "NOT NULL DEFAULT ''", NULL, NULL, NULL);
+	(void)sqlite3_exec(st->db, "ALTER TABLE ban_log ADD COLUMN reason TEXT "
+	    "NOT NULL DEFAULT ''", NULL, NULL, NULL);
+	if (sqlite3_exec(st->db, "PRAGMA user_version = 4", NULL, NULL, NULL) !=
 	    SQLITE_OK)
 		return fail(st, "schema version");
 	return 0;
@@ -301,10 +328,15 @@ struct state *
 state_open(const char *path, int readonly)
 {
 	struct state *st;
-	int flags = readonly ? SQLITE_OPEN_READONLY :
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int wait = readonly == STATE_WAIT;
+	int flags;
 	char *err = NULL;
 	mode_t mask;
+
+	if (wait)
+		readonly = 0;
+	flags = readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 
 	if (!readonly)
 		make_parent(path);
@@ -323,7 +355,7 @@ state_open(const char *path, int readonly)
 	}
 	/* short: a locked file must not stall the line path for long; the
 	 * caller keeps what it could not write and retries */
-	sqlite3_busy_timeout(st->db, readonly ? 5000 : 250);
+	sqlite3_busy_timeout(st->db, readonly || wait ? 5000 : 250);
 	if (readonly) {
 		umask(mask);
 		return st;
@@ -365,7 +397,8 @@ int
 state_record(struct state *st, const struct state_ban *b, size_t n)
 {
 	/* A ban lifted (unban, flush) after this decision was taken stays
-	 * lifted: the decision came from memory the administrator overruled. */
+	 * lifted: the decision came from memory the administrator overruled;
+	 * a longer ban made by hand stays as it is. */
 	static const char sql[] =
 	    "INSERT INTO bans(addr, family, count, first_ban, last_ban, until,"
 	    " duration, pattern, score, host, changed, program)"
@@ -374,8 +407,12 @@ state_record(struct state *st, const struct state_ban *b, size_t n)
 	    " last_ban = excluded.last_ban, until = excluded.until,"
 	    " duration = excluded.duration, pattern = excluded.pattern,"
 	    " score = excluded.score, host = excluded.host,"
-	    " changed = excluded.changed, program = excluded.program"
-	    " WHERE NOT (bans.until = 0 AND bans.changed > excluded.last_ban)";
+	    " changed = excluded.changed, program = excluded.program,"
+	    " reason = ''"
+	    " WHERE NOT (bans.until = 0 AND bans.changed > excluded.last_ban)"
+	    /* nor does it shorten a ban made meanwhile by another process
+	     * ("mailban ban"): the decision is logged, the row stays */
+	    " AND NOT (bans.until > excluded.until)";
 	static const char logsql[] =
 	    "INSERT INTO ban_log(time, addr, pattern, program, host, duration,"
 	    " count) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -579,6 +616,9 @@ state_expire(struct state *st, int64_t since)
 		since / SECONDS_HOUR) < 0 ||
 	    exec1(st, "DELETE FROM notices WHERE last < ?1", NULL, since) < 0 ||
 	    exec1(st, "DELETE FROM notice_lines WHERE time < ?1", NULL,
+		since) < 0 ||
+	    exec1(st, "DELETE FROM evidence WHERE time < ?1", NULL, since) < 0 ||
+	    exec1(st, "DELETE FROM allow WHERE until != 0 AND until < ?1", NULL,
 		since) < 0)
 		return -1;
 	return exec1(st, "DELETE FROM bans WHERE last_ban < ?1 AND until <= ?1",
@@ -1242,4 +1282,464 @@ state_health(struct state *st, struct state_health *h)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fail(st, "health");
 	return rc == SQLITE_ROW;
+}
+
+/*
+ * What the commands of every day change, and what the running mailban
+ * reads of it.
+ */
+
+int
+state_data_version(struct state *st, int64_t *v)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		return fail(st, "data_version");
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW ? 0 : fail(st, "data_version");
+}
+
+int
+state_banned_since(struct state *st, int64_t changed_after, int64_t now,
+    int (*cb)(void *, const struct state_ban *), void *ctx)
+{
+	return query(st, "SELECT " COLUMNS "WHERE changed > ?1 AND until > ?2",
+	    changed_after, now, 0, cb, ctx);
+}
+
+int
+state_ban_get(struct state *st, const struct addr *a, struct state_ban *out,
+    char *reason, size_t reasonlen)
+{
+	sqlite3_stmt *stmt = NULL;
+	char ip[ADDR_STRLEN];
+	const unsigned char *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (reason != NULL && reasonlen > 0)
+		reason[0] = '\0';
+	if (sqlite3_prepare_v2(st->db, "SELECT count, first_ban, last_ban, until,"
+		" duration, pattern, score, host, program, reason FROM bans"
+		" WHERE addr = ?1", -1, &stmt, NULL) != SQLITE_OK)
+		return fail(st, "query");
+	sqlite3_bind_text(stmt, 1, addr_format(a, ip), -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		out->addr = *a;
+		out->count = (unsigned)sqlite3_column_int64(stmt, 0);
+		out->first_ban = sqlite3_column_int64(stmt, 1);
+		out->last_ban = sqlite3_column_int64(stmt, 2);
+		out->until = sqlite3_column_int64(stmt, 3);
+		out->duration = sqlite3_column_int64(stmt, 4);
+		s = sqlite3_column_text(stmt, 5);
+		snprintf(out->pattern, sizeof(out->pattern), "%s",
+		    s ? (const char *)s : "");
+		out->score = (long)sqlite3_column_int64(stmt, 6);
+		s = sqlite3_column_text(stmt, 7);
+		snprintf(out->host, sizeof(out->host), "%s", s ? (const char *)s : "");
+		s = sqlite3_column_text(stmt, 8);
+		snprintf(out->program, sizeof(out->program), "%s",
+		    s ? (const char *)s : "");
+		s = sqlite3_column_text(stmt, 9);
+		if (reason != NULL && reasonlen > 0)
+			snprintf(reason, reasonlen, "%s", s ? (const char *)s : "");
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, "read");
+	return rc == SQLITE_ROW;
+}
+
+int
+state_ban_add(struct state *st, struct state_ban *b, const char *reason,
+    int64_t forget_since, const int64_t *bantimes, size_t nbantimes)
+{
+	static const char sql[] =
+	    "INSERT INTO bans(addr, family, count, first_ban, last_ban, until,"
+	    " duration, pattern, score, host, changed, program, reason)"
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?5, ?10, ?11)"
+	    " ON CONFLICT(addr) DO UPDATE SET count = excluded.count,"
+	    " first_ban = excluded.first_ban, last_ban = excluded.last_ban,"
+	    " until = excluded.until, duration = excluded.duration,"
+	    " pattern = excluded.pattern, score = 0, host = excluded.host,"
+	    " changed = excluded.changed, program = excluded.program,"
+	    " reason = excluded.reason";
+	static const char logsql[] =
+	    "INSERT INTO ban_log(time, addr, pattern, program, host, duration,"
+	    " count, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+	struct state_ban old;
+	sqlite3_stmt *stmt = NULL, *log = NULL;
+	char ip[ADDR_STRLEN];
+	int have;
+	size_t k;
+
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(st, "begin");
+	if ((have = state_ban_get(st, &b->addr, &old, NULL, 0)) < 0)
+		goto fail;
+	if (have && old.last_ban >= forget_since) {
+		b->count = old.count + 1;
+		b->first_ban = old.first_ban;
+	} else {
+		b->count = 1;
+		b->first_ban = b->last_ban;
+	}
+	if (b->duration <= 0) { /* the escalation's length for this count */
+		k = b->count - 1 < nbantimes ? b->count - 1 : nbantimes - 1;
+		b->duration = bantimes[k];
+	}
+	b->until = b->last_ban + b->duration;
+	addr_format(&b->addr, ip);
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, logsql, -1, &log, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(stmt, 1, ip, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(stmt, 2, b->addr.family);
+	sqlite3_bind_int64(stmt, 3, b->count);
+	sqlite3_bind_int64(stmt, 4, b->first_ban);
+	sqlite3_bind_int64(stmt, 5, b->last_ban);
+	sqlite3_bind_int64(stmt, 6, b->until);
+	sqlite3_bind_int64(stmt, 7, b->duration);
+	sqlite3_bind_text(stmt, 8, b->pattern, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 9, b->host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 10, b->program, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 11, reason, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		goto fail;
+	sqlite3_bind_int64(log, 1, b->last_ban);
+	sqlite3_bind_text(log, 2, ip, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(log, 3, b->pattern, -1, SQLITE_STATIC);
+	sqlite3_bind_text(log, 4, b->program, -1, SQLITE_STATIC);
+	sqlite3_bind_text(log, 5, b->host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(log, 6, b->duration);
+	sqlite3_bind_int64(log, 7, b->count);
+	sqlite3_bind_text(log, 8, reason, -1, SQLITE_STATIC);
+	if (sqlite3_step(log) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(stmt);
+	sqlite3_finalize(log);
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	stmt = log = NULL;
+fail:
+	fail(st, "ban");
+	sqlite3_finalize(stmt);
+	sqlite3_finalize(log);
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int
+state_ban_log(struct state *st, const struct addr *a,
+    int (*cb)(void *, const struct state_ban_event *), void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct state_ban_event e;
+	char ip[ADDR_STRLEN];
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT time, pattern, program, host,"
+		" duration, count, reason FROM ban_log WHERE addr = ?1 ORDER BY id",
+		-1, &stmt, NULL) != SQLITE_OK)
+		return fail(st, "query");
+	sqlite3_bind_text(stmt, 1, addr_format(a, ip), -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		e.time = sqlite3_column_int64(stmt, 0);
+		e.pattern = text(stmt, 1);
+		e.program = text(stmt, 2);
+		e.host = text(stmt, 3);
+		e.duration = sqlite3_column_int64(stmt, 4);
+		e.count = (unsigned)sqlite3_column_int64(stmt, 5);
+		e.reason = text(stmt, 6);
+		if (cb(ctx, &e) != 0)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "read");
+}
+
+int
+state_scores_of(struct state *st, const struct addr *a,
+    struct score_event *ev, size_t max, size_t *n)
+{
+	sqlite3_stmt *stmt = NULL;
+	char ip[ADDR_STRLEN], *end;
+	const char *p;
+	int rc;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT events FROM scores WHERE addr = ?1",
+		-1, &stmt, NULL) != SQLITE_OK)
+		return fail(st, "query");
+	sqlite3_bind_text(stmt, 1, addr_format(a, ip), -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW && (p = text(stmt, 0)) != NULL) {
+		while (*n < max && *p != '\0') {
+			long long t = strtoll(p, &end, 10);
+
+			if (*end != ':')
+				break;
+			ev[*n].t = t;
+			ev[*n].score = strtol(end + 1, &end, 10);
+			(*n)++;
+			p = end;
+			while (*p == ' ')
+				p++;
+		}
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(st, "read");
+}
+
+/* --- the runtime allow list --- */
+
+int
+state_allow_put(struct state *st, const char *net, int64_t added,
+    int64_t until, const char *reason)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc, had;
+
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(st, "begin");
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM allow WHERE net = ?1", -1,
+		&stmt, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(stmt, 1, net, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		goto fail;
+	had = rc == SQLITE_ROW;
+	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO allow(net, added,"
+		" until, reason) VALUES(?1, ?2, ?3, ?4)", -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(stmt, 1, net, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, added);
+	sqlite3_bind_int64(stmt, 3, until);
+	sqlite3_bind_text(stmt, 4, reason, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return had;
+fail:
+	fail(st, "allow");
+	sqlite3_finalize(stmt);
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int
+state_allow_del(struct state *st, const char *net)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM allow WHERE net = ?1", -1,
+		&stmt, NULL) != SQLITE_OK)
+		return fail(st, "prepare");
+	sqlite3_bind_text(stmt, 1, net, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return fail(st, "disallow");
+	return sqlite3_changes(st->db);
+}
+
+int
+state_allow_list(struct state *st, int64_t now,
+    int (*cb)(void *, const struct state_allow *), void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct state_allow v;
+	int rc;
+
+	if ((rc = has_table(st, "allow")) <= 0)
+		return rc;
+	if (sqlite3_prepare_v2(st->db, "SELECT net, added, until, reason FROM"
+		" allow WHERE until = 0 OR until > ?1 ORDER BY net", -1, &stmt,
+		NULL) != SQLITE_OK)
+		return fail(st, "query");
+	sqlite3_bind_int64(stmt, 1, now);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		memset(&v, 0, sizeof(v));
+		v.text = text(stmt, 0);
+		if (cidr_parse(v.text, &v.net) < 0)
+			continue;
+		v.added = sqlite3_column_int64(stmt, 1);
+		v.until = sqlite3_column_int64(stmt, 2);
+		v.reason = text(stmt, 3);
+		if (cb(ctx, &v) != 0)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "read");
+}
+
+/* --- evidence: the last lines of each address --- */
+
+int
+state_evidence_put(struct state *st, const struct state_evidence *v,
+    size_t n, unsigned keep)
+{
+	static const char add[] =
+	    "INSERT INTO evidence(addr, time, pattern, score, line)"
+	    " VALUES(?1, ?2, ?3, ?4, ?5)";
+	/* the (keep + 1)th newest and all before it: one seek down the
+	 * (addr, id) index, nothing when the address has keep or fewer */
+	static const char trim[] =
+	    "DELETE FROM evidence WHERE addr = ?1 AND id <= (SELECT id FROM"
+	    " evidence WHERE addr = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)";
+	sqlite3_stmt *sa = NULL, *stt = NULL;
+	char ip[ADDR_STRLEN];
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	if (sqlite3_prepare_v2(st->db, add, -1, &sa, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, trim, -1, &stt, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		addr_format(&v[i].addr, ip);
+		sqlite3_bind_text(sa, 1, ip, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(sa, 2, v[i].time);
+		sqlite3_bind_text(sa, 3, v[i].pattern, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(sa, 4, v[i].score);
+		sqlite3_bind_text(sa, 5, v[i].line, -1, SQLITE_STATIC);
+		if (sqlite3_step(sa) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(sa);
+		sqlite3_bind_text(stt, 1, ip, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(stt, 2, keep);
+		if (sqlite3_step(stt) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(stt);
+	}
+	sqlite3_finalize(sa);
+	sqlite3_finalize(stt);
+	return 0;
+fail:
+	fail(st, "evidence");
+	sqlite3_finalize(sa);
+	sqlite3_finalize(stt);
+	return -1;
+}
+
+int
+state_evidence(struct state *st, const struct addr *a, size_t max,
+    int (*cb)(void *, const struct state_evidence *), void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct state_evidence v;
+	char ip[ADDR_STRLEN];
+	int rc;
+
+	if ((rc = has_table(st, "evidence")) <= 0)
+		return rc;
+	if (sqlite3_prepare_v2(st->db, "SELECT time, pattern, score, line FROM"
+		" (SELECT id, time, pattern, score, line FROM evidence WHERE"
+		" addr = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id", -1, &stmt,
+		NULL) != SQLITE_OK)
+		return fail(st, "query");
+	sqlite3_bind_text(stmt, 1, addr_format(a, ip), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(stmt, 2, (int64_t)max);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		v.addr = *a;
+		v.time = sqlite3_column_int64(stmt, 0);
+		v.pattern = text(stmt, 1);
+		v.score = (long)sqlite3_column_int64(stmt, 2);
+		v.line = text(stmt, 3);
+		if (cb(ctx, &v) != 0)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "read");
+}
+
+/* --- reload asked of the running mailban --- */
+
+int
+state_reload_ask(struct state *st, uint64_t *asked)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE;"
+		"INSERT OR IGNORE INTO control(id, reload_asked, reload_done,"
+		" reload_time, reload_result) VALUES(1, 0, 0, 0, '');"
+		"UPDATE control SET reload_asked = reload_asked + 1 WHERE id = 1;",
+		NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_prepare_v2(st->db, "SELECT reload_asked FROM control", -1,
+		&stmt, NULL) != SQLITE_OK)
+		goto fail;
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW)
+		goto fail;
+	*asked = (uint64_t)sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+fail:
+	fail(st, "reload");
+	sqlite3_finalize(stmt);
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int
+state_reload_status(struct state *st, struct state_reload *r)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = has_table(st, "control")) <= 0)
+		return rc;
+	if (sqlite3_prepare_v2(st->db, "SELECT reload_asked, reload_done,"
+		" reload_time, reload_result FROM control WHERE id = 1", -1, &stmt,
+		NULL) != SQLITE_OK)
+		return fail(st, "query");
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		r->asked = (uint64_t)sqlite3_column_int64(stmt, 0);
+		r->done = (uint64_t)sqlite3_column_int64(stmt, 1);
+		r->time = sqlite3_column_int64(stmt, 2);
+		snprintf(r->result, sizeof(r->result), "%s", text(stmt, 3));
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, "read");
+	return rc == SQLITE_ROW;
+}
+
+int
+state_reload_done(struct state *st, uint64_t done, int64_t t,
+    const char *result)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "UPDATE control SET reload_done = ?1,"
+		" reload_time = ?2, reload_result = ?3 WHERE id = 1", -1, &stmt,
+		NULL) != SQLITE_OK)
+		return fail(st, "prepare");
+	sqlite3_bind_int64(stmt, 1, (int64_t)done);
+	sqlite3_bind_int64(stmt, 2, t);
+	sqlite3_bind_text(stmt, 3, result, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : fail(st, "reload");
 }

@@ -126,6 +126,45 @@ push_notice_line(void *ctx, const struct state_notice_line *l)
 	return 0;
 }
 
+static int
+push_evidence(void *ctx, const struct state_evidence *v)
+{
+	struct summary *s = ctx;
+	struct summary_evidence *e;
+
+	if (s->nevidence == s->evcap) {
+		s->evcap = s->evcap ? 2 * s->evcap : 64;
+		s->evidence = xreallocarray(s->evidence, s->evcap,
+		    sizeof(*s->evidence));
+	}
+	e = &s->evidence[s->nevidence++];
+	e->time = v->time;
+	e->score = v->score;
+	e->pattern = xstrdup(v->pattern);
+	e->line = xstrdup(v->line);
+	return 0;
+}
+
+/* The evidence of every listed ban. */
+static int
+load_evidence(struct state *st, struct summary *s)
+{
+	size_t i;
+
+	if (s->nbans == 0)
+		return 0;
+	s->ev_first = xcalloc(s->nbans, sizeof(*s->ev_first));
+	s->ev_count = xcalloc(s->nbans, sizeof(*s->ev_count));
+	for (i = 0; i < s->nbans; i++) {
+		s->ev_first[i] = s->nevidence;
+		if (state_evidence(st, &s->bans[i].addr, SUMMARY_EVIDENCE,
+			push_evidence, s) < 0)
+			return -1;
+		s->ev_count[i] = s->nevidence - s->ev_first[i];
+	}
+	return 0;
+}
+
 int
 summary_load(struct state *st, int64_t now, size_t max_bans,
     struct summary *s)
@@ -164,6 +203,8 @@ summary_load(struct state *st, int64_t now, size_t max_bans,
 	    state_cursors(st, push_journal, s) < 0 ||
 	    (s->degraded = state_health(st, &s->health)) < 0)
 		goto out;
+	if (load_evidence(st, s) < 0)
+		goto out;
 	s->active4 = c.active4;
 	s->active6 = c.active6;
 	s->addresses = c.rows;
@@ -194,6 +235,13 @@ summary_free(struct summary *s)
 		for (k = 0; k < s->notices[i].nlines; k++)
 			free(s->notices[i].line[k]);
 	}
+	for (i = 0; i < s->nevidence; i++) {
+		free(s->evidence[i].pattern);
+		free(s->evidence[i].line);
+	}
+	free(s->evidence);
+	free(s->ev_first);
+	free(s->ev_count);
 	for (i = 0; i < s->njournals; i++)
 		free(s->journals[i].source);
 	free(s->journals);

@@ -92,4 +92,66 @@ check "ignored network never banned" [ "$n" -eq 0 ]
 "$mb" test $now -o state=/nonexistent/dir/x.db "$tmp/sasl.log" >/dev/null
 check "test does not need the state file" [ $? -eq 0 ]
 check "test created no state" [ ! -e /nonexistent/dir ]
+# check --json: one document of what the text says
+"$mb" check --json -c "$SRCDIR/etc/mailban.conf" > "$tmp/out"
+check "check --json exits 0" [ $? -eq 0 ]
+check "check --json: the file, OK, the patterns, the files read" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ok"] is True and d["config"] == sys.argv[2] and d["patterns"] > 40, d
+assert d["files"][0] == sys.argv[2] and isinstance(d["unknown_users"], list), d' \
+    "$tmp/out" "$SRCDIR/etc/mailban.conf"
+
+# test: score-0 records (a Sendmail session line kept for the queue-ID
+# join) only with --verbose, "record" in text and JSON
+cat > "$tmp/sm.log" <<'L'
+2026-11-27T01:00:00+00:00 mx sm-mta[1]: 5AR1X8Ab002009: from=<a@example.org>, size=1, class=0, nrcpts=1, msgid=<x@example.org>, proto=ESMTP, daemon=MTA-v4, relay=mail.example.org [203.0.113.28]
+L
+"$mb" test $now "$tmp/sm.log" > "$tmp/out"
+check "test hides a score-0 record" sh -c "! grep -q '203.0.113.28' '$tmp/out'"
+check "and says so in its summary" grep -q "of them score 0 *1 (records, not shown: --verbose)" "$tmp/out"
+"$mb" test --verbose $now "$tmp/sm.log" > "$tmp/out"
+check "test --verbose shows it as a record" grep -q " record  203.0.113.28 .*sendmail-session" "$tmp/out"
+"$mb" test --json $now "$tmp/sm.log" > "$tmp/out"
+check "test --json: no event for it" [ "$(grep -c '"event":"record"' "$tmp/out")" -eq 0 ]
+check "test --json: counted in the summary" grep -q '"records":1,' "$tmp/out"
+"$mb" test --json --verbose $now "$tmp/sm.log" > "$tmp/out"
+check "test --json --verbose: the event \"record\"" \
+    grep -q '^{"event":"record","line":1,"ip":"203.0.113.28","pattern":"sendmail-session","score":0,' "$tmp/out"
+
+# a state file of an older schema (version 2: no reasons, no allow
+# list, evidence or control table) is brought to version 4 by the first
+# command that opens it for writing, its rows kept
+python3 "$SRCDIR/test/report/mkstate.py" "$tmp/v2.db" many 3
+"$mb" why -o "state=$tmp/v2.db" 10.0.0.1 > "$tmp/out"
+check "why on a version-2 state file exits 0" [ $? -eq 0 ]
+check "and shows its ban" grep -q "^  BANNED until .* ban 1, pattern postfix-rbl" "$tmp/out"
+check "the file is at version 4 with the new tables and columns" python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+assert db.execute("SELECT count(*), min(reason) FROM bans").fetchone() == (3, "")
+for t in ("allow", "evidence", "control", "journal_cursor"):
+    db.execute("SELECT * FROM %s" % t)
+assert "reason" in [r[1] for r in db.execute("PRAGMA table_info(ban_log)")]' "$tmp/v2.db"
+"$mb" allow --list -o "state=$tmp/v2.db" > "$tmp/out"
+check "allow --list on it: empty" grep -qx "0 entries in the allow list" "$tmp/out"
+
+# why and allow --list on a crafted state file: never a control byte to
+# the terminal
+python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE bans SET host = ?, pattern = ? WHERE addr = ?", ("h\x1b[2Jx", "p\x07", "10.0.0.1"))
+db.execute("INSERT INTO evidence(addr, time, pattern, score, line) VALUES(?, 1, ?, 3, ?)",
+           ("10.0.0.1", "p\x1b]0;t\x07", "line\x1b[31mred"))
+db.execute("INSERT INTO allow VALUES(?, 1, 0, ?)", ("192.0.2.0/24", "r\x1b[2J"))
+db.commit()' "$tmp/v2.db"
+"$mb" why -o "state=$tmp/v2.db" 10.0.0.1 > "$tmp/out"
+check "why on a crafted state: no control byte" sh -c "! grep -q \"\$(printf '[\\001-\\010\\016-\\037\\033]')\" '$tmp/out'"
+check "why: the host shown quoted" grep -q 'h\\x1b\[2Jx' "$tmp/out"
+check "why: the evidence line shown quoted" grep -q 'line\\x1b\[31mred' "$tmp/out"
+"$mb" allow --list -o "state=$tmp/v2.db" > "$tmp/out"
+check "allow --list on a crafted state: no control byte" sh -c "! grep -q \"\$(printf '\\033')\" '$tmp/out'"
+
 done_testing

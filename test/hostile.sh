@@ -75,4 +75,10 @@ check "mutated lines: all counted" [ "$(field lines)" -ge 20000 ]
 # every reported address is a literal address
 bad=$(grep '"event":"match"' "$tmp/out" | sed -n 's/.*"ip":"\([^"]*\)".*/\1/p' | grep -cv '^[0-9a-f:.]*$')
 check "only literal addresses reported" [ "$bad" -eq 0 ]
+# a journal JSON line whose array holds an element that is nothing
+# ("[\"1\",}]") once made the reader loop for ever: now it is malformed
+printf '{"MESSAGE":"x","_PID":["1",}]}\n' > "$tmp/jsonloop"
+timeout 10 "$mb" test --json $now "$tmp/jsonloop" > "$tmp/out"
+check "a JSON array with an empty element ends (exit $?)" [ $? -eq 0 ]
+check "and is counted malformed" grep -q '"malformed":1,' "$tmp/out"
 done_testing

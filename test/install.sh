@@ -140,7 +140,15 @@ layout() {
 	    grep -qx "ExecStart=$sbindir/mailban setup -c $sysconfdir/mailban/mailban.conf" "$u"
 	check "$_l: unit runs the installed mailban restore" \
 	    grep -qx "ExecStart=$sbindir/mailban restore -c $sysconfdir/mailban/mailban.conf" "$u"
+	check "$_l: unit: systemctl reload is mailban reload (the running run)" \
+	    grep -qx "ExecReload=$sbindir/mailban reload -c $sysconfdir/mailban/mailban.conf" "$u"
+	check "$_l: unit: no other ExecReload" [ "$(grep -c '^ExecReload=' "$u")" -eq 1 ]
 	check "$_l: unit: no unsubstituted @VAR@" sh -c "! grep -q '@[A-Z]*@' '$u'"
+	lr=$root$sysconfdir/logrotate.d/mailban
+	check "$_l: logrotate configuration in $sysconfdir/logrotate.d" \
+	    grep -qx "$localstatedir/log/mailban.log {" "$lr"
+	check "$_l: bash completion in $datadir/bash-completion/completions" \
+	    test -f "$root$datadir/bash-completion/completions/mailban"
 	check "$_l: unit: before the MTAs" grep -q '^Before=.*postfix.service.*exim4.service.*sendmail.service' "$u"
 	check "$_l: unit: after the firewall" grep -q '^After=.*netfilter-persistent.service.*nftables.service' "$u"
 	check "$_l: unit: creates the state directory 0750" \
@@ -193,7 +201,9 @@ if install system "$tmp/root" --prefix=/usr --sysconfdir=/etc --localstatedir=/v
 	    rsyslog.d/60-mailban-central.conf:/usr/share/doc/mailban/examples/60-mailban-central.conf \
 	    rsyslog.d/60-mailban-mx-relp.conf:/usr/share/doc/mailban/examples/60-mailban-mx-relp.conf \
 	    man/mailban.8:/usr/share/man/man8/mailban.8 \
-	    man/mailban.conf.5:/usr/share/man/man5/mailban.conf.5; do
+	    man/mailban.conf.5:/usr/share/man/man5/mailban.conf.5 \
+	    etc/logrotate.d/mailban:/etc/logrotate.d/mailban \
+	    completions/mailban:/usr/share/bash-completion/completions/mailban; do
 		check "system: ${f#*:} is the shipped ${f%%:*}" \
 		    cmp -s "$SRCDIR/${f%%:*}" "$root${f#*:}"
 	done
@@ -215,6 +225,26 @@ if install local "" --prefix="$local"; then
 	check "local: and its drop-ins" [ $? -eq 0 ]
 	grep -qx "state = \"$local/var/lib/mailban/mailban.db\";  # $local/etc/mailban/mailban.conf:[0-9]*" "$tmp/out"
 	check "local: its state file in $local/var/lib/mailban" [ $? -eq 0 ]
+	# the installed logrotate configuration, run for real on its log file
+	# while a writer holds it open for appending, as rsyslog's output= and
+	# syslog-ng's 2>> do: the old lines in mailban.log.1, the writer's next
+	# line at the start of the emptied file
+	if command -v logrotate >/dev/null 2>&1; then
+		log=$local/var/log/mailban.log
+		exec 9>> "$log"
+		echo "mailban: ban 192.0.2.1 for 1h" >&9
+		logrotate -f -s "$tmp/logrotate.state" "$local/etc/logrotate.d/mailban" \
+		    > "$tmp/lr.out" 2>&1
+		check "local: logrotate rotates $log ($(cat "$tmp/lr.out"))" [ $? -eq 0 ]
+		echo "mailban: ban 192.0.2.2 for 1h" >&9
+		exec 9>&-
+		check "local: the old lines are in mailban.log.1" \
+		    grep -qx "mailban: ban 192.0.2.1 for 1h" "$log.1"
+		check "local: the writer's next line starts the emptied file" \
+		    [ "$(cat "$log")" = "mailban: ban 192.0.2.2 for 1h" ]
+	else
+		skip "logrotate not installed"
+	fi
 	"$local/sbin/mailban" list > "$tmp/out" 2>&1
 	grep -q "$local/var/lib/mailban/mailban.db" "$tmp/out"
 	check "local: list looks at that state file" [ $? -eq 0 ]

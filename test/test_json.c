@@ -81,6 +81,7 @@ numbers(void)
 	lines[n++] = UINT64_MAX;
 	r.out = open_memstream(&out, &outlen);
 	r.json = 1;
+	r.verbose = 1; /* score 0 too, as the event "record" */
 	h = report_hooks(&r);
 	memset(&ll, 0, sizeof(ll));
 	ll.prog = ll.host = ll.msg = "p";
@@ -96,8 +97,9 @@ numbers(void)
 	fclose(r.out);
 	at = out;
 	for (i = 0; i < n; i++) {
-		snprintf(want, sizeof(want), "{\"event\":\"match\",\"line\":%"
+		snprintf(want, sizeof(want), "{\"event\":\"%s\",\"line\":%"
 		    PRIu64 ",\"pattern\":\"t\",\"score\":%ld,\"program\":\"p\"}",
+		    scores[i % pattern_count(ps)] == 0 ? "record" : "match",
 		    lines[i], scores[i % pattern_count(ps)]);
 		nl = at != NULL ? strchr(at, '\n') : NULL;
 		CHECK(nl != NULL && (size_t)(nl - at) == strlen(want) &&

@@ -600,6 +600,139 @@ batches_reach_kernel_and_state(void)
 	fake_free(&f);
 }
 
+struct evcount {
+	size_t n;
+	char last[256];
+};
+
+static int
+ev_one(void *ctx, const struct state_evidence *v)
+{
+	struct evcount *c = ctx;
+
+	c->n++;
+	snprintf(c->last, sizeof(c->last), "%s", v->line);
+	return 0;
+}
+
+/* Evidence lines of the i-th address in the state file (read apart). */
+static size_t
+evidence_of(unsigned i, char *last, size_t len)
+{
+	struct evcount c = {0, ""};
+	struct state *st;
+	struct addr a;
+	char ab[32], path[256];
+
+	nth(i, ab, sizeof(ab));
+	if (addr_parse(ab, strlen(ab), &a) < 0 ||
+	    (st = state_open(state_path(path, sizeof(path)), 1)) == NULL)
+		return (size_t)-1;
+	if (state_evidence(st, &a, 100, ev_one, &c) < 0)
+		c.n = (size_t)-1;
+	state_close(st);
+	if (last != NULL)
+		snprintf(last, len, "%s", c.last);
+	return c.n;
+}
+
+/* The lines that scored are kept per address, the last limits.evidence
+ * (10) of each, written with the scores; ignored ones are not. */
+static void
+evidence_kept(void)
+{
+	struct run_kernel k;
+	struct fake f;
+	struct run *r;
+	char buf[128], last[256];
+	unsigned i;
+
+	fresh_dir();
+	r = new_run(&f, &k, 0, 0, NULL);
+	run_start(r, T0);
+	for (i = 0; i < 12; i++) {
+		line(buf, sizeof(buf), "odd", 1);
+		run_line(r, buf, strlen(buf), 0);
+		run_idle(r, T0 + 1 + i); /* each its own second: no ban yet */
+	}
+	line(buf, sizeof(buf), "odd", 2);
+	run_line(r, buf, strlen(buf), 0);
+	run_idle(r, T0 + 20);
+	CHECK(evidence_of(1, last, sizeof(last)) == 10,
+	    "the last 10 of 12 lines kept: %zu", evidence_of(1, NULL, 0));
+	line(buf, sizeof(buf), "odd", 1);
+	CHECK(strcmp(last, buf) == 0, "as read: %s", last);
+	CHECK(evidence_of(2, NULL, 0) == 1, "another address: its own line");
+	CHECK(evidence_of(3, NULL, 0) == 0, "none for an address never seen");
+	CHECK(run_finish(r, T0 + 21) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+}
+
+/* What another process writes: the running mailban reads it at its next
+ * tick once the file's data_version moved.  A ban by hand is held (never
+ * decided over, its length given to the kernel); an allowed address is
+ * not banned; a reload asked is noted and answered. */
+static void
+others_read_at_the_tick(void)
+{
+	struct run_kernel k;
+	struct state_ban b;
+	struct state_reload rl;
+	struct fake f;
+	struct state *st;
+	struct run *r;
+	char path[256], ab[32];
+	uint64_t asked;
+	size_t before;
+	int64_t bt[1] = {7 * 86400};
+
+	fresh_dir();
+	r = new_run(&f, &k, 0, 0, NULL);
+	run_start(r, T0);
+	st = state_open(state_path(path, sizeof(path)), STATE_WAIT);
+	CHECK(st != NULL, "a second writer opens the file");
+	memset(&b, 0, sizeof(b));
+	nth(6, ab, sizeof(ab));
+	addr_parse(ab, strlen(ab), &b.addr);
+	b.last_ban = T0;
+	snprintf(b.pattern, sizeof(b.pattern), "manual");
+	CHECK(state_ban_add(st, &b, "test", T0 - 86400, bt, 1) == 0 &&
+	    b.count == 1 && b.until == T0 + 7 * 86400, "a ban by hand: %u, %lld",
+	    b.count, (long long)b.until);
+	CHECK(state_allow_put(st, "198.18.0.5/32", T0, 0, "") == 0,
+	    "an allow entry");
+	CHECK(state_reload_ask(st, &asked) == 0 && asked == 1, "a reload asked");
+	CHECK(run_reload_asked(r) == 0, "nothing seen before the tick");
+	before = f.nadded;
+	run_idle(r, T0 + 1);
+	CHECK(run_reload_asked(r) == 1, "the tick saw the reload asked");
+	run_reload_answer(r, 1, "reloaded x: 2 patterns", T0 + 1);
+	CHECK(state_reload_status(st, &rl) == 1 && rl.done == 1 &&
+	    strcmp(rl.result, "reloaded x: 2 patterns") == 0,
+	    "answered in the state: %s", rl.result);
+	CHECK(run_reload_asked(r) == 0, "answered once");
+	run_idle(r, T0 + 1);
+	CHECK(f.nadded == before + 1 && addr_equal(&f.added[before], &b.addr) &&
+	    f.timeouts[before] == 86400, "the kernel gets the ban's length "
+	    "(capped at the kernel's): %zu, %u", f.nadded - before,
+	    f.nadded > before ? (unsigned)f.timeouts[before] : 0);
+	bans(r, 5, 7);
+	run_idle(r, T0 + 2);
+	CHECK(f.nadded == before + 1, "neither the allowed address nor the one "
+	    "banned by hand is banned: %zu", f.nadded - before);
+	CHECK(is_active_at(path, 6, T0 + 2) == 1, "the ban by hand stays");
+	CHECK(state_allow_del(st, "198.18.0.5/32") == 1, "disallowed");
+	run_idle(r, T0 + 3);
+	bans(r, 5, 6);
+	run_idle(r, T0 + 4);
+	CHECK(f.nadded == before + 2, "disallowed: banned again");
+	state_close(st);
+	CHECK(run_finish(r, T0 + 5) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+}
+
 static void
 failed_commit_retried(void)
 {
@@ -1072,6 +1205,8 @@ static const struct test_case cases[] = {
 	TEST_CASE(kernel_absent_state_unwritable),
 	TEST_CASE(kept_lines_at_stamps),
 	TEST_CASE(batches_reach_kernel_and_state),
+	TEST_CASE(evidence_kept),
+	TEST_CASE(others_read_at_the_tick),
 	TEST_CASE(cursor_with_bans_and_scores),
 	TEST_CASE(cursor_with_bans_and_scores),
 	TEST_CASE(failed_commit_retried),

@@ -2,7 +2,7 @@
 """Write a shipped file with mailban's own paths in this install's directories.
 
 paths.py INPUT OUTPUT NAME=DIR...  (sbindir, sysconfdir, localstatedir,
-unitdir: absolute).  The files in the source tree are written for Debian's
+unitdir, datadir: absolute).  The files in the source tree are written for Debian's
 layout (prefix /usr, sysconfdir /etc, localstatedir /var), so that they
 read as what a system install gets; meson runs this on each file it
 installs, and the install of any other layout names its own binary,
@@ -15,7 +15,7 @@ import sys
 
 src, dst = sys.argv[1:3]
 d = dict(a.split('=', 1) for a in sys.argv[3:])
-for k in ('sbindir', 'sysconfdir', 'localstatedir', 'unitdir'):
+for k in ('sbindir', 'sysconfdir', 'localstatedir', 'unitdir', 'datadir'):
     if not d.get(k, '').startswith('/'):
         sys.exit('paths.py: %s=ABSOLUTE-DIR is missing' % k)
 table = [
@@ -26,6 +26,9 @@ table = [
     ('/etc/mailban', d['sysconfdir'] + '/mailban'),
     ('/etc/rsyslog.d', d['sysconfdir'] + '/rsyslog.d'),
     ('/etc/syslog-ng', d['sysconfdir'] + '/syslog-ng'),
+    ('/etc/logrotate.d/mailban', d['sysconfdir'] + '/logrotate.d/mailban'),
+    ('/usr/share/bash-completion/completions/mailban',
+     d['datadir'] + '/bash-completion/completions/mailban'),
     ('/var/lib/mailban', d['localstatedir'] + '/lib/mailban'),
     ('/var/log/mailban.log', d['localstatedir'] + '/log/mailban.log'),
     ('/var/log/mail-fleet.log', d['localstatedir'] + '/log/mail-fleet.log'),

@@ -244,8 +244,10 @@ cannot_connect() { ! can_connect "$@"; }
 # credentials, and it counted none of them as untrusted: the shipped trust
 # rules take the real MTA's processes for what they are
 all_trusted() {
-	n=$(grep -c '' "$tmp/mailban.in" 2>/dev/null)
-	c=$(grep -c '^@cred{"pid":"[0-9][0-9]*","uid":"[0-9][0-9]*",' "$tmp/mailban.in" 2>/dev/null)
+	# one snapshot: the file may still grow between two reads of it
+	cp "$tmp/mailban.in" "$tmp/mailban.in.snap" 2>/dev/null
+	n=$(grep -c '' "$tmp/mailban.in.snap" 2>/dev/null)
+	c=$(grep -c '^@cred{"pid":"[0-9][0-9]*","uid":"[0-9][0-9]*",' "$tmp/mailban.in.snap" 2>/dev/null)
 	check "$1: each of the $n lines came with its writer's credentials ($c)" \
 	    test "${n:-0}" -gt 0 -a "${n:-0}" = "${c:-0}"
 	u=$("$mb" status -o "state=\"$tmp/state.db\"" 2>/dev/null | grep -c '^untrusted ')

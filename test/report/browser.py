@@ -220,6 +220,37 @@ def run():
                 check("'Address' sorts by address bytes, IPv4 first",
                       addrs[:3] == ["10.20.30.40", "192.0.2.5", "192.0.2.44"] and
                       addrs[-1] == "2001:db8:ffff::1", repr(addrs))
+                # the evidence of a ban, shown when its row is opened
+                evs = js("Array.prototype.map.call(document.querySelectorAll("
+                         "'#bans tbody tr.has-ev'),function(r){return r.cells[0].textContent;})")
+                check("rows with evidence are marked: those the state has lines for",
+                      sorted(evs) == ["2001:db8::7", "203.0.113.61"], repr(evs))
+                check("no evidence is shown before a row is opened",
+                      "zen.spamhaus.org; n=0" not in js("document.body.innerText"))
+                find = ("Array.prototype.findIndex.call(document.querySelectorAll("
+                        "'#bans tbody tr'),function(r){return r.cells[0].textContent"
+                        "==='203.0.113.61';})")
+                idx = js(find)
+                click("#bans tbody tr:nth-child(%d) td:nth-child(2)" % (idx + 1))
+                ev = js("(function(){var r=document.querySelectorAll('#bans tbody tr')[%d],"
+                        "n=r.nextElementSibling;return [r.getAttribute('aria-expanded'),"
+                        "n&&n.className,n&&n.innerText,n&&n.getBoundingClientRect().height];})()"
+                        % idx)
+                check("a click on the row opens its evidence right under it",
+                      ev[0] == "true" and ev[1] == "ev" and "n=0" in ev[2] and "n=2" in ev[2]
+                      and ev[3] > 20, repr(ev))
+                check("the lines oldest first, with time and pattern",
+                      ev[2].index("n=0") < ev[2].index("n=2") and "postfix-rbl +10" in ev[2],
+                      repr(ev[2]))
+                click("th[data-key=count]")
+                after = js("(function(){var r=document.querySelectorAll('#bans tbody tr')[%s];"
+                           "var n=r.nextElementSibling;return [n&&n.className,"
+                           "document.querySelectorAll('#bans tbody tr.ev').length];})()" % find)
+                check("sorting keeps the open evidence under its ban", after == ["ev", 1],
+                      repr(after))
+                click("#bans tbody tr:nth-child(%d) td:nth-child(2)" % (js(find) + 1))
+                check("a second click closes it",
+                      js("document.querySelectorAll('#bans tbody tr.ev').length") == 0)
                 click("#patterns thead th:nth-child(2)")
                 act = js("Array.prototype.map.call(document.querySelectorAll('#patterns tbody tr'),"
                          "function(r){return Number(r.cells[1].textContent);})")
@@ -245,6 +276,18 @@ def run():
                        "function(a){return a.getAttribute('href');})")
             check("the one lookup link is built from the address only",
                   hrefs == ["https://multirbl.valli.org/lookup/203.0.113.67.html"], repr(hrefs))
+            opened = js("(function(){var r=document.querySelector('#bans tbody tr.has-ev');"
+                        "return r?r.cells[0].textContent:null;})()")
+            check("the hostile ban's evidence is offered", opened == "203.0.113.66", repr(opened))
+            click("#bans tbody tr.has-ev td:nth-child(3)")
+            check("and opens", js("document.querySelectorAll('#bans tbody tr.ev').length") == 1)
+            inj = js("document.querySelectorAll('img,svg[onload],#inj,b,[onerror],[onmouseover]')"
+                     ".length")
+            check("its lines inject no element or handler", inj == 0, repr(inj))
+            check("no alert() ran after opening it", js("window.__alerts") == [])
+            text = js("document.body.innerText")
+            lit = 'from=<"><img src=x onerror=alert(7)>> </pre></div><b id="inj">'
+            check("its line shown literally: " + lit, lit in text)
         # the page as a person sees it
         size = js("[document.documentElement.scrollWidth,document.documentElement.scrollHeight]")
         shotr = b.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,

@@ -23,6 +23,13 @@ CREATE TABLE errors (id INTEGER PRIMARY KEY, time INTEGER NOT NULL,
  message TEXT NOT NULL);
 PRAGMA user_version = 2;
 """
+# the evidence table of version 3 (normal and hostile pages show it)
+EVIDENCE = """
+CREATE TABLE evidence (id INTEGER PRIMARY KEY, addr TEXT NOT NULL,
+ time INTEGER NOT NULL, pattern TEXT NOT NULL, score INTEGER NOT NULL,
+ line TEXT NOT NULL);
+CREATE INDEX evidence_addr ON evidence(addr, id);
+"""
 
 path, mode = sys.argv[1], sys.argv[2]
 now = int(time.time())
@@ -34,6 +41,11 @@ def ban(addr, fam, count, first, last, dur, pattern, score, host, program):
     db.execute("INSERT INTO bans VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
                (addr, fam, count, first, last, last + dur if last + dur > now else last + dur,
                 dur, pattern, score, host, last, program))
+
+
+def evidence(addr, t, pattern, score, line):
+    db.execute("INSERT INTO evidence(addr, time, pattern, score, line) VALUES(?,?,?,?,?)",
+               (addr, t, pattern, score, line))
 
 
 def log(t, addr, pattern, program, host, dur, count):
@@ -85,6 +97,14 @@ if mode == "normal":
                (now - 7200, 'state /var/lib/mailban/mailban.db: write: database is locked'))
     db.execute("INSERT INTO errors(time, message) VALUES(?, ?)",
                (now - 60, 'a ban set has vanished; re-creating it'))
+    # evidence for two bans, as mailban run keeps it (escaped with \xHH)
+    db.executescript(EVIDENCE)
+    for k in range(3):
+        evidence("203.0.113.61", now - 3000 - 10 * (2 - k), "postfix-rbl", 10,
+                 "mx1 postfix/smtpd[4242]: NOQUEUE: reject: RCPT from unknown[203.0.113.61]:"
+                 " 554 5.7.1 Client host [203.0.113.61] blocked using zen.spamhaus.org; n=%d" % k)
+    evidence("2001:db8::7", now - 10000, "postfix-rbl", 10,
+             "mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from unknown[2001:db8::7]: 554 helo=<a\\x01b>")
 elif mode == "hostile":
     script = "<script>alert(1)</script>"
     img = '"><img src=x onerror=alert(1)>'
@@ -105,6 +125,9 @@ elif mode == "hostile":
     db.execute("INSERT INTO stats VALUES(?,?,?,?)", (now // 3600, script, 3, 1))
     db.execute("INSERT INTO stats VALUES(?,?,?,?)", (now // 3600, '</table><b id="inj">x</b>', 5, 0))
     db.execute("INSERT INTO errors(time, message) VALUES(?, ?)", (now - 10, script + "\x1b[2J"))
+    db.executescript(EVIDENCE)
+    evidence("203.0.113.66", now - 100, script, 10,
+             'x helo=<' + script + '> from=<"><img src=x onerror=alert(7)>> </pre></div><b id="inj">')
 elif mode == "many":
     n = int(sys.argv[3])
     for i in range(n):

@@ -1,0 +1,146 @@
+/*
+ * NAME
+ *	cmd_ban - "mailban ban": a ban by hand
+ * SYNOPSIS
+ *	mailban ban [-c FILE] [-o NAME=VALUE]... [--for DURATION]
+ *	    [--reason TEXT] ADDR...
+ * DESCRIPTION
+ *	Each address is banned as if a pattern had decided it: the state
+ *	file gets the ban (pattern "manual", the reason, one more in the
+ *	address's count, so that escalation counts it like any other) and
+ *	the kernel gets the entry.  Without --for the length is the
+ *	escalation's for that count (bantimes).  A running "mailban run"
+ *	learns of it within a second (state.h's data_version): it counts it,
+ *	never decides a shorter ban over it, and puts it back like any other
+ *	when a set is repaired.  An address in the ignore list or the
+ *	runtime allow list is refused (exit 1): a ban by hand never
+ *	overrules them silently; "mailban disallow" first.
+ *
+ *	Each address gets one line that says what changed.  Exit status 0,
+ *	1 when one could not be banned (kernel or state file), 2 for a usage
+ *	error (nothing changes).
+ * SECURITY
+ *	Needs CAP_NET_ADMIN.  Addresses are parsed with addr_parse() (never
+ *	looked up in DNS) before anything changes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "commands.h"
+#include "config.h"
+#include "fmt.h"
+#include "kset.h"
+#include "log.h"
+#include "state.h"
+
+#define BAN_PATTERN "manual"
+#define BAN_PROGRAM "mailban ban"
+
+struct allowed {
+	const struct addr *a;
+	char net[ADDR_STRLEN + 8];
+};
+
+static int
+allowed_one(void *ctx, const struct state_allow *v)
+{
+	struct allowed *al = ctx;
+
+	if (!cidr_contains(&v->net, al->a))
+		return 0;
+	snprintf(al->net, sizeof(al->net), "%s", v->text);
+	return 1;
+}
+
+void
+cmd_check_reason(const struct cmdline *cl)
+{
+	const unsigned char *p;
+
+	if (cl->reason == NULL)
+		return;
+	if (strlen(cl->reason) > CMD_REASON_MAX)
+		msg_usage(cl->usage, "--reason: at most %d bytes",
+		    CMD_REASON_MAX);
+	for (p = (const unsigned char *)cl->reason; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			msg_usage(cl->usage, "--reason: no control characters");
+}
+
+int
+cmd_ban(struct cmdline *cl)
+{
+	struct config *cfg = cmd_load_config(cl);
+	struct addr *addrs = xcalloc((size_t)cl->nargs, sizeof(*addrs));
+	const char *reason = cl->reason != NULL ? cl->reason : "";
+	struct state_ban b;
+	struct allowed al;
+	struct kset *ks;
+	struct state *st;
+	char ip[ADDR_STRLEN], tb[32], db[32];
+	int64_t now = cmd_now();
+	int i, rc = 0;
+
+	cmd_check_reason(cl);
+	for (i = 0; i < cl->nargs; i++)
+		if (addr_parse(cl->args[i], strlen(cl->args[i]), &addrs[i]) < 0)
+			msg_usage(cl->usage, "ban: \"%.64s\" is not an IPv4 or "
+			    "IPv6 address", cl->args[i]);
+	ks = cmd_open_kset(cfg);
+	if ((st = state_open(cfg->state, STATE_WAIT)) == NULL)
+		msg_fatal("state %s cannot be opened: nothing banned",
+		    cfg->state);
+	for (i = 0; i < cl->nargs; i++) {
+		addr_format(&addrs[i], ip);
+		if (addr_list_contains(&cfg->ignore, &addrs[i])) {
+			printf("%s: not banned: in the ignore list of the "
+			    "configuration\n", ip);
+			rc = 1;
+			continue;
+		}
+		al.a = &addrs[i];
+		al.net[0] = '\0';
+		if (state_allow_list(st, now, allowed_one, &al) < 0) {
+			rc = 1;
+			continue;
+		}
+		if (al.net[0] != '\0') {
+			printf("%s: not banned: in the allow list (%s); "
+			    "\"mailban disallow %s\" first\n", ip, al.net, al.net);
+			rc = 1;
+			continue;
+		}
+		memset(&b, 0, sizeof(b));
+		b.addr = addrs[i];
+		b.last_ban = now;
+		b.duration = cl->duration;
+		snprintf(b.pattern, sizeof(b.pattern), "%s", BAN_PATTERN);
+		snprintf(b.program, sizeof(b.program), "%s", BAN_PROGRAM);
+		if (state_ban_add(st, &b, reason, now - cfg->forget, cfg->bantimes,
+			cfg->nbantimes) < 0) {
+			printf("%s: not banned: the state file cannot be written\n",
+			    ip);
+			rc = 1;
+			continue;
+		}
+		kset_queue_add(ks, &addrs[i], b.duration > KSET_MAX_TIMEOUT ?
+		    KSET_MAX_TIMEOUT : (uint32_t)b.duration);
+		if (kset_commit(ks) < 0) {
+			printf("%s: banned in the state file, NOT in the kernel (see "
+			    "above); mailban run or restore puts it in\n", ip);
+			rc = 1;
+			continue;
+		}
+		printf("%s: banned for %s until %s (ban %u%s%s)\n", ip,
+		    fmt_duration(db, sizeof(db), b.duration),
+		    fmt_time(tb, sizeof(tb), b.until), b.count,
+		    reason[0] != '\0' ? ", reason: " : "", reason);
+	}
+	state_close(st);
+	kset_close(ks);
+	free(addrs);
+	config_free(cfg);
+	return rc;
+}
