@@ -94,6 +94,9 @@ stop_run() { stop_daemon "$run_pid"; _rc=$?; run_pid=; return $_rc; }
 
 start_journald
 mta 192.0.2.20
+# in the journal before mailban starts (the MTA writes asynchronously)
+journal_has() { journalctl -q -o cat --no-pager 2>/dev/null | grep -q "unknown\[$1\]"; }
+wait_for 20 journal_has 192.0.2.20 || { echo "journald never got the entries of 192.0.2.20"; exit 1; }
 runj
 check "run --journal reads the system's journal from now on" wait_for 20 grep -q "the journal: no cursor saved yet: reading from now on" "$tmp/run.err"
 mta 192.0.2.21
