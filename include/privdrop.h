@@ -7,14 +7,17 @@
  * DESCRIPTION
  *	privdrop_enter() is called once by "mailban run" after its
  *	configuration is loaded and before it opens the sets, the state file
- *	or its journal, and before it reads the first log line.  In order:
+ *	or its journal, and before it reads the first log line; by "run
+ *	--journal" after it has opened the systemd journal, the sets, the
+ *	firewall rules and the state file, before the first entry.  In order:
  *
  *	- the bounding set loses every capability but CAP_NET_ADMIN (when
  *	  the process may change it: root, or CAP_SETPCAP);
  *	- started as root with a user named (privileges.user), the process
- *	  becomes that user and its group, with no supplementary groups,
- *	  keeping CAP_NET_ADMIN across the switch; the state directory must
- *	  be writable by it;
+ *	  becomes that user and its group, with no supplementary groups but
+ *	  keep_gid when it is set (run --journal keeps systemd-journal, the
+ *	  group of the journal's files), keeping CAP_NET_ADMIN across the
+ *	  switch; the state directory must be writable by it;
  *	- the permitted and effective sets become CAP_NET_ADMIN alone, the
  *	  inheritable and ambient sets empty; without CAP_NET_ADMIN (not root
  *	  and no file capability) it fails, naming the capability;
@@ -57,6 +60,8 @@ struct privdrop {
 	const char *state; /* the state file; its directory must be writable */
 	int seccomp; /* 1: install the filter */
 	int degrade; /* 1: what the machine lacks is no error (run --omprog) */
+	long keep_gid; /* a supplementary group kept across the user switch
+			* (run --journal: systemd-journal); 0: none */
 };
 
 int privdrop_enter(const struct privdrop *p, char *err, size_t errlen);

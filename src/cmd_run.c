@@ -36,12 +36,14 @@
  *	SQLite.
  */
 #include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "config.h"
@@ -307,6 +309,8 @@ journal_source(const struct cmdline *cl)
 	return s;
 }
 
+static void enter_least_privilege(const struct cmdline *cl);
+
 static int
 cmd_run_journal(struct cmdline *cl)
 {
@@ -333,6 +337,9 @@ cmd_run_journal(struct cmdline *cl)
 	now = cmd_now();
 	r = run_new(cfg, &k, &opt, now);
 	run_start(r, now);
+	/* all opened (the journal as root reads any of its files): the run
+	 * user, with systemd-journal for the files opened from now on */
+	enter_least_privilege(cl);
 	journal_start(r, j, cl, cfg->state);
 	follow_journal(r, j, cl);
 	rc = run_finish(r, cmd_now());
@@ -711,13 +718,20 @@ keep_finish(struct start *s)
  * never exits for what the machine lacks (a user, CAP_NET_ADMIN, a
  * writable state directory): privdrop drops what it can, and says what it
  * could not as a warning; the kernel and the state file then report their
- * own degraded state.
+ * own degraded state.  --journal calls it once the journal, the sets, the
+ * firewall rules and the state file are open, and keeps the group
+ * systemd-journal (the group of the journal's files, mode 0640) across
+ * the user switch: the files journald opens after a rotation or a restart
+ * are opened by the run user.  Without that group (a system without it,
+ * or run as a user who is not in it) those files cannot be read: a
+ * warning says so, and sd-journal counts them as unreadable.
  */
 static void
 enter_least_privilege(const struct cmdline *cl)
 {
 	struct privdrop p;
 	struct config *cfg;
+	struct group *gr;
 	char err[1024];
 	int rc;
 
@@ -735,6 +749,18 @@ enter_least_privilege(const struct cmdline *cl)
 	p.state = cfg->state;
 	p.seccomp = cfg->seccomp;
 	p.degrade = cl->omprog;
+	p.keep_gid = 0;
+	if (cl->journal && geteuid() == 0 && p.user != NULL &&
+	    p.user[0] != '\0') {
+		errno = 0;
+		if ((gr = getgrnam("systemd-journal")) != NULL && gr->gr_gid != 0)
+			p.keep_gid = (long)gr->gr_gid;
+		else
+			msg_warn("run --journal: the group systemd-journal %s: user "
+			    "%s reads only the journal files it may read (the "
+			    "system's are root:systemd-journal, mode 0640)",
+			    errno ? strerror(errno) : "does not exist", p.user);
+	}
 	rc = privdrop_enter(&p, err, sizeof(err));
 	config_free(cfg);
 	if (rc < 0)

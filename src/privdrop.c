@@ -9,7 +9,9 @@
  *	The filter's table, allowed[], was found by running the real run
  *	loop with privileges.seccomp = false under strace -f (300 bans in
  *	batches, a SIGHUP reload, the state file, zone files and the page
- *	written every second) and keeping the calls made after no_new_privs;
+ *	written every second; run --journal through journal rotations,
+ *	vacuums and journald restarts) and keeping the calls made after
+ *	no_new_privs;
  *	each entry says who makes the call.  Every suite that starts "mailban
  *	run" (kernel, report, rsyslog, syslog-ng, mta, fleet: vanished sets,
  *	corrupt, locked and full state files, the journal, reloads, omprog
@@ -74,6 +76,14 @@ static const char *const allowed[] = {
 	 * AF_NETLINK alone, below) */
 	"bind", "getsockname", "setsockopt", "getsockopt", "sendto",
 	"recvfrom", "sendmsg", "recvmsg",
+	/* run --journal (sd-journal), found with strace -f while following
+	 * the journal through "journalctl --rotate", a vacuum and journald
+	 * restarted and killed: every journal file opened after the drop (a
+	 * rotation's new file, journald's after a restart) is checked for
+	 * the file system it lives on (fstatfs: no mmap on a remote one);
+	 * the directories are watched and unwatched as they come and go
+	 * (the inotify descriptor itself is made before the drop) */
+	"fstatfs", "statfs", "inotify_add_watch", "inotify_rm_watch",
 	/* the end */
 	"exit", "exit_group",
 	/* glibc's locks and random seeds */
@@ -267,9 +277,10 @@ drop_bounding(char *err, size_t errlen)
 }
 
 static int
-become(const char *user, char *err, size_t errlen)
+become(const char *user, long keep_gid, char *err, size_t errlen)
 {
 	struct passwd *pw;
+	gid_t keep = (gid_t)keep_gid;
 
 	errno = 0;
 	if ((pw = getpwnam(user)) == NULL) {
@@ -284,7 +295,10 @@ become(const char *user, char *err, size_t errlen)
 		    "name an unprivileged user, or \"\"", user);
 		return -1;
 	}
-	if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid,
+	/* no supplementary group, or the one the caller keeps (run
+	 * --journal: systemd-journal, which reads the journal's files) */
+	if ((keep_gid <= 0 ? setgroups(0, NULL) : setgroups(1, &keep)) < 0 ||
+	    setresgid(pw->pw_gid, pw->pw_gid,
 	    pw->pw_gid) < 0) {
 		snprintf(err, errlen, "run: cannot take the group of %.64s: %s",
 		    user, strerror(errno));
@@ -349,7 +363,7 @@ privdrop_enter(const struct privdrop *p, char *err, size_t errlen)
 	if (root && p->user != NULL && p->user[0] != '\0') {
 		char why[1024];
 
-		if (become(p->user, why, sizeof(why)) < 0) {
+		if (become(p->user, p->keep_gid, why, sizeof(why)) < 0) {
 			snprintf(err, errlen, "%s%s", why, p->degrade ?
 			    "; running as root with CAP_NET_ADMIN alone" : "");
 			if (!p->degrade || getpwnam(p->user) != NULL)

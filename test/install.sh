@@ -188,7 +188,16 @@ layout() {
 		check "$_l: systemd-analyze verify: nothing about mailban-journal.service" \
 		    sh -c "! grep -i 'mailban-journal.service' '$tmp/verify'"
 		grep -i 'mailban-journal.service' "$tmp/verify"
+		if systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
+			systemd-analyze security --offline=yes "$tmp/mailban-journal.service" > "$tmp/security" 2>&1
+			e=$(sed -n 's/.*Overall exposure level for mailban-journal.service: \([0-9.]*\).*/\1/p' "$tmp/security")
+			check "$_l: journal unit: systemd-analyze security: exposure ${e:-?} <= 2.5" \
+			    sh -c "[ -n '$e' ] && echo '$e <= 2.5' | bc | grep -qx 1"
+			[ -n "$e" ] || cat "$tmp/security"
+		fi
 	fi
+	check "$_l: journal unit: the run user with systemd-journal and CAP_NET_ADMIN alone" \
+	    sh -c "grep -qx 'User=mailban' '$u' && grep -qx 'SupplementaryGroups=systemd-journal' '$u' && grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN' '$u' && grep -qx 'AmbientCapabilities=CAP_NET_ADMIN' '$u'"
 }
 
 # The system install, into a DESTDIR: Debian's paths, which are the source

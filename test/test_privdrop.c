@@ -68,7 +68,7 @@ in_child(int (*fn)(void), struct ending *e)
 static int
 enter(const char *u, const char *st)
 {
-	struct privdrop p = {u, st, 1, 0};
+	struct privdrop p = {u, st, 1, 0, 0};
 	char err[1024];
 
 	if (privdrop_enter(&p, err, sizeof(err)) < 0) {
@@ -205,7 +205,7 @@ do_root_dir(void)
 static int
 do_degrade_user(void)
 {
-	struct privdrop p = {"no-such-user-mailban", state, 1, 1};
+	struct privdrop p = {"no-such-user-mailban", state, 1, 1, 0};
 	char err[1024];
 
 	if (privdrop_enter(&p, err, sizeof(err)) != 1)
@@ -219,7 +219,7 @@ do_degrade_netadmin(void)
 {
 	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct d[2];
-	struct privdrop p = {user, state, 1, 1};
+	struct privdrop p = {user, state, 1, 1, 0};
 	char err[1024];
 
 	syscall(SYS_capget, &h, d);

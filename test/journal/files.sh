@@ -192,7 +192,16 @@ ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace"
 ip netns exec "$NS" ipset list -n > /dev/null 2>&1 || skip "no ip_set in a namespace"
 in_set() { ip netns exec "$NS" ipset test mailban4 "$1,tcp:25" > /dev/null 2>&1; }
 members() { ip netns exec "$NS" ipset list mailban4 | grep -c '^[0-9]'; }
-st=$tmp/state.db
+# the journal as a system has it (/var/log/journal: root:systemd-journal,
+# setgid; files 0640) and the state directory the run user's: run
+# --journal becomes the run user (mailban) with that group alone and its
+# seccomp filter, and must read files opened after that (new, rotated)
+getent group systemd-journal > /dev/null || skip "no group systemd-journal"
+chgrp -R systemd-journal "$tmp" || exit 1
+find "$tmp" -type d -exec chmod g+rxs {} + || exit 1
+mkdir "$tmp/state"
+run_user_owns "$tmp/state"
+st=$tmp/state/state.db
 runj() { # DIR [options]: run --journal in the background, run_pid
 	d=$1
 	shift
@@ -270,6 +279,8 @@ ban_line() { # IP: three relay-denied lines of IP, as a patterns file
 ban_line 192.0.2.10 | write "$tmp/live/old.journal" || exit 1
 runj "$tmp/live"
 check "run --journal follows the directory" wait_for 20 grep -q "reading from now on" "$tmp/run.err"
+check "following as the run user" [ "$(sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$run_pid/status)" = "$(id -u mailban)" ]
+check "with the group systemd-journal alone beside its own" [ "$(sed -n 's/^Groups:[[:space:]]*//p' /proc/$run_pid/status | tr -d ' \t')" = "$(getent group systemd-journal | cut -d: -f3)" ]
 has_cursor() { [ "$(q "SELECT count(*) FROM journal_cursor")" = 1 ]; }
 check "where reading starts is saved before any entry is read" wait_for 20 has_cursor
 ban_line 192.0.2.11 | write "$tmp/live/new.journal" || exit 1
@@ -348,4 +359,6 @@ stop_run
 check "the file is schema 4 now (the current one), with its cursor and every ban ($(q "PRAGMA user_version"), $(q "SELECT count(*) FROM journal_cursor"), $(q "SELECT count(*) FROM ban_log"))" \
     [ "$(q "PRAGMA user_version").$(q "SELECT count(*) FROM journal_cursor").$(q "SELECT count(*) FROM ban_log")" = 4.1.7 ]
 
+check "run --journal ran as the run user: no error about privileges" sh -c "! grep -Eq 'forbidden system call|privileges|systemd-journal|cannot write the state' '$tmp/run.err'"
+check "and read every file it followed (none unreadable)" sh -c "! grep -q 'Permission denied' '$tmp/run.err'"
 done_testing

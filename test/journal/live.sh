@@ -22,6 +22,11 @@ mount -t tmpfs -o mode=0755 tmpfs /run || skip "cannot mount a tmpfs on /run"
 mkdir -p /var/log/journal 2>/dev/null
 mount -t tmpfs -o mode=0755 tmpfs /var/log/journal || exit 1
 mkdir -p /run/systemd/journal /run/log/journal
+# as systemd's tmpfiles.d/systemd.conf makes them: journald's files are
+# root:systemd-journal 0640, read by mailban's run user through that group
+getent group systemd-journal > /dev/null || skip "no group systemd-journal"
+chgrp systemd-journal /run/log/journal /var/log/journal || exit 1
+chmod 2755 /run/log/journal /var/log/journal || exit 1
 ipset list -n > /dev/null 2>&1 || skip "no ip_set in a network namespace"
 
 mb=$MAILBAN
@@ -35,7 +40,12 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
-st=$tmp/state.db
+# the run user's state directory (run --journal becomes user mailban)
+chmod 0755 "$tmp"
+mkdir "$tmp/state"
+run_user_owns "$tmp/state"
+st=$tmp/state/state.db
+status_of() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
 sock=/run/systemd/journal/dev-log
 
 start_journald() {
@@ -84,10 +94,21 @@ stop_run() { stop_daemon "$run_pid"; _rc=$?; run_pid=; return $_rc; }
 
 start_journald
 mta 192.0.2.20
+# in the journal before mailban starts (the MTA writes asynchronously)
+journal_has() { journalctl -q -o cat --no-pager 2>/dev/null | grep -q "unknown\[$1\]"; }
+wait_for 20 journal_has 192.0.2.20 || { echo "journald never got the entries of 192.0.2.20"; exit 1; }
 runj
 check "run --journal reads the system's journal from now on" wait_for 20 grep -q "the journal: no cursor saved yet: reading from now on" "$tmp/run.err"
 mta 192.0.2.21
 check "a ban from entries journald received from the MTA's process" wait_for 20 in_set 192.0.2.21
+# least privilege, as run has it (the filter: not in an AddressSanitizer
+# build, which says so)
+check "run --journal is the run user" [ "$(status_of $run_pid Uid | cut -f1)" = "$(id -u mailban)" ]
+check "with the group systemd-journal as its only supplementary group" [ "$(status_of $run_pid Groups | tr -d ' \t')" = "$(getent group systemd-journal | cut -d: -f3)" ]
+check "with CAP_NET_ADMIN alone (CapEff)" [ "$(status_of $run_pid CapEff)" = 0000000000001000 ]
+check "CapPrm" [ "$(status_of $run_pid CapPrm)" = 0000000000001000 ]
+check "no_new_privs" [ "$(status_of $run_pid NoNewPrivs)" = 1 ]
+check "a seccomp filter" sh -c "[ '$(status_of $run_pid Seccomp)' = 2 ] || grep -q 'seccomp: no filter in a build with AddressSanitizer' '$tmp/run.err'"
 check "entries from before the first start are not read" sh -c '! ipset test mailban4 192.0.2.20,tcp:25 2>/dev/null'
 
 # forgeries: the same tag and text from the same program run by another
@@ -141,6 +162,8 @@ mta 192.0.2.28
 check "entries after journald was killed and started again are acted on" wait_for 20 in_set 192.0.2.28
 check "the invalidations were followed" grep -q "journal files added or removed" "$tmp/run.err"
 check "run --journal is still running" kill -0 "$run_pid"
+check "under the filter, through rotations, a vacuum and journald restarts: no forbidden call" sh -c "! grep -q 'forbidden system call' '$tmp/run.err'"
+check "and no journal file it could not read" sh -c "! grep -q 'cannot be read' '$tmp/run.err'"
 stop_run
 check "run --journal exits 0 on SIGTERM" [ $? -eq 0 ]
 
