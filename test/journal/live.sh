@@ -19,6 +19,12 @@ if [ -z "${MB_JOURNAL_NS:-}" ]; then
 	    bash "$0" "$@"
 fi
 mount -t tmpfs -o mode=0755 tmpfs /run || skip "cannot mount a tmpfs on /run"
+# journald exits at start without the cgroup file system ("Failed to
+# acquire cgroup root path"), which a chroot or a container whose /sys is
+# bound without its submounts lacks: mounted in this test's own mount
+# namespace only
+mountpoint -q /sys/fs/cgroup || mount -t cgroup2 cgroup2 /sys/fs/cgroup ||
+    skip "no cgroup file system for systemd-journald"
 mkdir -p /var/log/journal 2>/dev/null
 mount -t tmpfs -o mode=0755 tmpfs /var/log/journal || exit 1
 mkdir -p /run/systemd/journal /run/log/journal
