@@ -51,6 +51,10 @@ static const char *const allowed[] = {
 	"read", "write", "readv", "writev", "poll", "ppoll",
 	/* SIGTERM, SIGINT, SIGHUP; raise() in the SIGSYS report and abort() */
 	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "getpid", "gettid",
+	/* a poll() or nanosleep() with a timeout stopped by SIGSTOP (or a
+	 * debugger's attach) and continued: the kernel resumes it with
+	 * restart_syscall, which strace -f of an undisturbed loop never shows */
+	"restart_syscall",
 	/* the clock (vDSO, with the system call as its fallback), SQLite's
 	 * busy wait */
 	"clock_gettime", "gettimeofday", "nanosleep", "clock_nanosleep",

@@ -10,6 +10,7 @@
  * named as the first argument (default "mailban").
  */
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <pwd.h>
@@ -261,6 +262,42 @@ inet_socket_kills(void)
 	    "stderr: %s", e.err);
 }
 
+/*
+ * A run stopped and continued (SIGSTOP, SIGCONT: job control, a
+ * debugger) while it sleeps in poll(): the kernel resumes the call with
+ * restart_syscall, which the filter must allow or the run dies.
+ */
+static void
+stop_and_continue_survives(void)
+{
+	int fd[2], status = 0;
+	char c;
+	pid_t pid;
+
+	if (pipe(fd) < 0 || (pid = fork()) < 0)
+		msg_fatal("pipe/fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(fd[0]);
+		if (enter(user, state) != 0)
+			_exit(3);
+		if (write(fd[1], "r", 1) != 1)
+			_exit(4);
+		poll(NULL, 0, 3000); /* stopped and continued in here */
+		_exit(0);
+	}
+	close(fd[1]);
+	CHECK(read(fd[0], &c, 1) == 1, "the child never got ready");
+	close(fd[0]);
+	usleep(200000); /* into poll() (a stop before it proves nothing more) */
+	kill(pid, SIGSTOP);
+	waitpid(pid, &status, WUNTRACED);
+	CHECK(WIFSTOPPED(status), "status 0x%x", status);
+	kill(pid, SIGCONT);
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "status 0x%x (SIGSYS is 0x%x)", status, SIGSYS);
+}
+
 static void
 ptrace_kills(void)
 {
@@ -362,6 +399,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(execve_kills),
 	TEST_CASE(inet_socket_kills),
 	TEST_CASE(ptrace_kills),
+	TEST_CASE(stop_and_continue_survives),
 	TEST_CASE(run_loop_calls_allowed),
 	TEST_CASE(credentials),
 	TEST_CASE(errors_say_why),
