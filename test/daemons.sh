@@ -34,15 +34,37 @@ writer_prepare() {
 	chmod 755 "$1/sbin/smtpd"
 	WRITER=$1/sbin/smtpd
 }
+# exe_prefix: what the kernel puts before an executable's path when a
+# process in one mount namespace reads /proc/PID/exe of a process in
+# another (rsyslogd started by one "ip netns exec", the writer by
+# another): nothing on a host; inside a chroot (a freshly debootstrapped
+# root) the chroot's own path, since neither namespace's root is above
+# the other's copy of the file's mount.
+exe_prefix() {
+	unshare --mount sleep 5 &
+	_p=$!
+	wait_for 5 test -n "$(readlink "/proc/$_p/exe" 2>/dev/null | grep sleep)"
+	_e=$(readlink "/proc/$_p/exe")
+	kill "$_p" 2>/dev/null
+	wait "$_p" 2>/dev/null
+	_r=$(readlink -f "$(command -v sleep)")
+	case $_e in
+	?*"$_r") echo "${_e%"$_r"}" ;;
+	esac
+}
 trust_writer() {
-	python3 - "$1" "$2" <<'PY'
+	python3 - "$1" "$2" "$(exe_prefix)" <<'PY'
 import re, sys
-conf, d = sys.argv[1], sys.argv[2]
+conf, d, prefix = sys.argv[1], sys.argv[2], sys.argv[3]
 text = open(conf).read()
 shipped = re.compile(r'^  \{ program = "postfix\*"; exe = "[^"]*";\n'
                      r'    users = \[[^]]*\];(?: units = "[^"]*";)? \},\n', re.M)
-rule = ('  { program = "postfix*"; exe = "%s/sbin/*"; users = [ "root" ]; },\n'
-        % d)
+# the path as a reader in the writer's mount namespace sees it, and as one
+# in another sees it (exe_prefix)
+exe = '"%s/sbin/*"' % d
+if prefix:
+    exe = '[ %s, "%s%s/sbin/*" ]' % (exe, prefix, d)
+rule = ('  { program = "postfix*"; exe = %s; users = [ "root" ]; },\n' % exe)
 text, n = shipped.subn(rule, text, count=1)
 if n != 1:
     sys.exit("trust_writer: no Postfix trust rule in " + conf)
