@@ -20,6 +20,7 @@
 # files (configurations, logs, swaks transcripts) in DIR.
 
 . "$SRCDIR/test/lib.sh"
+. "$SRCDIR/test/daemons.sh"
 . "$SRCDIR/test/kernel/netns.sh"
 . "$SRCDIR/test/debroot.sh"
 
@@ -146,9 +147,24 @@ srv_has_tcp() { srv ss -Hlnt "sport = :$1" | grep -q .; }
 # is the default plus the ignored client.
 start_syslog() {
 	mbstate=$tmp/state.db
+	# Inside a chroot the kernel names an executable read across mount
+	# namespaces with the chroot's path in front (exe_prefix, daemons.sh):
+	# there the shipped rules are given each path that way too.
+	trust_ov=
+	xp=$(exe_prefix)
+	if [ -n "$xp" ]; then
+		trust_ov=$(python3 - "$SRCDIR/etc/mailban.conf" "$xp" <<'PY'
+import re, sys
+text, xp = open(sys.argv[1]).read(), sys.argv[2]
+block = re.search(r'^trust\s*=\s*(\(.*?\n\);)', text, re.S | re.M).group(1)
+block = re.sub(r'exe = "([^"]*)"', lambda m: 'exe = [ "%s", "%s%s" ]' % (m.group(1), xp, m.group(1)), block)
+print("-o 'trust=" + " ".join(block.rstrip(";").split()) + "'")
+PY
+)
+	fi
 	cat > "$tmp/mailban-omprog" <<EOF
 #!/bin/sh
-exec "$mb" run --omprog --require-credentials -o 'state="$mbstate"' -o 'ignore=["127.0.0.0/8", "::1/128", "$I4/32"]' 2>> "$tmp/mailban.err"
+exec "$mb" run --omprog --require-credentials -o 'state="$mbstate"' -o 'ignore=["127.0.0.0/8", "::1/128", "$I4/32"]' $trust_ov 2>> "$tmp/mailban.err"
 EOF
 	chmod 755 "$tmp/mailban-omprog"
 	cat > "$tmp/rsyslog.conf" <<EOF
