@@ -40,10 +40,11 @@ writer_prepare() {
 # another): nothing on a host; inside a chroot (a freshly debootstrapped
 # root) the chroot's own path, since neither namespace's root is above
 # the other's copy of the file's mount.
+exe_is_sleep() { readlink "/proc/$1/exe" 2>/dev/null | grep -q '/sleep$'; }
 exe_prefix() {
 	unshare --mount sleep 5 &
 	_p=$!
-	wait_for 5 test -n "$(readlink "/proc/$_p/exe" 2>/dev/null | grep sleep)"
+	wait_for 5 exe_is_sleep "$_p" > /dev/null 2>&1
 	_e=$(readlink "/proc/$_p/exe")
 	kill "$_p" 2>/dev/null
 	wait "$_p" 2>/dev/null

@@ -27,6 +27,10 @@
 #   fleet_cleanup               everything above, gone
 
 . "$SRCDIR/test/daemons.sh"
+# the writer's executable as the kernel names it to an MX's rsyslogd in a
+# chroot (exe_prefix): the MX filter's regex then takes it with or without
+fleet_xp=$(exe_prefix)
+[ -z "$fleet_xp" ] || fleet_xp="($fleet_xp)?"
 
 [ "$(id -u)" = 0 ] || skip "not root"
 for c in ip ipset rsyslogd logger unshare hostname python3; do
@@ -128,6 +132,7 @@ EOF
 		    -e "s|/var/log/mailban.log|$d/mailban.log|g" \
 		    -e "s|/var/log/mail-fleet.log|$d/mail-fleet.log|g" \
 		    -e "s|/dev/log|$d/log.sock|g" \
+		    -e "s|'^/usr/lib/postfix/sbin/|'^$fleet_xp$tmp/mta/sbin/|" \
 		    -e "s|/usr/lib/postfix/sbin/|$tmp/mta/sbin/|" \
 		    -e "s|\"/usr/sbin/exim4\"|\"$tmp/mta/sbin/exim4\"|" \
 		    -e "${1:-}" "$SRCDIR/rsyslog.d/60-mailban-central.conf"
@@ -150,6 +155,7 @@ mx_prepare() {
 			    "$SRCDIR/rsyslog.d/60-mailban.conf"
 		fi
 		sed -e "s|central.mx.example.net|$CEN4|" \
+		    -e "s|'^/usr/lib/postfix/sbin/|'^$fleet_xp$tmp/mta/sbin/|" \
 		    -e "s|/usr/lib/postfix/sbin/|$tmp/mta/sbin/|" \
 		    -e "s|\"/usr/sbin/exim4\"|\"$tmp/mta/sbin/exim4\"|" \
 		    "$SRCDIR/rsyslog.d/60-mailban-mx-relp.conf"
