@@ -59,6 +59,14 @@ add_user postfix 64901 postfix 64901
 echo "postfix:x:64901:64901::/nonexistent:/usr/sbin/nologin" >> "$R/etc/passwd"
 echo "postfix:x:64901:" >> "$R/etc/group"
 inr ln -s /usr/share/mailban/rsyslog/60-mailban.conf /etc/rsyslog.d/60-mailban.conf
+# Inside a chroot (a freshly debootstrapped machine) the kernel names the
+# MTA's executable with the chroot's path in front (exe_prefix,
+# daemons.sh), which no shipped rule can name: there the Postfix rule
+# decides by its users alone, in a drop-in taken out before the purge.
+if [ -n "$(exe_prefix)" ]; then
+	printf 'trust = ( { program = "postfix*"; users = [ "root", "postfix" ]; } );\n' \
+	    > "$R/etc/mailban/mailban.conf.d/50-chroot.conf"
+fi
 # the unit's ExecStart lines, run in the server namespace (what systemd
 # does at boot)
 grep '^ExecStart=' "$R/lib/systemd/system/mailban.service" | sed 's/^ExecStart=//' > "$tmp/execstart"
@@ -227,6 +235,7 @@ check "a statoverride that lets anyone run it: no capability set" \
 inr dpkg-statoverride --remove /usr/sbin/mailban
 
 # ------------------------------------------------------------------ purge
+rm -f "$R/etc/mailban/mailban.conf.d/50-chroot.conf"
 # in the server namespace: postrm takes out the chain and the sets there
 srv unshare --mount --propagation private sh -c \
     'mount -t proc mailban-proc "$0/proc" && exec chroot "$0" "$@"' "$R" \
