@@ -65,13 +65,18 @@ reject() { # IP: the message Postfix's smtpd writes for a relay attempt
 	echo "NOQUEUE: reject: RCPT from unknown[$1]: 554 5.7.1 <x@example.com>: Relay access denied; from=<a@example.net> to=<x@example.com> proto=ESMTP helo=<x>"
 }
 # "The MTA": one long-lived process as root (the test's trust rule below
-# says that python3 run by root is Postfix) that writes, for each address
+# says that Debian's python3, run by root, is Postfix) that writes, for each address
 # it reads, three rejects to journald's syslog socket.  Long-lived as an
 # MTA's daemons are: journald reads _EXE from /proc when the message
 # arrives, and a process already gone has none (its entries are then
 # never trusted).
+# Debian's own interpreter by its path, never the first python3 on PATH
+# (a python3 of pyenv's or /usr/local's is another executable, which the
+# rule would rightly not trust)
+py3=$(readlink -f /usr/bin/python3)
+[ -x "$py3" ] || skip "no /usr/bin/python3"
 mkfifo "$tmp/mta.in"
-python3 -c '
+"$py3" -c '
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 for ip in sys.stdin:
@@ -92,7 +97,7 @@ exec 7> "$tmp/mta.in"
 mta() { echo "$1" >&7; }
 runj() {
 	"$mb" run --journal -o "state=\"$st\"" -o ports=[25] \
-	    -o 'trust=( { program = "postfix*"; exe = "/usr/bin/python3*"; users = [ "root" ]; } )' \
+	    -o "trust=( { program = \"postfix*\"; exe = \"$py3\"; users = [ \"root\" ]; } )" \
 	    "$@" 2>> "$tmp/run.err" &
 	run_pid=$!
 }
@@ -107,6 +112,12 @@ runj
 check "run --journal reads the system's journal from now on" wait_for 20 grep -q "the journal: no cursor saved yet: reading from now on" "$tmp/run.err"
 mta 192.0.2.21
 check "a ban from entries journald received from the MTA's process" wait_for 20 in_set 192.0.2.21
+in_set 192.0.2.21 || {
+	# what journald recorded of the writer, and what mailban said
+	journalctl -q -o verbose --no-pager 2>/dev/null |
+	    grep -E '^ *(_EXE|_UID|_COMM|MESSAGE)=' | tail -8 | sed 's/^/# /'
+	sed 's/^/# run: /' "$tmp/run.err" | tail -20
+}
 # least privilege, as run has it (the filter: not in an AddressSanitizer
 # build, which says so)
 check "run --journal is the run user" [ "$(status_of $run_pid Uid | cut -f1)" = "$(id -u mailban)" ]
@@ -122,7 +133,7 @@ check "entries from before the first start are not read" sh -c '! ipset test mai
 # are, until its entries are read: a writer gone before journald read its
 # executable is judged by its uid alone)
 for i in 1 2 3; do
-	setpriv --reuid=65534 --regid=65534 --clear-groups python3 -c '
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$py3" -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.sendto(("<22>postfix/smtpd[1]: " + sys.argv[2]).encode(), sys.argv[1])
