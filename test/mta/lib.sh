@@ -377,3 +377,20 @@ scenario() {
 	check "$label: the ignored client is not banned" not_banned $I4
 	check "$label: the ignored client still connects to port 25" can_connect $S4 25 $I4
 }
+
+# postfix_spool DIR: Postfix's queue directory DIR/spool and data
+# directory DIR/data with the owners and modes "postfix set-permissions"
+# gives them (user postfix 64901, group postdrop pfmbdrop 64902)
+postfix_spool() {
+	mkdir -p "$1/spool" "$1/data"
+	for _d in active bounce corrupt defer deferred flush hold incoming private saved trace; do
+		mkdir -p "$1/spool/$_d"
+		chmod 700 "$1/spool/$_d"
+	done
+	mkdir -p "$1/spool/pid" "$1/spool/public" "$1/spool/maildrop"
+	chown -R 64901:64901 "$1/spool" "$1/data"
+	chown root:root "$1/spool" "$1/spool/pid"
+	chgrp 64902 "$1/spool/public" "$1/spool/maildrop"
+	chmod 710 "$1/spool/public"
+	chmod 730 "$1/spool/maildrop"
+}

@@ -21,16 +21,7 @@ grep -q '^pfmbdrop:' "$ns/group" || echo "pfmbdrop:x:64902:" >> "$ns/group"
 
 pf=$tmp/postfix
 mkdir -p "$pf/spool" "$pf/data" "$pf/sasl"
-for d in active bounce corrupt defer deferred flush hold incoming private saved trace; do
-	mkdir -p "$pf/spool/$d"
-	chmod 700 "$pf/spool/$d"
-done
-mkdir -p "$pf/spool/pid" "$pf/spool/public" "$pf/spool/maildrop"
-chown -R 64901:64901 "$pf/spool" "$pf/data"
-chown root:root "$pf/spool" "$pf/spool/pid"
-chgrp 64902 "$pf/spool/public" "$pf/spool/maildrop"
-chmod 710 "$pf/spool/public"
-chmod 730 "$pf/spool/maildrop"
+postfix_spool "$pf"
 
 # SASL: sasldb with one user, read by smtpd (runs as postfix)
 printf 'pwcheck_method: auxprop\nauxprop_plugin: sasldb\nmech_list: PLAIN LOGIN\nsasldb_path: %s\n' \
