@@ -153,7 +153,12 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS journal_cursor ("
     " source TEXT PRIMARY KEY NOT NULL,"
     " cursor TEXT NOT NULL,"
-    " time INTEGER NOT NULL);";
+    " time INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS counters ("
+    " name TEXT NOT NULL,"
+    " pattern TEXT NOT NULL,"
+    " value INTEGER NOT NULL,"
+    " PRIMARY KEY (name, pattern));";
 
 static int
 fail(struct state *st, const char *what)
@@ -203,7 +208,7 @@ move_aside(const char *path)
 }
 
 /* The schema this mailban writes (PRAGMA user_version). */
-#define STATE_SCHEMA 4
+#define STATE_SCHEMA 5
 
 static int
 user_version(struct state *st, int *version)
@@ -1079,7 +1084,8 @@ state_stats_add(struct state *st, const struct state_stat *v, size_t n)
 
 	if (n == 0)
 		return 0;
-	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (!st->in_batch &&
+	    sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return fail(st, "begin");
 	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
 		goto fail;
@@ -1093,13 +1099,109 @@ state_stats_add(struct state *st, const struct state_stat *v, size_t n)
 		sqlite3_reset(stmt);
 	}
 	sqlite3_finalize(stmt);
+	stmt = NULL;
+	if (st->in_batch)
+		return 0;
 	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
 fail:
 	fail(st, "stats");
 	sqlite3_finalize(stmt);
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!st->in_batch) /* else state_batch_end() rolls back */
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
+}
+
+/* Add v to a counter, or raise a "last_*" time to v; no transaction of
+ * its own. */
+static int
+counter_add(struct state *st, const char *name, const char *pattern,
+    uint64_t v)
+{
+	static const char add[] =
+	    "INSERT INTO counters(name, pattern, value) VALUES(?1, ?2, ?3)"
+	    " ON CONFLICT(name, pattern) DO UPDATE SET value = value + excluded.value";
+	static const char raise[] =
+	    "INSERT INTO counters(name, pattern, value) VALUES(?1, ?2, ?3)"
+	    " ON CONFLICT(name, pattern) DO UPDATE SET"
+	    " value = max(value, excluded.value)";
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (v > (uint64_t)INT64_MAX)
+		v = (uint64_t)INT64_MAX;
+	if (sqlite3_prepare_v2(st->db, strncmp(name, "last_", 5) == 0 ? raise :
+		add, -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, pattern != NULL ? pattern : "", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)v);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+state_counters_add(struct state *st, const struct state_counter *v, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	if (!st->in_batch &&
+	    sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(st, "begin");
+	for (i = 0; i < n; i++)
+		if (v[i].value != 0 &&
+		    counter_add(st, v[i].name, v[i].pattern, v[i].value) < 0)
+			goto fail;
+	if (st->in_batch ||
+	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+fail:
+	fail(st, "counters");
+	if (!st->in_batch)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int
+state_counters(struct state *st,
+    int (*cb)(void *, const struct state_counter *), void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct state_counter c;
+	const unsigned char *name, *pattern;
+	int rc;
+
+	/* a file of schema 4 or older opened read-only: no counters yet */
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master"
+		" WHERE type = 'table' AND name = 'counters'", -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		return fail(st, "query");
+	rc = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : -1;
+	sqlite3_finalize(stmt);
+	if (rc <= 0)
+		return rc < 0 ? fail(st, "read") : 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT name, pattern, value FROM counters"
+		" ORDER BY name, pattern", -1, &stmt, NULL) != SQLITE_OK)
+		return fail(st, "query");
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		int64_t v = sqlite3_column_int64(stmt, 2);
+
+		name = sqlite3_column_text(stmt, 0);
+		pattern = sqlite3_column_text(stmt, 1);
+		if (name == NULL || pattern == NULL || v < 0)
+			continue; /* not a counter: skipped, never printed */
+		c.name = (const char *)name;
+		c.pattern = (const char *)pattern;
+		c.value = (uint64_t)v;
+		if (cb(ctx, &c) != 0)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(st, "read");
 }
 
 int
@@ -1615,6 +1717,9 @@ state_ban_add(struct state *st, struct state_ban *b, const char *reason,
 	sqlite3_bind_int64(log, 7, b->count);
 	sqlite3_bind_text(log, 8, reason, -1, SQLITE_STATIC);
 	if (sqlite3_step(log) != SQLITE_DONE)
+		goto fail;
+	/* counted among the pattern's bans (status --prometheus) */
+	if (counter_add(st, "bans", b->pattern, 1) < 0)
 		goto fail;
 	sqlite3_finalize(stmt);
 	sqlite3_finalize(log);

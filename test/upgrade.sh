@@ -9,7 +9,7 @@ set -u
 . "$SRCDIR/test/lib.sh"
 mb=$MAILBAN
 py=$(readlink -f /usr/bin/python3)
-current=4 # PRAGMA user_version of this mailban's state file
+current=5 # PRAGMA user_version of this mailban's state file
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 chmod 700 "$tmp"
