@@ -137,16 +137,19 @@ static const struct command {
 	{"report", cmd_report, OPT_CONFIG | OPT_HTML, 0, 0, "",
 	    "write the static HTML page of the bans\n"
 	    "(default FILE: report.html)"},
-	{"ban", cmd_ban, OPT_CONFIG | OPT_FOR | OPT_REASON, 1, ARGS_ANY,
+	{"ban", cmd_ban, OPT_CONFIG | OPT_JSON | OPT_FOR | OPT_REASON, 1,
+	    ARGS_ANY,
 	    "ADDR...", "ban by hand (default length: the\n"
 	    "escalation's for the address's count)"},
-	{"unban", cmd_unban, OPT_CONFIG, 1, ARGS_ANY, "ADDR...", "lift bans"},
+	{"unban", cmd_unban, OPT_CONFIG | OPT_JSON, 1, ARGS_ANY, "ADDR...",
+	    "lift bans"},
 	{"flush", cmd_flush, OPT_CONFIG, 0, 0, "", "remove every ban"},
 	{"allow", cmd_allow, OPT_CONFIG | OPT_FOR | OPT_REASON | OPT_LIST |
 	    OPT_JSON, 0, ARGS_ANY, "[ADDR|CIDR...]",
 	    "never ban these (runtime allow list,\n"
 	    "lifts their bans); --list: the list"},
-	{"disallow", cmd_disallow, OPT_CONFIG, 1, ARGS_ANY, "ADDR|CIDR...",
+	{"disallow", cmd_disallow, OPT_CONFIG | OPT_JSON, 1, ARGS_ANY,
+	    "ADDR|CIDR...",
 	    "remove entries of the allow list"},
 	{"why", cmd_why, OPT_CONFIG | OPT_JSON, 1, 1, "ADDR",
 	    "bans, scores and evidence lines of ADDR"},
