@@ -439,6 +439,18 @@ write_evidence(struct run *r)
 	return rc;
 }
 
+/* The evidence kept so far is committed: start again. */
+static void
+evidence_written(struct run *r)
+{
+	r->ev.n = 0;
+	if (r->ev.dropped > 0)
+		msg_info("evidence: %" PRIu64 " lines that scored were not "
+		    "kept (more than %d between two writes)", r->ev.dropped,
+		    RUN_EVIDENCE_MAX);
+	r->ev.dropped = 0;
+}
+
 static void
 on_match(void *ctx, const struct engine_match *m)
 {
@@ -698,7 +710,8 @@ write_batch(struct run *r, int64_t now)
 	int changes = s->bl.n > 0;
 	size_t i;
 
-	if (s->bl.n == 0 && tracker_dirty_count(r->en.tr) == 0 && !r->cur.moved)
+	if (s->bl.n == 0 && tracker_dirty_count(r->en.tr) == 0 &&
+	    !r->cur.moved && r->ev.n == 0)
 		return 0;
 	open_state(r, now);
 	if (s->st == NULL)
@@ -712,12 +725,16 @@ write_batch(struct run *r, int64_t now)
 		w.ok = 0;
 	if (w.ok)
 		tracker_drain_dirty(r->en.tr, score_one, &w);
+	/* the evidence of the entries up to the cursor, with their scores */
+	if (w.ok && write_evidence(r) < 0)
+		w.ok = 0;
 	if (w.ok && cur != NULL &&
 	    state_cursor_put(s->st, r->cur.source, cur, now) < 0)
 		w.ok = 0;
 	if (state_batch_end(s->st, w.ok) < 0 || !w.ok)
 		goto fail;
 	backlog_consumed(&s->bl);
+	evidence_written(r);
 	r->cnt.committed_bans = 1;
 	if (changes)
 		r->views.changes++;
@@ -986,12 +1003,7 @@ save_scores(struct run *r)
 		w.ok = 0;
 	if (w.ok) {
 		r->cnt.committed_bans = 1;
-		r->ev.n = 0;
-		if (r->ev.dropped > 0)
-			msg_info("evidence: %" PRIu64 " lines that scored were not "
-			    "kept (more than %d between two writes)", r->ev.dropped,
-			    RUN_EVIDENCE_MAX);
-		r->ev.dropped = 0;
+		evidence_written(r);
 	}
 	if (!w.ok) {
 		r->cnt.state_failures++;

@@ -670,6 +670,58 @@ evidence_kept(void)
 	fake_free(&f);
 }
 
+/*
+ * run --journal: the evidence of the entries read goes in the transaction
+ * of their scores and the cursor (there is no other write of scores), so
+ * that "mailban why" shows it there too; held back while that transaction
+ * cannot be made, written with it afterwards.
+ */
+static void
+evidence_with_the_cursor(void)
+{
+	struct run_options opt = {.cursor_source = "journal:t",
+	    .cursor = cursor_of};
+	struct cursor c = {0, "", 0};
+	struct run_kernel k;
+	struct state *lock;
+	struct fake f;
+	struct run *r;
+	char path[256], buf[128], last[256];
+
+	fresh_dir();
+	state_path(path, sizeof(path));
+	opt.cursor_ctx = &c;
+	k = fake_kernel(&f);
+	r = run_new(test_config(path), &k, &opt, T0);
+	run_start(r, T0);
+	entry(r, &c, "odd", 7);
+	entry(r, &c, "odd", 7);
+	entry(r, &c, "bad", 8);
+	run_idle(r, T0);
+	CHECK(evidence_of(7, last, sizeof(last)) == 2,
+	    "the two lines of an address that scored: %zu",
+	    evidence_of(7, NULL, 0));
+	CHECK(strcmp(last, "odd 198.18.0.7") == 0, "the entry's message: %s",
+	    last);
+	CHECK(evidence_of(8, NULL, 0) == 1, "and the line of a ban");
+	CHECK(strcmp(saved_cursor(path, buf, sizeof(buf)), "s=5eed;i=3") == 0,
+	    "with the cursor: %s", buf);
+	lock = state_open(path, 0);
+	CHECK(lock != NULL && state_batch_begin(lock) == 0, "a writer holds it");
+	entry(r, &c, "odd", 9);
+	run_idle(r, T0 + 1);
+	CHECK(evidence_of(9, NULL, 0) == 0, "nothing while it cannot be written");
+	state_batch_end(lock, 0);
+	state_close(lock);
+	run_idle(r, T0 + 1 + RUN_STATE_RETRY);
+	CHECK(evidence_of(9, NULL, 0) == 1, "then written with its cursor");
+	CHECK(strcmp(saved_cursor(path, buf, sizeof(buf)), "s=5eed;i=4") == 0,
+	    "the cursor: %s", buf);
+	CHECK(run_finish(r, T0 + 2 + RUN_STATE_RETRY) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+}
+
 /* What another process writes: the running mailban reads it at its next
  * tick once the file's data_version moved.  A ban by hand is held (never
  * decided over, its length given to the kernel); an allowed address is
@@ -1373,6 +1425,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(kept_lines_at_stamps),
 	TEST_CASE(batches_reach_kernel_and_state),
 	TEST_CASE(evidence_kept),
+	TEST_CASE(evidence_with_the_cursor),
 	TEST_CASE(others_read_at_the_tick),
 	TEST_CASE(cursor_with_bans_and_scores),
 	TEST_CASE(cursor_with_bans_and_scores),

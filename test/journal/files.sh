@@ -310,6 +310,11 @@ check "entries after the restart are acted on" wait_for 20 in_set 192.0.2.14
 stop_run
 n=$(q "SELECT count(*) FROM ban_log")
 check "four bans, none twice ($n)" [ "$n" -eq 4 ]
+ip netns exec "$NS" "$mb" why --json -o "state=\"$st\"" 192.0.2.14 > "$tmp/why.json" 2>/dev/null
+check "why shows the evidence run --journal kept, with the cursor" python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))["evidence"]
+assert len(e) >= 1 and all("192.0.2.14" in x["line"] for x in e), e' "$tmp/why.json"
 ip netns exec "$NS" "$mb" status --json -o "state=\"$st\"" > "$tmp/status.json" 2>/dev/null
 check "status --json says where the journal was read up to" \
     grep -q "\"journal\":\[{\"source\":\"journal:$(realpath "$tmp/live")\",\"time\":\"" "$tmp/status.json"
