@@ -62,6 +62,7 @@ rows = [("lines", "", 1234), ("malformed", "", 5), ("untrusted", "", 3),
 c.executemany("INSERT INTO counters VALUES (?, ?, ?)", rows)
 c.commit()
 PY
+"$py" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("INSERT INTO health VALUES (1, 1795000000, 1795000060, ?, 0, 0)", ("the kernel cannot be reached",)); c.commit()' "$st"
 "$mb" status --prometheus -o state="$st" > "$tmp/out"
 check "with counters: exit 0" [ $? -eq 0 ]
 prom "$tmp/out" > "$tmp/samples"; check "the parser reads it" [ $? -eq 0 ]
@@ -72,6 +73,7 @@ check "unmatched" has "mailban_lines_unmatched_total{} 2"
 check "kernel errors" has "mailban_kernel_errors_total{} 1"
 check "state errors" has "mailban_state_errors_total{} 4"
 check "last commit" has "mailban_last_commit_timestamp_seconds{} 1795000000"
+check "a run that reports itself degraded" has "mailban_degraded{} 1"
 check "matches per pattern" has "mailban_pattern_matches_total{pattern=postfix-sasl} 40"
 check "bans per pattern" has "mailban_pattern_bans_total{pattern=postfix-sasl} 2"
 check "bans by hand, a pattern of their own" has "mailban_pattern_bans_total{pattern=manual} 7"

@@ -82,6 +82,32 @@ dump "$bad" > "$tmp/bad-after.sql"
 check "nothing in it changed (no new table or column)" cmp -s "$tmp/bad-before.sql" "$tmp/bad-after.sql"
 check "the copy is there and whole" [ "$(q "$bad.schema-3.bak" 'PRAGMA integrity_check')" = ok ]
 
+# another writer holds the file (an older mailban run still writing)
+# for longer than the command waits: no migration, the file as it was
+locked=$tmp/locked.db
+make "$locked" || exit 1
+dump "$locked" > "$tmp/locked-before.sql"
+mkfifo "$tmp/hold"
+"$py" -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.read()
+c.execute("ROLLBACK")' "$locked" < "$tmp/hold" > "$tmp/holder" &
+holder=$!
+exec 8> "$tmp/hold"
+wait_for 10 grep -q locked "$tmp/holder" || exit 1
+"$mb" why -o state="$locked" 192.0.2.7 > /dev/null 2> "$tmp/err"
+check "why on a file another writer holds exits 1" [ $? -eq 1 ]
+check "it says the migration failed, why, and that the file is as it was" grep -qx \
+    "mailban: warning: state $locked: migrating from schema 3 to $current failed: database is locked; the file is as it was (schema 3)" "$tmp/err"
+exec 8>&-
+wait $holder
+check "the file is still schema 3, unchanged" sh -c "[ \"\$(\"$py\" -c 'import sqlite3, sys; print(\"\\n\".join(sqlite3.connect(sys.argv[1]).iterdump()))' \"$locked\")\" = \"\$(cat \"$tmp/locked-before.sql\")\" ]"
+"$mb" why -o state="$locked" 192.0.2.7 > /dev/null 2> "$tmp/err"
+check "once it is free, the next open migrates it" [ "$(q "$locked" 'PRAGMA user_version')" = "$current" ]
+
 # a file of a newer mailban is left as it is
 "$py" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA user_version = 99"); c.commit()' "$st"
 "$mb" why -o state="$st" 192.0.2.7 > /dev/null 2> "$tmp/err"
