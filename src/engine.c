@@ -131,6 +131,13 @@ is_exim(const struct logline *ll)
 	return ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0;
 }
 
+/* The time a line is scored at. */
+static int64_t
+line_time(const struct engine *en, const struct logline *ll)
+{
+	return en->use_clock || !ll->has_ts ? en->clk.now : ll->ts;
+}
+
 /* What stands for the process in the key of a host's DNSBL error (a
  * process id read from a tag would need some twenty digits to reach it). */
 #define COVER_ANY_PROCESS UINT64_MAX
@@ -176,23 +183,26 @@ is_covered(struct engine *en, const struct logline *ll, const char *line,
 		en->cover[slot].pat = pattern_index(p);
 	}
 	if (u) {
+		/* a DNSBL error covers every decision of its window */
 		key = cover_key(COVER_ANY_PROCESS, ll, a);
 		slot = (size_t)(key % ENGINE_COVERS);
 		if (en->cover[slot].key == key &&
-		    pattern_unless(p, en->cover[slot].pat)) {
-			en->cover[slot].key = 0;
+		    pattern_unless(p, en->cover[slot].pat) &&
+		    line_time(en, ll) <= en->cover[slot].until)
 			return 1;
-		}
 	}
 	return 0;
 }
 
 /*
  * A DNSBL error notice of a pattern others name in "unless": recorded
- * for its host and client, whatever the process.  The MTA asks the DNSBL
- * in one process and decides in another (postscreen's dnsblog writes the
- * error answer, postscreen then the rank it counted into): the decision
- * that follows is not counted.
+ * for its host and client, whatever the process, for the window.  The
+ * MTA asks the DNSBL in one process and decides in another (postscreen's
+ * dnsblog writes the error answer, postscreen then the rank it counted
+ * it into, and the reject of each recipient, up to its command time
+ * limit later): the decisions that follow within the window are not
+ * counted.  A new connection asks the DNSBL again: its answer is written
+ * again.
  */
 static void
 cover_dnsbl_error(struct engine *en, const struct logline *ll,
@@ -209,6 +219,7 @@ cover_dnsbl_error(struct engine *en, const struct logline *ll,
 	slot = (size_t)(key % ENGINE_COVERS);
 	en->cover[slot].key = key;
 	en->cover[slot].pat = pattern_index(pm->pat);
+	en->cover[slot].until = line_time(en, ll) + en->cfg->window;
 }
 
 /* Exim's reject-log copy of a line it already sent. */
