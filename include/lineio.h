@@ -9,11 +9,21 @@
  *	out with *truncated set, the rest is discarded up to the next newline
  *	and the line counted in lr->overlong.  A last line without newline is
  *	handed out at EOF.  Memory is fixed: LINEIO_BLOCK + maxline bytes.
+ *
+ *	file_replace() is the other way: it writes a whole file through
+ *	write(out, arg) into a temporary file beside path (".NAME.XXXXXX",
+ *	mode 0644), syncs it, renames it over path and syncs the directory,
+ *	so that a reader sees the old file or the new one, never a part.  A
+ *	write() returning < 0 means "nothing to write": the temporary file
+ *	is removed.  Failures are warned about under what ("report",
+ *	"metrics"); returns 0 when path was replaced, else -1.
  * SECURITY
  *	Input is hostile: any byte, any length.
  */
 #ifndef MAILBAN_LINEIO_H
 #define MAILBAN_LINEIO_H
+
+#include <stdio.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -53,5 +63,8 @@ void lineio_free(struct lineio *lr);
 long lineio_fill(struct lineio *lr);
 enum lineio_status lineio_next(struct lineio *lr, const char **line,
     size_t *len, int *truncated);
+
+int file_replace(const char *path, const char *what,
+    int (*write)(FILE *out, void *arg), void *arg);
 
 #endif

@@ -21,6 +21,7 @@
 #include "fmt.h"
 #include "html.h"
 #include "htmlreport.h"
+#include "lineio.h"
 #include "log.h"
 
 /* Each part stays below C11's 4095-byte string literal minimum. */
@@ -509,54 +510,28 @@ htmlreport_page(FILE *out, const struct summary *s, const struct config *cfg,
 	fputs("</script>\n</body>\n</html>\n", out);
 }
 
+struct page_arg {
+	const struct summary *s;
+	const struct config *cfg;
+	int exists;
+};
+
+static int
+page_put(FILE *out, void *v)
+{
+	struct page_arg *p = v;
+
+	htmlreport_page(out, p->s, p->cfg, p->exists);
+	return 0;
+}
+
 int
 htmlreport_write(const char *path, const struct summary *s,
     const struct config *cfg, int exists)
 {
-	const char *slash = strrchr(path, '/');
-	size_t dlen = slash == NULL ? 1 : (size_t)(slash - path);
-	char *tmp, *dir;
-	FILE *out;
-	int fd, dfd, rc = -1;
+	struct page_arg p = {s, cfg, exists};
 
-	dir = slash == NULL ? xstrdup(".") :
-	    xstrndup(path, dlen == 0 ? 1 : dlen);
-	tmp = xmalloc(strlen(dir) + strlen(path) + 16);
-	xsnprintf(tmp, strlen(dir) + strlen(path) + 16, "%s/.%s.XXXXXX", dir,
-	    slash == NULL ? path : slash + 1);
-	if ((fd = mkstemp(tmp)) < 0) {
-		msg_warn("report %s: cannot create a temporary file in %s: %s",
-		    path, dir, strerror(errno));
-		goto out;
-	}
-	if (fchmod(fd, 0644) < 0 || (out = fdopen(fd, "w")) == NULL) {
-		msg_warn("report %s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	htmlreport_page(out, s, cfg, exists);
-	if (fflush(out) != 0 || ferror(out) || fsync(fd) < 0) {
-		msg_warn("report %s: write: %s", tmp, strerror(errno));
-		fclose(out);
-		unlink(tmp);
-		goto out;
-	}
-	if (fclose(out) != 0 || rename(tmp, path) < 0) {
-		msg_warn("report %s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	/* the rename itself survives a crash once the directory is synced */
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	rc = 0;
-out:
-	free(tmp);
-	free(dir);
-	return rc;
+	return file_replace(path, "report", page_put, &p);
 }
 
 int

@@ -7,8 +7,11 @@
  *	is never searched twice.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lineio.h"
@@ -117,4 +120,60 @@ lineio_next(struct lineio *lr, const char **line, size_t *len, int *truncated)
 		}
 		return LINEIO_NEED;
 	}
+}
+
+int
+file_replace(const char *path, const char *what,
+    int (*write)(FILE *out, void *arg), void *arg)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dlen = slash == NULL ? 1 : (size_t)(slash - path), n;
+	char *tmp, *dir;
+	FILE *out;
+	int fd, dfd, rc = -1;
+
+	dir = slash == NULL ? xstrdup(".") :
+	    xstrndup(path, dlen == 0 ? 1 : dlen);
+	n = strlen(dir) + strlen(path) + 16;
+	tmp = xmalloc(n);
+	/* a dot name: node_exporter reads *.prom only, a browser the name */
+	xsnprintf(tmp, n, "%s/.%s.XXXXXX", dir,
+	    slash == NULL ? path : slash + 1);
+	if ((fd = mkstemp(tmp)) < 0) {
+		msg_warn("%s %s: cannot create a temporary file in %s: %s",
+		    what, path, dir, strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, 0644) < 0 || (out = fdopen(fd, "w")) == NULL) {
+		msg_warn("%s %s: %s", what, tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	if (write(out, arg) < 0) {
+		fclose(out);
+		unlink(tmp);
+		goto out;
+	}
+	if (fflush(out) != 0 || ferror(out) || fsync(fd) < 0) {
+		msg_warn("%s %s: write: %s", what, tmp, strerror(errno));
+		fclose(out);
+		unlink(tmp);
+		goto out;
+	}
+	if (fclose(out) != 0 || rename(tmp, path) < 0) {
+		msg_warn("%s %s: %s", what, path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	/* the rename itself survives a crash once the directory is synced */
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	rc = 0;
+out:
+	free(tmp);
+	free(dir);
+	return rc;
 }

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lineio.h"
 #include "log.h"
 #include "metrics.h"
 #include "pattern.h"
@@ -200,57 +201,31 @@ out:
 	return rc;
 }
 
+struct metrics_arg {
+	struct state *st;
+	const struct config *cfg;
+	const char *path;
+	int64_t now;
+};
+
+static int
+metrics_put(FILE *out, void *v)
+{
+	struct metrics_arg *m = v;
+
+	if (metrics_print(out, m->st, m->cfg, m->now) < 0) {
+		msg_warn("metrics %s: cannot read the state; not written",
+		    m->path);
+		return -1;
+	}
+	return 0;
+}
+
 int
 metrics_write(struct state *st, const struct config *cfg, const char *path,
     int64_t now)
 {
-	const char *slash = strrchr(path, '/');
-	size_t dlen = slash == NULL ? 1 : (size_t)(slash - path);
-	char *tmp, *dir;
-	FILE *out;
-	int fd, dfd, rc = -1;
+	struct metrics_arg m = {st, cfg, path, now};
 
-	dir = slash == NULL ? xstrdup(".") :
-	    xstrndup(path, dlen == 0 ? 1 : dlen);
-	tmp = xmalloc(strlen(dir) + strlen(path) + 16);
-	/* a name node_exporter skips: it reads *.prom only */
-	xsnprintf(tmp, strlen(dir) + strlen(path) + 16, "%s/.%s.XXXXXX", dir,
-	    slash == NULL ? path : slash + 1);
-	if ((fd = mkstemp(tmp)) < 0) {
-		msg_warn("metrics %s: cannot create a temporary file in %s: %s",
-		    path, dir, strerror(errno));
-		goto out;
-	}
-	if (fchmod(fd, 0644) < 0 || (out = fdopen(fd, "w")) == NULL) {
-		msg_warn("metrics %s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	if (metrics_print(out, st, cfg, now) < 0) {
-		msg_warn("metrics %s: cannot read the state; not written", path);
-		fclose(out);
-		unlink(tmp);
-		goto out;
-	}
-	if (fflush(out) != 0 || ferror(out) || fsync(fd) < 0) {
-		msg_warn("metrics %s: write: %s", tmp, strerror(errno));
-		fclose(out);
-		unlink(tmp);
-		goto out;
-	}
-	if (fclose(out) != 0 || rename(tmp, path) < 0) {
-		msg_warn("metrics %s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	rc = 0;
-out:
-	free(tmp);
-	free(dir);
-	return rc;
+	return file_replace(path, "metrics", metrics_put, &m);
 }
