@@ -4,8 +4,10 @@
  * DESCRIPTION
  *	See include/tracker.h.  Addresses live in an array of fixed-size
  *	entries (grown by doubling up to max_tracked), found through a chained
- *	hash of 32-bit indices, and kept in least-recently-seen order on a
- *	doubly linked list of indices.  Times are stored as 32-bit seconds.
+ *	hash of 32-bit indices, and kept on one doubly linked list of indices
+ *	per evidence level (LEVEL_*), most recently seen at the head.  A bit
+ *	mask of the levels that hold entries finds the lowest at once.  Times
+ *	are stored as 32-bit seconds.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,23 @@
 #include "tracker.h"
 
 #define NIL UINT32_MAX
+
+/*
+ * Evidence levels, evicted lowest first and, within a level, least
+ * recently seen first.  A level is exact when an entry is placed (after
+ * every change) and may only overstate afterwards, as scores age out of
+ * the window and bans end: evict() looks again at the least recently
+ * seen end of every level before it chooses.
+ */
+enum {
+	LEVEL_NONE = 0, /* nothing in the window, no ban to remember */
+	LEVEL_SCORE_MIN = 1, /* a score in the window: 1 to 13 by its sum */
+	LEVEL_SCORE_MAX = 13, /* ... the threshold or more (seeded) */
+	LEVEL_HISTORY = 14, /* banned within `forget`, not now: escalation */
+	LEVEL_BANNED = 15, /* banned now */
+	LEVELS
+};
+#define REFRESH_MAX 4 /* entries looked at again per level and eviction */
 
 struct event {
 	uint32_t t;
@@ -24,14 +43,22 @@ struct entry {
 	struct addr addr;
 	uint8_t nev;
 	uint8_t dirty; /* on the dirty list since the last drain */
+	uint8_t level; /* LEVEL_*: the list it is on */
 	uint16_t nbans;
 	uint32_t last_seen;
 	uint32_t banned_until;
 	uint32_t last_ban;
 	uint32_t hnext; /* hash chain */
-	uint32_t prev, next; /* LRU list; head = most recent */
+	uint32_t prev, next; /* its level's list; head = most recent */
 	struct event ev[TRACKER_EVENTS];
 };
+
+/* tracker.h states the memory per address: an entry and two hash heads
+ * at most (the heads are the power of two at or above the entries) */
+_Static_assert(sizeof(struct entry) + 2 * sizeof(uint32_t) <=
+    TRACKER_ENTRY_BYTES, "TRACKER_ENTRY_BYTES is the bound documented");
+_Static_assert(sizeof(struct addr) * 2 <= TRACKER_DIRTY_BYTES,
+    "TRACKER_DIRTY_BYTES is the bound documented");
 
 struct qent {
 	char qid[TRACKER_QID_MAX + 1];
@@ -50,7 +77,8 @@ struct tracker {
 	uint32_t n, cap, max;
 	uint32_t *heads;
 	uint32_t nheads; /* power of two */
-	uint32_t lru_head, lru_tail;
+	uint32_t lhead[LEVELS], ltail[LEVELS];
+	uint32_t levels; /* bit l: level l's list is not empty */
 	uint32_t free_list; /* evicted slots, chained through hnext */
 	struct qent *q;
 	uint32_t qmax, qnext, qn;
@@ -90,7 +118,9 @@ tracker_new(const struct config *cfg)
 
 	t->cfg = cfg;
 	t->max = cfg->max_tracked;
-	t->lru_head = t->lru_tail = t->free_list = NIL;
+	t->free_list = NIL;
+	for (i = 0; i < LEVELS; i++)
+		t->lhead[i] = t->ltail[i] = NIL;
 	t->qmax = cfg->max_qids;
 	t->q = xcalloc(t->qmax, sizeof(*t->q));
 	t->nqheads = pow2_at_least((uint64_t)t->qmax * 2);
@@ -124,6 +154,8 @@ mark_dirty(struct tracker *t, struct entry *e)
 			return;
 		}
 		t->capdirty = t->capdirty ? t->capdirty * 2 : 1024;
+		if (t->capdirty > 2 * (uint64_t)t->max + 1024)
+			t->capdirty = 2 * t->max + 1024;
 		t->dirty = xreallocarray(t->dirty, t->capdirty, sizeof(*t->dirty));
 	}
 	e->dirty = 1;
@@ -148,33 +180,80 @@ rehash(struct tracker *t, uint32_t nheads)
 }
 
 static void
-lru_unlink(struct tracker *t, uint32_t i)
+list_unlink(struct tracker *t, uint32_t i)
 {
 	struct entry *e = &t->e[i];
 
 	if (e->prev != NIL)
 		t->e[e->prev].next = e->next;
 	else
-		t->lru_head = e->next;
+		t->lhead[e->level] = e->next;
 	if (e->next != NIL)
 		t->e[e->next].prev = e->prev;
 	else
-		t->lru_tail = e->prev;
+		t->ltail[e->level] = e->prev;
+	if (t->lhead[e->level] == NIL)
+		t->levels &= ~(1u << e->level);
 	e->prev = e->next = NIL;
 }
 
 static void
-lru_push(struct tracker *t, uint32_t i)
+list_push(struct tracker *t, uint32_t i, unsigned level)
 {
 	struct entry *e = &t->e[i];
 
+	e->level = (uint8_t)level;
 	e->prev = NIL;
-	e->next = t->lru_head;
-	if (t->lru_head != NIL)
-		t->e[t->lru_head].prev = i;
-	t->lru_head = i;
-	if (t->lru_tail == NIL)
-		t->lru_tail = i;
+	e->next = t->lhead[level];
+	if (t->lhead[level] != NIL)
+		t->e[t->lhead[level]].prev = i;
+	t->lhead[level] = i;
+	if (t->ltail[level] == NIL)
+		t->ltail[level] = i;
+	t->levels |= 1u << level;
+}
+
+/* The level of a sum of scores in the window (sum > 0): one-offs at the
+ * bottom, the threshold's neighbours at the top. */
+static unsigned
+score_level(const struct config *cfg, int64_t sum)
+{
+	int64_t steps = LEVEL_SCORE_MAX - LEVEL_SCORE_MIN - 1;
+
+	if (sum >= cfg->threshold)
+		return LEVEL_SCORE_MAX;
+	/* 1 <= sum < threshold: threshold >= 2 */
+	return LEVEL_SCORE_MIN + (unsigned)((sum - 1) * steps /
+	    (cfg->threshold - 1));
+}
+
+static unsigned
+level_of(const struct tracker *t, const struct entry *e, uint32_t now)
+{
+	const struct config *cfg = t->cfg;
+	int64_t sum = 0;
+	uint8_t k;
+
+	if (e->banned_until > now)
+		return LEVEL_BANNED;
+	if (e->nbans > 0 && (int64_t)now - (int64_t)e->last_ban <= cfg->forget)
+		return LEVEL_HISTORY;
+	for (k = 0; k < e->nev; k++)
+		if ((int64_t)now - (int64_t)e->ev[k].t < cfg->window)
+			sum += e->ev[k].score;
+	return sum > 0 ? score_level(cfg, sum) : LEVEL_NONE;
+}
+
+/* Entry i was seen, or changed: the most recent of its level. */
+static void
+place(struct tracker *t, uint32_t i, uint32_t now)
+{
+	unsigned level = level_of(t, &t->e[i], now);
+
+	if (t->e[i].level == level && t->lhead[level] == i)
+		return;
+	list_unlink(t, i);
+	list_push(t, i, level);
 }
 
 /* addr_equal(), inlined: fixed-size compares on the lookup path. */
@@ -211,41 +290,66 @@ hash_remove(struct tracker *t, uint32_t i)
 	*pp = t->e[i].hnext;
 }
 
-static uint32_t
-evict(struct tracker *t, uint32_t now)
+/*
+ * Levels overstate what has aged since: the least recently seen entries
+ * of each level, those most likely to have aged, are placed again.
+ */
+static void
+refresh(struct tracker *t, uint32_t now)
 {
-	uint32_t i = t->lru_tail, k;
+	uint32_t m = t->levels & ~1u, i;
+	unsigned l, nl, k;
 
-	for (k = 0; k < TRACKER_EVICT_SCAN && i != NIL; k++, i = t->e[i].prev)
-		if (t->e[i].banned_until <= now)
-			break;
-	if (i == NIL || k == TRACKER_EVICT_SCAN)
-		i = t->lru_tail;
+	for (; m != 0; m &= m - 1) {
+		l = (unsigned)__builtin_ctz(m);
+		for (k = 0; k < REFRESH_MAX && (i = t->ltail[l]) != NIL; k++) {
+			nl = level_of(t, &t->e[i], now);
+			if (nl >= l)
+				break;
+			list_unlink(t, i);
+			list_push(t, i, nl);
+		}
+	}
+}
+
+/*
+ * Room for an address that comes in at level `level`: the least recently
+ * seen entry of the lowest level goes, unless every entry held is above
+ * `level` (NIL: the newcomer is not taken in; nothing held is lost for it).
+ */
+static uint32_t
+evict(struct tracker *t, uint32_t now, unsigned level)
+{
+	unsigned low;
+	uint32_t i;
+
+	refresh(t, now);
+	if (t->levels == 0)
+		return NIL;
+	low = (unsigned)__builtin_ctz(t->levels);
+	if (low > level) {
+		t->st.refused++;
+		return NIL;
+	}
+	i = t->ltail[low];
 	hash_remove(t, i);
-	lru_unlink(t, i);
+	list_unlink(t, i);
 	t->st.evicted++;
 	return i;
 }
 
-/* Entry i was seen: the most recent now. */
-static void
-promote(struct tracker *t, uint32_t i)
-{
-	if (t->lru_head == i)
-		return;
-	lru_unlink(t, i);
-	lru_push(t, i);
-}
-
+/*
+ * The entry of a, taken in when new (at LEVEL_NONE until placed) if there
+ * is room for an address of level `level`; NIL when there is not.
+ */
 static uint32_t
-find_or_add(struct tracker *t, const struct addr *a, uint32_t now)
+find_or_add(struct tracker *t, const struct addr *a, uint32_t now,
+    unsigned level)
 {
 	uint32_t i = lookup(t, a), h;
 
-	if (i != NIL) {
-		promote(t, i);
+	if (i != NIL)
 		return i;
-	}
 	if (t->n < t->max) {
 		if (t->n == t->cap) {
 			t->cap = t->cap ? t->cap * 2 : 1024;
@@ -258,15 +362,15 @@ find_or_add(struct tracker *t, const struct addr *a, uint32_t now)
 		if (t->n + 1 > t->nheads)
 			rehash(t, pow2_at_least(t->cap));
 		i = t->n++;
-	} else {
-		i = evict(t, now);
+	} else if ((i = evict(t, now, level)) == NIL) {
+		return NIL;
 	}
 	memset(&t->e[i], 0, sizeof(t->e[i]));
 	t->e[i].addr = *a;
 	h = (uint32_t)addr_hash(a) & (t->nheads - 1);
 	t->e[i].hnext = t->heads[h];
 	t->heads[h] = i;
-	lru_push(t, i);
+	list_push(t, i, LEVEL_NONE);
 	return i;
 }
 
@@ -335,6 +439,7 @@ tracker_hit(struct tracker *t, const struct addr *a, int64_t now, long score,
     const struct pattern *p, struct ban_decision *d)
 {
 	uint32_t tn = clamp_time(now), i;
+	int banned;
 
 	/*
 	 * Score 0 is a record, never counted: an address held already is
@@ -344,10 +449,13 @@ tracker_hit(struct tracker *t, const struct addr *a, int64_t now, long score,
 	if (score <= 0) {
 		if ((i = lookup(t, a)) == NIL)
 			return 0;
-		promote(t, i);
-		return decide(t, i, tn, score, p, d);
+	} else if ((i = find_or_add(t, a, tn, score >= t->cfg->threshold ?
+	    LEVEL_BANNED : score_level(t->cfg, score))) == NIL) {
+		return 0; /* a one-off, and the table full of more */
 	}
-	return decide(t, find_or_add(t, a, tn), tn, score, p, d);
+	banned = decide(t, i, tn, score, p, d);
+	place(t, i, tn);
+	return banned;
 }
 
 void
@@ -362,18 +470,23 @@ tracker_unban(struct tracker *t, const struct addr *a)
 		t->e[i].nev = 0;
 		mark_dirty(t, &t->e[i]);
 	}
+	place(t, i, t->e[i].last_seen > t->e[i].last_ban ? t->e[i].last_seen :
+	    t->e[i].last_ban);
 }
 
 void
 tracker_seed(struct tracker *t, const struct addr *a, unsigned count,
     int64_t last_ban, int64_t until)
 {
-	uint32_t i = find_or_add(t, a, clamp_time(last_ban));
+	uint32_t i = find_or_add(t, a, clamp_time(last_ban), LEVEL_BANNED);
 
+	if (i == NIL)
+		return; /* the table is full of bans now */
 	t->e[i].nbans = count > UINT16_MAX ? UINT16_MAX : (uint16_t)count;
 	t->e[i].last_ban = clamp_time(last_ban);
 	t->e[i].banned_until = clamp_time(until);
 	t->e[i].last_seen = clamp_time(last_ban);
+	place(t, i, clamp_time(last_ban));
 }
 
 void
@@ -429,10 +542,13 @@ void
 tracker_seed_events(struct tracker *t, const struct addr *a,
     const struct score_event *ev, size_t n, int64_t now)
 {
-	uint32_t i = find_or_add(t, a, clamp_time(now));
-	struct entry *e = &t->e[i];
+	uint32_t i = find_or_add(t, a, clamp_time(now), LEVEL_SCORE_MAX);
+	struct entry *e;
 	size_t j;
 
+	if (i == NIL)
+		return; /* the table is full of bans now */
+	e = &t->e[i];
 	for (j = 0; j < n && e->nev < TRACKER_EVENTS; j++) {
 		if (now - ev[j].t >= t->cfg->window || ev[j].score <= 0)
 			continue;
@@ -443,6 +559,7 @@ tracker_seed_events(struct tracker *t, const struct addr *a,
 	}
 	if (e->nev > 0 && clamp_time(ev[n - 1].t) > e->last_seen)
 		e->last_seen = clamp_time(ev[n - 1].t);
+	place(t, i, clamp_time(now));
 }
 
 void
@@ -460,6 +577,9 @@ tracker_get_stats(const struct tracker *t, struct tracker_stats *st)
 {
 	*st = t->st;
 	st->tracked = t->n;
+	st->bytes = (uint64_t)t->cap * sizeof(*t->e) +
+	    (uint64_t)t->nheads * sizeof(*t->heads) +
+	    (uint64_t)t->capdirty * sizeof(*t->dirty);
 }
 
 /* --- queue-ID evidence --- */
