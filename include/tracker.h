@@ -75,7 +75,10 @@ struct ban_decision {
 struct tracker_stats {
 	uint64_t dirty_lost; /* score changes too many to list for the state */
 	uint64_t tracked; /* addresses held now */
+	uint64_t capacity; /* at most (limits.tracked when made) */
 	uint64_t evicted; /* addresses dropped to make room */
+	uint64_t evicted_evidence; /* ... of them above the lowest score
+				    * level (more than a one-off) or banned */
 	uint64_t refused; /* new addresses not taken in: every one held has
 			   * more evidence */
 	uint64_t bytes; /* memory held for addresses (not queue IDs) */

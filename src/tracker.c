@@ -335,6 +335,8 @@ evict(struct tracker *t, uint32_t now, unsigned level)
 	hash_remove(t, i);
 	list_unlink(t, i);
 	t->st.evicted++;
+	if (low > LEVEL_SCORE_MIN)
+		t->st.evicted_evidence++;
 	return i;
 }
 
@@ -577,6 +579,7 @@ tracker_get_stats(const struct tracker *t, struct tracker_stats *st)
 {
 	*st = t->st;
 	st->tracked = t->n;
+	st->capacity = t->max;
 	st->bytes = (uint64_t)t->cap * sizeof(*t->e) +
 	    (uint64_t)t->nheads * sizeof(*t->heads) +
 	    (uint64_t)t->capdirty * sizeof(*t->dirty);
