@@ -291,6 +291,33 @@ hash_remove(struct tracker *t, uint32_t i)
 }
 
 /*
+ * A new threshold, window or forget: every entry placed again, each
+ * level's entries least recently seen first so that their order holds.
+ * Without a clock here, each is placed as of its last sight: a level
+ * that overstates, as levels may (refresh() brings it down).
+ */
+static void
+relevel(struct tracker *t)
+{
+	uint32_t tail[LEVELS], i, prev;
+	unsigned l;
+	struct entry *e;
+
+	memcpy(tail, t->ltail, sizeof(tail));
+	for (l = 0; l < LEVELS; l++)
+		t->lhead[l] = t->ltail[l] = NIL;
+	t->levels = 0;
+	for (l = 0; l < LEVELS; l++) {
+		for (i = tail[l]; i != NIL; i = prev) {
+			e = &t->e[i];
+			prev = e->prev;
+			list_push(t, i, level_of(t, e, e->last_seen > e->last_ban ?
+			    e->last_seen : e->last_ban));
+		}
+	}
+}
+
+/*
  * Levels overstate what has aged since: the least recently seen entries
  * of each level, those most likely to have aged, are placed again.
  */
@@ -567,11 +594,15 @@ tracker_seed_events(struct tracker *t, const struct addr *a,
 void
 tracker_set_config(struct tracker *t, const struct config *cfg)
 {
+	const struct config *old = t->cfg;
 	uint32_t i;
 
 	t->cfg = cfg;
 	for (i = 0; i < t->qn; i++)
 		t->q[i].pat = NULL; /* the old patterns are about to go */
+	if (cfg->threshold != old->threshold || cfg->window != old->window ||
+	    cfg->forget != old->forget)
+		relevel(t);
 }
 
 void

@@ -494,6 +494,45 @@ memory_bound(void)
 	}
 }
 
+/*
+ * A reload that lengthens `forget` makes an address banned long ago
+ * evidence again: placed again at once, it outlives the next flood and
+ * its next ban is its second
+ */
+static void
+reload_places_again(void)
+{
+	struct tracker *t;
+	struct config longer;
+	struct ban_decision d;
+	struct addr a = ip("2001:db8:bad::3"), e = ip("192.0.2.50"), c;
+	const int64_t later = t0 + 2 * 86400;
+	uint32_t n;
+
+	config_defaults();
+	cfg.forget = 86400;
+	t = tracker_new(&cfg);
+	tracker_hit(t, &e, t0, 1, NULL, &d); /* ages into nothing */
+	CHECK(tracker_hit(t, &a, t0 + 1, 10, NULL, &d) == 1, "first ban");
+	for (n = 0; n < 98; n++) { /* the table full */
+		c = flood_addr(0, n);
+		tracker_hit(t, &c, later, 1, NULL, &d);
+	}
+	/* room for one more: e goes, a (its ban past forget) drops to nothing */
+	c = flood_addr(0, 98);
+	tracker_hit(t, &c, later, 1, NULL, &d);
+	longer = cfg;
+	longer.forget = 365 * 86400;
+	tracker_set_config(t, &longer);
+	for (n = 1000; n < 1200; n++) {
+		c = flood_addr(1, n);
+		tracker_hit(t, &c, later + 1, 1, NULL, &d);
+	}
+	CHECK(tracker_hit(t, &a, later + 2, 10, NULL, &d) == 1 && d.count == 2,
+	    "second ban after the reload and a flood: count %u", d.count);
+	tracker_free(t);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(threshold_and_escalation),
 	TEST_CASE(window),
@@ -509,6 +548,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(full_of_evidence_refuses_one_offs),
 	TEST_CASE(flood_keeps_ban_history),
 	TEST_CASE(memory_bound),
+	TEST_CASE(reload_places_again),
 	{NULL, NULL},
 };
 
