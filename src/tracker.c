@@ -9,6 +9,7 @@
  *	mask of the levels that hold entries finds the lowest at once.  Times
  *	are stored as 32-bit seconds.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,7 +31,8 @@ enum {
 	LEVEL_SCORE_MAX = 13, /* ... the threshold or more (seeded) */
 	LEVEL_HISTORY = 14, /* banned within `forget`, not now: escalation */
 	LEVEL_BANNED = 15, /* banned now */
-	LEVELS
+	LEVELS,
+	LEVEL_UNLINKED = LEVELS /* new, on no list until placed */
 };
 #define REFRESH_MAX 4 /* entries looked at again per level and eviction */
 
@@ -252,7 +254,8 @@ place(struct tracker *t, uint32_t i, uint32_t now)
 
 	if (t->e[i].level == level && t->lhead[level] == i)
 		return;
-	list_unlink(t, i);
+	if (t->e[i].level != LEVEL_UNLINKED)
+		list_unlink(t, i);
 	list_push(t, i, level);
 }
 
@@ -340,14 +343,16 @@ refresh(struct tracker *t, uint32_t now)
 }
 
 /*
- * Room for an address that comes in at level `level`: the least recently
+ * Room for an address whose first score is `score`: the least recently
  * seen entry of the lowest level goes, unless every entry held is above
- * `level` (NIL: the newcomer is not taken in; nothing held is lost for it).
+ * the newcomer's (NIL: it is not taken in; nothing held is lost for it).
+ * A score at the threshold bans: it comes in as a ban does.
  */
 static uint32_t
-evict(struct tracker *t, uint32_t now, unsigned level)
+evict(struct tracker *t, uint32_t now, long score)
 {
-	unsigned low;
+	unsigned low, level = score >= t->cfg->threshold ? LEVEL_BANNED :
+	    score_level(t->cfg, score);
 	uint32_t i;
 
 	refresh(t, now);
@@ -368,12 +373,13 @@ evict(struct tracker *t, uint32_t now, unsigned level)
 }
 
 /*
- * The entry of a, taken in when new (at LEVEL_NONE until placed) if there
- * is room for an address of level `level`; NIL when there is not.
+ * The entry of a, taken in when new (on no list until placed) if there is
+ * room for an address whose first score is `score` (LONG_MAX: always, as
+ * for a ban); NIL when there is not.
  */
 static uint32_t
 find_or_add(struct tracker *t, const struct addr *a, uint32_t now,
-    unsigned level)
+    long score)
 {
 	uint32_t i = lookup(t, a), h;
 
@@ -391,7 +397,7 @@ find_or_add(struct tracker *t, const struct addr *a, uint32_t now,
 		if (t->n + 1 > t->nheads)
 			rehash(t, pow2_at_least(t->cap));
 		i = t->n++;
-	} else if ((i = evict(t, now, level)) == NIL) {
+	} else if ((i = evict(t, now, score)) == NIL) {
 		return NIL;
 	}
 	memset(&t->e[i], 0, sizeof(t->e[i]));
@@ -399,7 +405,8 @@ find_or_add(struct tracker *t, const struct addr *a, uint32_t now,
 	h = (uint32_t)addr_hash(a) & (t->nheads - 1);
 	t->e[i].hnext = t->heads[h];
 	t->heads[h] = i;
-	list_push(t, i, LEVEL_NONE);
+	t->e[i].prev = t->e[i].next = NIL;
+	t->e[i].level = LEVEL_UNLINKED;
 	return i;
 }
 
@@ -478,8 +485,7 @@ tracker_hit(struct tracker *t, const struct addr *a, int64_t now, long score,
 	if (score <= 0) {
 		if ((i = lookup(t, a)) == NIL)
 			return 0;
-	} else if ((i = find_or_add(t, a, tn, score >= t->cfg->threshold ?
-	    LEVEL_BANNED : score_level(t->cfg, score))) == NIL) {
+	} else if ((i = find_or_add(t, a, tn, score)) == NIL) {
 		return 0; /* a one-off, and the table full of more */
 	}
 	banned = decide(t, i, tn, score, p, d);
@@ -507,7 +513,7 @@ void
 tracker_seed(struct tracker *t, const struct addr *a, unsigned count,
     int64_t last_ban, int64_t until)
 {
-	uint32_t i = find_or_add(t, a, clamp_time(last_ban), LEVEL_BANNED);
+	uint32_t i = find_or_add(t, a, clamp_time(last_ban), LONG_MAX);
 
 	if (i == NIL)
 		return; /* the table is full of bans now */
@@ -571,7 +577,7 @@ void
 tracker_seed_events(struct tracker *t, const struct addr *a,
     const struct score_event *ev, size_t n, int64_t now)
 {
-	uint32_t i = find_or_add(t, a, clamp_time(now), LEVEL_SCORE_MAX);
+	uint32_t i = find_or_add(t, a, clamp_time(now), LONG_MAX);
 	struct entry *e;
 	size_t j;
 
