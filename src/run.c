@@ -141,11 +141,11 @@ struct run_counters {
 	size_t nnotices;
 	int64_t dnsbl_warned; /* last warning about a DNSBL error (clock) */
 	uint64_t dnsbl_unwarned; /* DNSBL errors since that warning */
+	int64_t full_warned; /* last warning about a full tracker (clock) */
+	uint64_t evicted, lost, refused; /* the tracker's counts then */
 	double kernel_secs; /* time spent in the kernel's commit */
 	uint64_t *pm_matches, *pm_bans; /* per pattern, since the last save */
 	size_t npm;
-	int64_t full_warned; /* last warning about a full tracker (clock) */
-	uint64_t evicted, lost, refused; /* the tracker's counts then */
 };
 
 /* Entries with a cursor: where reading stands, saved with what it led to. */
