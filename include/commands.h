@@ -55,6 +55,7 @@ struct cmdline {
 	char **overrides;
 	size_t noverrides;
 	int json, print, omprog, bans_only, missed, list, verbose;
+	int prometheus; /* status --prometheus */
 	int64_t duration; /* --for, seconds; 0: not given */
 	const char *reason; /* --reason TEXT; NULL: not given */
 	int require_credentials; /* a line without them is untrusted */

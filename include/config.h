@@ -103,6 +103,9 @@ struct config {
 	char *report_lookup; /* URL with one "%s" (the address); "": no links */
 	char *report_dnsbl[CONFIG_MAX_DNSBL]; /* globs over pattern names */
 	size_t nreport_dnsbl;
+	/* metrics: node_exporter's textfile (mailban run) */
+	char *metrics_file; /* "" (default): none */
+	int64_t metrics_every; /* seconds; at most one write per interval */
 	char *run_user; /* privileges.user: "" keeps the user id */
 	int seccomp; /* privileges.seccomp */
 	/* the files read and where each value came from (config_print) */

@@ -108,6 +108,7 @@ struct engine {
 	struct {
 		uint64_t key; /* 0: free */
 		size_t pat; /* the pattern's index */
+		int64_t until; /* a DNSBL error's: it covers up to then */
 	} cover[ENGINE_COVERS];
 	uint64_t dup_hash[ENGINE_DUPS];
 	int64_t dup_time[ENGINE_DUPS];

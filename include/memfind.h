@@ -38,6 +38,13 @@ int memfind(const struct memfind *mf, const char *hay, size_t hlen);
 /* 1 when mf's literal is at h, which holds at least mf->len bytes. */
 int memfind_at(const struct memfind *mf, const char *h);
 /*
+ * Glob over s[0..slen): '*' matches any run of bytes (none that is '/'
+ * when path is set), every other byte of g itself.  g is NUL-terminated.
+ * The configuration's program, unit and executable globs.
+ */
+int memfind_glob(const char *g, const char *s, size_t slen, int path);
+
+/*
  * For tests: 0 scalar only, 1 SSE2, 2 AVX2 (at most what the CPU has);
  * -1 the best.  Returns the level now used.
  */

@@ -161,6 +161,28 @@ struct state_notice_line {
 
 int state_notices_add(struct state *st, const struct state_notice *v,
     size_t n, const struct state_notice_line *l, size_t nl);
+/*
+ * Counters that only grow, kept across restarts (never expired): what
+ * the running mailban read and did, for status --prometheus.  name is
+ * one of "lines", "malformed", "overlong", "untrusted", "unmatched",
+ * "dnsbl_errors", "kernel_errors", "state_errors" (pattern ""), "matches"
+ * and "bans" (per pattern; state_ban_add() counts its own), or a time
+ * "last_commit" that is raised, never added to.  add: in one transaction
+ * (or the batch's); zero values are skipped.
+ */
+struct state_counter {
+	const char *name;
+	const char *pattern; /* "" or NULL: none */
+	uint64_t value;
+};
+
+int state_counters_add(struct state *st, const struct state_counter *v,
+    size_t n);
+/* Every counter by name and pattern (strings valid during cb; a file
+ * without the table has none). */
+int state_counters(struct state *st,
+    int (*cb)(void *, const struct state_counter *), void *ctx);
+
 /* Forget rows (and ban log, stats, notices) older than since. */
 int state_expire(struct state *st, int64_t since);
 

@@ -15,7 +15,11 @@
  *	"mailban run" reads the list again within a second of the change
  *	(state.h's data_version) and forgets the lifted bans.  disallow
  *	removes entries.  --list prints the entries in force; --json one
- *	object per line.  Each change is said, one line each.
+ *	object per line.  Each change is said, one line each; allow and
+ *	disallow with --json say it in one document instead:
+ *	{"allowed":[{"net","until","reason","replaced","unbanned":[ADDR],
+ *	"not_lifted":[ADDR]}],"failed":[NET]} and {"disallowed":[NET],
+ *	"not_allowed":[NET],"failed":[NET]}.
  * SECURITY
  *	allow and disallow need CAP_NET_ADMIN (bans are lifted in the
  *	kernel); --list needs none.  Networks are parsed with cidr_parse()
@@ -146,6 +150,58 @@ allow_list(struct cmdline *cl, const struct config *cfg)
 	return rc;
 }
 
+/* What allow did with one entry, for --json. */
+struct lifted {
+	int failed, replaced;
+	struct addr *v; /* the active bans it covers */
+	int *ok; /* [i]: v[i]'s ban was lifted */
+	size_t n;
+};
+
+static void
+addr_array(const char *key, const struct lifted *e, int ok)
+{
+	char ip[ADDR_STRLEN];
+	size_t j;
+	int n = 0;
+
+	printf(",\"%s\":[", key);
+	for (j = 0; j < e->n; j++)
+		if (e->ok[j] == ok)
+			printf("%s\"%s\"", n++ ? "," : "", addr_format(&e->v[j], ip));
+	fputc(']', stdout);
+}
+
+static void
+allow_json(char (*text)[ADDR_STRLEN + 8], const struct lifted *e, int n,
+    int64_t until, const char *reason)
+{
+	char tb[32];
+	int i, k;
+
+	fputs("{\"allowed\":[", stdout);
+	for (i = 0, k = 0; i < n; i++) {
+		if (e[i].failed)
+			continue;
+		printf("%s{\"net\":\"%s\",\"until\":", k++ ? "," : "", text[i]);
+		if (until != 0)
+			printf("\"%s\"", fmt_time(tb, sizeof(tb), until));
+		else
+			fputs("null", stdout);
+		fputs(",\"reason\":", stdout);
+		fmt_json_str(stdout, reason);
+		printf(",\"replaced\":%s", e[i].replaced ? "true" : "false");
+		addr_array("unbanned", &e[i], 1);
+		addr_array("not_lifted", &e[i], 0);
+		fputc('}', stdout);
+	}
+	fputs("],\"failed\":[", stdout);
+	for (i = 0, k = 0; i < n; i++)
+		if (e[i].failed)
+			printf("%s\"%s\"", k++ ? "," : "", text[i]);
+	fputs("]}\n", stdout);
+}
+
 int
 cmd_allow(struct cmdline *cl)
 {
@@ -154,6 +210,7 @@ cmd_allow(struct cmdline *cl)
 	char (*text)[ADDR_STRLEN + 8];
 	const char *reason = cl->reason != NULL ? cl->reason : "";
 	struct lifter l;
+	struct lifted *lifted;
 	struct kset *ks;
 	struct state *st;
 	char ip[ADDR_STRLEN], tb[32];
@@ -172,8 +229,6 @@ cmd_allow(struct cmdline *cl)
 	}
 	if (cl->nargs == 0)
 		msg_usage(cl->usage, "allow: an address or network, or --list");
-	if (cl->json)
-		msg_usage(cl->usage, "allow: --json goes with --list");
 	cmd_check_reason(cl);
 	cfg = cmd_load_config(cl);
 	nets = xcalloc((size_t)cl->nargs, sizeof(*nets));
@@ -182,35 +237,52 @@ cmd_allow(struct cmdline *cl)
 	ks = cmd_open_kset(cfg);
 	if ((st = state_open(cfg->state, STATE_WAIT)) == NULL)
 		msg_fatal("state %s cannot be opened: nothing changed", cfg->state);
+	lifted = xcalloc((size_t)cl->nargs, sizeof(*lifted));
 	for (i = 0; i < cl->nargs; i++) {
 		k = state_allow_put(st, text[i], now, cl->duration != 0 ? now +
 		    cl->duration : 0, reason);
 		if (k < 0) {
 			rc = 1;
+			lifted[i].failed = 1;
 			continue;
 		}
-		printf("allowed %s %s%s%s%s%s\n", text[i], cl->duration != 0 ?
-		    "until " : "until removed", cl->duration != 0 ?
-		    fmt_time(tb, sizeof(tb), now + cl->duration) : "",
-		    k ? " (replaces the entry before)" : "",
-		    reason[0] != '\0' ? ", reason: " : "", reason);
+		lifted[i].replaced = k;
+		if (!cl->json)
+			printf("allowed %s %s%s%s%s%s\n", text[i], cl->duration != 0 ?
+			    "until " : "until removed", cl->duration != 0 ?
+			    fmt_time(tb, sizeof(tb), now + cl->duration) : "",
+			    k ? " (replaces the entry before)" : "",
+			    reason[0] != '\0' ? ", reason: " : "", reason);
 		memset(&l, 0, sizeof(l));
 		l.net = &nets[i];
 		if (state_active(st, now, covered_one, &l) < 0)
 			rc = 1;
+		lifted[i].v = l.v;
+		lifted[i].n = l.n;
+		lifted[i].ok = xcalloc(l.n + 1, sizeof(*lifted[i].ok));
 		for (j = 0; j < l.n; j++) {
 			addr_format(&l.v[j], ip);
 			if (kset_del(ks, &l.v[j]) < 0 ||
 			    state_unban(st, &l.v[j], now) < 0) {
-				printf("%s: its ban could not be lifted (see above)\n",
-				    ip);
+				if (!cl->json)
+					printf("%s: its ban could not be lifted (see "
+					    "above)\n", ip);
 				rc = 1;
 				continue;
 			}
-			printf("%s: unbanned (allowed by %s)\n", ip, text[i]);
+			lifted[i].ok[j] = 1;
+			if (!cl->json)
+				printf("%s: unbanned (allowed by %s)\n", ip, text[i]);
 		}
-		free(l.v);
 	}
+	if (cl->json)
+		allow_json(text, lifted, cl->nargs, cl->duration != 0 ?
+		    now + cl->duration : 0, reason);
+	for (i = 0; i < cl->nargs; i++) {
+		free(lifted[i].v);
+		free(lifted[i].ok);
+	}
+	free(lifted);
 	state_close(st);
 	kset_close(ks);
 	free(nets);
@@ -226,20 +298,37 @@ cmd_disallow(struct cmdline *cl)
 	struct cidr *nets = xcalloc((size_t)cl->nargs, sizeof(*nets));
 	char (*text)[ADDR_STRLEN + 8] = xcalloc((size_t)cl->nargs,
 	    sizeof(*text));
+	int *what = xcalloc((size_t)cl->nargs, sizeof(*what));
+	static const char *const key[] = {"disallowed", "not_allowed",
+	    "failed"};
 	struct state *st;
-	int i, rc = 0, k;
+	int i, rc = 0, k, n, w;
 
 	parse_nets(cl, "disallow", nets, text);
 	if ((st = state_open(cfg->state, STATE_WAIT)) == NULL)
 		msg_fatal("state %s cannot be opened: nothing changed", cfg->state);
 	for (i = 0; i < cl->nargs; i++) {
-		if ((k = state_allow_del(st, text[i])) < 0)
+		if ((k = state_allow_del(st, text[i])) < 0) {
 			rc = 1;
-		else if (k > 0)
-			printf("disallowed %s: it can be banned again\n", text[i]);
-		else
-			printf("%s was not in the allow list\n", text[i]);
+			what[i] = 2;
+		} else if (k > 0) {
+			if (!cl->json)
+				printf("disallowed %s: it can be banned again\n",
+				    text[i]);
+		} else {
+			what[i] = 1;
+			if (!cl->json)
+				printf("%s was not in the allow list\n", text[i]);
+		}
 	}
+	for (w = 0; cl->json && w < 3; w++) {
+		printf("%s\"%s\":[", w == 0 ? "{" : ",", key[w]);
+		for (i = 0, n = 0; i < cl->nargs; i++)
+			if (what[i] == w)
+				printf("%s\"%s\"", n++ ? "," : "", text[i]);
+		fputs(w == 2 ? "]}\n" : "]", stdout);
+	}
+	free(what);
 	state_close(st);
 	free(nets);
 	free(text);

@@ -16,9 +16,13 @@
  *	runtime allow list is refused (exit 1): a ban by hand never
  *	overrules them silently; "mailban disallow" first.
  *
- *	Each address gets one line that says what changed.  Exit status 0,
- *	1 when one could not be banned (kernel or state file), 2 for a usage
- *	error (nothing changes).
+ *	Each address gets one line that says what changed; with --json one
+ *	document instead: {"banned":[{"ip","until","duration","count",
+ *	"reason","enforced"}],"refused":[{"ip","why","allowed_by"}]}
+ *	("enforced": false when the kernel refused it and only the state
+ *	file has it; "why": "ignored", "allowed" or "state").  Exit status
+ *	0, 1 when one could not be banned (kernel or state file), 2 for a
+ *	usage error (nothing changes).
  * SECURITY
  *	Needs CAP_NET_ADMIN.  Addresses are parsed with addr_parse() (never
  *	looked up in DNS) before anything changes.
@@ -42,6 +46,52 @@ struct allowed {
 	const struct addr *a;
 	char net[ADDR_STRLEN + 8];
 };
+
+/* What became of one address, for --json. */
+enum outcome { BANNED, BANNED_STATE_ONLY, REFUSED_IGNORED, REFUSED_ALLOWED,
+    REFUSED_STATE, UNTRIED };
+
+struct result {
+	enum outcome what;
+	struct state_ban b;
+	char net[ADDR_STRLEN + 8];
+};
+
+static void
+print_json(const struct addr *addrs, const struct result *res, int n,
+    const char *reason)
+{
+	static const char *const why[] = {"", "", "ignored", "allowed",
+	    "state"};
+	char ip[ADDR_STRLEN], tb[32];
+	int i, k;
+
+	fputs("{\"banned\":[", stdout);
+	for (i = 0, k = 0; i < n; i++) {
+		if (res[i].what != BANNED && res[i].what != BANNED_STATE_ONLY)
+			continue;
+		printf("%s{\"ip\":\"%s\",\"until\":\"%s\",\"duration\":%lld,"
+		    "\"count\":%u,\"reason\":", k++ ? "," : "",
+		    addr_format(&addrs[i], ip), fmt_time(tb, sizeof(tb),
+		    res[i].b.until), (long long)res[i].b.duration, res[i].b.count);
+		fmt_json_str(stdout, reason);
+		printf(",\"enforced\":%s}", res[i].what == BANNED ? "true" :
+		    "false");
+	}
+	fputs("],\"refused\":[", stdout);
+	for (i = 0, k = 0; i < n; i++) {
+		if (res[i].what < REFUSED_IGNORED || res[i].what > REFUSED_STATE)
+			continue;
+		printf("%s{\"ip\":\"%s\",\"why\":\"%s\",\"allowed_by\":",
+		    k++ ? "," : "", addr_format(&addrs[i], ip), why[res[i].what]);
+		if (res[i].what == REFUSED_ALLOWED)
+			fmt_json_str(stdout, res[i].net);
+		else
+			fputs("null", stdout);
+		fputc('}', stdout);
+	}
+	fputs("]}\n", stdout);
+}
 
 static int
 allowed_one(void *ctx, const struct state_allow *v)
@@ -75,6 +125,7 @@ cmd_ban(struct cmdline *cl)
 	struct config *cfg = cmd_load_config(cl);
 	struct addr *addrs = xcalloc((size_t)cl->nargs, sizeof(*addrs));
 	const char *reason = cl->reason != NULL ? cl->reason : "";
+	struct result *res = xcalloc((size_t)cl->nargs, sizeof(*res));
 	struct state_ban b;
 	struct allowed al;
 	struct kset *ks;
@@ -92,23 +143,32 @@ cmd_ban(struct cmdline *cl)
 	if ((st = state_open(cfg->state, STATE_WAIT)) == NULL)
 		msg_fatal("state %s cannot be opened: nothing banned",
 		    cfg->state);
+	for (i = 0; i < cl->nargs; i++)
+		res[i].what = UNTRIED;
 	for (i = 0; i < cl->nargs; i++) {
 		addr_format(&addrs[i], ip);
 		if (addr_list_contains(&cfg->ignore, &addrs[i])) {
-			printf("%s: not banned: in the ignore list of the "
-			    "configuration\n", ip);
+			if (!cl->json)
+				printf("%s: not banned: in the ignore list of the "
+				    "configuration\n", ip);
+			res[i].what = REFUSED_IGNORED;
 			rc = 1;
 			continue;
 		}
 		al.a = &addrs[i];
 		al.net[0] = '\0';
 		if (state_allow_list(st, now, allowed_one, &al) < 0) {
+			res[i].what = REFUSED_STATE;
 			rc = 1;
 			continue;
 		}
 		if (al.net[0] != '\0') {
-			printf("%s: not banned: in the allow list (%s); "
-			    "\"mailban disallow %s\" first\n", ip, al.net, al.net);
+			if (!cl->json)
+				printf("%s: not banned: in the allow list (%s); "
+				    "\"mailban disallow %s\" first\n", ip, al.net,
+				    al.net);
+			res[i].what = REFUSED_ALLOWED;
+			memcpy(res[i].net, al.net, sizeof(res[i].net));
 			rc = 1;
 			continue;
 		}
@@ -120,24 +180,35 @@ cmd_ban(struct cmdline *cl)
 		snprintf(b.program, sizeof(b.program), "%s", BAN_PROGRAM);
 		if (state_ban_add(st, &b, reason, now - cfg->forget, cfg->bantimes,
 			cfg->nbantimes) < 0) {
-			printf("%s: not banned: the state file cannot be written\n",
-			    ip);
+			if (!cl->json)
+				printf("%s: not banned: the state file cannot be "
+				    "written\n", ip);
+			res[i].what = REFUSED_STATE;
 			rc = 1;
 			continue;
 		}
+		res[i].b = b;
 		kset_queue_add(ks, &addrs[i], b.duration > KSET_MAX_TIMEOUT ?
 		    KSET_MAX_TIMEOUT : (uint32_t)b.duration);
 		if (kset_commit(ks) < 0) {
-			printf("%s: banned in the state file, NOT in the kernel (see "
-			    "above); mailban run or restore puts it in\n", ip);
+			if (!cl->json)
+				printf("%s: banned in the state file, NOT in the "
+				    "kernel (see above); mailban run or restore puts "
+				    "it in\n", ip);
+			res[i].what = BANNED_STATE_ONLY;
 			rc = 1;
 			continue;
 		}
-		printf("%s: banned for %s until %s (ban %u%s%s)\n", ip,
-		    fmt_duration(db, sizeof(db), b.duration),
-		    fmt_time(tb, sizeof(tb), b.until), b.count,
-		    reason[0] != '\0' ? ", reason: " : "", reason);
+		res[i].what = BANNED;
+		if (!cl->json)
+			printf("%s: banned for %s until %s (ban %u%s%s)\n", ip,
+			    fmt_duration(db, sizeof(db), b.duration),
+			    fmt_time(tb, sizeof(tb), b.until), b.count,
+			    reason[0] != '\0' ? ", reason: " : "", reason);
 	}
+	if (cl->json)
+		print_json(addrs, res, cl->nargs, reason);
+	free(res);
 	state_close(st);
 	kset_close(ks);
 	free(addrs);

@@ -42,6 +42,7 @@
 #include "htmlreport.h"
 #include "kset.h"
 #include "log.h"
+#include "metrics.h"
 #include "run.h"
 #include "state.h"
 #include "summary.h"
@@ -414,6 +415,28 @@ load_state(const struct config *cfg, int64_t now, size_t max_bans,
 	return rc;
 }
 
+/* status --prometheus: the metrics (metrics.h); no state file yet is
+ * every figure 0.  0, or 1 when the state file cannot be read. */
+static int
+status_prometheus(const struct cmdline *cl, struct config *cfg)
+{
+	struct state *st = NULL;
+	int rc = 0;
+
+	if (cl->json)
+		msg_usage(cl->usage, "status: --json or --prometheus, not both");
+	if ((access(cfg->state, F_OK) == 0 || errno != ENOENT) &&
+	    (st = state_open(cfg->state, 1)) == NULL)
+		rc = 1;
+	else if (metrics_print(stdout, st, cfg, cmd_now()) < 0)
+		rc = 1;
+	if (fflush(stdout) != 0)
+		rc = 1;
+	state_close(st);
+	config_free(cfg);
+	return rc;
+}
+
 int
 cmd_status(struct cmdline *cl)
 {
@@ -425,6 +448,8 @@ cmd_status(struct cmdline *cl)
 	char note[128];
 	int exists, rc = 0;
 
+	if (cl->prometheus)
+		return status_prometheus(cl, cfg);
 	memset(si, 0, sizeof(si));
 	if (load_state(cfg, cmd_now(), 0, &s, &exists) < 0) {
 		config_free(cfg);

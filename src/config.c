@@ -98,7 +98,7 @@ struct loader {
 static const char *const known[] = {"policy", "ports", "sets", "ignore",
     "threshold", "window", "bantimes", "forget", "state", "batch", "limits",
     "zone", "patterns", "report", "firewall_check", "trust", "privileges",
-    NULL};
+    "metrics", NULL};
 
 /* "FILE:LINE" of s in buf ("-o NAME" in the -o layer; ld->fname when s
  * has no line). */
@@ -474,6 +474,47 @@ check_lookup(struct loader *ld, const config_setting_t *s, const char *v)
 	if (holes != 1)
 		return fail(ld, s, "report.lookup: must contain \"%%s\" (where the "
 		    "address goes) exactly once, not %d times", holes);
+	return 0;
+}
+
+/* metrics = { file = FILE.prom; every = "60s"; } */
+static int
+load_group_metrics(struct loader *ld, struct config *cfg)
+{
+	config_setting_t *s = top(ld, "metrics"), *m;
+	const char *v = NULL;
+	int64_t secs = 0;
+	size_t len;
+
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_group(s))
+		return fail(ld, s, "metrics: expected a group { file = ...; }");
+	for (unsigned i = 0; (m = config_setting_get_elem(s, i)) != NULL; i++) {
+		const char *name = config_setting_name(m);
+
+		if (strcmp(name, "file") == 0) {
+			if (get_string(ld, m, &v) < 0)
+				return -1;
+			len = strlen(v);
+			if (*v != '\0' && (*v != '/' || len < 7 ||
+			    strcmp(v + len - 5, ".prom") != 0 || v[len - 6] == '/'))
+				return fail(ld, m, "metrics.file: an absolute path "
+				    "ending in \".prom\" (node_exporter's textfile "
+				    "collector reads only those), or \"\" for none");
+			free(cfg->metrics_file);
+			cfg->metrics_file = xstrdup(v);
+		} else if (strcmp(name, "every") == 0) {
+			if (get_duration_s(ld, m, &secs, 1) < 0)
+				return -1;
+			if (secs > SECONDS_HOUR)
+				return fail(ld, m, "metrics.every: 1s to 1h");
+			cfg->metrics_every = secs;
+		} else {
+			return fail(ld, m, "metrics: unknown setting \"%s\" "
+			    "(file, every)", name);
+		}
+	}
 	return 0;
 }
 
@@ -1861,6 +1902,7 @@ load_settings(struct loader *ld, struct config *cfg, enum layer_kind kind)
 	    load_group_limits(ld, cfg) < 0 || load_group_zone(ld, cfg) < 0 ||
 	    load_trust(ld, cfg) < 0 || load_patterns(ld, cfg, kind) < 0 ||
 	    load_group_report(ld, cfg) < 0 ||
+	    load_group_metrics(ld, cfg) < 0 ||
 	    load_group_privileges(ld, cfg) < 0)
 		return -1;
 	record_origins(ld, cfg->sources);
@@ -2112,6 +2154,7 @@ config_free(struct config *cfg)
 		free(cfg->report_dnsbl[i]);
 	free(cfg->report_html);
 	free(cfg->report_lookup);
+	free(cfg->metrics_file);
 	free(cfg->run_user);
 	free(cfg->zone4);
 	free(cfg->zone6);

@@ -131,11 +131,35 @@ is_exim(const struct logline *ll)
 	return ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0;
 }
 
+/* The time a line is scored at. */
+static int64_t
+line_time(const struct engine *en, const struct logline *ll)
+{
+	return en->use_clock || !ll->has_ts ? en->clk.now : ll->ts;
+}
+
+/* What stands for the process in the key of a host's DNSBL error (a
+ * process id read from a tag would need some twenty digits to reach it). */
+#define COVER_ANY_PROCESS UINT64_MAX
+
+/* The key of a cover: a process (host and pid) and client. */
+static uint64_t
+cover_key(uint64_t pid, const struct logline *ll, const struct addr *a)
+{
+	uint64_t key;
+
+	key = hash_bytes(hash_bytes(pid, ll->host, ll->hostlen),
+	    (const char *)a->bytes, a->family == ADDR_V4 ? 4 : 16) ^ a->family;
+	return key | 1;
+}
+
 /*
  * A pattern that names another in "unless" (a Postfix session summary
  * after the SASL warning that already counted): 1 when that other
  * pattern matched a line of the same process (host and pid) and client
- * since; the lines of patterns others name are recorded.
+ * since, or, for a DNSBL error notice, a line of the same host and client
+ * from any process (cover_dnsbl_error); the lines of patterns others name
+ * are recorded.
  */
 static int
 is_covered(struct engine *en, const struct logline *ll, const char *line,
@@ -147,10 +171,7 @@ is_covered(struct engine *en, const struct logline *ll, const char *line,
 
 	if (!u && !pattern_covers(p))
 		return 0;
-	key = hash_bytes(hash_bytes(exim_pid(ll, line, len), ll->host,
-	    ll->hostlen), (const char *)a->bytes,
-	    a->family == ADDR_V4 ? 4 : 16) ^ a->family;
-	key |= 1;
+	key = cover_key(exim_pid(ll, line, len), ll, a);
 	slot = (size_t)(key % ENGINE_COVERS);
 	if (u && en->cover[slot].key == key &&
 	    pattern_unless(p, en->cover[slot].pat)) {
@@ -161,7 +182,44 @@ is_covered(struct engine *en, const struct logline *ll, const char *line,
 		en->cover[slot].key = key;
 		en->cover[slot].pat = pattern_index(p);
 	}
+	if (u) {
+		/* a DNSBL error covers every decision of its window */
+		key = cover_key(COVER_ANY_PROCESS, ll, a);
+		slot = (size_t)(key % ENGINE_COVERS);
+		if (en->cover[slot].key == key &&
+		    pattern_unless(p, en->cover[slot].pat) &&
+		    line_time(en, ll) <= en->cover[slot].until)
+			return 1;
+	}
 	return 0;
+}
+
+/*
+ * A DNSBL error notice of a pattern others name in "unless": recorded
+ * for its host and client, whatever the process, for the window.  The
+ * MTA asks the DNSBL in one process and decides in another (postscreen's
+ * dnsblog writes the error answer, postscreen then the rank it counted
+ * it into, and the reject of each recipient, up to its command time
+ * limit later): the decisions that follow within the window are not
+ * counted.  A new connection asks the DNSBL again: its answer is written
+ * again.
+ */
+static void
+cover_dnsbl_error(struct engine *en, const struct logline *ll,
+    const struct pattern_match *pm)
+{
+	struct addr a;
+	uint64_t key;
+	size_t slot;
+
+	if (pm->ip == NULL || !pattern_covers(pm->pat) ||
+	    addr_parse(pm->ip, pm->iplen, &a) < 0)
+		return;
+	key = cover_key(COVER_ANY_PROCESS, ll, &a);
+	slot = (size_t)(key % ENGINE_COVERS);
+	en->cover[slot].key = key;
+	en->cover[slot].pat = pattern_index(pm->pat);
+	en->cover[slot].until = line_time(en, ll) + en->cfg->window;
 }
 
 /* Exim's reject-log copy of a line it already sent. */
@@ -380,6 +438,7 @@ line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 	}
 	if (pm.dnsbl_error) {
 		/* the DNSBL's fault, not the client's: never scored */
+		cover_dnsbl_error(en, ll, &pm);
 		engine_notice(en, NOTICE_DNSBL_ERROR, ll, line, len);
 		return;
 	}

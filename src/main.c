@@ -61,6 +61,7 @@ enum {
 	OPT_REASON = 1 << 15,
 	OPT_LIST = 1 << 16,
 	OPT_VERBOSE = 1 << 17,
+	OPT_PROMETHEUS = 1 << 18,
 };
 #define OPT_CONFIG (OPT_C | OPT_O)
 
@@ -90,6 +91,7 @@ static const struct opt {
 	{OPT_REASON, OPT_LONG + 13, "reason", "TEXT"},
 	{OPT_LIST, OPT_LONG + 14, "list", NULL},
 	{OPT_VERBOSE, OPT_LONG + 15, "verbose", NULL},
+	{OPT_PROMETHEUS, OPT_LONG + 16, "prometheus", NULL},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -128,22 +130,26 @@ static const struct command {
 	{"restore", cmd_restore, OPT_CONFIG, 0, 0, "",
 	    "re-apply the active bans from the state"},
 	{"list", cmd_list, OPT_CONFIG | OPT_JSON, 0, 0, "", "active bans"},
-	{"status", cmd_status, OPT_CONFIG | OPT_JSON, 0, 0, "",
+	{"status", cmd_status, OPT_CONFIG | OPT_JSON | OPT_PROMETHEUS, 0, 0, "",
 	    "state file, sets, active bans, matches and\n"
-	    "bans per pattern, top offenders, errors"},
+	    "bans per pattern, top offenders, errors;\n"
+	    "--prometheus: the metrics, Prometheus text format"},
 	{"report", cmd_report, OPT_CONFIG | OPT_HTML, 0, 0, "",
 	    "write the static HTML page of the bans\n"
 	    "(default FILE: report.html)"},
-	{"ban", cmd_ban, OPT_CONFIG | OPT_FOR | OPT_REASON, 1, ARGS_ANY,
+	{"ban", cmd_ban, OPT_CONFIG | OPT_JSON | OPT_FOR | OPT_REASON, 1,
+	    ARGS_ANY,
 	    "ADDR...", "ban by hand (default length: the\n"
 	    "escalation's for the address's count)"},
-	{"unban", cmd_unban, OPT_CONFIG, 1, ARGS_ANY, "ADDR...", "lift bans"},
+	{"unban", cmd_unban, OPT_CONFIG | OPT_JSON, 1, ARGS_ANY, "ADDR...",
+	    "lift bans"},
 	{"flush", cmd_flush, OPT_CONFIG, 0, 0, "", "remove every ban"},
 	{"allow", cmd_allow, OPT_CONFIG | OPT_FOR | OPT_REASON | OPT_LIST |
 	    OPT_JSON, 0, ARGS_ANY, "[ADDR|CIDR...]",
 	    "never ban these (runtime allow list,\n"
 	    "lifts their bans); --list: the list"},
-	{"disallow", cmd_disallow, OPT_CONFIG, 1, ARGS_ANY, "ADDR|CIDR...",
+	{"disallow", cmd_disallow, OPT_CONFIG | OPT_JSON, 1, ARGS_ANY,
+	    "ADDR|CIDR...",
 	    "remove entries of the allow list"},
 	{"why", cmd_why, OPT_CONFIG | OPT_JSON, 1, 1, "ADDR",
 	    "bans, scores and evidence lines of ADDR"},
@@ -557,6 +563,9 @@ parse_options(const struct command *c, int argc, char **argv,
 		case OPT_VERBOSE:
 			cl->verbose = 1;
 			break;
+		case OPT_PROMETHEUS:
+			cl->prometheus = 1;
+			break;
 		case OPT_REQUIRE_CRED:
 			cl->require_credentials = 1;
 			break;
@@ -623,6 +632,7 @@ static const struct {
 	{OPT_REASON, "kept with the entry, shown by why, list and allow --list"},
 	{OPT_LIST, "the allow list in force"},
 	{OPT_VERBOSE, "also the score-0 records (Sendmail sessions, SPF)"},
+	{OPT_PROMETHEUS, "the metrics in Prometheus's text format 0.0.4"},
 };
 
 static const struct command *

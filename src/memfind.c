@@ -301,3 +301,27 @@ memfind(const struct memfind *mf, const char *hay, size_t hlen)
 #endif
 	return mf_scalar(mf, hay, hlen);
 }
+
+int
+memfind_glob(const char *g, const char *s, size_t slen, int path)
+{
+	const char *star = NULL, *se = s + slen, *resume = NULL;
+
+	while (s < se) {
+		if (*g == '*') {
+			star = g++;
+			resume = s;
+		} else if (*g != '\0' && *g == *s) {
+			g++;
+			s++;
+		} else if (star != NULL && !(path && *resume == '/')) {
+			g = star + 1;
+			s = ++resume;
+		} else {
+			return 0;
+		}
+	}
+	while (*g == '*')
+		g++;
+	return *g == '\0';
+}

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "memfind.h"
 #include "pattern.h"
 #include "prefilter.h"
 
@@ -275,31 +276,6 @@ pattern_covers(const struct pattern *p)
 	return p->covers;
 }
 
-/* Glob: '*' matches any run of bytes, everything else itself. */
-static int
-glob_match(const char *g, const char *s, size_t slen)
-{
-	const char *star = NULL, *se = s + slen, *resume = NULL;
-
-	while (s < se) {
-		if (*g == '*') {
-			star = g++;
-			resume = s;
-		} else if (*g != '\0' && *g == *s) {
-			g++;
-			s++;
-		} else if (star != NULL) {
-			g = star + 1;
-			s = ++resume;
-		} else {
-			return 0;
-		}
-	}
-	while (*g == '*')
-		g++;
-	return *g == '\0';
-}
-
 /*
  * Program names hash by their first and last eight bytes and their length
  * ("postfix/smtpd", "postfix/submission/smtpd"): two loads, not a
@@ -333,7 +309,7 @@ dispatch_list(struct pattern_set *ps, const char *prog, size_t len,
 	d->n = 0;
 	for (i = 0; i < ps->n; i++)
 		for (j = 0; j < ps->v[i]->nprogs; j++)
-			if (glob_match(ps->v[i]->progs[j], prog, len)) {
+			if (memfind_glob(ps->v[i]->progs[j], prog, len, 0)) {
 				d->list[d->n++] = (uint16_t)i;
 				break;
 			}

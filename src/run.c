@@ -25,6 +25,7 @@
 #include "htmlreport.h"
 #include "journal.h"
 #include "log.h"
+#include "metrics.h"
 #include "omprog.h"
 #include "run.h"
 #include "state.h"
@@ -135,6 +136,12 @@ struct run_notice {
 	char line[STATE_NOTICE_LINES][RUN_NOTICE_TEXT];
 };
 
+/* The counters without a pattern kept in the state (state.h's names). */
+#define RUN_TOTALS 8
+static const char *const total_names[RUN_TOTALS] = {"lines", "malformed",
+    "overlong", "untrusted", "unmatched", "dnsbl_errors", "kernel_errors",
+    "state_errors"};
+
 struct run_counters {
 	uint64_t committed, kernel_failures;
 	struct run_notice *notices; /* RUN_NOTICES, the first nnotices used */
@@ -146,6 +153,13 @@ struct run_counters {
 	double kernel_secs; /* time spent in the kernel's commit */
 	uint64_t *pm_matches, *pm_bans; /* per pattern, since the last save */
 	size_t npm;
+	uint64_t state_failures; /* opens and writes of the state that failed */
+	int committed_bans; /* bans or scores were committed since the last
+			     * save: the time goes with the counters */
+	uint64_t saved[RUN_TOTALS]; /* totals() as the counters have them */
+	uint64_t metrics_seen; /* saves and views.changes the textfile shows */
+	uint64_t saves; /* counters written */
+	int64_t last_metrics;
 };
 
 /* Entries with a cursor: where reading stands, saved with what it led to. */
@@ -427,6 +441,18 @@ write_evidence(struct run *r)
 	return rc;
 }
 
+/* The evidence kept so far is committed: start again. */
+static void
+evidence_written(struct run *r)
+{
+	r->ev.n = 0;
+	if (r->ev.dropped > 0)
+		msg_info("evidence: %" PRIu64 " lines that scored were not "
+		    "kept (more than %d between two writes)", r->ev.dropped,
+		    RUN_EVIDENCE_MAX);
+	r->ev.dropped = 0;
+}
+
 static void
 on_match(void *ctx, const struct engine_match *m)
 {
@@ -655,6 +681,7 @@ open_state(struct run *r, int64_t now)
 	s->st = state_open(r->kcfg->state, 0);
 	s->have_version = 0; /* a new connection counts anew */
 	if (s->st == NULL) {
+		r->cnt.state_failures++;
 		msg_warn("state %s unavailable; bans still reach the kernel, "
 		    "retrying every %ds", r->kcfg->state, RUN_STATE_RETRY);
 		if (r->health.state_failing == 0)
@@ -716,7 +743,8 @@ write_batch(struct run *r, int64_t now)
 	int changes = s->bl.n > 0;
 	size_t i;
 
-	if (s->bl.n == 0 && tracker_dirty_count(r->en.tr) == 0 && !r->cur.moved)
+	if (s->bl.n == 0 && tracker_dirty_count(r->en.tr) == 0 &&
+	    !r->cur.moved && r->ev.n == 0)
 		return 0;
 	open_state(r, now);
 	if (s->st == NULL)
@@ -730,12 +758,17 @@ write_batch(struct run *r, int64_t now)
 		w.ok = 0;
 	if (w.ok)
 		tracker_drain_dirty(r->en.tr, score_one, &w);
+	/* the evidence of the entries up to the cursor, with their scores */
+	if (w.ok && write_evidence(r) < 0)
+		w.ok = 0;
 	if (w.ok && cur != NULL &&
 	    state_cursor_put(s->st, r->cur.source, cur, now) < 0)
 		w.ok = 0;
 	if (state_batch_end(s->st, w.ok) < 0 || !w.ok)
 		goto fail;
 	backlog_consumed(&s->bl);
+	evidence_written(r);
+	r->cnt.committed_bans = 1;
 	if (changes)
 		r->views.changes++;
 	if (cur != NULL) {
@@ -749,6 +782,7 @@ write_batch(struct run *r, int64_t now)
 	free(w.done);
 	return 0;
 fail:
+	r->cnt.state_failures++;
 	for (i = 0; i < w.n; i++)
 		tracker_mark_dirty(r->en.tr, &w.done[i]);
 	free(w.done);
@@ -837,8 +871,10 @@ commit(struct run *r, int64_t now)
 		if (r->sta.st != NULL) {
 			if (backlog_write(&r->sta.bl, r->sta.st) == 0) {
 				r->views.changes++;
+				r->cnt.committed_bans = 1;
 				r->health.state_failing = 0;
 			} else {
+				r->cnt.state_failures++;
 				if (r->health.state_failing == 0)
 					r->health.state_failing = now;
 				msg_warn("state: %zu ban records not written yet; "
@@ -866,17 +902,40 @@ score_one(void *ctx, const struct addr *a, const struct score_event *ev,
 	w->done[w->n++] = *a;
 }
 
-/* Per-pattern counters and kept warnings to the state file. */
+/* What the counters without a pattern count, in total_names' order. */
+static void
+totals(const struct run *r, uint64_t *v)
+{
+	v[0] = r->en.st.lines;
+	v[1] = r->en.st.malformed;
+	v[2] = r->en.st.overlong;
+	v[3] = r->en.st.notices[NOTICE_UNTRUSTED];
+	v[4] = r->en.st.notices[NOTICE_UNMATCHED];
+	v[5] = r->en.st.notices[NOTICE_DNSBL_ERROR];
+	v[6] = r->cnt.kernel_failures;
+	v[7] = r->cnt.state_failures;
+}
+
+/*
+ * Per-pattern counters (the hourly stats and the counters that only
+ * grow) and the counters of the whole run, in one transaction, and kept
+ * warnings, to the state file; what fails waits for the next try.
+ */
 static void
 save_stats(struct run *r, int64_t now)
 {
 	struct run_counters *c = &r->cnt;
 	struct state_stat *v;
-	size_t i, n = 0;
+	struct state_counter *k;
+	uint64_t cur[RUN_TOTALS];
+	size_t i, n = 0, nk = 0;
+	int ok;
 
 	if (r->sta.st == NULL)
 		return;
+	totals(r, cur);
 	v = xcalloc(c->npm + 1, sizeof(*v));
+	k = xcalloc(2 * c->npm + RUN_TOTALS + 1, sizeof(*k));
 	for (i = 0; i < c->npm; i++) {
 		if (c->pm_matches[i] == 0 && c->pm_bans[i] == 0)
 			continue;
@@ -884,13 +943,43 @@ save_stats(struct run *r, int64_t now)
 		v[n].pattern = pattern_name(pattern_get(r->cfg->patterns, i));
 		v[n].matches = c->pm_matches[i];
 		v[n].bans = c->pm_bans[i];
+		k[nk].name = "matches";
+		k[nk].pattern = v[n].pattern;
+		k[nk++].value = v[n].matches;
+		k[nk].name = "bans";
+		k[nk].pattern = v[n].pattern;
+		k[nk++].value = v[n].bans;
 		n++;
 	}
-	if (state_stats_add(r->sta.st, v, n) == 0) {
-		memset(c->pm_matches, 0, c->npm * sizeof(*c->pm_matches));
-		memset(c->pm_bans, 0, c->npm * sizeof(*c->pm_bans));
+	for (i = 0; i < RUN_TOTALS; i++) {
+		if (cur[i] < c->saved[i]) /* never: they only grow */
+			c->saved[i] = cur[i];
+		if (cur[i] == c->saved[i])
+			continue;
+		k[nk].name = total_names[i];
+		k[nk].pattern = "";
+		k[nk++].value = cur[i] - c->saved[i];
+	}
+	if (c->committed_bans) {
+		k[nk].name = "last_commit";
+		k[nk].pattern = "";
+		k[nk++].value = (uint64_t)now;
+	}
+	if (nk > 0 && state_batch_begin(r->sta.st) == 0) {
+		ok = state_counters_add(r->sta.st, k, nk) == 0 &&
+		    state_stats_add(r->sta.st, v, n) == 0;
+		if (state_batch_end(r->sta.st, ok) == 0 && ok) {
+			memset(c->pm_matches, 0, c->npm * sizeof(*c->pm_matches));
+			memset(c->pm_bans, 0, c->npm * sizeof(*c->pm_bans));
+			memcpy(c->saved, cur, sizeof(cur));
+			c->committed_bans = 0;
+			c->saves++;
+		} else {
+			c->state_failures++;
+		}
 	}
 	free(v);
+	free(k);
 	save_notices(r);
 	while (warn_n > 0 && r->sta.st != NULL) {
 		if (state_error_add(r->sta.st, warn_time[warn_head],
@@ -899,6 +988,29 @@ save_stats(struct run *r, int64_t now)
 		warn_head = (warn_head + 1) % WARN_RING;
 		warn_n--;
 	}
+}
+
+/*
+ * metrics.file again after the counters or the bans changed, at most
+ * every metrics.every seconds (and once at start, so that the file is
+ * there); a failed write is a warning (metrics.c), retried later.
+ */
+static void
+write_metrics(struct run *r, int64_t now, int force)
+{
+	const struct config *cfg = r->cfg;
+	struct run_counters *c = &r->cnt;
+	uint64_t seen = c->saves + r->views.changes;
+
+	if (cfg->metrics_file == NULL || cfg->metrics_file[0] == '\0' ||
+	    r->sta.st == NULL)
+		return;
+	if (!force && c->last_metrics != 0 && (seen == c->metrics_seen ||
+	    now - c->last_metrics < cfg->metrics_every))
+		return;
+	c->last_metrics = now;
+	if (metrics_write(r->sta.st, cfg, cfg->metrics_file, now) == 0)
+		c->metrics_seen = seen;
 }
 
 /* Scores in flight to the state file, one transaction: 0 when every
@@ -923,16 +1035,14 @@ save_scores(struct run *r)
 	if (w.st != NULL && state_scores_end(w.st, w.ok) < 0)
 		w.ok = 0;
 	if (w.ok) {
-		r->ev.n = 0;
-		if (r->ev.dropped > 0)
-			msg_info("evidence: %" PRIu64 " lines that scored were not "
-			    "kept (more than %d between two writes)", r->ev.dropped,
-			    RUN_EVIDENCE_MAX);
-		r->ev.dropped = 0;
+		r->cnt.committed_bans = 1;
+		evidence_written(r);
 	}
-	if (!w.ok)
+	if (!w.ok) {
+		r->cnt.state_failures++;
 		for (i = 0; i < w.n; i++)
 			tracker_mark_dirty(r->en.tr, &w.done[i]);
+	}
 	free(w.done);
 	return w.ok ? 0 : -1;
 }
@@ -1461,6 +1571,7 @@ tick(struct run *r, int64_t now)
 		settle_journal(r);
 	save_stats(r, now);
 	write_zone(r, now);
+	write_metrics(r, now, 0);
 	if (now - s->last_refresh >= RUN_REFRESH_EVERY) {
 		size_t n = 0;
 
@@ -1711,6 +1822,7 @@ run_finish(struct run *r, int64_t now)
 	save_stats(r, now);
 	r->views.last_zone = 0;
 	write_zone(r, now);
+	write_metrics(r, now, 1);
 	if (k->pending(k->ctx) > 0) {
 		msg_warn("%zu queued kernel entries could not be committed",
 		    k->pending(k->ctx));

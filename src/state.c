@@ -2,7 +2,8 @@
  * NAME
  *	state - the SQLite state file: ban history and active bans
  * DESCRIPTION
- *	See include/state.h.  Schema (version 1):
+ *	See include/state.h.  The schema of version 1 (the tables and
+ *	columns that came later: DESIGN.md, README.md; migrate() below):
  *
  *	bans(addr TEXT PRIMARY KEY,  canonical address text
  *	     family INTEGER,         4 or 6
@@ -49,6 +50,7 @@ struct state {
 	sqlite3 *db;
 	char *path;
 	int in_batch; /* between state_batch_begin() and state_batch_end() */
+	int errcode; /* SQLite's code of a failed migration */
 };
 
 /*
@@ -151,7 +153,12 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS journal_cursor ("
     " source TEXT PRIMARY KEY NOT NULL,"
     " cursor TEXT NOT NULL,"
-    " time INTEGER NOT NULL);";
+    " time INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS counters ("
+    " name TEXT NOT NULL,"
+    " pattern TEXT NOT NULL,"
+    " value INTEGER NOT NULL,"
+    " PRIMARY KEY (name, pattern));";
 
 static int
 fail(struct state *st, const char *what)
@@ -200,33 +207,224 @@ move_aside(const char *path)
 	return 0;
 }
 
-/* Bring an older file to the current schema (version 4). */
+/* The schema this mailban writes (PRAGMA user_version). */
+#define STATE_SCHEMA 5
+
+static int
+user_version(struct state *st, int *version)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt,
+		NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+		*version = sqlite3_column_int(stmt, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* 1 when table has column, 0 when not, -1 on error. */
+static int
+has_column(struct state *st, const char *table, const char *column)
+{
+	sqlite3_stmt *stmt = NULL;
+	const unsigned char *name;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT name FROM pragma_table_info(?1)",
+		-1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(stmt, 1, table, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		name = sqlite3_column_text(stmt, 0);
+		if (name != NULL && strcmp((const char *)name, column) == 0) {
+			sqlite3_finalize(stmt);
+			return 1;
+		}
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* 1 when the file holds mailban's tables already (not a new file). */
+static int
+has_tables(struct state *st)
+{
+	sqlite3_stmt *stmt = NULL;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master"
+		" WHERE type = 'table' AND name = 'bans'", -1, &stmt, NULL) ==
+	    SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+		n = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return n;
+}
+
+/*
+ * A copy of the file as it is, before a migration changes it:
+ * PATH.schema-N.bak, made with SQLite's backup API from this connection,
+ * which holds the write lock (no other process commits in between), with
+ * the state file's owner and mode; written as PATH.schema-N.bak.tmp and
+ * renamed, so that a copy that is there is whole.  0, or -1 with a
+ * warning.
+ */
+static int
+backup(struct state *st, int version, char *bak, size_t baklen)
+{
+	char tmp[4200];
+	sqlite3 *dst = NULL, *src = NULL;
+	sqlite3_backup *b;
+	struct stat sb;
+	mode_t mask;
+	int rc;
+
+	if ((size_t)snprintf(bak, baklen, "%s.schema-%d.bak", st->path,
+		version) >= baklen ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", bak) >= sizeof(tmp)) {
+		msg_warn("state %.200s...: path too long for a backup", st->path);
+		return -1;
+	}
+	if (stat(st->path, &sb) < 0) {
+		msg_warn("state %s: %s", st->path, strerror(errno));
+		return -1;
+	}
+	(void)unlink(tmp);
+	mask = umask(077);
+	rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+	    NULL);
+	umask(mask);
+	if (rc != SQLITE_OK)
+		goto fail;
+	/* read by a connection of its own: the backup API does not read
+	 * through one that holds a write transaction */
+	if (sqlite3_open_v2(st->path, &src, SQLITE_OPEN_READONLY |
+		SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		msg_warn("state %s: cannot keep a copy as %s: %s", st->path, bak,
+		    sqlite3_errmsg(src));
+		goto out;
+	}
+	if ((b = sqlite3_backup_init(dst, "main", src, "main")) == NULL)
+		goto fail;
+	rc = sqlite3_backup_step(b, -1);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_close(src);
+	src = NULL;
+	/* one file, no -wal beside it: the copy opens on its own */
+	if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL,
+		NULL) != SQLITE_OK)
+		goto fail;
+	rc = sqlite3_close(dst);
+	dst = NULL;
+	if (rc != SQLITE_OK)
+		goto fail_sys;
+	if ((geteuid() == 0 && chown(tmp, sb.st_uid, sb.st_gid) < 0) ||
+	    chmod(tmp, sb.st_mode & 0640) < 0 || rename(tmp, bak) < 0)
+		goto fail_sys;
+	return 0;
+fail:
+	msg_warn("state %s: cannot keep a copy as %s: %s", st->path, bak,
+	    dst != NULL ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
+out:
+	sqlite3_close(src);
+	sqlite3_close(dst);
+	(void)unlink(tmp);
+	return -1;
+fail_sys:
+	msg_warn("state %s: cannot keep a copy as %s: %s", st->path, bak,
+	    strerror(errno));
+	(void)unlink(tmp);
+	return -1;
+}
+
+/*
+ * The schema: a new file gets it; an older one (PRAGMA user_version below
+ * STATE_SCHEMA) is copied first (backup()) and then brought to it in one
+ * transaction (the tables and columns that came after it, the version),
+ * which leaves the file as it was when anything fails.  0, or -1 with a
+ * warning that says so.
+ */
 static int
 migrate(struct state *st)
 {
-	sqlite3_stmt *stmt = NULL;
-	int version = 0;
+	/* columns that came after a table: version 1 had no bans.program,
+	 * 3 no reasons; the tables that came later come with the schema */
+	static const struct {
+		const char *table, *column, *sql;
+	} cols[] = {
+		{"bans", "program", "ALTER TABLE bans ADD COLUMN program TEXT "
+		    "NOT NULL DEFAULT ''"},
+		{"bans", "reason", "ALTER TABLE bans ADD COLUMN reason TEXT "
+		    "NOT NULL DEFAULT ''"},
+		{"ban_log", "reason", "ALTER TABLE ban_log ADD COLUMN reason "
+		    "TEXT NOT NULL DEFAULT ''"},
+	};
+	char bak[4096], sql[64], *err = NULL;
+	int version = 0, old = 0, k;
+	size_t i;
 
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt,
-		NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
-		version = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
-	if (version >= 4)
+	bak[0] = '\0';
+	/* a look first, without a lock: most opens find the current schema */
+	if (user_version(st, &version) == 0 && version >= STATE_SCHEMA)
 		return 0;
-	/* version 1 had no bans.program, 2 no journal_cursor, 3 no reasons,
-	 * allow list, evidence or control; a new file already has them (the
-	 * new tables come with the schema) */
-	if (version < 2)
-		(void)sqlite3_exec(st->db, "ALTER TABLE bans ADD COLUMN program "
-		    "TEXT NOT NULL DEFAULT ''", NULL, NULL, NULL);
-	(void)sqlite3_exec(st->db, "ALTER TABLE bans ADD COLUMN reason TEXT "
-	    "NOT NULL DEFAULT ''", NULL, NULL, NULL);
-	(void)sqlite3_exec(st->db, "ALTER TABLE ban_log ADD COLUMN reason TEXT "
-	    "NOT NULL DEFAULT ''", NULL, NULL, NULL);
-	if (sqlite3_exec(st->db, "PRAGMA user_version = 4", NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		return fail(st, "schema version");
+	if ((old = has_tables(st)) < 0)
+		old = 0;
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, &err) !=
+	    SQLITE_OK || user_version(st, &version) < 0 ||
+	    (old = has_tables(st)) < 0)
+		goto fail;
+	if (version >= STATE_SCHEMA) { /* another process migrated it */
+		sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+		return 0;
+	}
+	if (old) {
+		if (backup(st, version, bak, sizeof(bak)) < 0) {
+			msg_warn("state %s: not migrated from schema %d to %d "
+			    "without a copy of it; the file is as it was",
+			    st->path, version, STATE_SCHEMA);
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			st->errcode = SQLITE_CANTOPEN;
+			return -1;
+		}
+		msg_info("state %s: migrating from schema %d to %d; the file as "
+		    "it was is kept as %s", st->path, version, STATE_SCHEMA, bak);
+	}
+	if (sqlite3_exec(st->db, schema, NULL, NULL, &err) != SQLITE_OK)
+		goto fail;
+	for (i = 0; old && i < sizeof(cols) / sizeof(cols[0]); i++) {
+		if ((k = has_column(st, cols[i].table, cols[i].column)) < 0 ||
+		    (k == 0 && sqlite3_exec(st->db, cols[i].sql, NULL, NULL,
+		    &err) != SQLITE_OK))
+			goto fail;
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STATE_SCHEMA);
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK ||
+	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, &err) != SQLITE_OK)
+		goto fail;
+	if (old)
+		msg_info("state %s: now schema %d", st->path, STATE_SCHEMA);
 	return 0;
+fail:
+	if (old > 0)
+		msg_warn("state %s: migrating from schema %d to %d failed: %s; "
+		    "the file is as it was (schema %d)%s%s", st->path, version,
+		    STATE_SCHEMA, err != NULL ? err : sqlite3_errmsg(st->db),
+		    version, bak[0] != '\0' ? ", and a copy is in " : "",
+		    bak[0] != '\0' ? bak : "");
+	else
+		msg_warn("state %s: %s", st->path, err != NULL ? err :
+		    sqlite3_errmsg(st->db));
+	st->errcode = sqlite3_errcode(st->db);
+	if (st->errcode == SQLITE_OK)
+		st->errcode = SQLITE_ERROR;
+	sqlite3_free(err);
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 /*
@@ -362,22 +560,22 @@ state_open(const char *path, int readonly)
 	}
 	give_to_dir_owner(path);
 	if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL;"
-		"PRAGMA synchronous=NORMAL;", NULL, NULL, &err) != SQLITE_OK ||
-	    sqlite3_exec(st->db, schema, NULL, NULL, &err) != SQLITE_OK) {
-		int code = sqlite3_errcode(st->db);
-
-		umask(mask);
-		msg_warn("state %s: %s", path, err ? err : "schema failed");
+		"PRAGMA synchronous=NORMAL;", NULL, NULL, &err) != SQLITE_OK) {
+		msg_warn("state %s: %s", path, err ? err : "journal mode failed");
+		st->errcode = sqlite3_errcode(st->db);
 		sqlite3_free(err);
+		err = NULL;
+	} else {
+		(void)migrate(st);
+	}
+	umask(mask);
+	if (st->errcode != 0) {
+		int code = st->errcode;
+
 		state_close(st);
 		if ((code == SQLITE_CORRUPT || code == SQLITE_NOTADB) &&
 		    move_aside(path) == 0)
-			return state_open(path, 0);
-		return NULL;
-	}
-	umask(mask);
-	if (migrate(st) < 0) {
-		state_close(st);
+			return state_open(path, wait ? STATE_WAIT : 0);
 		return NULL;
 	}
 	return st;
@@ -886,7 +1084,8 @@ state_stats_add(struct state *st, const struct state_stat *v, size_t n)
 
 	if (n == 0)
 		return 0;
-	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (!st->in_batch &&
+	    sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return fail(st, "begin");
 	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
 		goto fail;
@@ -900,13 +1099,109 @@ state_stats_add(struct state *st, const struct state_stat *v, size_t n)
 		sqlite3_reset(stmt);
 	}
 	sqlite3_finalize(stmt);
+	stmt = NULL;
+	if (st->in_batch)
+		return 0;
 	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
 fail:
 	fail(st, "stats");
 	sqlite3_finalize(stmt);
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!st->in_batch) /* else state_batch_end() rolls back */
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
+}
+
+/* Add v to a counter, or raise a "last_*" time to v; no transaction of
+ * its own. */
+static int
+counter_add(struct state *st, const char *name, const char *pattern,
+    uint64_t v)
+{
+	static const char add[] =
+	    "INSERT INTO counters(name, pattern, value) VALUES(?1, ?2, ?3)"
+	    " ON CONFLICT(name, pattern) DO UPDATE SET value = value + excluded.value";
+	static const char raise[] =
+	    "INSERT INTO counters(name, pattern, value) VALUES(?1, ?2, ?3)"
+	    " ON CONFLICT(name, pattern) DO UPDATE SET"
+	    " value = max(value, excluded.value)";
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (v > (uint64_t)INT64_MAX)
+		v = (uint64_t)INT64_MAX;
+	if (sqlite3_prepare_v2(st->db, strncmp(name, "last_", 5) == 0 ? raise :
+		add, -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, pattern != NULL ? pattern : "", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)v);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+state_counters_add(struct state *st, const struct state_counter *v, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	if (!st->in_batch &&
+	    sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(st, "begin");
+	for (i = 0; i < n; i++)
+		if (v[i].value != 0 &&
+		    counter_add(st, v[i].name, v[i].pattern, v[i].value) < 0)
+			goto fail;
+	if (st->in_batch ||
+	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+fail:
+	fail(st, "counters");
+	if (!st->in_batch)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int
+state_counters(struct state *st,
+    int (*cb)(void *, const struct state_counter *), void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct state_counter c;
+	const unsigned char *name, *pattern;
+	int rc;
+
+	/* a file of schema 4 or older opened read-only: no counters yet */
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master"
+		" WHERE type = 'table' AND name = 'counters'", -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		return fail(st, "query");
+	rc = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : -1;
+	sqlite3_finalize(stmt);
+	if (rc <= 0)
+		return rc < 0 ? fail(st, "read") : 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT name, pattern, value FROM counters"
+		" ORDER BY name, pattern", -1, &stmt, NULL) != SQLITE_OK)
+		return fail(st, "query");
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		int64_t v = sqlite3_column_int64(stmt, 2);
+
+		name = sqlite3_column_text(stmt, 0);
+		pattern = sqlite3_column_text(stmt, 1);
+		if (name == NULL || pattern == NULL || v < 0)
+			continue; /* not a counter: skipped, never printed */
+		c.name = (const char *)name;
+		c.pattern = (const char *)pattern;
+		c.value = (uint64_t)v;
+		if (cb(ctx, &c) != 0)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(st, "read");
 }
 
 int
@@ -1422,6 +1717,9 @@ state_ban_add(struct state *st, struct state_ban *b, const char *reason,
 	sqlite3_bind_int64(log, 7, b->count);
 	sqlite3_bind_text(log, 8, reason, -1, SQLITE_STATIC);
 	if (sqlite3_step(log) != SQLITE_DONE)
+		goto fail;
+	/* counted among the pattern's bans (status --prometheus) */
+	if (counter_add(st, "bans", b->pattern, 1) < 0)
 		goto fail;
 	sqlite3_finalize(stmt);
 	sqlite3_finalize(log);

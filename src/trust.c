@@ -8,35 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfind.h"
 #include "trust.h"
-
-/*
- * Glob over s[0..slen): '*' matches any run of bytes (none that is '/'
- * when path is set), everything else itself.
- */
-static int
-glob_match(const char *g, const char *s, size_t slen, int path)
-{
-	const char *star = NULL, *se = s + slen, *resume = NULL;
-
-	while (s < se) {
-		if (*g == '*') {
-			star = g++;
-			resume = s;
-		} else if (*g != '\0' && *g == *s) {
-			g++;
-			s++;
-		} else if (star != NULL && !(path && *resume == '/')) {
-			g = star + 1;
-			s = ++resume;
-		} else {
-			return 0;
-		}
-	}
-	while (*g == '*')
-		g++;
-	return *g == '\0';
-}
 
 /*
  * Executables that pass on other processes' lines with the writer's uid
@@ -72,7 +45,7 @@ trust_rule_for(const struct trust *t, const char *prog, size_t proglen)
 
 	for (i = 0; i < t->n; i++)
 		for (j = 0; j < t->rules[i].nprogs; j++)
-			if (glob_match(t->rules[i].progs[j], prog, proglen, 0))
+			if (memfind_glob(t->rules[i].progs[j], prog, proglen, 0))
 				return &t->rules[i];
 	return NULL;
 }
@@ -102,7 +75,7 @@ trust_line(const struct trust *t, const struct logline *ll)
 			return 0;
 		ok = 0;
 		for (i = 0; i < r->nunits && !ok; i++)
-			ok = glob_match(r->units[i], c->unit, c->unitlen, 0);
+			ok = memfind_glob(r->units[i], c->unit, c->unitlen, 0);
 		if (!ok)
 			return 0;
 	}
@@ -120,7 +93,7 @@ trust_line(const struct trust *t, const struct logline *ll)
 			return 0;
 		ok = 0;
 		for (i = 0; i < r->nexe && !ok; i++)
-			ok = glob_match(r->exe[i], c->exe, c->exelen, 1);
+			ok = memfind_glob(r->exe[i], c->exe, c->exelen, 1);
 		if (!ok)
 			return 0;
 	}

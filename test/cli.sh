@@ -120,18 +120,18 @@ check "test --json --verbose: the event \"record\"" \
     grep -q '^{"event":"record","line":1,"ip":"203.0.113.28","pattern":"sendmail-session","score":0,' "$tmp/out"
 
 # a state file of an older schema (version 2: no reasons, no allow
-# list, evidence or control table) is brought to version 4 by the first
-# command that opens it for writing, its rows kept
+# list, evidence, control or counters table) is brought to the current
+# version, 5, by the first command that opens it for writing, its rows kept
 python3 "$SRCDIR/test/report/mkstate.py" "$tmp/v2.db" many 3
 "$mb" why -o "state=$tmp/v2.db" 10.0.0.1 > "$tmp/out"
 check "why on a version-2 state file exits 0" [ $? -eq 0 ]
 check "and shows its ban" grep -q "^  BANNED until .* ban 1, pattern postfix-rbl" "$tmp/out"
-check "the file is at version 4 with the new tables and columns" python3 -c '
+check "the file is at version 5 with the new tables and columns" python3 -c '
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+assert db.execute("PRAGMA user_version").fetchone()[0] == 5
 assert db.execute("SELECT count(*), min(reason) FROM bans").fetchone() == (3, "")
-for t in ("allow", "evidence", "control", "journal_cursor"):
+for t in ("allow", "evidence", "control", "journal_cursor", "counters"):
     db.execute("SELECT * FROM %s" % t)
 assert "reason" in [r[1] for r in db.execute("PRAGMA table_info(ban_log)")]' "$tmp/v2.db"
 "$mb" allow --list -o "state=$tmp/v2.db" > "$tmp/out"

@@ -28,7 +28,7 @@ for c in run test setup restore list status report ban unban flush allow \
 done
 check "a prefix completes: al -> allow" [ "$(complete_line "$MAILBAN" al)" = "allow " ]
 opts=$(complete_line "$MAILBAN" ban -)
-check "ban's options ($opts)" [ "$opts" = "--for --help --reason -c -o " ]
+check "ban's options ($opts)" [ "$opts" = "--for --help --json --reason -c -o " ]
 opts=$(complete_line "$MAILBAN" allow --)
 check "allow's long options ($opts)" [ "$opts" = "--for --help --json --list --reason " ]
 opts=$(complete_line "$MAILBAN" test --v)

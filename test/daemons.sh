@@ -73,6 +73,24 @@ open(conf, "w").write(text)
 PY
 }
 
+# After the three forgeries both daemons' suites write (logger as root
+# and the MTA's executable as nobody naming postfix/smtpd for
+# 203.0.113.50 and .51, nobody's postscreen line for 2001:db8::51):
+# nothing banned, and status shows the forger (needs MB_CONF)
+forged_banned_nothing() {
+	check "logger as root naming postfix/smtpd bans nothing" \
+	    not_in_set mailban4 "203.0.113.50,tcp:25"
+	check "nobody running the MTA's executable bans nothing" \
+	    not_in_set mailban4 "203.0.113.51,tcp:25"
+	check "nobody's postscreen DNSBL line bans nothing" \
+	    not_in_set mailban6 "2001:db8::51,tcp:25"
+	check "status shows a forged line with its writer's uid" shows_forger
+}
+shows_forger() {
+	"$MAILBAN" status -c "$MB_CONF" | grep -F "\"uid\":\"$(id -u nobody)\"" |
+	    grep -qF 'postfix/smtpd[4242]'
+}
+
 # addr_list B N: N distinct addresses 10.B.0.1, 10.B.0.2, ... (N <= 62500)
 addr_list() {
 	python3 -c 'import sys

@@ -82,6 +82,24 @@ PY
 }
 
 # layout LAYOUT: the checks every layout passes
+# analyze_unit FILE NAME LABEL: systemd's own checks of an installed unit:
+# its syntax (its binaries live in the destdir, so pointed there) and the
+# sandbox's rating (9.6 UNSAFE for a unit with no sandbox at all)
+analyze_unit() {
+	command -v systemd-analyze >/dev/null 2>&1 || return 0
+	sed "s|=$sbindir/|=$root$sbindir/|" "$1" > "$tmp/$2"
+	systemd-analyze verify --man=no "$tmp/$2" > "$tmp/verify" 2>&1
+	check "${3}systemd-analyze verify: nothing about $2" \
+	    sh -c "! grep -i '$2' '$tmp/verify'"
+	grep -i "$2" "$tmp/verify"
+	systemd-analyze security --help 2>/dev/null | grep -q -- --offline || return 0
+	systemd-analyze security --offline=yes "$tmp/$2" > "$tmp/security" 2>&1
+	_e=$(sed -n "s/.*Overall exposure level for $2: \([0-9.]*\).*/\1/p" "$tmp/security")
+	check "${3}systemd-analyze security: exposure ${_e:-?} <= 2.5" \
+	    sh -c "[ -n '$_e' ] && echo '$_e <= 2.5' | bc | grep -qx 1"
+	[ -n "$_e" ] || cat "$tmp/security"
+}
+
 layout() {
 	_l=$1
 	b=$root$sbindir/mailban
@@ -153,23 +171,7 @@ layout() {
 	check "$_l: unit: after the firewall" grep -q '^After=.*netfilter-persistent.service.*nftables.service' "$u"
 	check "$_l: unit: creates the state directory 0750" \
 	    sh -c "grep -qx 'StateDirectory=mailban' '$u' && grep -qx 'StateDirectoryMode=0750' '$u'"
-	if command -v systemd-analyze >/dev/null 2>&1; then
-		# the unit's syntax (its binaries live in the destdir, so point there)
-		sed "s|=$sbindir/|=$root$sbindir/|" "$u" > "$tmp/mailban.service"
-		systemd-analyze verify --man=no "$tmp/mailban.service" > "$tmp/verify" 2>&1
-		check "$_l: systemd-analyze verify: nothing about mailban.service" \
-		    sh -c "! grep -i 'mailban.service' '$tmp/verify'"
-		grep -i 'mailban.service' "$tmp/verify"
-		# the sandbox: systemd's own rating of the unit (9.6 UNSAFE for
-		# a unit with no sandbox at all)
-		if systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
-			systemd-analyze security --offline=yes "$tmp/mailban.service" > "$tmp/security" 2>&1
-			e=$(sed -n 's/.*Overall exposure level for mailban.service: \([0-9.]*\).*/\1/p' "$tmp/security")
-			check "$_l: systemd-analyze security: exposure ${e:-?} <= 2.5" \
-			    sh -c "[ -n '$e' ] && echo '$e <= 2.5' | bc | grep -qx 1"
-			[ -n "$e" ] || cat "$tmp/security"
-		fi
-	fi
+	analyze_unit "$u" mailban.service "$_l: "
 	check "$_l: unit: runs as the run user, with CAP_NET_ADMIN alone" \
 	    sh -c "grep -qx 'User=mailban' '$u' && grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN' '$u' && grep -qx 'AmbientCapabilities=CAP_NET_ADMIN' '$u'"
 	check "$_l: sysusers.d file for the run user" \
@@ -182,20 +184,7 @@ layout() {
 	check "$_l: journal unit: no unsubstituted @VAR@" sh -c "! grep -q '@[A-Z]*@' '$u'"
 	check "$_l: journal unit: restarted on failure" grep -qx 'Restart=on-failure' "$u"
 	check "$_l: journal unit: after mailban.service" grep -q '^After=mailban.service' "$u"
-	if command -v systemd-analyze >/dev/null 2>&1; then
-		sed "s|=$sbindir/|=$root$sbindir/|" "$u" > "$tmp/mailban-journal.service"
-		systemd-analyze verify --man=no "$tmp/mailban-journal.service" > "$tmp/verify" 2>&1
-		check "$_l: systemd-analyze verify: nothing about mailban-journal.service" \
-		    sh -c "! grep -i 'mailban-journal.service' '$tmp/verify'"
-		grep -i 'mailban-journal.service' "$tmp/verify"
-		if systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
-			systemd-analyze security --offline=yes "$tmp/mailban-journal.service" > "$tmp/security" 2>&1
-			e=$(sed -n 's/.*Overall exposure level for mailban-journal.service: \([0-9.]*\).*/\1/p' "$tmp/security")
-			check "$_l: journal unit: systemd-analyze security: exposure ${e:-?} <= 2.5" \
-			    sh -c "[ -n '$e' ] && echo '$e <= 2.5' | bc | grep -qx 1"
-			[ -n "$e" ] || cat "$tmp/security"
-		fi
-	fi
+	analyze_unit "$u" mailban-journal.service "$_l: journal unit: "
 	check "$_l: journal unit: the run user with systemd-journal and CAP_NET_ADMIN alone" \
 	    sh -c "grep -qx 'User=mailban' '$u' && grep -qx 'SupplementaryGroups=systemd-journal' '$u' && grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN' '$u' && grep -qx 'AmbientCapabilities=CAP_NET_ADMIN' '$u'"
 }

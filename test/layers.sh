@@ -23,7 +23,7 @@ prefilter                        # which patterns a message cannot match
 pattern config trust              # PCRE2, the configuration, the writers
 tracker engine                   # scores and bans, the line path
 kset firewall privdrop           # the kernel, the privileges of run
-report summary zone htmlreport   # what the commands print and write
+report summary zone htmlreport metrics   # what the commands print and write
 run                              # the run loop
 commands cmd_*                   # the commands
 main                             # the command line

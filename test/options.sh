@@ -36,15 +36,16 @@ for c in run test setup restore list status report ban unban flush allow \
 	    --journal --journal-directory=x --since=0 --until=0 --verbose' ;;
 	setup) takes='--print' ;;
 	check) takes='--json --print' ;;
-	list | status | why) takes='--json' ;;
+	list | why | unban | disallow) takes='--json' ;;
+	status) takes='--json --prometheus' ;;
 	report) takes='--html=x' ;;
-	ban) takes='--for=1h --reason=x' ;;
+	ban) takes='--json --for=1h --reason=x' ;;
 	allow) takes='--json --for=1h --reason=x --list' ;;
 	*) takes= ;;
 	esac
 	for o in --json --print --omprog --bans-only --now=0 --html=x \
 	    --require-credentials --missed --journal --journal-directory=x --since=0 \
-	    --until=0 --for=1h --reason=x --list --verbose; do
+	    --until=0 --for=1h --reason=x --list --verbose --prometheus; do
 		case " $(echo $takes) " in *" $o "*) continue ;; esac
 		refused $c $o
 		check "$c $o: the message names the command and the option ($msg)" \
@@ -64,7 +65,7 @@ check "ban --for=soon: says why ($msg)" \
 refused ban --reason="$(printf 'a\tb')" 192.0.2.1
 refused allow
 refused allow --list 192.0.2.1
-refused allow --json 192.0.2.1
+refused allow --json --list 192.0.2.1
 refused allow 192.0.2.0/33
 refused disallow
 refused disallow not-a-net
@@ -98,7 +99,7 @@ check "test --help: its synopsis on stdout" [ $? -eq 0 ]
 # help COMMAND: the synopsis and every option the command takes, explained
 "$mb" help ban > "$tmp/out"; check "help ban exits 0" [ $? -eq 0 ]
 check "help ban: its synopsis first" [ "$(head -n 1 "$tmp/out")" = \
-    'usage: mailban ban [-c FILE] [-o NAME=VALUE]... [--for DURATION] [--reason TEXT] ADDR...' ]
+    'usage: mailban ban [-c FILE] [-o NAME=VALUE]... [--json] [--for DURATION] [--reason TEXT] ADDR...' ]
 for o in '-c FILE' '-o NAME=VALUE' '--for DURATION' '--reason TEXT'; do
 	grep -q "^  $o  *[a-z]" "$tmp/out"; check "help ban explains $o" [ $? -eq 0 ]
 done

@@ -166,7 +166,42 @@ literals_found_often(void)
 	CHECK(found > 20000 && found < 100000, "found %d times", found);
 }
 
+/* the configuration's globs: program names, units, executables */
+static void
+globs(void)
+{
+	static const struct {
+		const char *g, *s;
+		int path, want;
+	} t[] = {
+		{"postfix*", "postfix/smtpd", 0, 1},
+		{"postfix*", "postfix/smtpd", 1, 0},
+		{"postfix/*", "postfix/submission/smtpd", 0, 1},
+		{"/usr/lib/postfix/sbin/*", "/usr/lib/postfix/sbin/smtpd", 1, 1},
+		{"/usr/lib/postfix/sbin/*", "/usr/lib/postfix/sbin/x/smtpd", 1, 0},
+		{"/usr/*/smtpd", "/usr/lib/postfix/sbin/smtpd", 0, 1},
+		{"/usr/*/smtpd", "/usr/lib/postfix/sbin/smtpd", 1, 0},
+		{"*", "", 0, 1},
+		{"", "", 0, 1},
+		{"", "x", 0, 0},
+		{"exim*", "exim4", 0, 1},
+		{"exim*", "xexim4", 0, 0},
+		{"*-rbl", "zen-rbl", 0, 1},
+		{"a*b*c", "aXbYbZc", 0, 1},
+		{"a*b*c", "aXbYbZ", 0, 0},
+		{"sendmail", "sendmai", 0, 0},
+		{"sendmai", "sendmail", 0, 0},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++)
+		CHECK(memfind_glob(t[i].g, t[i].s, strlen(t[i].s), t[i].path) ==
+		    t[i].want, "glob %s on %s (path %d)", t[i].g, t[i].s,
+		    t[i].path);
+}
+
 static const struct test_case cases[] = {
+	TEST_CASE(globs),
 	TEST_CASE(scalar),
 	TEST_CASE(sse2),
 	TEST_CASE(avx2),

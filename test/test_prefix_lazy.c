@@ -437,13 +437,20 @@ same_field(const char *a, size_t alen, const char *b, size_t blen,
  * short-unix, short-monotonic and json, RFC 5424 without <PRI>, "+hhmm"
  * zones, <facility.level> after the stamp, a "[prog]" tag, and a host and
  * tag after Exim's kind of stamp.  b: what prefix_parse_lazy() made of l
- * (NULL: it refused l).
+ * (NULL: it refused l).  The shape is the one after an "@cred{...} "
+ * header.
  */
 static int
 new_shape(const char *l, size_t len, const struct logline *b)
 {
+	struct logcred cred;
 	size_t i;
+	long cn;
 
+	if (len > 0 && l[0] == '@' && (cn = prefix_cred(l, len, &cred)) > 0) {
+		l += cn;
+		len -= (size_t)cn;
+	}
 	if (len == 0)
 		return 0;
 	if (l[0] == '{' || l[0] == '[' || (len > 1 && l[0] == '1' && l[1] == ' '))

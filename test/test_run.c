@@ -167,6 +167,7 @@ fake_free(struct fake *f)
 /* --- a directory, a configuration, lines --- */
 
 static char dir[] = "/tmp/test_run.XXXXXX";
+static const char *extra_conf = ""; /* appended to test_config()'s text */
 
 static int
 rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -209,7 +210,7 @@ test_config(const char *state)
 	    "  { name = \"t-dnsbl-error\"; program = \"t\";\n"
 	    "    notice = \"dnsbl-error\";\n"
 	    "    regex = \"^refused (?<ip>[0-9a-f.:]+)$\"; }\n"
-	    ");\n", state);
+	    ");\n%s\n", state, extra_conf);
 	if (fclose(f) != 0)
 		msg_fatal("%s: %s", path, strerror(errno));
 	if ((cfg = config_load(path, NULL, 0, err, sizeof(err))) == NULL)
@@ -665,6 +666,58 @@ evidence_kept(void)
 	CHECK(evidence_of(2, NULL, 0) == 1, "another address: its own line");
 	CHECK(evidence_of(3, NULL, 0) == 0, "none for an address never seen");
 	CHECK(run_finish(r, T0 + 21) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+}
+
+/*
+ * run --journal: the evidence of the entries read goes in the transaction
+ * of their scores and the cursor (there is no other write of scores), so
+ * that "mailban why" shows it there too; held back while that transaction
+ * cannot be made, written with it afterwards.
+ */
+static void
+evidence_with_the_cursor(void)
+{
+	struct run_options opt = {.cursor_source = "journal:t",
+	    .cursor = cursor_of};
+	struct cursor c = {0, "", 0};
+	struct run_kernel k;
+	struct state *lock;
+	struct fake f;
+	struct run *r;
+	char path[256], buf[128], last[256];
+
+	fresh_dir();
+	state_path(path, sizeof(path));
+	opt.cursor_ctx = &c;
+	k = fake_kernel(&f);
+	r = run_new(test_config(path), &k, &opt, T0);
+	run_start(r, T0);
+	entry(r, &c, "odd", 7);
+	entry(r, &c, "odd", 7);
+	entry(r, &c, "bad", 8);
+	run_idle(r, T0);
+	CHECK(evidence_of(7, last, sizeof(last)) == 2,
+	    "the two lines of an address that scored: %zu",
+	    evidence_of(7, NULL, 0));
+	CHECK(strcmp(last, "odd 198.18.0.7") == 0, "the entry's message: %s",
+	    last);
+	CHECK(evidence_of(8, NULL, 0) == 1, "and the line of a ban");
+	CHECK(strcmp(saved_cursor(path, buf, sizeof(buf)), "s=5eed;i=3") == 0,
+	    "with the cursor: %s", buf);
+	lock = state_open(path, 0);
+	CHECK(lock != NULL && state_batch_begin(lock) == 0, "a writer holds it");
+	entry(r, &c, "odd", 9);
+	run_idle(r, T0 + 1);
+	CHECK(evidence_of(9, NULL, 0) == 0, "nothing while it cannot be written");
+	state_batch_end(lock, 0);
+	state_close(lock);
+	run_idle(r, T0 + 1 + RUN_STATE_RETRY);
+	CHECK(evidence_of(9, NULL, 0) == 1, "then written with its cursor");
+	CHECK(strcmp(saved_cursor(path, buf, sizeof(buf)), "s=5eed;i=4") == 0,
+	    "the cursor: %s", buf);
+	CHECK(run_finish(r, T0 + 2 + RUN_STATE_RETRY) == 0, "a clean finish");
 	run_free(r);
 	fake_free(&f);
 }
@@ -1268,13 +1321,180 @@ marked_journal_at_stamps(void)
 	fake_free(&f);
 }
 
+/* --- the counters that only grow, and the metrics file --- */
+
+struct counted {
+	uint64_t lines, malformed, untrusted, unmatched, dnsbl, bad_matches,
+	    bad_bans, odd_matches, manual_bans;
+	int64_t last_commit;
+};
+
+static int
+counted_one(void *ctx, const struct state_counter *c)
+{
+	struct counted *k = ctx;
+
+	if (strcmp(c->name, "lines") == 0)
+		k->lines = c->value;
+	else if (strcmp(c->name, "malformed") == 0)
+		k->malformed = c->value;
+	else if (strcmp(c->name, "dnsbl_errors") == 0)
+		k->dnsbl = c->value;
+	else if (strcmp(c->name, "matches") == 0 &&
+	    strcmp(c->pattern, "t-bad") == 0)
+		k->bad_matches = c->value;
+	else if (strcmp(c->name, "bans") == 0 &&
+	    strcmp(c->pattern, "t-bad") == 0)
+		k->bad_bans = c->value;
+	else if (strcmp(c->name, "matches") == 0 &&
+	    strcmp(c->pattern, "t-odd") == 0)
+		k->odd_matches = c->value;
+	else if (strcmp(c->name, "bans") == 0 &&
+	    strcmp(c->pattern, "manual") == 0)
+		k->manual_bans = c->value;
+	else if (strcmp(c->name, "last_commit") == 0)
+		k->last_commit = (int64_t)c->value;
+	return 0;
+}
+
+static int
+counted(struct counted *k)
+{
+	struct state *st;
+	char path[256];
+	int rc;
+
+	memset(k, 0, sizeof(*k));
+	if ((st = state_open(state_path(path, sizeof(path)), 1)) == NULL)
+		return -1;
+	rc = state_counters(st, counted_one, k);
+	state_close(st);
+	return rc;
+}
+
+/* The whole file as text ("" when it cannot be read). */
+static char *
+slurp(const char *path)
+{
+	static char buf[65536];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	if (f != NULL) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static int
+other_files(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	/* the state, its -wal and -shm, the configuration and the metrics */
+	return flag == FTW_F && strstr(path, "/.") != NULL;
+}
+
+/*
+ * The counters are kept in the state file and only grow: a second run
+ * adds to what the first one counted, a ban by hand counts among the
+ * bans of "manual", and the metrics file is written (atomically: no
+ * temporary file left) at start, after changes and at the end.
+ */
+static void
+counters_across_restarts(void)
+{
+	struct run_kernel k;
+	struct counted c;
+	struct state_ban b;
+	struct state *st;
+	struct fake f;
+	struct run *r;
+	char buf[256], path[256], mpath[256], conf[320];
+	int64_t bt[1] = {3600};
+	const char *text;
+
+	fresh_dir();
+	xsnprintf(mpath, sizeof(mpath), "%s/mailban.prom", dir);
+	xsnprintf(conf, sizeof(conf), "metrics = { file = \"%s\"; every = "
+	    "\"10s\"; };", mpath);
+	extra_conf = conf;
+	r = new_run(&f, &k, 0, 0, NULL);
+	run_start(r, T0);
+	run_idle(r, T0);
+	text = slurp(mpath);
+	CHECK(strstr(text, "\nmailban_lines_read_total 0\n") != NULL,
+	    "the metrics file is there at start: %.200s", text);
+	bans(r, 0, 2);
+	line(buf, sizeof(buf), "odd", 100);
+	run_line(r, buf, strlen(buf), 0);
+	run_line(r, "no prefix", 9, 0);
+	line(buf, sizeof(buf), "refused", 101);
+	run_line(r, buf, strlen(buf), 0);
+	run_idle(r, T0 + 1);
+	CHECK(counted(&c) == 0 && c.lines == 5 && c.malformed == 1 &&
+	    c.dnsbl == 1 && c.bad_matches == 2 && c.bad_bans == 2 &&
+	    c.odd_matches == 1 && c.last_commit == T0 + 1,
+	    "counted once a second: %" PRIu64 " lines, %" PRIu64 " malformed, "
+	    "%" PRIu64 " dnsbl, t-bad %" PRIu64 "/%" PRIu64 ", t-odd %" PRIu64
+	    ", last commit %lld", c.lines, c.malformed, c.dnsbl, c.bad_matches,
+	    c.bad_bans, c.odd_matches, (long long)c.last_commit);
+	text = slurp(mpath);
+	CHECK(strstr(text, "\nmailban_lines_read_total 0\n") != NULL,
+	    "not written again within metrics.every");
+	run_idle(r, T0 + 10);
+	text = slurp(mpath);
+	CHECK(strstr(text, "\nmailban_lines_read_total 5\n") != NULL &&
+	    strstr(text, "\nmailban_pattern_bans_total{pattern=\"t-bad\"} 2\n")
+	    != NULL && strstr(text, "\nmailban_bans_active{family=\"ipv4\"} 2\n")
+	    != NULL && strstr(text, "\nmailban_lines_malformed_total 1\n") != NULL,
+	    "then written with them: %.300s", text);
+	CHECK(run_finish(r, T0 + 11) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+
+	/* a ban by hand between the runs */
+	st = state_open(state_path(path, sizeof(path)), STATE_WAIT);
+	memset(&b, 0, sizeof(b));
+	addr_parse("192.0.2.1", 9, &b.addr);
+	b.last_ban = T0 + 12;
+	snprintf(b.pattern, sizeof(b.pattern), "manual");
+	CHECK(st != NULL && state_ban_add(st, &b, "", T0, bt, 1) == 0,
+	    "a ban by hand");
+	state_close(st);
+
+	r = new_run(&f, &k, 0, 0, NULL);
+	run_start(r, T0 + 20);
+	bans(r, 2, 3);
+	run_idle(r, T0 + 21);
+	CHECK(run_finish(r, T0 + 22) == 0, "the second run finishes");
+	CHECK(counted(&c) == 0 && c.lines == 6 && c.bad_bans == 3 &&
+	    c.bad_matches == 3 && c.manual_bans == 1 && c.last_commit == T0 + 21,
+	    "a restart adds to them: %" PRIu64 " lines, t-bad %" PRIu64 "/%"
+	    PRIu64 ", manual %" PRIu64 ", last commit %lld", c.lines,
+	    c.bad_matches, c.bad_bans, c.manual_bans, (long long)c.last_commit);
+	text = slurp(mpath);
+	CHECK(strstr(text, "\nmailban_lines_read_total 6\n") != NULL &&
+	    strstr(text, "\nmailban_pattern_bans_total{pattern=\"manual\"} 1\n")
+	    != NULL, "the file written at the end has them: %.300s", text);
+	CHECK(nftw(dir, other_files, 16, FTW_PHYS) == 0,
+	    "no temporary file left beside it");
+	run_free(r);
+	fake_free(&f);
+	extra_conf = "";
+}
+
 static const struct test_case cases[] = {
+	TEST_CASE(counters_across_restarts),
 	TEST_CASE(marked_journal_at_stamps),
 	TEST_CASE(kernel_absent_then_attached),
 	TEST_CASE(kernel_absent_state_unwritable),
 	TEST_CASE(kept_lines_at_stamps),
 	TEST_CASE(batches_reach_kernel_and_state),
 	TEST_CASE(evidence_kept),
+	TEST_CASE(evidence_with_the_cursor),
 	TEST_CASE(others_read_at_the_tick),
 	TEST_CASE(cursor_with_bans_and_scores),
 	TEST_CASE(cursor_with_bans_and_scores),

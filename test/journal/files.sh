@@ -310,6 +310,11 @@ check "entries after the restart are acted on" wait_for 20 in_set 192.0.2.14
 stop_run
 n=$(q "SELECT count(*) FROM ban_log")
 check "four bans, none twice ($n)" [ "$n" -eq 4 ]
+ip netns exec "$NS" "$mb" why --json -o "state=\"$st\"" 192.0.2.14 > "$tmp/why.json" 2>/dev/null
+check "why shows the evidence run --journal kept, with the cursor" python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))["evidence"]
+assert len(e) >= 1 and all("192.0.2.14" in x["line"] for x in e), e' "$tmp/why.json"
 ip netns exec "$NS" "$mb" status --json -o "state=\"$st\"" > "$tmp/status.json" 2>/dev/null
 check "status --json says where the journal was read up to" \
     grep -q "\"journal\":\[{\"source\":\"journal:$(realpath "$tmp/live")\",\"time\":\"" "$tmp/status.json"
@@ -356,8 +361,8 @@ check "run --journal on a schema 2 file starts from now" wait_for 20 sh -c "[ \$
 ban_line 192.0.2.18 | write "$tmp/live/v2.journal" || exit 1
 check "and acts on new entries" wait_for 20 in_set 192.0.2.18
 stop_run
-check "the file is schema 4 now (the current one), with its cursor and every ban ($(q "PRAGMA user_version"), $(q "SELECT count(*) FROM journal_cursor"), $(q "SELECT count(*) FROM ban_log"))" \
-    [ "$(q "PRAGMA user_version").$(q "SELECT count(*) FROM journal_cursor").$(q "SELECT count(*) FROM ban_log")" = 4.1.7 ]
+check "the file is schema 5 now (the current one), with its cursor and every ban ($(q "PRAGMA user_version"), $(q "SELECT count(*) FROM journal_cursor"), $(q "SELECT count(*) FROM ban_log"))" \
+    [ "$(q "PRAGMA user_version").$(q "SELECT count(*) FROM journal_cursor").$(q "SELECT count(*) FROM ban_log")" = 5.1.7 ]
 
 check "run --journal ran as the run user: no error about privileges" sh -c "! grep -Eq 'forbidden system call|privileges|systemd-journal|cannot write the state' '$tmp/run.err'"
 check "and read every file it followed (none unreadable)" sh -c "! grep -q 'Permission denied' '$tmp/run.err'"

@@ -4,7 +4,8 @@
 # never undone or shortened by the run), allow (lifts the bans it covers
 # at once; the run honours it within seconds, without a reload), disallow,
 # allow --list, why (bans, scores, evidence lines escaped), reload (the
-# running process answers), each with its output, JSON and exit status.
+# running process answers), each with its output, JSON and exit status
+# (ban, unban, allow, disallow --json: one document of what changed).
 set -u
 . "$SRCDIR/test/lib.sh"
 . "$SRCDIR/test/kernel/netns.sh"
@@ -134,6 +135,44 @@ m why --json 198.51.100.30 > "$tmp/out"
 check "why --json: the evidence, escaped once more by JSON" jq_py "
 e = d['evidence']; assert len(e) == 1 and e[0]['pattern'] == 'postfix-rbl', e
 assert 'from=<a\\\\x01b@' in e[0]['line'] and e[0]['score'] == 10, e" < "$tmp/out"
+
+# --- --json: what ban, allow, disallow and unban changed, one document ---
+m ban --json --for 1h 192.0.2.60 127.0.0.9 > "$tmp/out"
+check "ban --json with one refused exits 1" [ $? -eq 1 ]
+check "ban --json: the ban and the refusal ($(cat "$tmp/out"))" jq_py "
+b, r = d['banned'], d['refused']
+assert [x['ip'] for x in b] == ['192.0.2.60'], d
+assert b[0]['duration'] == 3600 and b[0]['count'] == 1 and b[0]['enforced'] is True, d
+assert b[0]['reason'] == '' and b[0]['until'].endswith('Z'), d
+assert r == [{'ip': '127.0.0.9', 'why': 'ignored', 'allowed_by': None}], d" < "$tmp/out"
+check "the ban is in the kernel" banned 192.0.2.60
+m allow --json --reason relay 192.0.2.60/31 > "$tmp/out"
+check "allow --json exits 0" [ $? -eq 0 ]
+check "allow --json: the entry and the ban it lifted ($(cat "$tmp/out"))" jq_py "
+a = d['allowed']
+assert len(a) == 1 and a[0]['net'] == '192.0.2.60/31' and a[0]['until'] is None, d
+assert a[0]['reason'] == 'relay' and a[0]['replaced'] is False, d
+assert a[0]['unbanned'] == ['192.0.2.60'] and a[0]['not_lifted'] == [], d
+assert d['failed'] == [], d" < "$tmp/out"
+check "the ban is gone from the kernel" not_in_set mailban4 "192.0.2.60,tcp:25"
+m ban --json 192.0.2.61 > "$tmp/out"
+check "ban --json of an allowed address exits 1" [ $? -eq 1 ]
+check "and names the entry ($(cat "$tmp/out"))" jq_py "
+assert d == {'banned': [], 'refused': [{'ip': '192.0.2.61', 'why': 'allowed', 'allowed_by': '192.0.2.60/31'}]}, d" < "$tmp/out"
+m disallow --json 192.0.2.60/31 198.51.100.99 > "$tmp/out"
+check "disallow --json exits 0" [ $? -eq 0 ]
+check "disallow --json: what it removed, what was not there ($(cat "$tmp/out"))" jq_py "
+assert d == {'disallowed': ['192.0.2.60/31'], 'not_allowed': ['198.51.100.99/32'], 'failed': []}, d" < "$tmp/out"
+m ban --json --reason test 192.0.2.61 > "$tmp/out"
+check "then ban --json bans it ($(cat "$tmp/out"))" jq_py "
+assert [x['ip'] for x in d['banned']] == ['192.0.2.61'] and d['refused'] == [], d
+assert d['banned'][0]['reason'] == 'test', d" < "$tmp/out"
+check "in the kernel" banned 192.0.2.61
+m unban --json 192.0.2.61 192.0.2.62 > "$tmp/out"
+check "unban --json exits 0" [ $? -eq 0 ]
+check "unban --json: what it lifted, what was not banned ($(cat "$tmp/out"))" jq_py "
+assert d == {'unbanned': ['192.0.2.61'], 'not_banned': ['192.0.2.62'], 'failed': []}, d" < "$tmp/out"
+check "the ban is gone from the kernel" not_in_set mailban4 "192.0.2.61,tcp:25"
 
 # --- reload: a broken file keeps the running configuration, exit 1 ---
 cp "$conf" "$tmp/good.conf"

@@ -6,7 +6,10 @@
 # private rsyslogd to `mailban run --omprog`, and the client's next connect
 # to port 25 times out while port 2525 still answers.  SMTP AUTH guessing
 # (plaintext authenticator with a fixed password) is banned at the fourth
-# failure, not before; an ignored client is never banned.
+# failure, not before; an ignored client is never banned.  A DNSBL that
+# answers with an error code (127.255.255.254), shown in the reject as
+# "($dnslist_value)" without a text, rejects a client: a DNSBL error
+# notice, never a ban.
 set -u
 . "$SRCDIR/test/mta/lib.sh"
 
@@ -44,6 +47,8 @@ begin acl
 
 acl_check_rcpt:
   accept  hosts = :
+  deny    message = Rejected - \$dnslist_domain (\$dnslist_value)
+          dnslists = $EZONE
   deny    message = rejected because \$sender_host_address is in a black list at \$dnslist_domain\\n\$dnslist_text
           dnslists = $ZONE
   require message = relay not permitted
@@ -91,6 +96,20 @@ scenario exim '550[- ]rejected because @IP@ is in a black list at bl\.mailban\.t
     'exim\[[0-9]+\]: [0-9-]+ [0-9:]+ H=\(client\.example\.net\) \[@IP@\] F=<sender@example\.net> rejected RCPT <user@mailban\.test>: rejected because @IP@ is in a black list at bl\.mailban\.test$' \
     'LOGIN authenticator failed for \(client\.example\.net\) \[@IP@\](:[0-9]+)?: 535 '
 listed6 exim 'exim\[[0-9]+\]: [0-9-]+ [0-9:]+ H=\(client\.example\.net\) \[@IP@\] F=<sender@example\.net> rejected RCPT <user@mailban\.test>: rejected because @IP@ is in a black list at bl\.mailban\.test$'
+
+# the DNSBL error: rejected by Exim, a notice for mailban, no ban
+client $E4 --to user@$DOMAIN > "$tmp/exim-dnsbl-error.out" 2>&1
+check "exim: the client answered by the erring DNSBL is rejected" \
+    grep -Eq '^<[-~*]+ +550[- ]Rejected - err\.mailban\.test \(127\.255\.255\.254\)' "$tmp/exim-dnsbl-error.out"
+errlog='exim\[[0-9]+\]: [0-9-]+ [0-9:]+ H=\(client\.example\.net\) \[203\.0\.113\.5\] F=<sender@example\.net> rejected RCPT <user@mailban\.test>: Rejected - err\.mailban\.test \(127\.255\.255\.254\)$'
+check "exim: the MTA logs the reject with the error answer alone" \
+    wait_for 5 log_has 1 "$errlog"
+dnsbl_warned() {
+	"$mb" status -o "state=\"$tmp/state.db\"" 2>/dev/null | grep -q '^WARNING: DNSBL ERROR: '
+}
+check "exim: mailban status says a DNSBL is refusing the queries" wait_for 10 dnsbl_warned
+check "exim: the client of the DNSBL error is not banned" not_banned $E4
+check "exim: the client of the DNSBL error still connects to port 25" can_connect $S4 25 $E4
 
 mta_log "Exim"
 all_trusted "Exim"

@@ -33,9 +33,12 @@ listener_pid=
 L4=203.0.113.2   # listed on the DNSBL
 I4=203.0.113.3   # listed, and in mailban's ignore list
 G4=203.0.113.4   # not listed: guesses passwords
+E4=203.0.113.5   # answered by a DNSBL that refuses the server's queries
 ip -n "$CLI" addr add $I4/24 dev mbv-c$$
 ip -n "$CLI" addr add $G4/24 dev mbv-c$$
+ip -n "$CLI" addr add $E4/24 dev mbv-c$$
 ZONE=bl.mailban.test
+EZONE=err.mailban.test   # answers 127.255.255.254 (Spamhaus's "open resolver")
 DOMAIN=mailban.test
 PASSWORD=Corr3ct-Horse
 
@@ -123,16 +126,20 @@ count_log() { grep -cE -- "$1" "$tmp/mail.log" 2>/dev/null || true; }
 log_has() { [ "$(count_log "$2")" -ge "$1" ]; }   # log_has N REGEX
 
 # start_dns: rbldnsd answers for bl.mailban.test on 127.0.0.1 (server
-# namespace) and lists 203.0.113.2, 203.0.113.3 and 2001:db8:1::2.
+# namespace) and lists 203.0.113.2, 203.0.113.3 and 2001:db8:1::2; for
+# err.mailban.test it answers 203.0.113.5 with 127.255.255.254, a DNSBL's
+# error answer, without a text.
 start_dns() {
 	mkdir -p "$tmp/dns"
+	printf ':127.255.255.254:\n%s\n' $E4 > "$tmp/dns/zone-err"
 	printf ':127.0.0.2:Listed by the mailban test DNSBL, see http://%s/?$\n%s\n%s\n' \
 	    "$ZONE" $L4 $I4 > "$tmp/dns/zone"
 	printf ':127.0.0.2:Listed by the mailban test DNSBL, see http://%s/?$\n%s/128\n' \
 	    "$ZONE" $C6 > "$tmp/dns/zone6"
 	chmod -R a+rX "$tmp/dns"
 	inns rbldnsd -n -q -u rbldns -b 127.0.0.1/53 -w "$tmp/dns" \
-	    "$ZONE:ip4set:zone" "$ZONE:ip6trie:zone6" > "$tmp/rbldnsd.out" 2>&1 &
+	    "$ZONE:ip4set:zone" "$ZONE:ip6trie:zone6" "$EZONE:ip4set:zone-err" \
+	    > "$tmp/rbldnsd.out" 2>&1 &
 	mta_pids="$mta_pids $!"
 	wait_for 5 srv_has_udp 53 || { cat "$tmp/rbldnsd.out"; echo "rbldnsd did not start"; exit 1; }
 }
@@ -376,4 +383,21 @@ scenario() {
 	expect_ban $L4 "$label DNSBL"
 	check "$label: the ignored client is not banned" not_banned $I4
 	check "$label: the ignored client still connects to port 25" can_connect $S4 25 $I4
+}
+
+# postfix_spool DIR: Postfix's queue directory DIR/spool and data
+# directory DIR/data with the owners and modes "postfix set-permissions"
+# gives them (user postfix 64901, group postdrop pfmbdrop 64902)
+postfix_spool() {
+	mkdir -p "$1/spool" "$1/data"
+	for _d in active bounce corrupt defer deferred flush hold incoming private saved trace; do
+		mkdir -p "$1/spool/$_d"
+		chmod 700 "$1/spool/$_d"
+	done
+	mkdir -p "$1/spool/pid" "$1/spool/public" "$1/spool/maildrop"
+	chown -R 64901:64901 "$1/spool" "$1/data"
+	chown root:root "$1/spool" "$1/spool/pid"
+	chgrp 64902 "$1/spool/public" "$1/spool/maildrop"
+	chmod 710 "$1/spool/public"
+	chmod 730 "$1/spool/maildrop"
 }

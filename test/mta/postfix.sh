@@ -5,7 +5,8 @@
 # through a private rsyslogd to `mailban run --omprog`, and the client's
 # next connect to port 25 times out while port 2525 still answers.  SMTP
 # AUTH (Cyrus SASL, sasldb) password guessing is banned at the fourth
-# failure, not before; an ignored client is never banned.
+# failure, not before; an ignored client is never banned.  postscreen's
+# rank made of a DNSBL's error answer (dnsblog logs it) bans nobody.
 set -u
 . "$SRCDIR/test/mta/lib.sh"
 
@@ -21,16 +22,7 @@ grep -q '^pfmbdrop:' "$ns/group" || echo "pfmbdrop:x:64902:" >> "$ns/group"
 
 pf=$tmp/postfix
 mkdir -p "$pf/spool" "$pf/data" "$pf/sasl"
-for d in active bounce corrupt defer deferred flush hold incoming private saved trace; do
-	mkdir -p "$pf/spool/$d"
-	chmod 700 "$pf/spool/$d"
-done
-mkdir -p "$pf/spool/pid" "$pf/spool/public" "$pf/spool/maildrop"
-chown -R 64901:64901 "$pf/spool" "$pf/data"
-chown root:root "$pf/spool" "$pf/spool/pid"
-chgrp 64902 "$pf/spool/public" "$pf/spool/maildrop"
-chmod 710 "$pf/spool/public"
-chmod 730 "$pf/spool/maildrop"
+postfix_spool "$pf"
 
 # SASL: sasldb with one user, read by smtpd (runs as postfix)
 printf 'pwcheck_method: auxprop\nauxprop_plugin: sasldb\nmech_list: PLAIN LOGIN\nsasldb_path: %s\n' \
@@ -96,7 +88,7 @@ tlsproxy  unix - - n - 0 tlsproxy
 EOF
 cat >> "$pf/conf-postscreen/main.cf" <<EOF
 postscreen_access_list = permit_mynetworks
-postscreen_dnsbl_sites = $ZONE*2
+postscreen_dnsbl_sites = $ZONE*2, $EZONE*2
 postscreen_dnsbl_threshold = 2
 postscreen_dnsbl_action = enforce
 postscreen_greet_action = enforce
@@ -160,6 +152,23 @@ expect_ban $L4 "postscreen"
 listed6 postscreen 'postfix/postscreen\[[0-9]+\]: DNSBL rank 2 for \[@IP@\]:[0-9]+$'
 check "postscreen: the ignored client is not banned" not_banned $I4
 check "postscreen: the ignored client still connects to port 25" can_connect $S4 25 $I4
+
+# a DNSBL that answers with an error code (127.255.255.254) for a client:
+# postscreen counts it into the rank and rejects; dnsblog's line shows the
+# answer, so mailban warns and does not count the rank line after it
+SWAKS_TIMEOUT=6 client $E4 --to user@$DOMAIN > "$tmp/swaks-err.out" 2>&1
+check "postscreen: the client answered by the erring DNSBL is rejected" \
+    grep -q "550 5.7.1 Service unavailable; client \[$E4\] blocked using $EZONE" "$tmp/swaks-err.out"
+check "postscreen: dnsblog logs the error answer" \
+    wait_for 5 log_has 1 "postfix/dnsblog\[[0-9]+\]: addr $(printf '%s' $E4 | sed 's/\./\\./g') listed by domain err\.mailban\.test as 127\.255\.255\.254\$"
+check "postscreen: logs the rank the error answer made" \
+    wait_for 5 log_has 1 "postscreen\[[0-9]+\]: DNSBL rank 2 for \[$E4\]:[0-9]+\$"
+dnsbl_warned() {
+	"$mb" status -o "state=\"$tmp/state.db\"" 2>/dev/null | grep -q '^WARNING: DNSBL ERROR: '
+}
+check "postscreen: mailban status says a DNSBL is refusing the queries" wait_for 10 dnsbl_warned
+check "postscreen: the client of the DNSBL error is not banned" not_banned $E4
+check "postscreen: the client of the DNSBL error still connects to port 25" can_connect $S4 25 $E4
 
 mta_log "Postfix postscreen"
 all_trusted "Postfix postscreen"

@@ -120,16 +120,7 @@ overlay "$ROOT/usr" /usr
 grep -q '^pfmbdrop:' "$ns/group" || echo "pfmbdrop:x:64902:" >> "$ns/group"
 pf=$tmp/postfix
 mkdir -p "$pf/spool" "$pf/data" "$pf/conf"
-for d in active bounce corrupt defer deferred flush hold incoming private saved trace; do
-	mkdir -p "$pf/spool/$d"
-	chmod 700 "$pf/spool/$d"
-done
-mkdir -p "$pf/spool/pid" "$pf/spool/public" "$pf/spool/maildrop"
-chown -R 64901:64901 "$pf/spool" "$pf/data"
-chown root:root "$pf/spool" "$pf/spool/pid"
-chgrp 64902 "$pf/spool/public" "$pf/spool/maildrop"
-chmod 710 "$pf/spool/public"
-chmod 730 "$pf/spool/maildrop"
+postfix_spool "$pf"
 cat > "$pf/conf/main.cf" <<EOC
 compatibility_level = 3.6
 queue_directory = $pf/spool
