@@ -17,10 +17,20 @@
  *	and keep the older time, so that they expire early rather than late
  *	(never a ban the window does not justify).
  *
- *	At most cfg->max_tracked addresses are kept.  When full, the least
- *	recently seen address that is not banned is evicted (its score is
- *	lost); if the TRACKER_EVICT_SCAN least recent are all banned, the least
- *	recent of them goes (its history is also kept by the state database).
+ *	At most cfg->max_tracked addresses are kept, in memory fixed per
+ *	address (TRACKER_ENTRY_BYTES: the entry and its share of the hash
+ *	table; tracker_get_stats() says the bytes held).  When the table is
+ *	full and a new address scores, the entry that carries the least
+ *	evidence goes: evidence levels, lowest first, are nothing left in
+ *	the window; a score in the window, by its sum (one-offs lowest, the
+ *	threshold's neighbours highest); banned within cfg->forget (its count
+ *	decides the next ban's length); banned now.  Within a level the least
+ *	recently seen goes first.  A newcomer whose first score puts it below
+ *	every level held is not taken in (stats: refused): a flood of one-offs
+ *	never pushes out an address close to its threshold, and it replaces
+ *	only other one-offs, the oldest first.  Levels are set on every
+ *	change and checked again, least recently seen first, when room is
+ *	made: an entry whose scores aged out of the window drops to its level.
  *
  *	tracker_qid() joins evidence spread over lines by queue ID (Sendmail's
  *	"QID: <user>... User unknown" before "QID: from=..., relay=[ip]"): a
@@ -41,8 +51,15 @@
 #include "score.h"
 
 #define TRACKER_EVENTS SCORE_EVENTS
-#define TRACKER_EVICT_SCAN 64
 #define TRACKER_QID_MAX 31
+/*
+ * Memory per tracked address, at most: the entry (96 bytes) and its share
+ * of the hash table (8); `run` adds the list of scores changed since the
+ * last write to the state file (TRACKER_DIRTY_BYTES per address, and
+ * 1024 addresses more).  The qid cache is apart: cfg->max_qids entries.
+ */
+#define TRACKER_ENTRY_BYTES 104
+#define TRACKER_DIRTY_BYTES 34
 
 struct pattern;
 
@@ -58,7 +75,13 @@ struct ban_decision {
 struct tracker_stats {
 	uint64_t dirty_lost; /* score changes too many to list for the state */
 	uint64_t tracked; /* addresses held now */
-	uint64_t evicted;
+	uint64_t capacity; /* at most (limits.tracked when made) */
+	uint64_t evicted; /* addresses dropped to make room */
+	uint64_t evicted_evidence; /* ... of them above the lowest score
+				    * level (more than a one-off) or banned */
+	uint64_t refused; /* new addresses not taken in: every one held has
+			   * more evidence */
+	uint64_t bytes; /* memory held for addresses (not queue IDs) */
 	uint64_t qids_evicted;
 	uint64_t qid_parked; /* hits parked under a queue ID */
 };

@@ -148,6 +148,8 @@ struct run_counters {
 	size_t nnotices;
 	int64_t dnsbl_warned; /* last warning about a DNSBL error (clock) */
 	uint64_t dnsbl_unwarned; /* DNSBL errors since that warning */
+	int64_t full_warned; /* last warning about a full tracker (clock) */
+	uint64_t evicted, lost, refused; /* the tracker's counts then */
 	double kernel_secs; /* time spent in the kernel's commit */
 	uint64_t *pm_matches, *pm_bans; /* per pattern, since the last save */
 	size_t npm;
@@ -501,6 +503,37 @@ warn_dnsbl(struct run_counters *c, int64_t now, const char *line, size_t len)
 	    msg_quote(qb, line, len, 200));
 	c->dnsbl_warned = now;
 	c->dnsbl_unwarned = 0;
+}
+
+/*
+ * The tracker full: what it forgot or did not take in, said at most every
+ * RUN_DNSBL_WARN_EVERY while it goes on (the least evidence goes first:
+ * a flood of one-offs costs only one-offs, but the administrator should
+ * know, and raise limits.tracked when more than one-offs go).
+ */
+static void
+warn_tracker_full(struct run *r, int64_t now)
+{
+	struct run_counters *c = &r->cnt;
+	struct tracker_stats ts;
+
+	if (c->full_warned != 0 && now - c->full_warned < RUN_DNSBL_WARN_EVERY)
+		return;
+	tracker_get_stats(r->en.tr, &ts);
+	if (ts.evicted == c->evicted && ts.refused == c->refused)
+		return;
+	msg_warn("the tracker is full (limits.tracked = %" PRIu64 "): %" PRIu64
+	    " address%s forgotten, the least evidence first (%" PRIu64 " with "
+	    "more than a one-off's score or a ban), %" PRIu64 " new one%s not "
+	    "taken in (every address held had more evidence)",
+	    ts.capacity, ts.evicted - c->evicted,
+	    ts.evicted - c->evicted == 1 ? "" : "es",
+	    ts.evicted_evidence - c->lost, ts.refused - c->refused,
+	    ts.refused - c->refused == 1 ? "" : "s");
+	c->full_warned = now;
+	c->evicted = ts.evicted;
+	c->lost = ts.evicted_evidence;
+	c->refused = ts.refused;
 }
 
 static void
@@ -1527,6 +1560,7 @@ tick(struct run *r, int64_t now)
 	open_state(r, now);
 	open_journal(r, now);
 	report_health(r, now, 0);
+	warn_tracker_full(r, now);
 	if (s->st == NULL)
 		return;
 	if (now != s->last_lifted_poll)

@@ -4,9 +4,12 @@
  * DESCRIPTION
  *	See include/tracker.h.  Addresses live in an array of fixed-size
  *	entries (grown by doubling up to max_tracked), found through a chained
- *	hash of 32-bit indices, and kept in least-recently-seen order on a
- *	doubly linked list of indices.  Times are stored as 32-bit seconds.
+ *	hash of 32-bit indices, and kept on one doubly linked list of indices
+ *	per evidence level (LEVEL_*), most recently seen at the head.  A bit
+ *	mask of the levels that hold entries finds the lowest at once.  Times
+ *	are stored as 32-bit seconds.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +17,24 @@
 #include "tracker.h"
 
 #define NIL UINT32_MAX
+
+/*
+ * Evidence levels, evicted lowest first and, within a level, least
+ * recently seen first.  A level is exact when an entry is placed (after
+ * every change) and may only overstate afterwards, as scores age out of
+ * the window and bans end: evict() looks again at the least recently
+ * seen end of every level before it chooses.
+ */
+enum {
+	LEVEL_NONE = 0, /* nothing in the window, no ban to remember */
+	LEVEL_SCORE_MIN = 1, /* a score in the window: 1 to 13 by its sum */
+	LEVEL_SCORE_MAX = 13, /* ... the threshold or more (seeded) */
+	LEVEL_HISTORY = 14, /* banned within `forget`, not now: escalation */
+	LEVEL_BANNED = 15, /* banned now */
+	LEVELS,
+	LEVEL_UNLINKED = LEVELS /* new, on no list until placed */
+};
+#define REFRESH_MAX 4 /* entries looked at again per level and eviction */
 
 struct event {
 	uint32_t t;
@@ -24,14 +45,22 @@ struct entry {
 	struct addr addr;
 	uint8_t nev;
 	uint8_t dirty; /* on the dirty list since the last drain */
+	uint8_t level; /* LEVEL_*: the list it is on */
 	uint16_t nbans;
 	uint32_t last_seen;
 	uint32_t banned_until;
 	uint32_t last_ban;
 	uint32_t hnext; /* hash chain */
-	uint32_t prev, next; /* LRU list; head = most recent */
+	uint32_t prev, next; /* its level's list; head = most recent */
 	struct event ev[TRACKER_EVENTS];
 };
+
+/* tracker.h states the memory per address: an entry and two hash heads
+ * at most (the heads are the power of two at or above the entries) */
+_Static_assert(sizeof(struct entry) + 2 * sizeof(uint32_t) <=
+    TRACKER_ENTRY_BYTES, "TRACKER_ENTRY_BYTES is the bound documented");
+_Static_assert(sizeof(struct addr) * 2 <= TRACKER_DIRTY_BYTES,
+    "TRACKER_DIRTY_BYTES is the bound documented");
 
 struct qent {
 	char qid[TRACKER_QID_MAX + 1];
@@ -50,7 +79,8 @@ struct tracker {
 	uint32_t n, cap, max;
 	uint32_t *heads;
 	uint32_t nheads; /* power of two */
-	uint32_t lru_head, lru_tail;
+	uint32_t lhead[LEVELS], ltail[LEVELS];
+	uint32_t levels; /* bit l: level l's list is not empty */
 	uint32_t free_list; /* evicted slots, chained through hnext */
 	struct qent *q;
 	uint32_t qmax, qnext, qn;
@@ -90,7 +120,9 @@ tracker_new(const struct config *cfg)
 
 	t->cfg = cfg;
 	t->max = cfg->max_tracked;
-	t->lru_head = t->lru_tail = t->free_list = NIL;
+	t->free_list = NIL;
+	for (i = 0; i < LEVELS; i++)
+		t->lhead[i] = t->ltail[i] = NIL;
 	t->qmax = cfg->max_qids;
 	t->q = xcalloc(t->qmax, sizeof(*t->q));
 	t->nqheads = pow2_at_least((uint64_t)t->qmax * 2);
@@ -124,6 +156,8 @@ mark_dirty(struct tracker *t, struct entry *e)
 			return;
 		}
 		t->capdirty = t->capdirty ? t->capdirty * 2 : 1024;
+		if (t->capdirty > 2 * (uint64_t)t->max + 1024)
+			t->capdirty = 2 * t->max + 1024;
 		t->dirty = xreallocarray(t->dirty, t->capdirty, sizeof(*t->dirty));
 	}
 	e->dirty = 1;
@@ -148,33 +182,81 @@ rehash(struct tracker *t, uint32_t nheads)
 }
 
 static void
-lru_unlink(struct tracker *t, uint32_t i)
+list_unlink(struct tracker *t, uint32_t i)
 {
 	struct entry *e = &t->e[i];
 
 	if (e->prev != NIL)
 		t->e[e->prev].next = e->next;
 	else
-		t->lru_head = e->next;
+		t->lhead[e->level] = e->next;
 	if (e->next != NIL)
 		t->e[e->next].prev = e->prev;
 	else
-		t->lru_tail = e->prev;
+		t->ltail[e->level] = e->prev;
+	if (t->lhead[e->level] == NIL)
+		t->levels &= ~(1u << e->level);
 	e->prev = e->next = NIL;
 }
 
 static void
-lru_push(struct tracker *t, uint32_t i)
+list_push(struct tracker *t, uint32_t i, unsigned level)
 {
 	struct entry *e = &t->e[i];
 
+	e->level = (uint8_t)level;
 	e->prev = NIL;
-	e->next = t->lru_head;
-	if (t->lru_head != NIL)
-		t->e[t->lru_head].prev = i;
-	t->lru_head = i;
-	if (t->lru_tail == NIL)
-		t->lru_tail = i;
+	e->next = t->lhead[level];
+	if (t->lhead[level] != NIL)
+		t->e[t->lhead[level]].prev = i;
+	t->lhead[level] = i;
+	if (t->ltail[level] == NIL)
+		t->ltail[level] = i;
+	t->levels |= 1u << level;
+}
+
+/* The level of a sum of scores in the window (sum > 0): one-offs at the
+ * bottom, the threshold's neighbours at the top. */
+static unsigned
+score_level(const struct config *cfg, int64_t sum)
+{
+	int64_t steps = LEVEL_SCORE_MAX - LEVEL_SCORE_MIN - 1;
+
+	if (sum >= cfg->threshold)
+		return LEVEL_SCORE_MAX;
+	/* 1 <= sum < threshold: threshold >= 2 */
+	return LEVEL_SCORE_MIN + (unsigned)((sum - 1) * steps /
+	    (cfg->threshold - 1));
+}
+
+static unsigned
+level_of(const struct tracker *t, const struct entry *e, uint32_t now)
+{
+	const struct config *cfg = t->cfg;
+	int64_t sum = 0;
+	uint8_t k;
+
+	if (e->banned_until > now)
+		return LEVEL_BANNED;
+	if (e->nbans > 0 && (int64_t)now - (int64_t)e->last_ban <= cfg->forget)
+		return LEVEL_HISTORY;
+	for (k = 0; k < e->nev; k++)
+		if ((int64_t)now - (int64_t)e->ev[k].t < cfg->window)
+			sum += e->ev[k].score;
+	return sum > 0 ? score_level(cfg, sum) : LEVEL_NONE;
+}
+
+/* Entry i was seen, or changed: the most recent of its level. */
+static void
+place(struct tracker *t, uint32_t i, uint32_t now)
+{
+	unsigned level = level_of(t, &t->e[i], now);
+
+	if (t->e[i].level == level && t->lhead[level] == i)
+		return;
+	if (t->e[i].level != LEVEL_UNLINKED)
+		list_unlink(t, i);
+	list_push(t, i, level);
 }
 
 /* addr_equal(), inlined: fixed-size compares on the lookup path. */
@@ -211,41 +293,98 @@ hash_remove(struct tracker *t, uint32_t i)
 	*pp = t->e[i].hnext;
 }
 
-static uint32_t
-evict(struct tracker *t, uint32_t now)
+/*
+ * A new threshold, window or forget: every entry placed again, each
+ * level's entries least recently seen first so that their order holds.
+ * Without a clock here, each is placed as of its last sight: a level
+ * that overstates, as levels may (refresh() brings it down).
+ */
+static void
+relevel(struct tracker *t)
 {
-	uint32_t i = t->lru_tail, k;
+	uint32_t tail[LEVELS], i, prev;
+	unsigned l;
+	struct entry *e;
 
-	for (k = 0; k < TRACKER_EVICT_SCAN && i != NIL; k++, i = t->e[i].prev)
-		if (t->e[i].banned_until <= now)
-			break;
-	if (i == NIL || k == TRACKER_EVICT_SCAN)
-		i = t->lru_tail;
+	memcpy(tail, t->ltail, sizeof(tail));
+	for (l = 0; l < LEVELS; l++)
+		t->lhead[l] = t->ltail[l] = NIL;
+	t->levels = 0;
+	for (l = 0; l < LEVELS; l++) {
+		for (i = tail[l]; i != NIL; i = prev) {
+			e = &t->e[i];
+			prev = e->prev;
+			list_push(t, i, level_of(t, e, e->last_seen > e->last_ban ?
+			    e->last_seen : e->last_ban));
+		}
+	}
+}
+
+/*
+ * Levels overstate what has aged since: the least recently seen entries
+ * of each level, those most likely to have aged, are placed again.
+ */
+static void
+refresh(struct tracker *t, uint32_t now)
+{
+	uint32_t m = t->levels & ~1u, i;
+	unsigned l, nl, k;
+
+	for (; m != 0; m &= m - 1) {
+		l = (unsigned)__builtin_ctz(m);
+		for (k = 0; k < REFRESH_MAX && (i = t->ltail[l]) != NIL; k++) {
+			nl = level_of(t, &t->e[i], now);
+			if (nl >= l)
+				break;
+			list_unlink(t, i);
+			list_push(t, i, nl);
+		}
+	}
+}
+
+/*
+ * Room for an address whose first score is `score`: the least recently
+ * seen entry of the lowest level goes, unless every entry held is above
+ * the newcomer's (NIL: it is not taken in; nothing held is lost for it).
+ * A score at the threshold bans: it comes in as a ban does.
+ */
+static uint32_t
+evict(struct tracker *t, uint32_t now, long score)
+{
+	unsigned low, level = score >= t->cfg->threshold ? LEVEL_BANNED :
+	    score_level(t->cfg, score);
+	uint32_t i;
+
+	refresh(t, now);
+	if (t->levels == 0)
+		return NIL;
+	low = (unsigned)__builtin_ctz(t->levels);
+	if (low > level) {
+		t->st.refused++;
+		return NIL;
+	}
+	i = t->ltail[low];
 	hash_remove(t, i);
-	lru_unlink(t, i);
+	list_unlink(t, i);
 	t->st.evicted++;
+	if (low > LEVEL_SCORE_MIN)
+		t->st.evicted_evidence++;
 	return i;
 }
 
-/* Entry i was seen: the most recent now. */
-static void
-promote(struct tracker *t, uint32_t i)
-{
-	if (t->lru_head == i)
-		return;
-	lru_unlink(t, i);
-	lru_push(t, i);
-}
-
+/*
+ * The entry of a, taken in when new (on no list until placed) if there is
+ * room for an address whose first score is `score` (LONG_MAX: always, as
+ * for a ban); NIL when there is not.
+ */
 static uint32_t
-find_or_add(struct tracker *t, const struct addr *a, uint32_t now)
+find_or_add(struct tracker *t, const struct addr *a, uint32_t now,
+    long score)
 {
 	uint32_t i = lookup(t, a), h;
 
-	if (i != NIL) {
-		promote(t, i);
+	if (i != NIL)
 		return i;
-	}
 	if (t->n < t->max) {
 		if (t->n == t->cap) {
 			t->cap = t->cap ? t->cap * 2 : 1024;
@@ -258,15 +397,16 @@ find_or_add(struct tracker *t, const struct addr *a, uint32_t now)
 		if (t->n + 1 > t->nheads)
 			rehash(t, pow2_at_least(t->cap));
 		i = t->n++;
-	} else {
-		i = evict(t, now);
+	} else if ((i = evict(t, now, score)) == NIL) {
+		return NIL;
 	}
 	memset(&t->e[i], 0, sizeof(t->e[i]));
 	t->e[i].addr = *a;
 	h = (uint32_t)addr_hash(a) & (t->nheads - 1);
 	t->e[i].hnext = t->heads[h];
 	t->heads[h] = i;
-	lru_push(t, i);
+	t->e[i].prev = t->e[i].next = NIL;
+	t->e[i].level = LEVEL_UNLINKED;
 	return i;
 }
 
@@ -335,6 +475,7 @@ tracker_hit(struct tracker *t, const struct addr *a, int64_t now, long score,
     const struct pattern *p, struct ban_decision *d)
 {
 	uint32_t tn = clamp_time(now), i;
+	int banned;
 
 	/*
 	 * Score 0 is a record, never counted: an address held already is
@@ -344,10 +485,12 @@ tracker_hit(struct tracker *t, const struct addr *a, int64_t now, long score,
 	if (score <= 0) {
 		if ((i = lookup(t, a)) == NIL)
 			return 0;
-		promote(t, i);
-		return decide(t, i, tn, score, p, d);
+	} else if ((i = find_or_add(t, a, tn, score)) == NIL) {
+		return 0; /* a one-off, and the table full of more */
 	}
-	return decide(t, find_or_add(t, a, tn), tn, score, p, d);
+	banned = decide(t, i, tn, score, p, d);
+	place(t, i, tn);
+	return banned;
 }
 
 void
@@ -362,18 +505,23 @@ tracker_unban(struct tracker *t, const struct addr *a)
 		t->e[i].nev = 0;
 		mark_dirty(t, &t->e[i]);
 	}
+	place(t, i, t->e[i].last_seen > t->e[i].last_ban ? t->e[i].last_seen :
+	    t->e[i].last_ban);
 }
 
 void
 tracker_seed(struct tracker *t, const struct addr *a, unsigned count,
     int64_t last_ban, int64_t until)
 {
-	uint32_t i = find_or_add(t, a, clamp_time(last_ban));
+	uint32_t i = find_or_add(t, a, clamp_time(last_ban), LONG_MAX);
 
+	if (i == NIL)
+		return; /* the table is full of bans now */
 	t->e[i].nbans = count > UINT16_MAX ? UINT16_MAX : (uint16_t)count;
 	t->e[i].last_ban = clamp_time(last_ban);
 	t->e[i].banned_until = clamp_time(until);
 	t->e[i].last_seen = clamp_time(last_ban);
+	place(t, i, clamp_time(last_ban));
 }
 
 void
@@ -429,10 +577,13 @@ void
 tracker_seed_events(struct tracker *t, const struct addr *a,
     const struct score_event *ev, size_t n, int64_t now)
 {
-	uint32_t i = find_or_add(t, a, clamp_time(now));
-	struct entry *e = &t->e[i];
+	uint32_t i = find_or_add(t, a, clamp_time(now), LONG_MAX);
+	struct entry *e;
 	size_t j;
 
+	if (i == NIL)
+		return; /* the table is full of bans now */
+	e = &t->e[i];
 	for (j = 0; j < n && e->nev < TRACKER_EVENTS; j++) {
 		if (now - ev[j].t >= t->cfg->window || ev[j].score <= 0)
 			continue;
@@ -443,16 +594,21 @@ tracker_seed_events(struct tracker *t, const struct addr *a,
 	}
 	if (e->nev > 0 && clamp_time(ev[n - 1].t) > e->last_seen)
 		e->last_seen = clamp_time(ev[n - 1].t);
+	place(t, i, clamp_time(now));
 }
 
 void
 tracker_set_config(struct tracker *t, const struct config *cfg)
 {
+	const struct config *old = t->cfg;
 	uint32_t i;
 
 	t->cfg = cfg;
 	for (i = 0; i < t->qn; i++)
 		t->q[i].pat = NULL; /* the old patterns are about to go */
+	if (cfg->threshold != old->threshold || cfg->window != old->window ||
+	    cfg->forget != old->forget)
+		relevel(t);
 }
 
 void
@@ -460,6 +616,10 @@ tracker_get_stats(const struct tracker *t, struct tracker_stats *st)
 {
 	*st = t->st;
 	st->tracked = t->n;
+	st->capacity = t->max;
+	st->bytes = (uint64_t)t->cap * sizeof(*t->e) +
+	    (uint64_t)t->nheads * sizeof(*t->heads) +
+	    (uint64_t)t->capdirty * sizeof(*t->dirty);
 }
 
 /* --- queue-ID evidence --- */

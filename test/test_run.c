@@ -1079,6 +1079,75 @@ dnsbl_errors_warn_and_never_ban(void)
 	}
 }
 
+/*
+ * A full tracker is said: what it forgot and did not take in, at most
+ * every ten minutes while it goes on, and nothing while it is not full.
+ * The address close to its threshold stays through the flood of one-offs.
+ */
+static void
+tracker_full_warns(void)
+{
+	struct run_options opt = {0};
+	struct run_kernel k;
+	struct run_stats s;
+	struct config *cfg;
+	struct fake f;
+	struct run *r;
+	unsigned long warned;
+	char buf[128], path[256];
+	unsigned i;
+
+	fresh_dir();
+	k = fake_kernel(&f);
+	cfg = test_config(state_path(path, sizeof(path)));
+	cfg->max_tracked = 16;
+	r = run_new(cfg, &k, &opt, T0);
+	run_start(r, T0);
+	warned = msg_warn_count();
+	for (i = 0; i < 2; i++) { /* 8 of 10: two t-mid */
+		line(buf, sizeof(buf), "mid", 1000);
+		run_line(r, buf, strlen(buf), 0);
+	}
+	for (i = 0; i < 15; i++) { /* the table full, nothing forgotten */
+		line(buf, sizeof(buf), "odd", i);
+		run_line(r, buf, strlen(buf), 0);
+	}
+	run_idle(r, T0 + 1);
+	CHECK(msg_warn_count() == warned, "not full yet: no warning");
+	for (i = 100; i < 200; i++) {
+		line(buf, sizeof(buf), "odd", i);
+		run_line(r, buf, strlen(buf), 0);
+	}
+	run_idle(r, T0 + 2);
+	CHECK(msg_warn_count() - warned == 1, "one warning, not %lu",
+	    msg_warn_count() - warned);
+	run_wake(r, T0 + 3);
+	for (i = 200; i < 300; i++) {
+		line(buf, sizeof(buf), "odd", i);
+		run_line(r, buf, strlen(buf), 0);
+	}
+	run_idle(r, T0 + 4);
+	CHECK(msg_warn_count() - warned == 1, "not again within ten minutes");
+	run_wake(r, T0 + 5);
+	line(buf, sizeof(buf), "mid", 1000);
+	run_line(r, buf, strlen(buf), 0);
+	run_idle(r, T0 + 6);
+	run_stats(r, &s);
+	CHECK(s.bans == 1 && f.nadded >= 1, "the address at 8 banned by its "
+	    "third t-mid after the flood: %llu", (unsigned long long)s.bans);
+	run_wake(r, T0 + 11 * 60);
+	run_idle(r, T0 + 11 * 60);
+	CHECK(msg_warn_count() - warned == 2, "again ten minutes later: %lu",
+	    msg_warn_count() - warned);
+	run_wake(r, T0 + 22 * 60);
+	run_idle(r, T0 + 22 * 60);
+	CHECK(msg_warn_count() - warned == 2, "nothing forgotten since: %lu",
+	    msg_warn_count() - warned);
+	CHECK(run_finish(r, T0 + 22 * 60) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+}
+
 /* The health row of the state file: 1 with *h, 0 none, -1 unreadable. */
 static int
 health_row(struct state_health *h)
@@ -1435,6 +1504,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(omprog_answers),
 	TEST_CASE(backlog_flood),
 	TEST_CASE(dnsbl_errors_warn_and_never_ban),
+	TEST_CASE(tracker_full_warns),
 	{NULL, NULL},
 };
 

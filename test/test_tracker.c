@@ -286,6 +286,253 @@ queue_ids(void)
 	tracker_free(t);
 }
 
+/* the nth address of a flood: distinct, IPv4 or IPv6 */
+static struct addr
+flood_addr(int v6, uint32_t n)
+{
+	struct addr c = ip(v6 ? "2001:db8:f100::" : "10.0.0.0");
+
+	if (v6) {
+		c.bytes[8] = (uint8_t)(n >> 24);
+		c.bytes[9] = (uint8_t)(n >> 16);
+		c.bytes[14] = (uint8_t)(n >> 8);
+		c.bytes[15] = (uint8_t)n;
+	} else {
+		c.bytes[1] = (uint8_t)(n >> 16);
+		c.bytes[2] = (uint8_t)(n >> 8);
+		c.bytes[3] = (uint8_t)n;
+	}
+	return c;
+}
+
+/*
+ * The eviction flood: three failures of 3, then a hundred times the table
+ * in distinct one-offs of 1 within the window, then a fourth failure: a
+ * ban, on IPv4 and IPv6 (least recently seen first evicted the offender)
+ */
+static void
+flood_ends_in_ban(void)
+{
+	struct tracker_stats st;
+	struct ban_decision d;
+	int v6;
+	uint32_t n;
+
+	for (v6 = 0; v6 <= 1; v6++) {
+		struct tracker *t = new_tracker();
+		struct addr a = ip(v6 ? "2001:db8:bad::1" : "203.0.113.66");
+
+		CHECK(tracker_hit(t, &a, t0, 3, NULL, &d) == 0, "1");
+		CHECK(tracker_hit(t, &a, t0 + 1, 3, NULL, &d) == 0, "2");
+		CHECK(tracker_hit(t, &a, t0 + 2, 3, NULL, &d) == 0, "3");
+		for (n = 0; n < 10000; n++) {
+			struct addr c = flood_addr(v6, n);
+
+			CHECK(tracker_hit(t, &c, t0 + 3 + n / 20, 1, NULL, &d) == 0,
+			    "one-off %u", n);
+		}
+		CHECK(tracker_hit(t, &a, t0 + 599, 3, NULL, &d) == 1 &&
+		    d.score == 12 && addr_equal(&d.addr, &a),
+		    "v%d: the fourth failure after the flood bans", v6 ? 6 : 4);
+		tracker_get_stats(t, &st);
+		CHECK(st.tracked == 100 && st.evicted >= 9900, "tracked %llu "
+		    "evicted %llu", (unsigned long long)st.tracked,
+		    (unsigned long long)st.evicted);
+		tracker_free(t);
+	}
+}
+
+/*
+ * Least score first: a flood of 3s pushes out the 1s before any 3, the
+ * oldest 3s first, and never the address at 9
+ */
+static void
+least_score_then_oldest(void)
+{
+	struct tracker *t = new_tracker();
+	struct ban_decision d;
+	struct addr near = ip("192.0.2.9"), c;
+	uint32_t n;
+
+	CHECK(tracker_hit(t, &near, t0, 9, NULL, &d) == 0, "near");
+	for (n = 0; n < 49; n++) { /* 49 threes, then 50 ones */
+		c = flood_addr(0, n);
+		tracker_hit(t, &c, t0 + 1, 3, NULL, &d);
+	}
+	for (n = 49; n < 99; n++) {
+		c = flood_addr(0, n);
+		tracker_hit(t, &c, t0 + 2, 1, NULL, &d);
+	}
+	for (n = 1000; n < 1050; n++) { /* 50 new threes: the ones go */
+		c = flood_addr(0, n);
+		tracker_hit(t, &c, t0 + 3, 3, NULL, &d);
+	}
+	for (n = 0; n < 49; n++) {
+		c = flood_addr(0, n);
+		CHECK(tracker_hit(t, &c, t0 + 4, 7, NULL, &d) == 1,
+		    "an old three was evicted before a one (%u)", n);
+	}
+	c = flood_addr(0, 49);
+	CHECK(tracker_hit(t, &c, t0 + 5, 9, NULL, &d) == 0, "the ones went");
+	/* now the oldest threes go first: the ones of t0 + 3 */
+	for (n = 2000; n < 2010; n++) {
+		c = flood_addr(0, n);
+		tracker_hit(t, &c, t0 + 6, 3, NULL, &d);
+	}
+	c = flood_addr(0, 1000);
+	CHECK(tracker_hit(t, &c, t0 + 7, 7, NULL, &d) == 0,
+	    "the oldest three went first");
+	c = flood_addr(0, 1049);
+	CHECK(tracker_hit(t, &c, t0 + 7, 7, NULL, &d) == 1,
+	    "a newer three stayed");
+	CHECK(tracker_hit(t, &near, t0 + 8, 1, NULL, &d) == 1 && d.score == 10,
+	    "the address at 9 stayed through it all");
+	tracker_free(t);
+}
+
+/*
+ * A table full of addresses close to their threshold takes no one-off in
+ * (refused), and loses none of them; once their scores aged out of the
+ * window, newcomers take their place
+ */
+static void
+full_of_evidence_refuses_one_offs(void)
+{
+	struct tracker *t = new_tracker();
+	struct tracker_stats st;
+	struct ban_decision d;
+	struct addr c;
+	uint32_t n;
+
+	for (n = 0; n < 100; n++) {
+		c = flood_addr(1, n);
+		tracker_hit(t, &c, t0, 9, NULL, &d);
+	}
+	for (n = 1000; n < 2000; n++) {
+		c = flood_addr(1, n);
+		CHECK(tracker_hit(t, &c, t0 + 10, 1, NULL, &d) == 0, "one-off");
+	}
+	tracker_get_stats(t, &st);
+	CHECK(st.refused == 1000 && st.evicted == 0, "refused %llu evicted "
+	    "%llu", (unsigned long long)st.refused,
+	    (unsigned long long)st.evicted);
+	/* a first hit at the threshold always comes in, and bans */
+	c = flood_addr(1, 5000);
+	CHECK(tracker_hit(t, &c, t0 + 11, 10, NULL, &d) == 1, "ban at once");
+	for (n = 1; n < 100; n++) { /* flood_addr(1, 0) made room for it */
+		c = flood_addr(1, n);
+		CHECK(tracker_hit(t, &c, t0 + 12, 1, NULL, &d) == 1,
+		    "kept %u", n);
+	}
+	tracker_free(t);
+	t = new_tracker();
+	for (n = 0; n < 100; n++) {
+		c = flood_addr(1, n);
+		tracker_hit(t, &c, t0, 9, NULL, &d);
+	}
+	for (n = 1000; n < 1100; n++) { /* after the window: all aged */
+		c = flood_addr(1, n);
+		tracker_hit(t, &c, t0 + 600, 1, NULL, &d);
+	}
+	tracker_get_stats(t, &st);
+	CHECK(st.refused == 0 && st.evicted == 100, "aged: refused %llu "
+	    "evicted %llu", (unsigned long long)st.refused,
+	    (unsigned long long)st.evicted);
+	tracker_free(t);
+}
+
+/*
+ * An address banned before keeps its count through a flood that comes
+ * after its ban ended: its next ban is the second (a day), not a first
+ */
+static void
+flood_keeps_ban_history(void)
+{
+	struct tracker *t = new_tracker();
+	struct ban_decision d;
+	struct addr a = ip("2001:db8:bad::2"), c;
+	uint32_t n;
+
+	CHECK(tracker_hit(t, &a, t0, 10, NULL, &d) == 1 && d.count == 1, "ban");
+	for (n = 0; n < 1000; n++) {
+		c = flood_addr(n & 1, n);
+		tracker_hit(t, &c, t0 + 4000 + n / 10, 3, NULL, &d);
+	}
+	CHECK(tracker_hit(t, &a, t0 + 4200, 10, NULL, &d) == 1 &&
+	    d.count == 2 && d.duration == 86400, "second ban, count %u",
+	    d.count);
+	tracker_free(t);
+}
+
+/* the memory held stays within the bound tracker.h states */
+static void
+memory_bound(void)
+{
+	struct tracker *t;
+	struct tracker_stats st;
+	struct ban_decision d;
+	struct addr c;
+	uint32_t n;
+	int keep;
+
+	for (keep = 0; keep <= 1; keep++) {
+		t = new_tracker();
+		if (keep)
+			tracker_keep_dirty(t);
+		for (n = 0; n < 5000; n++) {
+			c = flood_addr(n & 1, n);
+			tracker_hit(t, &c, t0 + n / 10, 1 + n % 9, NULL, &d);
+		}
+		tracker_get_stats(t, &st);
+		CHECK(st.tracked == 100, "tracked %llu",
+		    (unsigned long long)st.tracked);
+		CHECK(st.bytes > 0 && st.bytes <= 100 * (uint64_t)
+		    (TRACKER_ENTRY_BYTES + (keep ? TRACKER_DIRTY_BYTES : 0)) +
+		    (keep ? 1024 * sizeof(struct addr) : 0),
+		    "%llu bytes for 100 addresses", (unsigned long long)st.bytes);
+		tracker_free(t);
+	}
+}
+
+/*
+ * A reload that lengthens `forget` makes an address banned long ago
+ * evidence again: placed again at once, it outlives the next flood and
+ * its next ban is its second
+ */
+static void
+reload_places_again(void)
+{
+	struct tracker *t;
+	struct config longer;
+	struct ban_decision d;
+	struct addr a = ip("2001:db8:bad::3"), e = ip("192.0.2.50"), c;
+	const int64_t later = t0 + 2 * 86400;
+	uint32_t n;
+
+	config_defaults();
+	cfg.forget = 86400;
+	t = tracker_new(&cfg);
+	tracker_hit(t, &e, t0, 1, NULL, &d); /* ages into nothing */
+	CHECK(tracker_hit(t, &a, t0 + 1, 10, NULL, &d) == 1, "first ban");
+	for (n = 0; n < 98; n++) { /* the table full */
+		c = flood_addr(0, n);
+		tracker_hit(t, &c, later, 1, NULL, &d);
+	}
+	/* room for one more: e goes, a (its ban past forget) drops to nothing */
+	c = flood_addr(0, 98);
+	tracker_hit(t, &c, later, 1, NULL, &d);
+	longer = cfg;
+	longer.forget = 365 * 86400;
+	tracker_set_config(t, &longer);
+	for (n = 1000; n < 1200; n++) {
+		c = flood_addr(1, n);
+		tracker_hit(t, &c, later + 1, 1, NULL, &d);
+	}
+	CHECK(tracker_hit(t, &a, later + 2, 10, NULL, &d) == 1 && d.count == 2,
+	    "second ban after the reload and a flood: count %u", d.count);
+	tracker_free(t);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(threshold_and_escalation),
 	TEST_CASE(window),
@@ -296,6 +543,12 @@ static const struct test_case cases[] = {
 	TEST_CASE(bounded),
 	TEST_CASE(scores_drained_and_seeded),
 	TEST_CASE(queue_ids),
+	TEST_CASE(flood_ends_in_ban),
+	TEST_CASE(least_score_then_oldest),
+	TEST_CASE(full_of_evidence_refuses_one_offs),
+	TEST_CASE(flood_keeps_ban_history),
+	TEST_CASE(memory_bound),
+	TEST_CASE(reload_places_again),
 	{NULL, NULL},
 };
 
