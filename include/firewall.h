@@ -63,10 +63,15 @@ int firewall_setup(struct firewall *fw, struct kset *ks);
 struct firewall_report {
 	char what[2][200]; /* IPv4, IPv6: what is missing; "" when in place */
 	char why[256]; /* when the rules could not be read */
+	/* when missing: the previous check of this handle found them missing
+	 * too, and the ruleset has not changed since (its generation): the
+	 * program that took them away (a firewall reload) is done with it */
+	int settled;
 };
 
 /* 1 when both families' rules are in place as setup makes them; 0 when
- * not (rep->what says what is missing); -1 when they cannot be read
+ * not (rep->what says what is missing, rep->settled whether the ruleset
+ * stood still since the previous check); -1 when they cannot be read
  * (rep->why says why). */
 int firewall_check(struct firewall *fw, struct firewall_report *rep);
 

@@ -63,6 +63,11 @@ struct state;
 
 #define RUN_REFRESH_EVERY SECONDS_HOUR /* seconds between long-ban refreshes */
 #define RUN_PRESENCE_EVERY 2 /* seconds between checks that the sets exist */
+/* seconds to look again at firewall rules found missing while the ruleset
+ * was still changing (a reload in progress), and the most to wait for it
+ * to stand still before putting them back anyway */
+#define RUN_RULES_SETTLE 1
+#define RUN_RULES_SETTLE_MAX 30
 #define RUN_STATE_RETRY 2 /* seconds between attempts to open the state */
 #define RUN_BACKLOG_MAX 1000000 /* unwritten ban records kept */
 #define RUN_DEGRADED_RETRY 5 /* seconds between attempts at what failed */
@@ -89,13 +94,14 @@ struct run_kernel {
 	/*
 	 * The firewall rules that use the sets (firewall.h, with fw as
 	 * context; NULL: none checked).  rules_ok is 1 when they are in
-	 * place, 0 when not (what is missing in msg), -1 when they cannot be
-	 * read (why in msg); rules_restore puts back what is missing as
-	 * "mailban setup" makes it: 1 done, 0 nothing missing, -1 (why in
-	 * msg).
+	 * place, 0 when not (what is missing in msg; *settled is 1 when the
+	 * previous check found them missing too and nothing in the ruleset
+	 * changed since), -1 when they cannot be read (why in msg);
+	 * rules_restore puts back what is missing as "mailban setup" makes
+	 * it: 1 done, 0 nothing missing, -1 (why in msg).
 	 */
 	void *fw;
-	int (*rules_ok)(void *fw, char *msg, size_t len);
+	int (*rules_ok)(void *fw, char *msg, size_t len, int *settled);
 	int (*rules_restore)(void *fw, char *msg, size_t len);
 };
 

@@ -132,11 +132,12 @@ k_recreated(void *ks)
 }
 
 static int
-k_rules_ok(void *fw, char *msg, size_t len)
+k_rules_ok(void *fw, char *msg, size_t len, int *settled)
 {
 	struct firewall_report rep;
 	int rc = firewall_check(fw, &rep);
 
+	*settled = rep.settled;
 	if (rc < 0)
 		snprintf(msg, len, "%s", rep.why);
 	else

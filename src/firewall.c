@@ -78,6 +78,8 @@ struct firewall {
 	int intr; /* the last dump was interrupted by a change */
 	int known; /* genid is the generation the rules were last seen in */
 	uint32_t genid;
+	int missing; /* the last check found them missing, in missing_gen */
+	uint32_t missing_gen;
 	char *buf; /* FW_RECV_SIZE, for answers */
 };
 
@@ -751,6 +753,7 @@ firewall_check(struct firewall *fw, struct firewall_report *rep)
 		    "generation: %s%s", strerror(errno), errno == EPERM ?
 		    " (needs CAP_NET_ADMIN)" : "");
 		fw->known = 0;
+		fw->missing = 0;
 		return -1;
 	}
 	if (fw->known && gen == fw->genid)
@@ -758,6 +761,7 @@ firewall_check(struct firewall *fw, struct firewall_report *rep)
 	fw->known = 0;
 	if (fw_read(fw, seen, rep->why, sizeof(rep->why)) < 0) {
 		fw_seen_free(seen);
+		fw->missing = 0;
 		return -1;
 	}
 	for (fam = FW_V4; fam <= FW_V6; fam++) {
@@ -771,6 +775,13 @@ firewall_check(struct firewall *fw, struct firewall_report *rep)
 		/* gen was read before the dump: a change since, seen next time */
 		fw->known = 1;
 		fw->genid = gen;
+		fw->missing = 0;
+	} else {
+		/* missing twice with nothing changed between: whoever took
+		 * them (a firewall reload) has finished */
+		rep->settled = fw->missing && fw->missing_gen == gen;
+		fw->missing = 1;
+		fw->missing_gen = gen;
 	}
 	return rc;
 }
@@ -825,6 +836,7 @@ firewall_restore(struct firewall *fw, char *err, size_t errlen)
 		return 0;
 	}
 	rc = fw_batch_send(fw, &bt, err, errlen);
+	fw->missing = 0; /* the ruleset is ours to judge again */
 	return rc < 0 ? -1 : 1;
 }
 

@@ -42,6 +42,8 @@ struct run_kside {
 	uint64_t waiting; /* ban decisions taken while absent */
 	int64_t last_rules; /* the last check of the firewall rules */
 	int rules_failed; /* a failure to read or restore them was told */
+	int64_t rules_moving; /* since when they are missing while the
+	    ruleset changes; 0: not */
 };
 
 /* Ban records not yet in the state file: a ring of at most max. */
@@ -801,19 +803,43 @@ fail:
  * makes them.  Every repair is a warning (bans were not enforced for a
  * while: status shows it among the last errors); a failure to read or
  * restore the rules is told once, until they are in place again.
+ *
+ * Rules found missing are put back once the ruleset has stood still for
+ * RUN_RULES_SETTLE seconds (at start at once): a firewall manager that is
+ * reloading (ufw flushes the built-in chains, then deletes every chain)
+ * would otherwise find our chain put back between its commands and fail.
+ * Looked at every RUN_RULES_SETTLE seconds meanwhile; after
+ * RUN_RULES_SETTLE_MAX they are put back all the same.
  */
 static void
-check_rules(struct run *r, int64_t now)
+check_rules(struct run *r, int64_t now, int at_once)
 {
 	const struct run_kernel *k = &r->ker.k;
 	struct run_kside *ks = &r->ker;
 	char msg[512], why[512];
-	int rc;
+	int rc, settled = 0;
 
 	if (k->rules_ok == NULL)
 		return;
 	ks->last_rules = now;
-	rc = k->rules_ok(k->fw, msg, sizeof(msg));
+	rc = k->rules_ok(k->fw, msg, sizeof(msg), &settled);
+	if (rc != 0)
+		ks->rules_moving = 0;
+	else if (!at_once && !settled) {
+		if (ks->rules_moving == 0)
+			ks->rules_moving = now;
+		if (now - ks->rules_moving < RUN_RULES_SETTLE_MAX) {
+			/* the next tick looks again */
+			ks->last_rules = now - r->cfg->firewall_check +
+			    RUN_RULES_SETTLE;
+			return;
+		}
+		msg_warn("firewall: the ruleset has not stood still for %ds; "
+		    "putting the rules back while it changes",
+		    RUN_RULES_SETTLE_MAX);
+	}
+	if (rc == 0)
+		ks->rules_moving = 0;
 	if (rc == 1) {
 		if (ks->rules_failed)
 			msg_info("firewall: the rules that use the sets are in "
@@ -1380,7 +1406,7 @@ run_attach_kernel(struct run *r, const struct run_kernel *k, int64_t now)
 	}
 	r->ker.waiting = 0;
 	commit(r, now);
-	check_rules(r, now); /* the rules that make those bans hold */
+	check_rules(r, now, 1); /* the rules that make those bans hold */
 }
 
 void
@@ -1556,7 +1582,7 @@ tick(struct run *r, int64_t now)
 		repair_sets(r, now);
 	}
 	if (now - r->ker.last_rules >= r->cfg->firewall_check)
-		check_rules(r, now);
+		check_rules(r, now, 0);
 	open_state(r, now);
 	open_journal(r, now);
 	report_health(r, now, 0);
@@ -1628,7 +1654,7 @@ run_start(struct run *r, int64_t now)
 	char cur[STATE_CURSOR_MAX];
 	int64_t saved;
 
-	check_rules(r, now);
+	check_rules(r, now, 1);
 	open_state(r, now);
 	r->cur.seed_at = now;
 	if (s->st != NULL) {

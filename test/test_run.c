@@ -43,6 +43,8 @@ struct fake {
 	size_t recreated;
 	unsigned ensures;
 	int rules; /* what rules_ok answers: 1 in place, 0 gone, -1 unreadable */
+	int moving; /* the ruleset keeps changing: never settled */
+	int was_gone; /* the previous check found them gone */
 	unsigned rule_checks, restores;
 	int restore_fails; /* restores fail while set */
 };
@@ -119,14 +121,17 @@ fake_recreated(void *ctx)
 	return ((struct fake *)ctx)->recreated;
 }
 
-/* As firewall_check(): the rules are gone until restored. */
+/* As firewall_check(): the rules are gone until restored; settled when
+ * they were gone at the previous check too and nothing moved. */
 static int
-fake_rules_ok(void *ctx, char *msg, size_t len)
+fake_rules_ok(void *ctx, char *msg, size_t len, int *settled)
 {
 	struct fake *f = ctx;
 
 	f->rule_checks++;
 	snprintf(msg, len, "%s", f->rules == 0 ? "IPv4: no rule" : "EPERM");
+	*settled = f->rules == 0 && f->was_gone && !f->moving;
+	f->was_gone = f->rules == 0;
 	return f->rules;
 }
 
@@ -141,6 +146,7 @@ fake_rules_restore(void *ctx, char *msg, size_t len)
 		return -1;
 	}
 	f->rules = 1;
+	f->was_gone = 0; /* the ruleset changed */
 	return 1;
 }
 
@@ -859,9 +865,12 @@ vanished_set_refilled(void)
 }
 
 /*
- * A firewall reload took the rules away: seen at start and at the next
- * check (firewall_check, 5s by default), put back each time; a restore
- * that fails is tried again at each check until it works.
+ * A firewall reload took the rules away: put back at start at once, and
+ * after the next check (firewall_check, 5s by default) once the ruleset
+ * stood still for a second; a restore that fails is tried again at each
+ * check until it works.  While the ruleset keeps changing (a firewall
+ * manager still reloading) nothing is put back, looked at every second,
+ * until RUN_RULES_SETTLE_MAX.
  */
 static void
 rules_restored(void)
@@ -869,6 +878,7 @@ rules_restored(void)
 	struct run_kernel k;
 	struct fake f;
 	struct run *r;
+	int64_t t;
 
 	fresh_dir();
 	r = new_run(&f, &k, 0, 0, NULL);
@@ -881,26 +891,56 @@ rules_restored(void)
 	    f.rule_checks);
 	f.rules = 0; /* nft flush ruleset */
 	run_idle(r, T0 + 5);
-	CHECK(f.rule_checks == 2 && f.restores == 2 && f.rules == 1,
-	    "restored at the next check: %u %u", f.rule_checks, f.restores);
+	CHECK(f.rule_checks == 2 && f.restores == 1 && f.rules == 0,
+	    "seen gone at the next check, not yet put back: %u %u",
+	    f.rule_checks, f.restores);
+	run_idle(r, T0 + 6);
+	CHECK(f.rule_checks == 3 && f.restores == 2 && f.rules == 1,
+	    "put back a second later, nothing moved: %u %u", f.rule_checks,
+	    f.restores);
 	run_idle(r, T0 + 10);
-	CHECK(f.rule_checks == 3 && f.restores == 2, "in place: no restore");
+	CHECK(f.rule_checks == 3, "the interval again: %u", f.rule_checks);
+	run_idle(r, T0 + 11);
+	CHECK(f.rule_checks == 4 && f.restores == 2, "in place: no restore");
 
 	f.rules = 0;
 	f.restore_fails = 1;
-	run_idle(r, T0 + 15);
-	CHECK(f.restores == 3 && f.rules == 0, "a restore that fails");
-	run_idle(r, T0 + 20);
+	run_idle(r, T0 + 16);
+	run_idle(r, T0 + 17);
+	CHECK(f.restores == 3 && f.rules == 0, "a restore that fails: %u",
+	    f.restores);
+	run_idle(r, T0 + 22);
 	CHECK(f.restores == 4, "is tried again at the next check: %u",
 	    f.restores);
 	f.restore_fails = 0;
-	run_idle(r, T0 + 25);
+	run_idle(r, T0 + 27);
 	CHECK(f.restores == 5 && f.rules == 1, "and works once it can");
 
+	/* a reload in progress: the ruleset changes at every look */
+	f.rules = 0;
+	f.moving = 1;
+	run_idle(r, T0 + 32);
+	CHECK(f.rule_checks == 9 && f.restores == 5, "gone while it moves: %u",
+	    f.rule_checks);
+	for (t = T0 + 33; t < T0 + 32 + RUN_RULES_SETTLE_MAX; t++)
+		run_idle(r, t);
+	CHECK(f.restores == 5 && f.rule_checks == 9 + RUN_RULES_SETTLE_MAX - 1,
+	    "looked at every second, never put back while it moves: %u %u",
+	    f.rule_checks, f.restores);
+	run_idle(r, T0 + 32 + RUN_RULES_SETTLE_MAX);
+	CHECK(f.restores == 6 && f.rules == 1,
+	    "put back all the same after RUN_RULES_SETTLE_MAX: %u", f.restores);
+	f.moving = 0;
+	f.rules = 0;
+	run_idle(r, T0 + 70);
+	run_idle(r, T0 + 71);
+	CHECK(f.restores == 7, "a reload that ends: put back after it: %u",
+	    f.restores);
+
 	f.rules = -1; /* cannot be read: nothing to restore */
-	run_idle(r, T0 + 30);
-	CHECK(f.rule_checks == 7 && f.restores == 5, "unreadable: no restore");
-	CHECK(run_finish(r, T0 + 31) == 0, "a clean finish");
+	run_idle(r, T0 + 76);
+	CHECK(f.restores == 7, "unreadable: no restore");
+	CHECK(run_finish(r, T0 + 77) == 0, "a clean finish");
 	run_free(r);
 	fake_free(&f);
 }

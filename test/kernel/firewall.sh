@@ -160,6 +160,33 @@ reload_with "a rule of another policy in our chain" \
     "iptables -F MAILBAN; iptables -A MAILBAN -m set --match-set mailban4 src -j DROP"
 check "one repair a reload, no more ($(repairs))" [ "$(repairs)" -eq $n ]
 
+# --- a firewall manager still at work: nothing is put back until the
+# ruleset stands still (ufw's reload flushes the built-in chains, then
+# deletes every chain: our chain put back between the two makes it fail).
+# For SECONDS the ruleset changes back to back, and each round looks
+# whether our jump came back meanwhile. ---
+churn() { # SECONDS
+	srv sh -c '
+	iptables -N CHURN
+	end=$(($(date +%s) + $1))
+	back=0
+	while [ "$(date +%s)" -lt "$end" ]; do
+		iptables -A CHURN -j RETURN
+		iptables -F CHURN
+		if iptables -C INPUT -j MAILBAN 2>/dev/null; then back=1; fi
+	done
+	iptables -X CHURN
+	echo $back' sh "$1"
+}
+srv iptables -D INPUT -j MAILBAN
+back=$(churn 4)
+check "while the ruleset keeps changing for 4s, the jump is not put back ($back)" \
+    [ "$back" = 0 ]
+n=$((n + 1))
+check "once it stands still: rules put back by run" wait_for 10 repaired $n
+check "once it stands still: as setup's commands make them" rules_as_setup
+check "once it stands still: the banned client is blocked again" wait_for 10 blocked
+
 # --- ufw: its own ufw-init (Debian's ufw package, extracted, never
 # installed) with its rules in a directory of the test, allowing the
 # test's ports; INPUT's policy becomes DROP ---
