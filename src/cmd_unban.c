@@ -5,14 +5,16 @@
  *	mailban unban [-c FILE] [-o NAME=VALUE]... ADDR...
  *	mailban flush [-c FILE] [-o NAME=VALUE]...
  * DESCRIPTION
- *	unban removes each address from its set (every configured port) and
- *	lifts its ban in the state file; flush empties both sets and lifts
- *	every active ban.  A running "mailban run" sees the lifted bans in
- *	the state file within a second and forgets them.  An argument that is
- *	not a literal IPv4 or IPv6 address is a usage error, and nothing is
- *	lifted.
+ *	unban lifts each ban that holds the address or network given: an
+ *	address inside a banned prefix or widened network (2001:db8:1::7 in
+ *	2001:db8:1::/64) lifts that network, and says so.  Each is removed
+ *	from its set (every configured port) and lifted in the state file;
+ *	flush empties both sets and lifts every active ban.  A running
+ *	"mailban run" sees the lifted bans in the state file within a second
+ *	and forgets them.  An argument that is not a literal IPv4 or IPv6
+ *	address or ADDR/LEN network is a usage error, and nothing is lifted.
  * SECURITY
- *	Needs CAP_NET_ADMIN.  Addresses are parsed with addr_parse() (never
+ *	Needs CAP_NET_ADMIN.  Addresses are parsed with addr_parse_net() (never
  *	looked up in DNS) before anything changes.
  */
 #include <stdio.h>
@@ -26,30 +28,73 @@
 #include "log.h"
 #include "state.h"
 
+/* The active bans that hold one address or network. */
+struct holders {
+	const struct addr *a;
+	struct addr *v;
+	size_t n;
+};
+
+static int
+holder(void *ctx, const struct state_ban *b)
+{
+	struct holders *h = ctx;
+
+	if (addr_within(&b->addr, h->a)) {
+		h->v = xreallocarray(h->v, h->n + 1, sizeof(*h->v));
+		h->v[h->n++] = b->addr;
+	}
+	return 0;
+}
+
 int
 cmd_unban(struct cmdline *cl)
 {
 	struct config *cfg = cmd_load_config(cl);
 	struct addr *addrs = xcalloc((size_t)cl->nargs, sizeof(*addrs));
+	struct holders h;
 	struct kset *ks;
 	struct state *st;
 	int i, rc = 0, k;
-	char ip[ADDR_STRLEN];
+	size_t j;
+	char ip[ADDR_STRLEN], net[ADDR_STRLEN];
 
 	for (i = 0; i < cl->nargs; i++)
-		if (addr_parse(cl->args[i], strlen(cl->args[i]), &addrs[i]) < 0)
+		if (addr_parse_net(cl->args[i], strlen(cl->args[i]),
+		    &addrs[i]) < 0)
 			msg_usage(cl->usage, "unban: \"%.64s\" is not an IPv4 or "
-			    "IPv6 address", cl->args[i]);
+			    "IPv6 address or ADDR/LEN network", cl->args[i]);
 	ks = cmd_open_kset(cfg);
 	st = state_open(cfg->state, 0);
 	for (i = 0; i < cl->nargs; i++) {
 		addr_format(&addrs[i], ip);
-		if (kset_del(ks, &addrs[i]) < 0)
+		memset(&h, 0, sizeof(h));
+		h.a = &addrs[i];
+		if (st != NULL && state_active(st, cmd_now(), holder, &h) < 0)
 			rc = 1;
-		k = st ? state_unban(st, &addrs[i], cmd_now()) : -1;
-		if (k < 0)
-			rc = 1;
-		printf("%s: %s\n", ip, k > 0 ? "unbanned" : "was not banned");
+		if (h.n == 0) {
+			/* not in the state: the kernel may hold it still */
+			if (kset_del(ks, &addrs[i]) < 0)
+				rc = 1;
+			k = st ? state_unban(st, &addrs[i], cmd_now()) : -1;
+			if (k < 0)
+				rc = 1;
+			printf("%s: %s\n", ip, k > 0 ? "unbanned" :
+			    "was not banned");
+		}
+		for (j = 0; j < h.n; j++) {
+			addr_format(&h.v[j], net);
+			if (kset_del(ks, &h.v[j]) < 0)
+				rc = 1;
+			if ((k = state_unban(st, &h.v[j], cmd_now())) < 0)
+				rc = 1;
+			if (addr_equal(&h.v[j], &addrs[i]))
+				printf("%s: unbanned\n", ip);
+			else
+				printf("%s: inside banned %s: %s unbanned\n", ip,
+				    net, net);
+		}
+		free(h.v);
 	}
 	if (st == NULL)
 		rc = 1;

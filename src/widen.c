@@ -192,7 +192,8 @@ widen_seed(struct widen *w, const struct addr *a, unsigned count,
 		}
 		if (until > s->until)
 			s->until = until;
-	} else if (ADDR_PLEN(a) == prefix_len(cfg, a)) {
+	} else if (ADDR_PLEN(a) == prefix_len(cfg, a) && until != 0) {
+		/* a lifted row (until 0: unban) is no evidence */
 		if ((s = find(w, a, 1, last_ban)) != NULL)
 			note(w, s, a, last_ban, last_ban);
 	}
