@@ -59,8 +59,8 @@ uint64_t addr_hash(const struct addr *a);
     (unsigned)ADDR_BITS(a))
 /*
  * a as the network of its first plen bits (bytes past them zeroed); plen
- * at or above the family's bits leaves the whole address.  plen 0 is
- * refused by the callers (config: 1 and up).
+ * at or above the family's bits (or 0) leaves an address whole, and a
+ * network is never made narrower than it is.
  */
 void addr_mask(struct addr *a, unsigned plen);
 /* A bare address or "ADDR/LEN" (1 to 32, 1 to 128) of the network's

@@ -315,12 +315,10 @@ addr_mask(struct addr *a, unsigned plen)
 {
 	unsigned bits = ADDR_BITS(a), i;
 
-	if (plen >= bits || plen == 0) {
-		a->plen = 0;
-		return;
-	}
-	if (a->plen != 0 && a->plen < plen)
-		return; /* already wider */
+	if (a->plen != 0 && a->plen <= plen)
+		return; /* a network already as wide or wider */
+	if (plen >= bits || plen == 0)
+		return; /* the whole address */
 	for (i = plen / 8; i < 16; i++)
 		a->bytes[i] = i == plen / 8 ?
 		    (uint8_t)(a->bytes[i] & (0xff00u >> (plen % 8))) : 0;
