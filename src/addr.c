@@ -313,15 +313,26 @@ addr_equal(const struct addr *a, const struct addr *b)
 void
 addr_mask(struct addr *a, unsigned plen)
 {
-	unsigned bits = ADDR_BITS(a), i;
+	uint64_t w[2], m;
+	unsigned half;
 
 	if (a->plen != 0 && a->plen <= plen)
 		return; /* a network already as wide or wider */
-	if (plen >= bits || plen == 0)
+	if (plen >= ADDR_BITS(a) || plen == 0)
 		return; /* the whole address */
-	for (i = plen / 8; i < 16; i++)
-		a->bytes[i] = i == plen / 8 ?
-		    (uint8_t)(a->bytes[i] & (0xff00u >> (plen % 8))) : 0;
+	/* two big-endian words under the mask: no loop over bytes */
+	memcpy(w, a->bytes, 16);
+	for (half = 0; half < 2; half++) {
+		unsigned bits = plen > 64 * half ? plen - 64 * half : 0;
+
+		m = bits >= 64 ? ~(uint64_t)0 : bits == 0 ? 0 :
+		    ~(uint64_t)0 << (64 - bits);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		m = __builtin_bswap64(m);
+#endif
+		w[half] &= m;
+	}
+	memcpy(a->bytes, w, 16);
 	a->plen = (uint8_t)plen;
 }
 

@@ -371,6 +371,7 @@ line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 	struct engine_match em;
 	struct ban_decision d;
 	struct addr a, key;
+	unsigned plen;
 	int64_t t;
 	int rc, banned = 0;
 
@@ -427,8 +428,10 @@ line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 			em.ignored = 1;
 		/* scored and banned as its prefix (prefix.ipv4, prefix.ipv6) */
 		key = a;
-		addr_mask(&key, a.family == ADDR_V4 ? en->cfg->prefix4 :
-		    en->cfg->prefix6);
+		plen = a.family == ADDR_V4 ? en->cfg->prefix4 :
+		    en->cfg->prefix6;
+		if (plen < ADDR_BITS(&a))
+			addr_mask(&key, plen);
 		em.key = &key;
 	} else if (pm.qid == NULL) {
 		return;

@@ -49,6 +49,15 @@ widen_set_config(struct widen *w, const struct config *cfg)
 	w->cfg = cfg;
 }
 
+/* addr_equal() for the table: every byte (an IPv4 address's last twelve
+ * are zero), fixed size */
+static inline int
+same(const struct addr *a, const struct addr *b)
+{
+	return a->family == b->family && a->plen == b->plen &&
+	    memcmp(a->bytes, b->bytes, 16) == 0;
+}
+
 static unsigned
 wide_len(const struct config *cfg, const struct addr *a)
 {
@@ -77,7 +86,7 @@ find(struct widen *w, const struct addr *a, int make, int64_t now)
 		w->slot = xcalloc(WIDEN_SLOTS, sizeof(*w->slot));
 	}
 	s = &w->slot[addr_hash(&net) & (WIDEN_SLOTS - 1)];
-	if (s->net.family != 0 && addr_equal(&s->net, &net))
+	if (s->net.family != 0 && same(&s->net, &net))
 		return s;
 	if (!make)
 		return NULL;
@@ -103,7 +112,7 @@ note(struct widen *w, struct widen_slot *s, const struct addr *p, int64_t t,
 	for (i = 0; i < n; i++) {
 		struct widen_member *m = &s->m[i];
 
-		if (m->p.family != 0 && addr_equal(&m->p, p))
+		if (m->p.family != 0 && same(&m->p, p))
 			hit = m;
 		if (old == NULL || (old->p.family != 0 &&
 		    (m->p.family == 0 || m->t < old->t)))
@@ -207,12 +216,12 @@ widen_unban(struct widen *w, const struct addr *a)
 
 	if (w->cfg->widen_count == 0 || (s = find(w, a, 0, 0)) == NULL)
 		return;
-	if (addr_equal(&s->net, a)) {
+	if (same(&s->net, a)) {
 		s->until = 0;
 		memset(s->m, 0, sizeof(s->m));
 		return;
 	}
 	for (i = 0; i < CONFIG_WIDEN_MAX; i++)
-		if (s->m[i].p.family != 0 && addr_equal(&s->m[i].p, a))
+		if (s->m[i].p.family != 0 && same(&s->m[i].p, a))
 			memset(&s->m[i], 0, sizeof(s->m[i]));
 }
