@@ -121,3 +121,25 @@ except sqlite3.Error:
 sys.exit(any(len(have.get(a, "").split()) < n for a in addrs))
 PY
 }
+
+# per_address_mailban DIR: print the path of a mailban that scores and
+# bans each address alone (prefix.ipv6 = 128, widen.count = 0), made in
+# DIR.  For the suites that test delivery and state with many attacker
+# addresses of one network; prefixes and widening have their own tests
+# (test/kernel/prefix.sh, test/golden/prefix-*).
+per_address_mailban() {
+	cat > "$1/mailban-per-address" <<PEOF
+#!/bin/sh
+cmd=\$1
+shift
+exec "$MAILBAN" "\$cmd" -o 'prefix={ipv6=128;}' -o 'widen={count=0;}' "\$@"
+PEOF
+	chmod 755 "$1/mailban-per-address"
+	echo "$1/mailban-per-address"
+}
+
+# per_address_conf FILE: the same settings appended to a configuration file
+per_address_conf() {
+	printf '%s\n' '# each address alone: prefixes and widening are tested elsewhere' \
+	    'prefix = { ipv6 = 128; };' 'widen = { count = 0; };' >> "$1"
+}
