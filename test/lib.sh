@@ -138,8 +138,11 @@ PEOF
 	echo "$1/mailban-per-address"
 }
 
-# per_address_conf FILE: the same settings appended to a configuration file
+# per_address_conf FILE: the same settings in a copy of the shipped
+# configuration file (its prefix and widen lines replaced)
 per_address_conf() {
-	printf '%s\n' '# each address alone: prefixes and widening are tested elsewhere' \
-	    'prefix = { ipv6 = 128; };' 'widen = { count = 0; };' >> "$1"
+	sed -i -e 's/^prefix  *= .*/prefix = { ipv4 = 32; ipv6 = 128; }; # each address alone/' \
+	    -e 's/^widen  *= .*/widen = { count = 0; }; # widening is tested elsewhere/' "$1"
+	grep -q '^prefix = { ipv4 = 32; ipv6 = 128; }' "$1" &&
+	    grep -q '^widen = { count = 0; }' "$1"
 }
