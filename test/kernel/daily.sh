@@ -13,7 +13,7 @@ mb=$MAILBAN
 conf=$tmp/mailban.conf
 sed "s|^state .*|state = \"$tmp/state.db\";|" "$SRCDIR/etc/mailban.conf" > "$conf"
 srv "$mb" setup -c "$conf" > "$tmp/out" || exit 1
-check "setup says what it set up ($(cat "$tmp/out"))" grep -qx 'set up: sets mailban4 and mailban6 (policy port: hash:ip,port), chain MAILBAN jumped to from INPUT (IPv4 and IPv6); "mailban setup --print" shows the rules' "$tmp/out"
+check "setup says what it set up ($(cat "$tmp/out"))" grep -qx 'set up: sets mailban4 and mailban6 (policy port: hash:net,port), chain MAILBAN jumped to from INPUT (IPv4 and IPv6); "mailban setup --print" shows the rules' "$tmp/out"
 m() { srv "$mb" "$@" -c "$conf"; }
 banned() { in_set mailban4 "$1,tcp:25"; }
 timeout_of() { srv ipset list mailban4 | sed -n "s/^$1,tcp:25 timeout \([0-9]*\).*/\1/p"; }
