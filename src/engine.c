@@ -398,7 +398,11 @@ engine_notice(struct engine *en, enum engine_notice kind,
 		    len);
 }
 
-/* A prefix was banned: its wider network too, when enough of it was. */
+/* A prefix was banned: its wider network too, when enough of it was.
+ * Only after a ban: kept out of line_path, so that it stays inline. */
+#if defined(__GNUC__)
+__attribute__((noinline, cold))
+#endif
 static void
 widen_after(struct engine *en, const struct engine_match *em,
     const struct ban_decision *d)
