@@ -7,8 +7,10 @@
 # DESCRIPTION
 #	An offender makes three Postfix SASL failures (3 each; threshold 10),
 #	then COUNT distinct addresses make one "lost connection after AUTH"
-#	each (1), half IPv4 and half IPv6, all within the 10-minute window,
-#	then the offender fails a fourth time.  `mailban test --bans-only`
+#	each (1), half IPv4 and half IPv6 (each in a /64 of its own: IPv6
+#	addresses are scored as their /64, prefix.ipv6), all within the
+#	10-minute window, then the offender fails a fourth time (its /64 is
+#	banned).  `mailban test --bans-only`
 #	replays the log (generated first, then read from the page
 #	cache; only bans and the summary are written, so that the time is the
 #	line path's and the tracker's, not the output's) with limits.tracked =
@@ -63,7 +65,7 @@ set -- test --bans-only --now 2026-11-27T12:00:00Z
     > "$work/out"
 read -r rss secs user sys < "$work/time"
 echo "lines: $lines, limits.tracked: ${tracked:-default}"
-if grep -Eq "BAN +2001:db8:bad::66 +postfix-sasl +line $lines," "$work/out"; then
+if grep -Eq "BAN +2001:db8:bad::/64 +postfix-sasl +line $lines," "$work/out"; then
 	echo "offender banned by its fourth failure: yes"
 else
 	echo "offender banned by its fourth failure: NO"

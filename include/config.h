@@ -78,6 +78,12 @@ struct config {
 	char set6[CONFIG_SETNAME_MAX + 1];
 	uint32_t maxelem;
 	struct addr_list ignore;
+	/* prefix.ipv4, prefix.ipv6: the network an address is scored and
+	 * banned under (32 and 128: the address itself) */
+	unsigned prefix4, prefix6;
+	/* widen: widen_count distinct prefixes banned within forget inside
+	 * one /widen4 or /widen6 ban that network (count 0: never) */
+	unsigned widen4, widen6, widen_count;
 	long threshold;
 	int64_t window; /* seconds */
 	int64_t bantimes[CONFIG_MAX_BANTIMES]; /* seconds */
@@ -128,6 +134,8 @@ const char *config_file_name(const struct config *cfg, size_t i);
 
 /* The built-in default configuration text (generated from etc/mailban.conf). */
 extern const char config_default_text[];
+
+#define CONFIG_WIDEN_MAX 16 /* widen.count at most */
 
 /* Parse "90", "10s", "5m", "2h", "1d", "1w" into seconds; 0 or -1. */
 int config_parse_duration(const char *text, int64_t *out);

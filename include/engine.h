@@ -32,6 +32,7 @@
 #include "pattern.h"
 #include "prefix.h"
 #include "tracker.h"
+#include "widen.h"
 
 #define ENGINE_DUPS 64
 /*
@@ -63,10 +64,14 @@ struct engine_match {
 	const struct logline *ll;
 	const struct pattern *pat;
 	const struct addr *addr; /* NULL: queue ID only, address not yet known */
+	/* the network addr is scored under (prefix.*), or addr itself;
+	 * NULL when addr is */
+	const struct addr *key;
 	const char *qid;
 	size_t qidlen;
 	int duplicate;
 	int ignored; /* address is in the ignore list (or the allow list) */
+	int widened; /* on_ban only: the ban of a wider network (widen.h) */
 };
 
 /* Lines read and not acted on, by why (names: engine_notice_name()). */
@@ -90,6 +95,9 @@ struct engine_hooks {
 struct engine_stats {
 	uint64_t lines, malformed, overlong, matched, ignored, bad_addr;
 	uint64_t duplicates, match_errors, bans;
+	uint64_t widened; /* bans of a wider network (widen.h), in bans too */
+	uint64_t widen_blocked; /* widenings an ignored or allowed address
+				 * prevented */
 	uint64_t notices[NOTICE_N];
 	uint64_t *per_pattern; /* pattern_count() entries */
 };
@@ -98,6 +106,7 @@ struct engine {
 	const struct config *cfg;
 	struct prefix_clock clk;
 	struct tracker *tr;
+	struct widen *wd;
 	int use_clock; /* run mode: score at clk.now, not at the line's stamp */
 	/* run: the state's runtime allow list, honoured as the ignore list;
 	 * NULL: none (owned by the caller) */
@@ -131,6 +140,11 @@ void engine_line(struct engine *en, const char *line, size_t len,
  * line that notices keep.  ll->stamp.kind must be 0 (ts is final).
  */
 void engine_entry(struct engine *en, struct logline *ll, int truncated);
+/* A ban read from the state file (seed) or lifted by hand: the tracker
+ * and the widening both learn it. */
+void engine_seed_ban(struct engine *en, const struct addr *a, unsigned count,
+    int64_t last_ban, int64_t until);
+void engine_unban(struct engine *en, const struct addr *a);
 /* Count a notice about the current line (ll of line) and report it. */
 void engine_notice(struct engine *en, enum engine_notice kind,
     const struct logline *ll, const char *line, size_t len);

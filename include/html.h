@@ -18,7 +18,8 @@
  *	html_lookup_url() builds the lookup link of an address: fmt (the
  *	validated report.lookup, which holds "%s" exactly once) with "%s"
  *	replaced by the canonical address text, which is made of [0-9a-f:.]
- *	only.  The result still goes through html_escape() in the attribute
+ *	only; a network (struct addr plen) has none (NULL): a DNSBL lists
+ *	addresses.  The result still goes through html_escape() in the attribute
  *	(a query string's '&' must become "&amp;").
  * SECURITY
  *	The text comes from log lines (host, program) and from the state file

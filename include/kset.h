@@ -6,7 +6,13 @@
  *	of pending changes.  kset_queue_add() queues a ban of an address for
  *	timeout seconds (capped at KSET_MAX_TIMEOUT; 0 = permanent); with
  *	policy "port" one entry per configured tcp port is queued
- *	(203.0.113.7,tcp:25), with policy "drop" one hash:ip entry.
+ *	(203.0.113.7,tcp:25), with policy "drop" one entry.  The sets are
+ *	hash:net,port and hash:net: an address is an entry of its whole
+ *	length, a network (struct addr's plen: a prefix, a widened network)
+ *	an entry of its prefix length, with its own timeout; a TEST of an
+ *	address finds the network that holds it.  Sets an older mailban made
+ *	(hash:ip, hash:ip,port) are of another type: kset_ensure() refuses
+ *	them, naming the migration (mailban setup).
  *	kset_commit() sends the queue restore-style (consecutive ADDs with a
  *	non-zero lineno are aggregated into page-sized netlink messages, with
  *	-exist), then ipset_commit().  The kernel stops a batch at its first
@@ -83,6 +89,10 @@ int kset_entries(struct kset *ks, int family, uint64_t *n, char *err,
  * gone).  0, or -1 with every failure reported by msg_warn().
  */
 int kset_ensure_replace(struct kset *ks);
+
+/* Sets kset_ensure_replace() destroyed and re-created (their bans are
+ * to be put back: mailban setup does). */
+size_t kset_replaced(const struct kset *ks);
 
 /* The ipset(8) command that creates the set of family (ADDR_V4 or
  * ADDR_V6) as kset_ensure() does, for "mailban setup --print". */

@@ -59,7 +59,7 @@
  * 1024 addresses more).  The qid cache is apart: cfg->max_qids entries.
  */
 #define TRACKER_ENTRY_BYTES 104
-#define TRACKER_DIRTY_BYTES 34
+#define TRACKER_DIRTY_BYTES 36
 
 struct pattern;
 

@@ -154,12 +154,13 @@ addr_parse(const char *text, size_t len, struct addr *out)
 {
 	struct addr a;
 
-	if (len == 0 || len >= ADDR_STRLEN)
+	if (len == 0 || len >= 46) /* INET6_ADDRSTRLEN */
 		return -1;
 	if (len <= 15 && parse_v4(text, len, a.bytes)) { /* the common case */
 		out->family = ADDR_V4;
 		memcpy(out->bytes, a.bytes, 4);
 		memset(out->bytes + 4, 0, 12);
+		out->plen = 0;
 		return 0;
 	}
 	memset(&a, 0, sizeof(a));
@@ -279,20 +280,114 @@ format_v6(const uint8_t *b, char *p)
 char *
 addr_format(const struct addr *a, char *buf)
 {
+	char *p;
+
 	if (a->family == ADDR_V4)
 		format_v4(a->bytes, buf);
 	else if (a->family == ADDR_V6)
 		format_v6(a->bytes, buf);
 	else
 		msg_panic("addr_format: bad family %d", a->family);
+	if (a->plen != 0) {
+		unsigned v = a->plen;
+
+		p = buf + strlen(buf);
+		*p++ = '/';
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p = '\0';
+	}
 	return buf;
 }
 
 int
 addr_equal(const struct addr *a, const struct addr *b)
 {
-	return a->family == b->family &&
+	return a->family == b->family && a->plen == b->plen &&
 	    memcmp(a->bytes, b->bytes, a->family == ADDR_V4 ? 4 : 16) == 0;
+}
+
+void
+addr_mask(struct addr *a, unsigned plen)
+{
+	uint64_t w[2], m;
+	unsigned half;
+
+	if (a->plen != 0 && a->plen <= plen)
+		return; /* a network already as wide or wider */
+	if (plen >= ADDR_BITS(a) || plen == 0)
+		return; /* the whole address */
+	/* two big-endian words under the mask: no loop over bytes */
+	memcpy(w, a->bytes, 16);
+	for (half = 0; half < 2; half++) {
+		unsigned bits = plen > 64 * half ? plen - 64 * half : 0;
+
+		m = bits >= 64 ? ~(uint64_t)0 : bits == 0 ? 0 :
+		    ~(uint64_t)0 << (64 - bits);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		m = __builtin_bswap64(m);
+#endif
+		w[half] &= m;
+	}
+	memcpy(a->bytes, w, 16);
+	a->plen = (uint8_t)plen;
+}
+
+int
+addr_parse_net(const char *text, size_t len, struct addr *out)
+{
+	const char *slash = memchr(text, '/', len);
+	struct addr a;
+	unsigned long plen = 0;
+	size_t i;
+
+	if (addr_parse(text, slash != NULL ? (size_t)(slash - text) : len,
+	    &a) < 0)
+		return -1;
+	if (slash != NULL) {
+		i = (size_t)(slash - text) + 1;
+		if (i == len || len - i > 3)
+			return -1;
+		for (; i < len; i++) {
+			if (text[i] < '0' || text[i] > '9')
+				return -1;
+			plen = plen * 10 + (unsigned)(text[i] - '0');
+		}
+		if (plen == 0 || plen > ADDR_BITS(&a))
+			return -1;
+		addr_mask(&a, (unsigned)plen);
+	}
+	*out = a;
+	return 0;
+}
+
+int
+addr_within(const struct addr *a, const struct addr *b)
+{
+	struct cidr c;
+
+	if (a->family != b->family || ADDR_PLEN(b) < ADDR_PLEN(a))
+		return 0;
+	c.addr = *a;
+	c.plen = (uint8_t)ADDR_PLEN(a);
+	return cidr_contains(&c, b);
+}
+
+int
+cidr_overlaps(const struct cidr *c, const struct addr *a)
+{
+	struct cidr n;
+
+	if (c->addr.family != a->family)
+		return 0;
+	if (c->plen <= ADDR_PLEN(a))
+		return cidr_contains(c, a);
+	n.addr = *a;
+	n.plen = (uint8_t)ADDR_PLEN(a);
+	return cidr_contains(&n, &c->addr);
 }
 
 /*
@@ -314,6 +409,7 @@ addr_hash(const struct addr *a)
 		memcpy(&w1, a->bytes + 8, 8);
 		h = w0 * 0x9e3779b97f4a7c15ULL ^ w1 ^ (uint64_t)a->family << 56;
 	}
+	h ^= (uint64_t)a->plen << 48;
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;

@@ -11,7 +11,9 @@
  *	The allow list lives in the state file beside the configuration's
  *	ignore list: an address it covers is never banned.  allow adds (or
  *	replaces) an entry, for DURATION or until removed, and lifts at once
- *	every active ban it covers (kernel and state file); a running
+ *	every active ban it shares an address with (kernel and state file):
+ *	one it covers, and a banned prefix or widened network that holds an
+ *	allowed address (unbanned as ADDR/LEN); a running
  *	"mailban run" reads the list again within a second of the change
  *	(state.h's data_version) and forgets the lifted bans.  disallow
  *	removes entries.  --list prints the entries in force; --json one
@@ -78,7 +80,7 @@ covered_one(void *ctx, const struct state_ban *b)
 {
 	struct lifter *l = ctx;
 
-	if (!cidr_contains(l->net, &b->addr))
+	if (!cidr_overlaps(l->net, &b->addr))
 		return 0;
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 16;

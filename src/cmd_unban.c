@@ -5,17 +5,22 @@
  *	mailban unban [-c FILE] [-o NAME=VALUE]... ADDR...
  *	mailban flush [-c FILE] [-o NAME=VALUE]...
  * DESCRIPTION
- *	unban removes each address from its set (every configured port) and
- *	lifts its ban in the state file; flush empties both sets and lifts
- *	every active ban.  A running "mailban run" sees the lifted bans in
- *	the state file within a second and forgets them.  An argument that is
- *	not a literal IPv4 or IPv6 address is a usage error, and nothing is
- *	lifted.  Each address gets one line that says what changed; with
- *	--json one document instead: {"unbanned":[ADDR],"not_banned":[ADDR],
- *	"failed":[ADDR]} (failed: the kernel or the state file refused,
- *	exit 1).
+ *	unban lifts each ban that holds the address or network given: an
+ *	address inside a banned prefix or widened network (2001:db8:1::7 in
+ *	2001:db8:1::/64) lifts that network, and says so.  Each is removed
+ *	from its set (every configured port) and lifted in the state file;
+ *	flush empties both sets and lifts every active ban.  A running
+ *	"mailban run" sees the lifted bans in the state file within a second
+ *	and forgets them.  An argument that is not a literal IPv4 or IPv6
+ *	address or ADDR/LEN network is a usage error, and nothing is lifted.
+ *	Each argument gets one line per ban lifted (or one that says none
+ *	was); with --json one document instead: {"unbanned":[ADDR],
+ *	"not_banned":[ADDR],"failed":[ADDR],"lifted":[{"ip","given"}]}
+ *	(the arguments as given; failed: the kernel or the state file
+ *	refused, exit 1; lifted: each ban lifted, ip its ADDR or ADDR/LEN,
+ *	given the argument that lifted it).
  * SECURITY
- *	Needs CAP_NET_ADMIN.  Addresses are parsed with addr_parse() (never
+ *	Needs CAP_NET_ADMIN.  Addresses are parsed with addr_parse_net() (never
  *	looked up in DNS) before anything changes.
  */
 #include <stdio.h>
@@ -29,6 +34,26 @@
 #include "log.h"
 #include "state.h"
 
+/* The active bans that hold one address or network. */
+struct holders {
+	const struct addr *a;
+	struct addr *v;
+	int *ok; /* the ban was lifted */
+	size_t n;
+};
+
+static int
+holder(void *ctx, const struct state_ban *b)
+{
+	struct holders *h = ctx;
+
+	if (addr_within(&b->addr, h->a)) {
+		h->v = xreallocarray(h->v, h->n + 1, sizeof(*h->v));
+		h->v[h->n++] = b->addr;
+	}
+	return 0;
+}
+
 int
 cmd_unban(struct cmdline *cl)
 {
@@ -36,29 +61,70 @@ cmd_unban(struct cmdline *cl)
 	struct addr *addrs = xcalloc((size_t)cl->nargs, sizeof(*addrs));
 	int *what = xcalloc((size_t)cl->nargs, sizeof(*what));
 	static const char *const key[] = {"unbanned", "not_banned", "failed"};
+	struct holders *hs = xcalloc((size_t)cl->nargs, sizeof(*hs));
+	struct holders *h;
 	struct kset *ks;
 	struct state *st;
 	int i, rc = 0, k, n, w;
-	char ip[ADDR_STRLEN];
+	size_t j;
+	char ip[ADDR_STRLEN], net[ADDR_STRLEN];
 
 	for (i = 0; i < cl->nargs; i++)
-		if (addr_parse(cl->args[i], strlen(cl->args[i]), &addrs[i]) < 0)
+		if (addr_parse_net(cl->args[i], strlen(cl->args[i]),
+		    &addrs[i]) < 0)
 			msg_usage(cl->usage, "unban: \"%.64s\" is not an IPv4 or "
-			    "IPv6 address", cl->args[i]);
+			    "IPv6 address or ADDR/LEN network", cl->args[i]);
 	ks = cmd_open_kset(cfg);
 	st = state_open(cfg->state, 0);
 	for (i = 0; i < cl->nargs; i++) {
 		addr_format(&addrs[i], ip);
-		what[i] = kset_del(ks, &addrs[i]) < 0 ? 2 : 0;
-		k = st ? state_unban(st, &addrs[i], cmd_now()) : -1;
-		if (k < 0)
-			what[i] = 2;
-		else if (k == 0 && what[i] == 0)
-			what[i] = 1;
+		h = &hs[i];
+		h->a = &addrs[i];
+		if (st != NULL && state_active(st, cmd_now(), holder, h) < 0)
+			rc = 1;
+		if (h->n == 0) {
+			/* not in the state: the kernel may hold it still */
+			what[i] = kset_del(ks, &addrs[i]) < 0 ? 2 : 0;
+			k = st ? state_unban(st, &addrs[i], cmd_now()) : -1;
+			if (k < 0)
+				what[i] = 2;
+			else if (k == 0 && what[i] == 0)
+				what[i] = 1;
+			if (k > 0) {
+				/* an expired row lifted: say so in "lifted" too */
+				h->v = xreallocarray(h->v, 1, sizeof(*h->v));
+				h->v[h->n++] = addrs[i];
+				h->ok = xcalloc(1, sizeof(*h->ok));
+				h->ok[0] = 1;
+			}
+			if (!cl->json)
+				printf("%s: %s\n", ip, k > 0 ? "unbanned" :
+				    "was not banned");
+		} else {
+			h->ok = xcalloc(h->n, sizeof(*h->ok));
+			what[i] = 0;
+			for (j = 0; j < h->n; j++) {
+				addr_format(&h->v[j], net);
+				if (kset_del(ks, &h->v[j]) < 0 ||
+				    state_unban(st, &h->v[j], cmd_now()) < 0) {
+					what[i] = 2;
+					if (!cl->json)
+						printf("%s: the ban of %s could not be "
+						    "lifted (see above)\n", ip, net);
+					continue;
+				}
+				h->ok[j] = 1;
+				if (cl->json)
+					continue;
+				if (addr_equal(&h->v[j], &addrs[i]))
+					printf("%s: unbanned\n", ip);
+				else
+					printf("%s: inside banned %s: %s unbanned\n",
+					    ip, net, net);
+			}
+		}
 		if (what[i] == 2)
 			rc = 1;
-		if (!cl->json)
-			printf("%s: %s\n", ip, k > 0 ? "unbanned" : "was not banned");
 	}
 	if (st == NULL)
 		rc = 1;
@@ -68,8 +134,21 @@ cmd_unban(struct cmdline *cl)
 			if (what[i] == w)
 				printf("%s\"%s\"", n++ ? "," : "",
 				    addr_format(&addrs[i], ip));
-		fputs(w == 2 ? "]}\n" : "]", stdout);
+		fputs("]", stdout);
 	}
+	for (i = 0, n = 0; cl->json && i < cl->nargs; i++)
+		for (j = 0; j < hs[i].n; j++)
+			if (hs[i].ok[j])
+				printf("%s{\"ip\":\"%s\",\"given\":\"%s\"}",
+				    n++ ? "," : ",\"lifted\":[", addr_format(
+				    &hs[i].v[j], net), addr_format(&addrs[i], ip));
+	if (cl->json)
+		fputs(n ? "]}\n" : ",\"lifted\":[]}\n", stdout);
+	for (i = 0; i < cl->nargs; i++) {
+		free(hs[i].v);
+		free(hs[i].ok);
+	}
+	free(hs);
 	free(what);
 	state_close(st);
 	kset_close(ks);

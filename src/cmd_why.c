@@ -2,7 +2,7 @@
  * NAME
  *	cmd_why - "mailban why": everything mailban knows of one address
  * SYNOPSIS
- *	mailban why [-c FILE] [-o NAME=VALUE]... [--json] ADDR
+ *	mailban why [-c FILE] [-o NAME=VALUE]... [--json] ADDR|ADDR/LEN
  * DESCRIPTION
  *	From the state file: the address's ban now (until when, its count,
  *	pattern, host, program, reason), every ban decision kept (ban_log:
@@ -10,7 +10,11 @@
  *	inside the window, and the last limits.evidence log lines that
  *	scored for it (stored escaped, shown as stored); from the
  *	configuration and the state: whether the ignore list or the runtime
- *	allow list covers it.  --json prints one document.  Opens the state
+ *	allow list covers it.  An address is scored under its prefix
+ *	(prefix.ipv4, prefix.ipv6): the scores, evidence and ban decisions
+ *	shown are the prefix's, and the ban shown is the one that holds the
+ *	address: its own, its prefix's, or its widened network's (the first
+ *	active of these, else the first known).  --json prints one document.  Opens the state
  *	file for reading (a file of an older mailban is brought to the
  *	current schema first); one that does not exist yet knows nothing.
  * SECURITY
@@ -252,33 +256,76 @@ print_scores(const struct why *w, const struct config *cfg,
 	    sum, cfg->threshold, cfg->window, k == 0 ? " (no events)" : "");
 }
 
+/*
+ * The ban row of the first of held[3] (the address, its prefix, its
+ * widened network) that is active, else of the first that exists; *by
+ * its index.  1, 0 (none), -1.
+ */
+static int
+ban_holding(struct state *st, const struct addr *held, struct state_ban *b,
+    int *by, char *reason, size_t rlen, int64_t now)
+{
+	struct state_ban t;
+	char tr[CMD_REASON_MAX + 1];
+	int i, k, have = 0;
+
+	for (i = 0; i < 3; i++) {
+		if (i > 0 && addr_equal(&held[i], &held[i - 1]))
+			continue;
+		if ((k = state_ban_get(st, &held[i], &t, tr, sizeof(tr))) < 0)
+			return -1;
+		if (k == 0 || (have && t.until <= now))
+			continue;
+		if (!have || b->until <= now) {
+			*b = t;
+			*by = i;
+			snprintf(reason, rlen, "%s", tr);
+			have = 1;
+		}
+		if (t.until > now)
+			break;
+	}
+	return have;
+}
+
 int
 cmd_why(struct cmdline *cl)
 {
 	struct config *cfg;
 	struct why w;
-	struct addr a;
+	struct addr a, key, held[3];
 	struct state *st = NULL;
 	struct state_ban b;
+	char kp[ADDR_STRLEN], bp[ADDR_STRLEN];
+	int by = 0;
 	struct score_event ev[SCORE_EVENTS];
 	char ip[ADDR_STRLEN], reason[CMD_REASON_MAX + 1];
 	size_t nev = 0;
 	int have = 0, rc = 0, ignored;
 
-	if (addr_parse(cl->args[0], strlen(cl->args[0]), &a) < 0)
-		msg_usage(cl->usage, "why: \"%.64s\" is not an IPv4 or IPv6 address",
-		    cl->args[0]);
+	if (addr_parse_net(cl->args[0], strlen(cl->args[0]), &a) < 0)
+		msg_usage(cl->usage, "why: \"%.64s\" is not an IPv4 or IPv6 "
+		    "address or ADDR/LEN network", cl->args[0]);
 	cfg = cmd_load_config(cl);
 	memset(&w, 0, sizeof(w));
 	w.json = cl->json;
 	w.now = cmd_now();
-	w.a = &a;
+	/* what it is scored under, and what may hold it */
+	key = a;
+	addr_mask(&key, a.family == ADDR_V4 ? cfg->prefix4 : cfg->prefix6);
+	held[0] = a;
+	held[1] = key;
+	held[2] = a;
+	addr_mask(&held[2], a.family == ADDR_V4 ? cfg->widen4 : cfg->widen6);
+	w.a = &key;
 	addr_format(&a, ip);
+	addr_format(&key, kp);
 	reason[0] = '\0';
 	if (access(cfg->state, F_OK) == 0) {
 		if ((st = state_open(cfg->state, STATE_WAIT)) == NULL ||
-		    (have = state_ban_get(st, &a, &b, reason, sizeof(reason))) < 0 ||
-		    state_scores_of(st, &a, ev, SCORE_EVENTS, &nev) < 0) {
+		    (have = ban_holding(st, held, &b, &by, reason,
+		    sizeof(reason), w.now)) < 0 ||
+		    state_scores_of(st, &key, ev, SCORE_EVENTS, &nev) < 0) {
 			state_close(st);
 			config_free(cfg);
 			return 1;
@@ -289,13 +336,25 @@ cmd_why(struct cmdline *cl)
 		return 1;
 	}
 	ignored = addr_list_contains(&cfg->ignore, &a);
+	if (have)
+		addr_format(&b.addr, bp);
 	if (w.json) {
 		printf("{\"ip\":\"%s\",\"ignored\":%s", ip, ignored ? "true" :
 		    "false");
+		printf(",\"prefix\":\"%s\"", kp);
+		if (have)
+			printf(",\"banned_as\":\"%s\"", bp);
 		print_ban(&w, &b, have, reason);
 		fputs(",\"allowed\":[", stdout);
 	} else {
 		printf("%s\n", ip);
+		if (!addr_equal(&key, &a))
+			printf("  scored and banned as %s (prefix.ipv%d)\n", kp,
+			    a.family == ADDR_V4 ? 4 : 6);
+		if (have && !addr_equal(&b.addr, &a))
+			printf("  the ban shown is of %s%s, which holds it\n", bp,
+			    by == 2 ? " (widened: prefixes of it were banned)" :
+			    "");
 		if (st == NULL)
 			printf("  no state file %s yet: nothing known\n", cfg->state);
 		if (ignored)
@@ -308,7 +367,8 @@ cmd_why(struct cmdline *cl)
 	if (w.json)
 		fputs("],\"bans\":[", stdout);
 	w.n = 0;
-	if (st != NULL && state_ban_log(st, &a, log_one, &w) < 0)
+	if (st != NULL && state_ban_log(st, have ? &b.addr : &key, log_one,
+	    &w) < 0)
 		rc = 1;
 	if (w.json)
 		fputc(']', stdout);
@@ -316,7 +376,7 @@ cmd_why(struct cmdline *cl)
 	if (w.json)
 		fputs(",\"evidence\":[", stdout);
 	w.n = 0;
-	if (st != NULL && state_evidence(st, &a, cfg->max_evidence > 0 ?
+	if (st != NULL && state_evidence(st, &key, cfg->max_evidence > 0 ?
 		cfg->max_evidence : 1000, evidence_one, &w) < 0)
 		rc = 1;
 	if (w.json)

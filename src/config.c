@@ -98,7 +98,7 @@ struct loader {
 static const char *const known[] = {"policy", "ports", "sets", "ignore",
     "threshold", "window", "bantimes", "forget", "state", "batch", "limits",
     "zone", "patterns", "report", "firewall_check", "trust", "privileges",
-    "metrics", NULL};
+    "metrics", "prefix", "widen", NULL};
 
 /* "FILE:LINE" of s in buf ("-o NAME" in the -o layer; ld->fname when s
  * has no line). */
@@ -342,6 +342,49 @@ load_group_batch(struct loader *ld, struct config *cfg)
 			cfg->batch_idle_ms = (uint32_t)ms;
 		} else {
 			return fail(ld, m, "batch: unknown setting \"%s\"", name);
+		}
+	}
+	return 0;
+}
+
+/*
+ * prefix = { ipv4 = 32; ipv6 = 64; };  widen = { ipv4 = 24; ipv6 = 48;
+ * count = 3; };  Whether widen is wider than prefix is checked once every
+ * layer is read (check_prefixes), since a layer may change one of them.
+ */
+static int
+load_group_prefix(struct loader *ld, struct config *cfg, const char *group)
+{
+	config_setting_t *s = top(ld, group), *m;
+	int widen = strcmp(group, "widen") == 0;
+	long long v = 0;
+
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_group(s))
+		return fail(ld, s, "%s: expected a group { ipv4 = ...; ipv6 = "
+		    "...; }", group);
+	for (unsigned i = 0; (m = config_setting_get_elem(s, i)) != NULL; i++) {
+		const char *name = config_setting_name(m);
+
+		if (strcmp(name, "ipv4") == 0) {
+			if (get_int(ld, m, 1, 32, &v) < 0)
+				return -1;
+			*(widen ? &cfg->widen4 : &cfg->prefix4) = (unsigned)v;
+		} else if (strcmp(name, "ipv6") == 0) {
+			if (get_int(ld, m, 1, 128, &v) < 0)
+				return -1;
+			*(widen ? &cfg->widen6 : &cfg->prefix6) = (unsigned)v;
+		} else if (widen && strcmp(name, "count") == 0) {
+			if (get_int(ld, m, 0, CONFIG_WIDEN_MAX, &v) < 0)
+				return -1;
+			if (v == 1)
+				return fail(ld, m, "widen.count: 0 (never) or "
+				    "2 to %d", CONFIG_WIDEN_MAX);
+			cfg->widen_count = (unsigned)v;
+		} else {
+			return fail(ld, m, "%s: unknown setting \"%s\"", group,
+			    name);
 		}
 	}
 	return 0;
@@ -1900,6 +1943,8 @@ load_settings(struct loader *ld, struct config *cfg, enum layer_kind kind)
 	    load_sets(ld, cfg) < 0 || load_ignore(ld, cfg) < 0 ||
 	    load_bantimes(ld, cfg) < 0 || load_group_batch(ld, cfg) < 0 ||
 	    load_group_limits(ld, cfg) < 0 || load_group_zone(ld, cfg) < 0 ||
+	    load_group_prefix(ld, cfg, "prefix") < 0 ||
+	    load_group_prefix(ld, cfg, "widen") < 0 ||
 	    load_trust(ld, cfg) < 0 || load_patterns(ld, cfg, kind) < 0 ||
 	    load_group_report(ld, cfg) < 0 ||
 	    load_group_metrics(ld, cfg) < 0 ||
@@ -2084,6 +2129,14 @@ load_all(const char *path, const char *base, char *const *overrides,
 	layer_free(&ld);
 	if (rc < 0 || compile_patterns(cfg, err, errlen) < 0)
 		goto fail;
+	if (cfg->widen_count != 0 && (cfg->widen4 >= cfg->prefix4 ||
+	    cfg->widen6 >= cfg->prefix6)) {
+		snprintf(err, errlen, "%s: widen.ipv4 (%u) and widen.ipv6 (%u) "
+		    "must be shorter prefixes than prefix.ipv4 (%u) and "
+		    "prefix.ipv6 (%u), or widen.count = 0", cfg->path,
+		    cfg->widen4, cfg->widen6, cfg->prefix4, cfg->prefix6);
+		goto fail;
+	}
 	return cfg;
 fail:
 	config_free(cfg);

@@ -21,6 +21,7 @@ engine_init(struct engine *en, const struct config *cfg, int64_t now,
 	en->cfg = cfg;
 	prefix_clock_init(&en->clk, now);
 	en->tr = tracker_new(cfg);
+	en->wd = widen_new(cfg);
 	en->use_clock = use_clock;
 	if (hooks != NULL)
 		en->hooks = *hooks;
@@ -32,6 +33,7 @@ void
 engine_free(struct engine *en)
 {
 	tracker_free(en->tr);
+	widen_free(en->wd);
 	free(en->splits);
 	en->splits = NULL;
 	free(en->st.per_pattern);
@@ -44,6 +46,7 @@ engine_set_config(struct engine *en, const struct config *cfg)
 {
 	en->cfg = cfg;
 	tracker_set_config(en->tr, cfg);
+	widen_set_config(en->wd, cfg);
 	free(en->st.per_pattern);
 	en->st.per_pattern = xcalloc(pattern_count(cfg->patterns) + 1,
 	    sizeof(uint64_t));
@@ -395,6 +398,32 @@ engine_notice(struct engine *en, enum engine_notice kind,
 		    len);
 }
 
+/* A prefix was banned: its wider network too, when enough of it was.
+ * Only after a ban: kept out of line_path, so that it stays inline. */
+#if defined(__GNUC__)
+__attribute__((noinline, cold))
+#endif
+static void
+widen_after(struct engine *en, const struct engine_match *em,
+    const struct ban_decision *d)
+{
+	struct ban_decision wd;
+	struct engine_match wm;
+	int blocked;
+
+	if (widen_ban(en->wd, d, &en->cfg->ignore, en->allow, &wd,
+	    &blocked)) {
+		en->st.bans++;
+		en->st.widened++;
+		wm = *em;
+		wm.widened = 1;
+		if (en->hooks.on_ban != NULL)
+			en->hooks.on_ban(en->hooks.ctx, &wm, &wd);
+	} else if (blocked) {
+		en->st.widen_blocked++;
+	}
+}
+
 /* A line split into its prefix and message (ll), from Exim's pieces and
  * the patterns on: the line path of engine_line() and engine_entry(). */
 static inline void
@@ -403,7 +432,8 @@ line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 	struct pattern_match pm;
 	struct engine_match em;
 	struct ban_decision d;
-	struct addr a;
+	struct addr a, key;
+	unsigned plen;
 	int64_t t;
 	int rc, banned = 0;
 
@@ -459,6 +489,13 @@ line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 		if (addr_list_contains(&en->cfg->ignore, &a) ||
 		    (en->allow != NULL && addr_list_contains(en->allow, &a)))
 			em.ignored = 1;
+		/* scored and banned as its prefix (prefix.ipv4, prefix.ipv6) */
+		key = a;
+		plen = a.family == ADDR_V4 ? en->cfg->prefix4 :
+		    en->cfg->prefix6;
+		if (plen < ADDR_BITS(&a))
+			addr_mask(&key, plen);
+		em.key = &key;
 	} else if (pm.qid == NULL) {
 		return;
 	}
@@ -473,10 +510,11 @@ line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 	} else {
 		t = en->use_clock || !ll->has_ts ? en->clk.now : ll->ts;
 		if (pm.qid != NULL)
-			banned = tracker_qid(en->tr, pm.qid, pm.qidlen, em.addr, t,
+			banned = tracker_qid(en->tr, pm.qid, pm.qidlen,
+			    em.addr != NULL ? &key : NULL, t,
 			    pattern_score(pm.pat), pm.pat, &d);
 		else
-			banned = tracker_hit(en->tr, &a, t, pattern_score(pm.pat),
+			banned = tracker_hit(en->tr, &key, t, pattern_score(pm.pat),
 			    pm.pat, &d);
 	}
 	if (en->hooks.on_match != NULL)
@@ -485,7 +523,23 @@ line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 		en->st.bans++;
 		if (en->hooks.on_ban != NULL)
 			en->hooks.on_ban(en->hooks.ctx, &em, &d);
+		widen_after(en, &em, &d);
 	}
+}
+
+void
+engine_seed_ban(struct engine *en, const struct addr *a, unsigned count,
+    int64_t last_ban, int64_t until)
+{
+	tracker_seed(en->tr, a, count, last_ban, until);
+	widen_seed(en->wd, a, count, last_ban, until);
+}
+
+void
+engine_unban(struct engine *en, const struct addr *a)
+{
+	tracker_unban(en->tr, a);
+	widen_unban(en->wd, a);
 }
 
 void

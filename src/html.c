@@ -127,7 +127,8 @@ html_lookup_url(char *buf, size_t len, const char *fmt, const struct addr *a)
 	char ip[ADDR_STRLEN];
 	size_t pre, iplen, post;
 
-	if (hole == NULL)
+	/* a DNSBL lists addresses: a network (a prefix) has no lookup */
+	if (hole == NULL || a->plen != 0)
 		return NULL;
 	addr_format(a, ip);
 	pre = (size_t)(hole - fmt);

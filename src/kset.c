@@ -89,6 +89,7 @@ struct kset {
 	size_t n, cap;
 	size_t dropped;
 	size_t recreated;
+	size_t replaced; /* sets kset_ensure_replace() re-created */
 	char msg[IPSET_ERRORBUFLEN]; /* last libipset report, trimmed */
 };
 
@@ -165,7 +166,15 @@ ks_setname(const struct config *cfg, int fam)
 static const char *
 ks_typename(const struct config *cfg)
 {
-	return cfg->policy == POLICY_PORT ? "hash:ip,port" : "hash:ip";
+	return cfg->policy == POLICY_PORT ? "hash:net,port" : "hash:net";
+}
+
+/* The type an older mailban made (addresses only), for the migration. */
+static int
+ks_legacy(const char *tname)
+{
+	return strcmp(tname, "hash:ip") == 0 ||
+	    strcmp(tname, "hash:ip,port") == 0;
 }
 
 static uint8_t
@@ -294,6 +303,9 @@ ks_elem(struct kset *ks, int fam, const struct addr *a, uint16_t port,
 	    ipset_data_set(d, IPSET_OPT_FAMILY, &family) < 0 ||
 	    ipset_data_set(d, IPSET_OPT_IP, &ip) < 0)
 		msg_panic("kset: libipset refused element data");
+	/* a network (a prefix, a widened network); without it, the host */
+	if (a->plen != 0 && ipset_data_set(d, IPSET_OPT_CIDR, &a->plen) < 0)
+		msg_panic("kset: libipset refused the prefix length");
 	if (ks->cfg->policy == POLICY_PORT &&
 	    (ipset_data_set(d, IPSET_OPT_PORT, &port) < 0 ||
 		ipset_data_set(d, IPSET_OPT_PROTO, &proto) < 0))
@@ -393,10 +405,13 @@ ks_ensure_one(struct kset *ks, int fam, char *err, size_t errlen,
 		*exists = 1;
 		seterr(err, errlen,
 		    "set %s exists with type %s family %s, but policy %s "
-		    "needs type %s family %s",
+		    "needs type %s family %s%s",
 		    name, tname, ks_famname(family),
 		    ks->cfg->policy == POLICY_PORT ? "port" : "drop", want,
-		    ks_famname(ks_nfproto(fam)));
+		    ks_famname(ks_nfproto(fam)), ks_legacy(tname) &&
+		    family == ks_nfproto(fam) ? " (sets of networks: an older "
+		    "mailban made it; \"mailban setup\" re-creates it and "
+		    "puts the active bans back)" : "");
 		return -1;
 	}
 	if (created)
@@ -497,6 +512,13 @@ kset_entries(struct kset *ks, int family, uint64_t *n, char *err,
 		    ks->msg);
 		return -1;
 	}
+	if (strcmp(tname, ks_typename(ks->cfg)) != 0) {
+		seterr(err, errlen, "set %s is %s, mailban needs %s%s",
+		    ks_setname(ks->cfg, fam), tname, ks_typename(ks->cfg),
+		    ks_legacy(tname) ? ": made by an older mailban; \"mailban "
+		    "setup\" re-creates it and puts the active bans back" : "");
+		return -1;
+	}
 	memset(&cap, 0, sizeof(cap));
 	d = ks_begin(ks);
 	if (ipset_data_set(d, IPSET_SETNAME, ks_setname(ks->cfg, fam)) < 0)
@@ -589,6 +611,12 @@ size_t
 kset_dropped(const struct kset *ks)
 {
 	return ks->dropped;
+}
+
+size_t
+kset_replaced(const struct kset *ks)
+{
+	return ks->replaced;
 }
 
 size_t
@@ -905,6 +933,7 @@ kset_ensure_replace(struct kset *ks)
 			    ks_setname(ks->cfg, fam), ks->msg);
 			return -1;
 		}
+		ks->replaced++;
 	}
 	return 0;
 }

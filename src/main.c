@@ -141,8 +141,9 @@ static const struct command {
 	    ARGS_ANY,
 	    "ADDR...", "ban by hand (default length: the\n"
 	    "escalation's for the address's count)"},
-	{"unban", cmd_unban, OPT_CONFIG | OPT_JSON, 1, ARGS_ANY, "ADDR...",
-	    "lift bans"},
+	{"unban", cmd_unban, OPT_CONFIG | OPT_JSON, 1, ARGS_ANY,
+	    "ADDR|ADDR/LEN...", "lift bans (an address inside a banned\n"
+	    "network lifts the network)"},
 	{"flush", cmd_flush, OPT_CONFIG, 0, 0, "", "remove every ban"},
 	{"allow", cmd_allow, OPT_CONFIG | OPT_FOR | OPT_REASON | OPT_LIST |
 	    OPT_JSON, 0, ARGS_ANY, "[ADDR|CIDR...]",
@@ -151,7 +152,7 @@ static const struct command {
 	{"disallow", cmd_disallow, OPT_CONFIG | OPT_JSON, 1, ARGS_ANY,
 	    "ADDR|CIDR...",
 	    "remove entries of the allow list"},
-	{"why", cmd_why, OPT_CONFIG | OPT_JSON, 1, 1, "ADDR",
+	{"why", cmd_why, OPT_CONFIG | OPT_JSON, 1, 1, "ADDR|ADDR/LEN",
 	    "bans, scores and evidence lines of ADDR"},
 	{"reload", cmd_reload, OPT_CONFIG, 0, 0, "",
 	    "make the running mailban run read its\n"

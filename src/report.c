@@ -265,6 +265,15 @@ on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 		p = fmt_json(p, name, nlen);
 		p = PUT(p, ",\"time\":");
 		p = put_time(p, d->start);
+		if (d->addr.plen != 0 && m->addr != NULL) {
+			/* a network: the client whose line decided it */
+			p = PUT(p, ",\"client\":\"");
+			addr_format(m->addr, p);
+			p += strlen(p);
+			*p++ = '"';
+		}
+		if (m->widened)
+			p = PUT(p, ",\"widened\":true");
 		p = PUT(p, "}\n");
 		ob_commit(p);
 		return;
@@ -275,6 +284,9 @@ on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 	    fmt_time(tb, sizeof(tb), d->start), ip, pattern_name(d->pat),
 	    m->line, fmt_duration(db, sizeof(db), d->duration), d->count,
 	    ordinal(d->count));
+	if (m->widened)
+		fprintf(r->out, "%-20s WIDEN  %-39s banned whole: prefixes of it "
+		    "banned within forget\n", "", ip);
 }
 
 /*
@@ -369,12 +381,13 @@ report_summary(struct report *r, const struct engine *en)
 		    ",\"invalid_addresses\":%" PRIu64 ",\"duplicates\":%" PRIu64
 		    ",\"match_errors\":%" PRIu64 ",\"untrusted\":%" PRIu64
 		    ",\"unmatched\":%" PRIu64 ",\"dnsbl_errors\":%" PRIu64
-		    ",\"records\":%" PRIu64 ",\"patterns\":{",
+		    ",\"records\":%" PRIu64 ",\"widened\":%" PRIu64
+		    ",\"widen_blocked\":%" PRIu64 ",\"patterns\":{",
 		    st->lines, st->matched, st->bans, ts.tracked, st->malformed,
 		    st->overlong, st->ignored, st->bad_addr, st->duplicates,
 		    st->match_errors, st->notices[NOTICE_UNTRUSTED],
 		    st->notices[NOTICE_UNMATCHED], st->notices[NOTICE_DNSBL_ERROR],
-		    r->records);
+		    r->records, st->widened, st->widen_blocked);
 		for (i = 0; i < n; i++) {
 			const char *name = pattern_name(pattern_get(ps, i));
 
@@ -397,6 +410,10 @@ report_summary(struct report *r, const struct engine *en)
 	fprintf(r->out, "  %-22s %12" PRIu64 "\n", "addresses scored",
 	    ts.tracked);
 	fprintf(r->out, "  %-22s %12" PRIu64 "\n", "bans decided", st->bans);
+	if (st->widened || st->widen_blocked)
+		fprintf(r->out, "  %-22s %12" PRIu64 " (%" PRIu64 " blocked by "
+		    "the ignore or allow list)\n", "networks widened",
+		    st->widened, st->widen_blocked);
 	fprintf(r->out, "  %-22s %12" PRIu64 "\n", "ignored (ignore list)",
 	    st->ignored);
 	fprintf(r->out, "  %-22s %12" PRIu64 "\n", "duplicates (exim)",

@@ -410,7 +410,7 @@ keep_evidence(struct run *r, const struct engine_match *m)
 		e->v = xreallocarray(e->v, e->cap, sizeof(*e->v));
 	}
 	v = &e->v[e->n];
-	v->addr = *m->addr;
+	v->addr = *m->key; /* a prefix's evidence is all its addresses' */
 	v->time = m->ll->has_ts && r->replay_clock != 0 ? m->ll->ts :
 	    r->en.clk.now;
 	v->score = pattern_score(m->pat);
@@ -1437,7 +1437,7 @@ lifted_one(void *ctx, const struct state_ban *b)
 {
 	struct run *r = ctx;
 
-	tracker_unban(r->en.tr, &b->addr);
+	engine_unban(&r->en, &b->addr);
 	r->views.changes++;
 	return 0;
 }
@@ -1447,7 +1447,7 @@ seed_one(void *ctx, const struct state_ban *b)
 {
 	struct run *r = ctx;
 
-	tracker_seed(r->en.tr, &b->addr, b->count, b->last_ban, b->until);
+	engine_seed_ban(&r->en, &b->addr, b->count, b->last_ban, b->until);
 	return 0;
 }
 
@@ -1460,7 +1460,7 @@ banned_one(void *ctx, const struct state_ban *b)
 	struct run *r = ctx;
 	int64_t now = r->en.clk.now;
 
-	tracker_seed(r->en.tr, &b->addr, b->count, b->last_ban, b->until);
+	engine_seed_ban(&r->en, &b->addr, b->count, b->last_ban, b->until);
 	r->ker.k.add(r->ker.k.ctx, &b->addr, kernel_timeout(&r->ker.k,
 	    b->until - now));
 	r->views.changes++;

@@ -696,7 +696,7 @@ query(struct state *st, const char *sql, int64_t arg, int64_t limit,
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		memset(&b, 0, sizeof(b));
 		s = sqlite3_column_text(stmt, 0);
-		if (s == NULL || addr_parse((const char *)s, strlen((const char *)s),
+		if (s == NULL || addr_parse_net((const char *)s, strlen((const char *)s),
 			&b.addr) < 0) {
 			if (!quiet)
 				msg_warn("state %s: skipping a row with a bad address",
@@ -1032,7 +1032,7 @@ state_scores(struct state *st, int64_t since,
 		ip = (const char *)sqlite3_column_text(stmt, 0);
 		p = (const char *)sqlite3_column_text(stmt, 1);
 		if (ip == NULL || p == NULL ||
-		    addr_parse(ip, strlen(ip), &a) < 0)
+		    addr_parse_net(ip, strlen(ip), &a) < 0)
 			continue;
 		bad = 0;
 		for (n = 0; n < SCORE_EVENTS && *p != '\0';) {

@@ -263,7 +263,7 @@ place(struct tracker *t, uint32_t i, uint32_t now)
 static inline int
 same_addr(const struct addr *a, const struct addr *b)
 {
-	return a->family == b->family &&
+	return a->family == b->family && a->plen == b->plen &&
 	    memcmp(a->bytes, b->bytes, 4) == 0 &&
 	    (a->family == ADDR_V4 || memcmp(a->bytes + 4, b->bytes + 4, 12) == 0);
 }

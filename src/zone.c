@@ -99,7 +99,9 @@ zone_one(void *ctx, const struct state_ban *b)
 	if (z->fp == NULL)
 		return 0;
 	addr_format(&b->addr, ip);
-	if (fprintf(z->fp, z->family == ADDR_V4 ? "%s\n" : "%s/128\n", ip) < 0)
+	/* a network is "ADDR/LEN" already: ip4set and ip6trie take both */
+	if (fprintf(z->fp, z->family == ADDR_V4 || b->addr.plen != 0 ?
+	    "%s\n" : "%s/128\n", ip) < 0)
 		w->failed = 1;
 	z->n++;
 	return 0;

@@ -21,7 +21,7 @@ lineio prefix journal omprog html state gzfile sdjournal # bytes and files, no p
 rxlit                            # regex text read without PCRE2
 prefilter                        # which patterns a message cannot match
 pattern config trust              # PCRE2, the configuration, the writers
-tracker engine                   # scores and bans, the line path
+tracker widen engine             # scores and bans, widening, the line path
 kset firewall privdrop           # the kernel, the privileges of run
 report summary zone htmlreport metrics   # what the commands print and write
 run                              # the run loop

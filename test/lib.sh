@@ -121,3 +121,28 @@ except sqlite3.Error:
 sys.exit(any(len(have.get(a, "").split()) < n for a in addrs))
 PY
 }
+
+# per_address_mailban DIR: print the path of a mailban that scores and
+# bans each address alone (prefix.ipv6 = 128, widen.count = 0), made in
+# DIR.  For the suites that test delivery and state with many attacker
+# addresses of one network; prefixes and widening have their own tests
+# (test/kernel/prefix.sh, test/golden/prefix-*).
+per_address_mailban() {
+	cat > "$1/mailban-per-address" <<PEOF
+#!/bin/sh
+cmd=\$1
+shift
+exec "$MAILBAN" "\$cmd" -o 'prefix={ipv6=128;}' -o 'widen={count=0;}' "\$@"
+PEOF
+	chmod 755 "$1/mailban-per-address"
+	echo "$1/mailban-per-address"
+}
+
+# per_address_conf FILE: the same settings in a copy of the shipped
+# configuration file (its prefix and widen lines replaced)
+per_address_conf() {
+	sed -i -e 's/^prefix  *= .*/prefix = { ipv4 = 32; ipv6 = 128; }; # each address alone/' \
+	    -e 's/^widen  *= .*/widen = { count = 0; }; # widening is tested elsewhere/' "$1"
+	grep -q '^prefix = { ipv4 = 32; ipv6 = 128; }' "$1" &&
+	    grep -q '^widen = { count = 0; }' "$1"
+}

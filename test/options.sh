@@ -72,7 +72,7 @@ refused disallow not-a-net
 refused why
 refused why 192.0.2.1 192.0.2.2
 check "why with two addresses: says how many it takes ($msg)" \
-    [ "$msg" = 'mailban: why: wrong number of arguments (ADDR)' ]
+    [ "$msg" = 'mailban: why: wrong number of arguments (ADDR|ADDR/LEN)' ]
 refused why example.org
 refused reload 192.0.2.1
 refused check --json --print

@@ -138,7 +138,100 @@ equality_and_hash(void)
 	CHECK(addr_equal(&a, &b) && addr_hash(&a) == addr_hash(&b), "same v6");
 }
 
+/* "ADDR/LEN" in, canonical network out (NULL: refused). */
+static void
+networks(void)
+{
+	static const struct {
+		const char *in, *want;
+	} t[] = {
+		{"2001:db8:1:2:3:4:5:6/64", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2::/48", "2001:db8:1::/48"},
+		{"2001:db8::1/128", "2001:db8::1"}, /* the address itself */
+		{"2001:db8:ffff::/33", "2001:db8:8000::/33"},
+		{"2001:db8::/127", "2001:db8::/127"},
+		{"198.51.100.77/24", "198.51.100.0/24"},
+		{"198.51.100.77/28", "198.51.100.64/28"},
+		{"198.51.100.77/32", "198.51.100.77"},
+		{"198.51.100.77/1", "128.0.0.0/1"},
+		{"198.51.100.77", "198.51.100.77"},
+		{"::ffff:198.51.100.77/24", "198.51.100.0/24"},
+		{"198.51.100.77/33", NULL},
+		{"198.51.100.77/0", NULL},
+		{"2001:db8::/129", NULL},
+		{"2001:db8::/", NULL},
+		{"2001:db8::/6x", NULL},
+		{"2001:db8::/0064", NULL},
+		{"/24", NULL},
+	};
+	char buf[ADDR_STRLEN];
+	struct addr a;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		rc = addr_parse_net(t[i].in, strlen(t[i].in), &a);
+		if (t[i].want == NULL) {
+			CHECK(rc < 0, "\"%s\" accepted", t[i].in);
+			continue;
+		}
+		CHECK(rc == 0, "\"%s\" refused", t[i].in);
+		if (rc == 0)
+			CHECK_STR(addr_format(&a, buf), t[i].want);
+	}
+	/* the longest text fits ADDR_STRLEN */
+	CHECK(addr_parse_net("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/127",
+	    49, &a) == 0, "longest network");
+	CHECK(strlen(addr_format(&a, buf)) < ADDR_STRLEN, "fits");
+}
+
+static void
+masks_and_containment(void)
+{
+	struct addr a, b, n48, n64;
+	struct cidr c;
+
+	addr_parse("2001:db8:1:2::7", 15, &a);
+	n64 = a;
+	addr_mask(&n64, 64);
+	n48 = a;
+	addr_mask(&n48, 48);
+	CHECK(n64.plen == 64 && n48.plen == 48, "plen");
+	CHECK(!addr_equal(&a, &n64), "an address is not its /64");
+	CHECK(addr_hash(&n64) != addr_hash(&n48), "hash sees the length");
+	b = n64;
+	addr_mask(&b, 64);
+	CHECK(addr_equal(&b, &n64), "masking twice changes nothing");
+	addr_mask(&b, 128);
+	CHECK(addr_equal(&b, &n64), "a network is never narrowed again");
+	CHECK(addr_within(&n64, &a), "address in its /64");
+	CHECK(addr_within(&n48, &n64), "/64 in its /48");
+	CHECK(!addr_within(&n64, &n48), "/48 not in a /64");
+	CHECK(addr_within(&a, &a) && addr_within(&n48, &n48), "itself");
+	addr_parse("2001:db8:1:3::7", 15, &b);
+	CHECK(!addr_within(&n64, &b) && addr_within(&n48, &b), "the next /64");
+	addr_parse("203.0.113.9", 11, &b);
+	CHECK(!addr_within(&n48, &b), "other family");
+	/* the ignore list's entries against a network */
+	cidr_parse("2001:db8:1:ffff::1", &c);
+	CHECK(cidr_overlaps(&c, &n48) && !cidr_overlaps(&c, &n64),
+	    "an ignored address inside the /48, not the /64");
+	cidr_parse("2001:db8::/32", &c);
+	CHECK(cidr_overlaps(&c, &n48) && cidr_overlaps(&c, &a),
+	    "an ignored /32 around the /48");
+	cidr_parse("2001:db9::/32", &c);
+	CHECK(!cidr_overlaps(&c, &n48), "elsewhere");
+	addr_parse("198.51.100.200", 14, &a);
+	addr_mask(&a, 24);
+	cidr_parse("198.51.100.7", &c);
+	CHECK(cidr_overlaps(&c, &a), "v4 address inside the /24");
+	cidr_parse("198.51.101.0/24", &c);
+	CHECK(!cidr_overlaps(&c, &a), "the next /24");
+}
+
 static const struct test_case cases[] = {
+	TEST_CASE(networks),
+	TEST_CASE(masks_and_containment),
 	TEST_CASE(parse_table),
 	TEST_CASE(cidr_contains_examples),
 	TEST_CASE(cidr_every_prefix_length),

@@ -839,8 +839,66 @@ print_loads_back(void)
 	unlink(path);
 }
 
+/* load_text of text after good_pattern, in t */
+static struct config *
+pt(char *t, const char *text, char *err, size_t errlen)
+{
+	snprintf(t, 1024, "%s%s", good_pattern, text);
+	return load_text(t, err, errlen);
+}
+
+static void
+prefixes(void)
+{
+	char err[1024], t[1024];
+	struct config *cfg;
+
+	cfg = pt(t, "", err, sizeof(err));
+	CHECK(cfg != NULL, "defaults: %s", err);
+	if (cfg != NULL) {
+		CHECK(cfg->prefix4 == 32 && cfg->prefix6 == 64, "prefix defaults");
+		CHECK(cfg->widen4 == 24 && cfg->widen6 == 48 &&
+		    cfg->widen_count == 3, "widen defaults");
+		config_free(cfg);
+	}
+	cfg = pt(t, "prefix = { ipv4 = 28; ipv6 = 56; };\n"
+	    "widen = { ipv6 = 40; count = 5; };\n", err, sizeof(err));
+	CHECK(cfg != NULL, "set: %s", err);
+	if (cfg != NULL) {
+		CHECK(cfg->prefix4 == 28 && cfg->prefix6 == 56 &&
+		    cfg->widen4 == 24 && cfg->widen6 == 40 &&
+		    cfg->widen_count == 5, "members one by one");
+		config_free(cfg);
+	}
+	cfg = pt(t, "prefix = { ipv4 = 24; };\n", err, sizeof(err));
+	CHECK(cfg == NULL && strstr(err, "widen.ipv4 (24)") != NULL,
+	    "a widening no wider than the prefix: %s", err);
+	config_free(cfg);
+	cfg = pt(t, "prefix = { ipv4 = 24; };\nwiden = { count = 0; };\n",
+	    err, sizeof(err));
+	CHECK(cfg != NULL, "no widening, any prefix: %s", err);
+	config_free(cfg);
+	cfg = pt(t, "prefix = { ipv6 = 0; };\n", err, sizeof(err));
+	CHECK(cfg == NULL, "/0 refused");
+	config_free(cfg);
+	cfg = pt(t, "prefix = { ipv4 = 33; };\n", err, sizeof(err));
+	CHECK(cfg == NULL, "/33 refused");
+	config_free(cfg);
+	cfg = pt(t, "widen = { count = 1; };\n", err, sizeof(err));
+	CHECK(cfg == NULL && strstr(err, "widen.count") != NULL,
+	    "count 1: %s", err);
+	config_free(cfg);
+	cfg = pt(t, "widen = { count = 17; };\n", err, sizeof(err));
+	CHECK(cfg == NULL, "count above the table");
+	config_free(cfg);
+	cfg = pt(t, "prefix = { ipv5 = 8; };\n", err, sizeof(err));
+	CHECK(cfg == NULL && strstr(err, "unknown") != NULL, "unknown: %s", err);
+	config_free(cfg);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(builtin),
+	TEST_CASE(prefixes),
 	TEST_CASE(overrides),
 	TEST_CASE(durations),
 	TEST_CASE(files),

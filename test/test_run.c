@@ -206,6 +206,8 @@ test_config(const char *state)
 	fprintf(f, "state = \"%s\";\n"
 	    "batch = { size = 4; idle = \"50ms\"; };\n"
 	    "bantimes = [ \"1h\", \"1d\" ];\n"
+	    /* the loop's cases count one ban a line; widening: test_widen */
+	    "widen = { count = 0; };\n"
 	    "patterns = (\n"
 	    "  { name = \"t-bad\"; program = \"t\"; score = 10;\n"
 	    "    regex = \"^bad (?<ip>[0-9a-f.:]+)$\"; },\n"

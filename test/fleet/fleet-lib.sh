@@ -114,6 +114,7 @@ rs_check() {
 # mailban's configuration for DIR: the shipped one, state in DIR
 mb_conf() {
 	sed "s|^state .*|state = \"$1/state.db\";|" "$SRCDIR/etc/mailban.conf" > "$1/mailban.conf"
+	per_address_conf "$1/mailban.conf"
 	run_user_owns "$1"
 }
 

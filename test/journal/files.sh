@@ -13,6 +13,7 @@ JR=/lib/systemd/systemd-journal-remote
 [ -x "$JR" ] || skip "systemd-journal-remote not installed (Debian package systemd-journal-remote)"
 jexport() { python3 "$SRCDIR/test/journal/export.py" "$@"; }
 tmp=$(mktemp -d) || exit 1
+mb=$(per_address_mailban "$tmp")
 NS=mbj-$$
 run_pid=
 cleanup() {

@@ -37,6 +37,7 @@ ipset list -n > /dev/null 2>&1 || skip "no ip_set in a network namespace"
 
 mb=$MAILBAN
 tmp=$(mktemp -d) || exit 1
+mb=$(per_address_mailban "$tmp")
 jd_pid= run_pid= mta_pid= perl_pid=
 cleanup() {
 	for p in $run_pid $mta_pid $jd_pid $perl_pid; do

@@ -13,7 +13,7 @@ mb=$MAILBAN
 conf=$tmp/mailban.conf
 sed "s|^state .*|state = \"$tmp/state.db\";|" "$SRCDIR/etc/mailban.conf" > "$conf"
 srv "$mb" setup -c "$conf" > "$tmp/out" || exit 1
-check "setup says what it set up ($(cat "$tmp/out"))" grep -qx 'set up: sets mailban4 and mailban6 (policy port: hash:ip,port), chain MAILBAN jumped to from INPUT (IPv4 and IPv6); "mailban setup --print" shows the rules' "$tmp/out"
+check "setup says what it set up ($(cat "$tmp/out"))" grep -qx 'set up: sets mailban4 and mailban6 (policy port: hash:net,port), chain MAILBAN jumped to from INPUT (IPv4 and IPv6); "mailban setup --print" shows the rules' "$tmp/out"
 m() { srv "$mb" "$@" -c "$conf"; }
 banned() { in_set mailban4 "$1,tcp:25"; }
 timeout_of() { srv ipset list mailban4 | sed -n "s/^$1,tcp:25 timeout \([0-9]*\).*/\1/p"; }
@@ -152,9 +152,13 @@ check "allow --json: the entry and the ban it lifted ($(cat "$tmp/out"))" jq_py 
 a = d['allowed']
 assert len(a) == 1 and a[0]['net'] == '192.0.2.60/31' and a[0]['until'] is None, d
 assert a[0]['reason'] == 'relay' and a[0]['replaced'] is False, d
-assert a[0]['unbanned'] == ['192.0.2.60'] and a[0]['not_lifted'] == [], d
+assert sorted(a[0]['unbanned']) == ['192.0.2.0/24', '192.0.2.60'], d
+assert a[0]['not_lifted'] == [], d
 assert d['failed'] == [], d" < "$tmp/out"
 check "the ban is gone from the kernel" not_in_set mailban4 "192.0.2.60,tcp:25"
+# 192.0.2.250 to .253 banned above widened to 192.0.2.0/24 (widen.count =
+# 3): it holds the allowed /31, so allow lifted it too
+check "and so is the widened /24 that held it" not_in_set mailban4 "192.0.2.0/24,tcp:25"
 m ban --json 192.0.2.61 > "$tmp/out"
 check "ban --json of an allowed address exits 1" [ $? -eq 1 ]
 check "and names the entry ($(cat "$tmp/out"))" jq_py "
@@ -171,7 +175,8 @@ check "in the kernel" banned 192.0.2.61
 m unban --json 192.0.2.61 192.0.2.62 > "$tmp/out"
 check "unban --json exits 0" [ $? -eq 0 ]
 check "unban --json: what it lifted, what was not banned ($(cat "$tmp/out"))" jq_py "
-assert d == {'unbanned': ['192.0.2.61'], 'not_banned': ['192.0.2.62'], 'failed': []}, d" < "$tmp/out"
+assert d == {'unbanned': ['192.0.2.61'], 'not_banned': ['192.0.2.62'], 'failed': [],
+    'lifted': [{'ip': '192.0.2.61', 'given': '192.0.2.61'}]}, d" < "$tmp/out"
 check "the ban is gone from the kernel" not_in_set mailban4 "192.0.2.61,tcp:25"
 
 # --- reload: a broken file keeps the running configuration, exit 1 ---

@@ -4,6 +4,10 @@
 # one-off "lost connection after AUTH" addresses, and the client's fourth
 # failure, on IPv4 then on IPv6: the client is in the set and its next
 # connection to port 25 is dropped; no address of the flood is banned.
+# IPv6 addresses are scored and banned as their /64 (prefix.ipv6): the
+# IPv6 flood is of 20,000 distinct /64s and the client's ban is its /64;
+# a flood of 20,000 addresses inside one /64 is one entry: that /64 is
+# banned, one set entry, and the client's fourth failure still bans it.
 set -u
 . "$SRCDIR/test/lib.sh"
 . "$SRCDIR/test/kernel/netns.sh"
@@ -28,15 +32,17 @@ for k in range(3):
     sasl()
 for i in range(20000):
     ip = ("10.%d.%d.%d" % (i >> 16, (i >> 8) & 255, i & 255)) \
-        if family == "4" else "2001:db8:%x:%x::1" % (i >> 16, i & 0xffff)
+        if family == "4" else "2001:db8:%x:%x::1" % (i >> 16, i & 0xffff) \
+        if family == "6" else "2001:db8:f1::%x" % (i + 1)
     line(5000 + i % 1000, "lost connection after AUTH from unknown[%s]" % ip)
 sasl()
 PY
 }
 
-# others SET ADDR: how many members of SET are another address's
+# others SET ADDR: how many members of SET (addresses or networks) are
+# another's than ADDR
 others() {
-	srv ipset list "$1" | grep -E '^[0-9a-f:.]+,' | grep -vc "^$2,"
+	srv ipset list "$1" | grep -E '^[0-9a-f:./]+,' | grep -vc "^$2,"
 }
 
 run setup || exit 1
@@ -49,12 +55,23 @@ check "client cannot reach port 25 once banned" cannot_connect $S4 25
 n=$(others mailban4 $C4)
 check "no address of the IPv4 flood banned ($n)" [ "$n" -eq 0 ]
 
+N6=2001:db8:1::/64 # $C6's /64
 flood $C6 6 | run run -o 'limits={ tracked = 1000; }' 2> "$tmp/err6"
 check "run exits 0 at EOF (IPv6)" [ $? -eq 0 ]
-check "run logs the ban of $C6" grep -q "ban $C6 for 1h" "$tmp/err6"
-check "$C6 in mailban6 after the flood" in_set mailban6 "$C6,tcp:25"
+check "run logs the ban of $N6 ($C6's /64)" grep -q "ban $N6 for 1h" "$tmp/err6"
+check "$N6 in mailban6 after the flood" in_set mailban6 "$N6,tcp:25"
 check "IPv6 client cannot reach port 25 once banned" cannot_connect $S6 25
-n=$(others mailban6 $C6)
+n=$(others mailban6 $N6)
 check "no address of the IPv6 flood banned ($n)" [ "$n" -eq 0 ]
+
+# one /64's flood: one entry (test/flood.sh counts the tracker's keys)
+run unban $C6 > /dev/null
+check "the client reaches port 25 again" can_connect $S6 25
+flood $C6 one64 | run run -o 'limits={ tracked = 1000; }' 2> "$tmp/err64"
+check "run exits 0 at EOF (one /64)" [ $? -eq 0 ]
+check "the flood's /64 is banned, one entry per port" \
+    [ "$(srv ipset list mailban6 | grep -c '^2001:db8:f1::/64,')" -eq 3 ]
+check "$N6 banned again by the fourth failure" in_set mailban6 "$N6,tcp:25"
+check "no other entry" [ "$(others mailban6 $N6)" -eq 3 ]
 
 done_testing

@@ -79,10 +79,10 @@ members() {
 
 # --- ensure: both set types; wrong type, family, maxelem refused -----------
 phase ensure
-expect "mbe4 type" "hash:ip,port" "$(header mbe4 Type)"
-expect "mbe6 type" "hash:ip,port" "$(header mbe6 Type)"
-expect "mbd4 type" "hash:ip" "$(header mbd4 Type)"
-expect "mbd6 type" "hash:ip" "$(header mbd6 Type)"
+expect "mbe4 type" "hash:net,port" "$(header mbe4 Type)"
+expect "mbe6 type" "hash:net,port" "$(header mbe6 Type)"
+expect "mbd4 type" "hash:net" "$(header mbd4 Type)"
+expect "mbd6 type" "hash:net" "$(header mbd6 Type)"
 case $(header mbe4 Header) in
 "family inet "*"maxelem 65536 timeout 0"*) echo "ok: mbe4 header" ;;
 *) fail "mbe4 header: $(header mbe4 Header)" ;;
@@ -124,7 +124,7 @@ expect "mbv6 entries" 1 "$(entries mbv6)"
 in_ns ipset destroy mbv4 || fail "ipset destroy mbv4"
 in_ns ipset destroy mbv6 || fail "ipset destroy mbv6"
 phase vanish
-expect "mbv4 re-created" "hash:ip" "$(header mbv4 Type)"
+expect "mbv4 re-created" "hash:net" "$(header mbv4 Type)"
 expect "mbv6 re-created" "family inet6" "$(header mbv6 Header | cut -d' ' -f1,2)"
 expect "mbv4 entries after re-creation" 300 "$(entries mbv4)"
 expect "mbv6 entries after re-creation" 1 "$(entries mbv6)"
@@ -153,7 +153,7 @@ expect "iptables port rule" 1 "$(in_ns iptables -w -S MAILBAN |
     grep -c -- '^-A MAILBAN -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m set --match-set mbs4 src,dst -j DROP$')"
 expect "ip6tables port rule" 1 "$(in_ns ip6tables -w -S MAILBAN |
     grep -c -- '^-A MAILBAN -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m set --match-set mbs6 src,dst -j DROP$')"
-expect "mbs4 type (port)" "hash:ip,port" "$(header mbs4 Type)"
+expect "mbs4 type (port)" "hash:net,port" "$(header mbs4 Type)"
 expect "mbs4 referenced" 1 "$(header mbs4 References)"
 
 phase setup drop
@@ -165,8 +165,8 @@ expect "iptables drop rule" 1 "$(in_ns iptables -w -S MAILBAN |
     grep -c -- '^-A MAILBAN -m set --match-set mbs4 src -j DROP$')"
 expect "ip6tables drop rule" 1 "$(in_ns ip6tables -w -S MAILBAN |
     grep -c -- '^-A MAILBAN -m set --match-set mbs6 src -j DROP$')"
-expect "mbs4 type (drop)" "hash:ip" "$(header mbs4 Type)"
-expect "mbs6 type (drop)" "hash:ip" "$(header mbs6 Type)"
+expect "mbs4 type (drop)" "hash:net" "$(header mbs4 Type)"
+expect "mbs6 type (drop)" "hash:net" "$(header mbs6 Type)"
 case $(header mbs6 Header) in
 "family inet6 "*) echo "ok: mbs6 family" ;;
 *) fail "mbs6 header: $(header mbs6 Header)" ;;
@@ -184,7 +184,7 @@ out=$(in_ns "$bin" setup print) || fail "setup print (exit $?)"
 after=$(snapshot)
 expect "setup print changes nothing" "$before" "$after"
 expect "print: ipset create" 1 "$(printf '%s\n' "$out" |
-    grep -c '^ipset -exist create mbs4 hash:ip,port family inet timeout 0 maxelem 65536$')"
+    grep -c '^ipset -exist create mbs4 hash:net,port family inet timeout 0 maxelem 65536$')"
 expect "print: rule" 1 "$(printf '%s\n' "$out" |
     grep -c -- '^ip6tables -w -t filter -A MAILBAN -p tcp --syn -m set --match-set mbs6 src,dst -j DROP$')"
 expect "print: jump" 2 "$(printf '%s\n' "$out" | grep -c -- '-I INPUT -j MAILBAN$')"

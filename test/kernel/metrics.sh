@@ -77,11 +77,14 @@ check "a ban by hand counts among the bans of manual" grep -qxF "mailban_pattern
 start_run
 rbl_line 192.0.2.12 >&7
 check "a third ban, after the restart" wait_for 10 banned 192.0.2.12
-check "the counters of the first run and this one" \
-    wait_for 15 shows "mailban_pattern_bans_total{pattern=postfix-rbl} 3"
+# 192.0.2.12 is the third address of 192.0.2.0/24 the run banned within
+# the forget period (with .10, .11, .20): the /24 is widened, one ban more
+check "the /24 widened" wait_for 10 in_set mailban4 "192.0.2.0/24,tcp:25"
+check "the counters of the first run and this one (and the widened /24)" \
+    wait_for 15 shows "mailban_pattern_bans_total{pattern=postfix-rbl} 4"
 check "lines read: 3 before and 1 now" wait_for 10 shows "mailban_lines_read_total{} 4"
 check "the ban by hand is kept" shows "mailban_pattern_bans_total{pattern=manual} 1"
-check "active bans: 4" shows "mailban_bans_active{family=ipv4} 4"
+check "active bans: 5, the /24 one of them" shows "mailban_bans_active{family=ipv4} 5"
 stop_run
 check "the second run exits 0" [ $? -eq 0 ]
 check "nothing wrong was said" sh -c "! grep -q 'metrics' '$tmp/err'"

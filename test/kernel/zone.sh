@@ -41,7 +41,7 @@ exec 7> "$tmp/fifo"
 rbl_line 203.0.113.41 >&7
 rbl_line 2001:db8:9::41 >&7
 check "ip4set written" wait_for 10 grep -qx '203.0.113.41' "$zd/mb4.zone"
-check "ip6trie written as /128" wait_for 10 grep -qx '2001:db8:9::41/128' "$zd/mb6.zone"
+check "ip6trie written as the address's /64" wait_for 10 grep -qx '2001:db8:9::/64' "$zd/mb6.zone"
 check "default value line" grep -qx ':127.0.0.2:Banned by mailban, see https://example.com/?\$' "$zd/mb4.zone"
 check "no temporary files left" [ "$(ls "$zd" | grep -c 'zone.tmp-')" -eq 0 ]
 

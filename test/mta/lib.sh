@@ -232,8 +232,9 @@ expect_ban() {
 }
 
 # listed6 LABEL LOGREJ: the listed IPv6 client (netns.sh's 2001:db8:1::2)
-# is rejected (LOGREJ as in scenario), lands in mailban6, and its next
-# connect to port 25 over IPv6 times out while 2525 still answers.
+# is rejected (LOGREJ as in scenario), lands in mailban6 as its /64 (the
+# default prefix.ipv6), and its next connect to port 25 over IPv6 times
+# out while 2525 still answers.
 listed6() {
 	# (short timeout: once banned, the rest of the session goes unanswered)
 	ip netns exec "$CLI" swaks --server $S6 --local-interface $C6 \
@@ -241,7 +242,8 @@ listed6() {
 	    --from sender@example.net --to user@$DOMAIN > "$tmp/$1-listed6.out" 2>&1
 	check "$1: the MTA logs its reject of the listed IPv6 client" \
 	    wait_for 5 log_has 1 "$(printf '%s' "$2" | sed "s/@IP@/$C6/g")"
-	check "$1 DNSBL: $C6 banned" wait_for 10 in_set mailban6 "$C6,tcp:25"
+	check "$1 DNSBL: $C6 banned as its /64" \
+	    wait_for 10 in_set mailban6 "2001:db8:1::/64,tcp:25"
 	check "$1 DNSBL: $C6 cannot connect to port 25" cannot_connect $S6 25 $C6
 	check "$1 DNSBL: $C6 still connects to port 2525" can_connect $S6 2525 $C6
 }
@@ -295,7 +297,7 @@ show_bans() {
 	echo "# mailban run --omprog said:"
 	sed 's/^/#   /' "$tmp/mailban.err"
 	live=$(srv ipset list mailban4; srv ipset list mailban6) 2>/dev/null
-	live=$(printf '%s\n' "$live" | sed -n 's/^\([0-9A-Fa-f.:]*\),tcp:25 .*/\1/p' | sort -u | tr '\n' ' ')
+	live=$(printf '%s\n' "$live" | sed -n 's/^\([0-9A-Fa-f.:/]*\),tcp:25 .*/\1/p' | sort -u | tr '\n' ' ')
 	replay=$(grep '"event":"ban"' "$tmp/replay.json" | sed -n 's/.*"ip":"\([^"]*\)".*/\1/p' | sort -u | tr '\n' ' ')
 	check "$1: replaying the captured log bans what run did ($live)" [ "$live" = "$replay" ]
 }

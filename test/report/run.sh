@@ -21,8 +21,10 @@ check "the page is written at start" wait_for 5 test -s "$page"
 check "with no bans yet" grep -q '<span id="total">0</span> active bans' "$page"
 rbl_line 203.0.113.71 >&7
 rbl_line 2001:db8::71 >&7
-check "after a committed batch the page lists both bans" wait_for 5 sh -c \
-    "grep -q '>203.0.113.71<' '$page' && grep -q '>2001:db8::71<' '$page'"
+check "after a committed batch the page lists both bans (IPv6 as its /64)" wait_for 5 sh -c \
+    "grep -q '>203.0.113.71<' '$page' && grep -q '>2001:db8::/64<' '$page'"
+check "a network has no lookup link (a DNSBL lists addresses)" \
+    sh -c "! grep -q 'lookup/2001:db8::' '$page'"
 check "with the lookup link (postfix-rbl is a DNSBL pattern)" \
     grep -q 'href="https://multirbl.valli.org/lookup/203.0.113.71.html"' "$page"
 check "the bans are in the kernel" in_set mailban4 "203.0.113.71,tcp:25"

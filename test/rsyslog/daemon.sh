@@ -36,6 +36,7 @@ rsyslog_pid=
 rsyslog_prepare() {
 	mkdir -p "$tmp/work"
 	sed "s|^state .*|state = \"$tmp/state.db\";|" "$SRCDIR/etc/mailban.conf" > "$MB_CONF"
+	per_address_conf "$MB_CONF"
 	writer_prepare "$tmp/mta"
 	trust_writer "$MB_CONF" "$tmp/mta"
 	{

@@ -1,0 +1,227 @@
+/*
+ * NAME
+ *	widen - adaptive widening (widen.h)
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "widen.h"
+
+struct widen_member {
+	struct addr p; /* a banned prefix; family 0: free */
+	int64_t t; /* its last ban */
+};
+
+struct widen_slot {
+	struct addr net; /* family 0: free */
+	unsigned count; /* bans of net within forget */
+	int64_t last_ban, until; /* of net */
+	struct widen_member m[CONFIG_WIDEN_MAX];
+};
+
+struct widen {
+	const struct config *cfg;
+	struct widen_slot *slot; /* WIDEN_SLOTS, made on first use */
+};
+
+struct widen *
+widen_new(const struct config *cfg)
+{
+	struct widen *w = xcalloc(1, sizeof(*w));
+
+	w->cfg = cfg;
+	return w;
+}
+
+void
+widen_free(struct widen *w)
+{
+	if (w == NULL)
+		return;
+	free(w->slot);
+	free(w);
+}
+
+void
+widen_set_config(struct widen *w, const struct config *cfg)
+{
+	w->cfg = cfg;
+}
+
+/* addr_equal() for the table: every byte (an IPv4 address's last twelve
+ * are zero), fixed size */
+static inline int
+same(const struct addr *a, const struct addr *b)
+{
+	return a->family == b->family && a->plen == b->plen &&
+	    memcmp(a->bytes, b->bytes, 16) == 0;
+}
+
+static unsigned
+wide_len(const struct config *cfg, const struct addr *a)
+{
+	return a->family == ADDR_V4 ? cfg->widen4 : cfg->widen6;
+}
+
+static unsigned
+prefix_len(const struct config *cfg, const struct addr *a)
+{
+	unsigned p = a->family == ADDR_V4 ? cfg->prefix4 : cfg->prefix6;
+
+	return p >= ADDR_BITS(a) ? ADDR_BITS(a) : p;
+}
+
+/* The slot of the network around a (made when make); NULL when none. */
+static struct widen_slot *
+find(struct widen *w, const struct addr *a, int make, int64_t now)
+{
+	struct addr net = *a;
+	struct widen_slot *s;
+
+	addr_mask(&net, wide_len(w->cfg, a));
+	if (w->slot == NULL) {
+		if (!make)
+			return NULL;
+		w->slot = xcalloc(WIDEN_SLOTS, sizeof(*w->slot));
+	}
+	s = &w->slot[addr_hash(&net) & (WIDEN_SLOTS - 1)];
+	if (s->net.family != 0 && same(&s->net, &net))
+		return s;
+	if (!make)
+		return NULL;
+	/* taken by another network: kept while that one is banned, else
+	 * replaced (its evidence is lost: bounded, never a wrong ban) */
+	if (s->net.family != 0 && s->until > now)
+		return NULL;
+	memset(s, 0, sizeof(*s));
+	s->net = net;
+	return s;
+}
+
+/* Note prefix p banned at t in s; the number of distinct prefixes banned
+ * within forget before now. */
+static unsigned
+note(struct widen *w, struct widen_slot *s, const struct addr *p, int64_t t,
+    int64_t now)
+{
+	struct widen_member *old = NULL, *hit = NULL;
+	unsigned i, live = 0, n = w->cfg->widen_count;
+	int64_t since = now - w->cfg->forget;
+
+	for (i = 0; i < n; i++) {
+		struct widen_member *m = &s->m[i];
+
+		if (m->p.family != 0 && same(&m->p, p))
+			hit = m;
+		if (old == NULL || (old->p.family != 0 &&
+		    (m->p.family == 0 || m->t < old->t)))
+			old = m; /* a free member, else the oldest */
+	}
+	if (hit == NULL) {
+		hit = old;
+		hit->p = *p;
+		hit->t = t;
+	} else if (t > hit->t) {
+		hit->t = t;
+	}
+	for (i = 0; i < n; i++)
+		if (s->m[i].p.family != 0 && s->m[i].t > since)
+			live++;
+	return live;
+}
+
+static int
+blocked_by(const struct addr_list *l, const struct addr *net)
+{
+	size_t i;
+
+	if (l == NULL)
+		return 0;
+	for (i = 0; i < l->n; i++)
+		if (cidr_overlaps(&l->items[i], net))
+			return 1;
+	return 0;
+}
+
+int
+widen_ban(struct widen *w, const struct ban_decision *d,
+    const struct addr_list *ignore, const struct addr_list *allow,
+    struct ban_decision *out, int *blocked)
+{
+	const struct config *cfg = w->cfg;
+	struct widen_slot *s;
+	int64_t now = d->start;
+	size_t k;
+
+	*blocked = 0;
+	if (cfg->widen_count == 0 || ADDR_PLEN(&d->addr) !=
+	    prefix_len(cfg, &d->addr))
+		return 0;
+	if ((s = find(w, &d->addr, 1, now)) == NULL)
+		return 0;
+	if (note(w, s, &d->addr, now, now) < cfg->widen_count ||
+	    s->until > now)
+		return 0;
+	if (blocked_by(ignore, &s->net) || blocked_by(allow, &s->net)) {
+		*blocked = 1;
+		return 0;
+	}
+	if (s->last_ban <= now - cfg->forget)
+		s->count = 0;
+	s->count++;
+	k = s->count < cfg->nbantimes ? s->count : cfg->nbantimes;
+	memset(out, 0, sizeof(*out));
+	out->addr = s->net;
+	out->start = now;
+	out->duration = cfg->bantimes[k - 1];
+	out->count = s->count;
+	out->pat = d->pat;
+	out->score = d->score;
+	s->last_ban = now;
+	s->until = now + out->duration;
+	return 1;
+}
+
+void
+widen_seed(struct widen *w, const struct addr *a, unsigned count,
+    int64_t last_ban, int64_t until)
+{
+	const struct config *cfg = w->cfg;
+	struct widen_slot *s;
+
+	if (cfg->widen_count == 0)
+		return;
+	if (ADDR_PLEN(a) == wide_len(cfg, a) && a->plen != 0) {
+		if ((s = find(w, a, 1, last_ban)) == NULL)
+			return;
+		if (last_ban >= s->last_ban) {
+			s->count = count;
+			s->last_ban = last_ban;
+		}
+		if (until > s->until)
+			s->until = until;
+	} else if (ADDR_PLEN(a) == prefix_len(cfg, a) && until != 0) {
+		/* a lifted row (until 0: unban) is no evidence */
+		if ((s = find(w, a, 1, last_ban)) != NULL)
+			note(w, s, a, last_ban, last_ban);
+	}
+}
+
+void
+widen_unban(struct widen *w, const struct addr *a)
+{
+	struct widen_slot *s;
+	unsigned i;
+
+	if (w->cfg->widen_count == 0 || (s = find(w, a, 0, 0)) == NULL)
+		return;
+	if (same(&s->net, a)) {
+		s->until = 0;
+		memset(s->m, 0, sizeof(s->m));
+		return;
+	}
+	for (i = 0; i < CONFIG_WIDEN_MAX; i++)
+		if (s->m[i].p.family != 0 && same(&s->m[i].p, a))
+			memset(&s->m[i], 0, sizeof(s->m[i]));
+}

@@ -1,0 +1,160 @@
+#!/bin/sh
+# Prefix scoring and banning, adaptive widening, and the migration of the
+# sets an older mailban made: mailban setup and run in a server network
+# namespace, real TCP connects from a client namespace (203.0.113.2,
+# 2001:db8:1::2) that the bans must stop.
+set -u
+. "$SRCDIR/test/lib.sh"
+. "$SRCDIR/test/kernel/netns.sh"
+mb=$MAILBAN
+n=0
+# fresh STATE: a state file of its own for each case
+fresh() { n=$((n + 1)); db=$tmp/p$n.db; srv ipset flush mailban4; srv ipset flush mailban6; }
+run() { srv "$mb" "$@" -o "state=\"$db\""; }
+
+# sasl_line ADDR: a Postfix SASL failure of ADDR (scores 3 of threshold 10)
+sasl_line() {
+	printf '%s mx1 postfix/smtpd[%s]: warning: unknown[%s]: SASL LOGIN authentication failed: authentication failure, sasl_username=x\n' \
+	    "$(date -u +%Y-%m-%dT%H:%M:%S+00:00)" "$$" "$1"
+}
+
+db=$tmp/setup.db
+run setup >/dev/null || { echo "setup failed"; exit 1; }
+
+# --- rotation: one failure from each of four addresses of one /64 -------
+fresh
+check "before: the client reaches port 25 over IPv6" can_connect $S6 25
+for h in a1 a2 a3; do sasl_line 2001:db8:1::$h; done | run run 2>/dev/null
+check "three addresses of a /64, one failure each: no ban yet" \
+    not_in_set mailban6 "2001:db8:1::/64,tcp:25"
+check "so the client still connects" can_connect $S6 25
+sasl_line 2001:db8:1::a4 | run run 2> "$tmp/rot.err"
+check "the fourth failure (the threshold's worth) bans the /64" \
+    in_set mailban6 "2001:db8:1::/64,tcp:25"
+check "the run says it banned the /64" grep -q 'ban 2001:db8:1::/64 ' "$tmp/rot.err"
+check "another address of that /64, never seen, cannot connect" cannot_connect $S6 25
+run list > "$tmp/list"
+check "list shows the /64" grep -q '^2001:db8:1::/64 ' "$tmp/list"
+run why 2001:db8:1::2 > "$tmp/why"
+check "why of an address of it names the /64" grep -q 'scored and banned as 2001:db8:1::/64' "$tmp/why"
+check "and shows the /64's ban" grep -q 'the ban shown is of 2001:db8:1::/64' "$tmp/why"
+run unban 2001:db8:1::2 > "$tmp/out"
+check "unban of an address inside it says so ($(cat "$tmp/out"))" \
+    grep -qx '2001:db8:1::2: inside banned 2001:db8:1::/64: 2001:db8:1::/64 unbanned' "$tmp/out"
+check "and lifts the /64" not_in_set mailban6 "2001:db8:1::/64,tcp:25"
+check "the client connects again" can_connect $S6 25
+# metrics count the /64 as one ban (four addresses scored, one banned)
+py=$(readlink -f /usr/bin/python3)
+for h in a1 a2 a3 a4; do sasl_line 2001:db8:1::$h; done | run run 2>/dev/null
+run status --prometheus > "$tmp/prom"
+check "metrics: one active IPv6 ban, the /64" \
+    grep -qx 'mailban_bans_active{family="ipv6"} 1' "$tmp/prom"
+check "metrics: postfix-sasl banned twice (the /64, banned again)" \
+    grep -qx 'mailban_pattern_bans_total{pattern="postfix-sasl"} 2' "$tmp/prom"
+# unban --json of an address inside it names the /64 it lifted
+run unban --json 2001:db8:1::2 198.51.100.99 > "$tmp/out"
+check "unban --json: the argument unbanned, the /64 lifted ($(cat "$tmp/out"))" \
+    "$py" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(d != {"unbanned": ["2001:db8:1::2"], "not_banned": ["198.51.100.99"],
+    "failed": [], "lifted": [{"ip": "2001:db8:1::/64", "given": "2001:db8:1::2"}]})' "$tmp/out"
+check "unban --json lifts the /64" not_in_set mailban6 "2001:db8:1::/64,tcp:25"
+run status --prometheus > "$tmp/prom"
+check "metrics: no active IPv6 ban after it" \
+    grep -qx 'mailban_bans_active{family="ipv6"} 0' "$tmp/prom"
+# allow of an address inside a banned /64 lifts the /64 (else the
+# allowed address stays blocked)
+for h in a1 a2 a3 a4; do sasl_line 2001:db8:1::$h; done | run run 2>/dev/null
+check "the /64 banned again" in_set mailban6 "2001:db8:1::/64,tcp:25"
+run allow --json 2001:db8:1::2 > "$tmp/out"
+check "allow --json of an address inside it lifts the /64 ($(cat "$tmp/out"))" \
+    grep -q '"net":"2001:db8:1::2/128",.*"unbanned":\["2001:db8:1::/64"\]' "$tmp/out"
+check "and the kernel no longer holds it" not_in_set mailban6 "2001:db8:1::/64,tcp:25"
+check "the allowed client connects" can_connect $S6 25
+
+# the same over IPv4 with prefix.ipv4 = 28
+fresh
+P4='prefix={ipv4=28;}'
+for h in 3 4 5; do sasl_line 203.0.113.$h; done | run run -o "$P4" 2>/dev/null
+check "IPv4 /28: three addresses, no ban yet" not_in_set mailban4 "203.0.113.0/28,tcp:25"
+check "the IPv4 client still connects" can_connect $S4 25
+sasl_line 203.0.113.6 | run run -o "$P4" 2>/dev/null
+check "the fourth bans 203.0.113.0/28" in_set mailban4 "203.0.113.0/28,tcp:25"
+check "the IPv4 client (in it, never seen) cannot connect" cannot_connect $S4 25
+check "one entry per port, not per address" [ "$(srv ipset list mailban4 | grep -c '^203\.0\.113\.0/28,')" -eq 3 ]
+
+# --- widening: three /64s of one /48 ban the /48 -------------------------
+fresh
+rbl_line 2001:db8:1:11::5 | run run 2>/dev/null
+rbl_line 2001:db8:1:12::5 | run run 2>/dev/null
+check "two /64s of 2001:db8:1::/48 banned: not widened" \
+    not_in_set mailban6 "2001:db8:1::/48,tcp:25"
+check "the client (in a third /64) still connects" can_connect $S6 25
+rbl_line 2001:db8:1:13::5 | run run 2> "$tmp/w6.err"
+check "the third /64 widens to the /48" in_set mailban6 "2001:db8:1::/48,tcp:25"
+check "the run says so" grep -q 'ban 2001:db8:1::/48 for 1h (1st ban' "$tmp/w6.err"
+check "the client, never seen, cannot connect" cannot_connect $S6 25
+run list --json > "$tmp/list.json"
+check "list --json shows the /48" grep -q '"ip":"2001:db8:1::/48"' "$tmp/list.json"
+run status --prometheus > "$tmp/prom"
+check "metrics: four active IPv6 bans, the three /64s and the /48" \
+    grep -qx 'mailban_bans_active{family="ipv6"} 4' "$tmp/prom"
+check "metrics: four bans of postfix-rbl (the widening is a ban too)" \
+    grep -qx 'mailban_pattern_bans_total{pattern="postfix-rbl"} 4' "$tmp/prom"
+run unban --json 2001:db8:1:14::9 > "$tmp/out"
+check "unban --json of an address inside the /48 lifts the /48 ($(cat "$tmp/out"))" \
+    grep -qF '"lifted":[{"ip":"2001:db8:1::/48","given":"2001:db8:1:14::9"}]' "$tmp/out"
+check "the client connects again" can_connect $S6 25
+
+# IPv4: three addresses of one /24 (widen.ipv4)
+fresh
+for h in 10 11; do rbl_line 203.0.113.$h; done | run run 2>/dev/null
+check "two addresses of 203.0.113.0/24: not widened" not_in_set mailban4 "203.0.113.0/24,tcp:25"
+check "the IPv4 client still connects" can_connect $S4 25
+rbl_line 203.0.113.12 | run run 2>/dev/null
+check "the third widens to 203.0.113.0/24" in_set mailban4 "203.0.113.0/24,tcp:25"
+check "the IPv4 client cannot connect" cannot_connect $S4 25
+run unban 203.0.113.0/24 > "$tmp/out"
+check "unban takes the network ($(cat "$tmp/out"))" grep -qx '203.0.113.0/24: unbanned' "$tmp/out"
+check "the IPv4 client connects again" can_connect $S4 25
+
+# --- an ignored or allowed address blocks widening ------------------------
+fresh
+I='ignore=["127.0.0.0/8", "::1/128", "203.0.113.2", "2001:db8:1::2"]'
+for h in 10 11 12; do rbl_line 203.0.113.$h; done | run run -o "$I" 2>/dev/null
+for h in 11 12 13; do rbl_line 2001:db8:1:$h::5; done | run run -o "$I" 2>/dev/null
+check "ignore: the three IPv4 addresses are banned" in_set mailban4 "203.0.113.12,tcp:25"
+check "ignore: the /24 holding an ignored address is not" not_in_set mailban4 "203.0.113.0/24,tcp:25"
+check "ignore: the three /64s are banned" in_set mailban6 "2001:db8:1:13::/64,tcp:25"
+check "ignore: the /48 holding an ignored address is not" not_in_set mailban6 "2001:db8:1::/48,tcp:25"
+check "the ignored IPv4 client connects" can_connect $S4 25
+check "the ignored IPv6 client connects" can_connect $S6 25
+fresh
+run allow 203.0.113.2 >/dev/null
+for h in 10 11 12; do rbl_line 203.0.113.$h; done | run run 2>/dev/null
+check "allow list: the /24 holding an allowed address is not banned" \
+    not_in_set mailban4 "203.0.113.0/24,tcp:25"
+check "allow list: its addresses are" in_set mailban4 "203.0.113.10,tcp:25"
+
+# --- the sets an older mailban made (hash:ip): refused loudly, migrated ---
+# an installation with one active ban, in sets of the older type
+fresh
+rbl_line 198.51.100.7 | run run 2>/dev/null
+srv iptables -F MAILBAN; srv ip6tables -F MAILBAN
+srv ipset destroy mailban4; srv ipset destroy mailban6
+srv ipset create mailban4 hash:ip,port family inet timeout 0 maxelem 1048576
+srv ipset create mailban6 hash:ip,port family inet6 timeout 0 maxelem 1048576
+rbl_line 198.51.100.8 | run run 2> "$tmp/old.err"
+check "run over a hash:ip set names the migration" \
+    grep -q 'mailban4 exists with type hash:ip,port.*mailban setup' "$tmp/old.err"
+run status > "$tmp/status" 2>&1
+check "status says the set is of an older mailban" \
+    grep -q 'mailban4 is hash:ip,port, mailban needs hash:net,port: made by an older mailban' "$tmp/status"
+run setup > "$tmp/setup.out" 2> "$tmp/setup.err"
+check "setup re-creates them ($(cat "$tmp/setup.out"))" \
+    grep -q 're-created 2 set(s) of another type: put back 1 active bans' "$tmp/setup.out"
+check "and warns that it did" grep -q 'destroying and re-creating it' "$tmp/setup.err"
+check "mailban4 is hash:net,port" sh -c "ip netns exec $SRV ipset list -t mailban4 | grep -qx 'Type: hash:net,port'"
+check "the active ban is back in it" in_set mailban4 "198.51.100.7,tcp:25"
+
+done_testing
