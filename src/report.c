@@ -92,20 +92,37 @@ ob_sync(FILE *out)
 /* Fixed text (a literal) at p. */
 #define PUT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
 
+/* "00" to "99": two digits a step. */
+static const char digits2[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
 /* Decimal v at p, at most 20 bytes; returns the end. */
 static char *
 put_u64(char *p, uint64_t v)
 {
-	char tmp[20];
-	size_t k = 0;
+	uint64_t t = v;
+	unsigned n = 1, r;
+	char *q;
 
-	do {
-		tmp[k++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	while (k > 0)
-		*p++ = tmp[--k];
-	return p;
+	while (t >= 10000) {
+		t /= 10000;
+		n += 4;
+	}
+	n += (t >= 10) + (t >= 100) + (t >= 1000);
+	q = p + n;
+	while (v >= 100) {
+		r = (unsigned)(v % 100);
+		v /= 100;
+		q -= 2;
+		memcpy(q, digits2 + 2 * r, 2);
+	}
+	if (v >= 10)
+		memcpy(q - 2, digits2 + 2 * v, 2);
+	else
+		q[-1] = (char)('0' + v);
+	return p + n;
 }
 
 static char *
