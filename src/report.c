@@ -155,6 +155,43 @@ put_time(char *p, int64_t t)
 }
 
 /*
+ * A pattern's name as a JSON string (quotes included), made at its first
+ * match and kept (by its index, checked against the pattern itself): a
+ * replay writes it on every match line.
+ */
+struct json_name {
+	const struct pattern *pat;
+	char *text;
+	size_t len;
+};
+
+static const struct json_name *
+json_name(const struct pattern *pat)
+{
+	static struct json_name *names;
+	static size_t nnames;
+	size_t i = pattern_index(pat), n, nlen;
+	const char *name;
+
+	if (i >= nnames) {
+		n = i + 16;
+		names = xreallocarray(names, n, sizeof(*names));
+		memset(names + nnames, 0, (n - nnames) * sizeof(*names));
+		nnames = n;
+	}
+	if (names[i].pat != pat) {
+		name = pattern_name(pat);
+		nlen = strlen(name);
+		free(names[i].text);
+		names[i].text = xmalloc(FMT_JSON_MAX(nlen));
+		names[i].len = (size_t)(fmt_json(names[i].text, name, nlen) -
+		    names[i].text);
+		names[i].pat = pat;
+	}
+	return &names[i];
+}
+
+/*
  * addr_format() of a as a JSON string at p, remembering the last address:
  * a ban event repeats the address of the match just before it.
  */
@@ -193,12 +230,11 @@ on_match(void *ctx, const struct engine_match *m)
 			return;
 	}
 	if (r->json) {
-		const char *name = pattern_name(m->pat);
-		size_t nlen = strlen(name);
+		const struct json_name *jn = json_name(m->pat);
 		char *p;
 
 		/* the fixed text, numbers, address and time fit in 256 */
-		p = ob_reserve(r->out, 256 + FMT_JSON_MAX(nlen) +
+		p = ob_reserve(r->out, 256 + jn->len +
 		    FMT_JSON_MAX(m->qid != NULL ? m->qidlen : 0) +
 		    FMT_JSON_MAX(ll->proglen) + FMT_JSON_MAX(ll->hostlen) +
 		    OB_SLACK);
@@ -212,7 +248,8 @@ on_match(void *ctx, const struct engine_match *m)
 			p = put_ip(p, m->addr);
 		}
 		p = PUT(p, ",\"pattern\":");
-		p = fmt_json(p, name, nlen);
+		memcpy(p, jn->text, jn->len);
+		p += jn->len;
 		p = PUT(p, ",\"score\":");
 		p = put_i64(p, score);
 		if (m->qid != NULL) {
@@ -263,11 +300,10 @@ on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 	char ip[ADDR_STRLEN], tb[32], db[32];
 
 	if (r->json) {
-		const char *name = pattern_name(d->pat);
-		size_t nlen = strlen(name);
+		const struct json_name *jn = json_name(d->pat);
 		char *p;
 
-		p = ob_reserve(r->out, 256 + FMT_JSON_MAX(nlen) + OB_SLACK);
+		p = ob_reserve(r->out, 256 + jn->len + OB_SLACK);
 		p = PUT(p, "{\"event\":\"ban\",\"line\":");
 		p = put_u64(p, m->line);
 		p = PUT(p, ",\"ip\":");
@@ -279,7 +315,8 @@ on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 		p = PUT(p, ",\"score\":");
 		p = put_i64(p, d->score);
 		p = PUT(p, ",\"pattern\":");
-		p = fmt_json(p, name, nlen);
+		memcpy(p, jn->text, jn->len);
+		p += jn->len;
 		p = PUT(p, ",\"time\":");
 		p = put_time(p, d->start);
 		p = PUT(p, "}\n");
