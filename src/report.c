@@ -204,8 +204,7 @@ put_ip(char *p, const struct addr *a)
 
 	if (last.family == 0 || !addr_equal(&last, a)) {
 		text[0] = '"';
-		addr_format(a, text + 1);
-		tlen = strlen(text);
+		tlen = 1 + addr_format_len(a, text + 1);
 		text[tlen++] = '"';
 		last = *a;
 	}
