@@ -156,39 +156,40 @@ put_time(char *p, int64_t t)
 
 /*
  * A pattern's name as a JSON string (quotes included), made at its first
- * match and kept (by its index, checked against the pattern itself): a
- * replay writes it on every match line.
+ * match and kept in the report (by the pattern's index, checked against
+ * the pattern itself) until report_free(): a replay writes it on every
+ * match line.
  */
-struct json_name {
+struct report_name {
 	const struct pattern *pat;
 	char *text;
 	size_t len;
 };
 
-static const struct json_name *
-json_name(const struct pattern *pat)
+static const struct report_name *
+json_name(struct report *r, const struct pattern *pat)
 {
-	static struct json_name *names;
-	static size_t nnames;
 	size_t i = pattern_index(pat), n, nlen;
+	struct report_name *rn;
 	const char *name;
 
-	if (i >= nnames) {
+	if (i >= r->nnames) {
 		n = i + 16;
-		names = xreallocarray(names, n, sizeof(*names));
-		memset(names + nnames, 0, (n - nnames) * sizeof(*names));
-		nnames = n;
+		r->names = xreallocarray(r->names, n, sizeof(*r->names));
+		memset(r->names + r->nnames, 0,
+		    (n - r->nnames) * sizeof(*r->names));
+		r->nnames = n;
 	}
-	if (names[i].pat != pat) {
+	rn = &r->names[i];
+	if (rn->pat != pat) {
 		name = pattern_name(pat);
 		nlen = strlen(name);
-		free(names[i].text);
-		names[i].text = xmalloc(FMT_JSON_MAX(nlen));
-		names[i].len = (size_t)(fmt_json(names[i].text, name, nlen) -
-		    names[i].text);
-		names[i].pat = pat;
+		free(rn->text);
+		rn->text = xmalloc(FMT_JSON_MAX(nlen));
+		rn->len = (size_t)(fmt_json(rn->text, name, nlen) - rn->text);
+		rn->pat = pat;
 	}
-	return &names[i];
+	return rn;
 }
 
 /*
@@ -229,7 +230,7 @@ on_match(void *ctx, const struct engine_match *m)
 			return;
 	}
 	if (r->json) {
-		const struct json_name *jn = json_name(m->pat);
+		const struct report_name *jn = json_name(r, m->pat);
 		char *p;
 
 		/* the fixed text, numbers, address and time fit in 256 */
@@ -299,7 +300,7 @@ on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 	char ip[ADDR_STRLEN], tb[32], db[32];
 
 	if (r->json) {
-		const struct json_name *jn = json_name(d->pat);
+		const struct report_name *jn = json_name(r, d->pat);
 		char *p;
 
 		p = ob_reserve(r->out, 256 + jn->len + OB_SLACK);
@@ -384,6 +385,18 @@ void
 report_flush(struct report *r)
 {
 	ob_sync(r->out);
+}
+
+void
+report_free(struct report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nnames; i++)
+		free(r->names[i].text);
+	free(r->names);
+	r->names = NULL;
+	r->nnames = 0;
 }
 
 struct engine_hooks

@@ -94,6 +94,7 @@ numbers(void)
 		h.on_match(h.ctx, &m);
 	}
 	report_flush(&r);
+	report_free(&r);
 	fclose(r.out);
 	at = out;
 	for (i = 0; i < n; i++) {
