@@ -145,8 +145,7 @@ put_time(char *p, int64_t t)
 
 	if (t != last || last < 0) {
 		text[0] = '"';
-		fmt_time(text + 1, 32, t);
-		tlen = strlen(text);
+		tlen = 1 + fmt_time_len(text + 1, 32, t);
 		text[tlen++] = '"';
 		last = t;
 	}
