@@ -25,7 +25,8 @@
  */
 #define REPORT_BUFFER (1 << 20) /* stdio buffer of a non-terminal out */
 #define OB_SIZE (64 * 1024)
-#define OB_SLACK 64 /* put_time and put_ip copy more than their text */
+#define OB_SLACK 64 /* put_time copies more than its text, put_ip may
+			 * write two bytes past it */
 
 static struct {
 	FILE *out;
@@ -192,24 +193,20 @@ json_name(struct report *r, const struct pattern *pat)
 }
 
 /*
- * addr_format() of a as a JSON string at p, remembering the last address:
- * a ban event repeats the address of the match just before it.
+ * addr_format() of a as a JSON string at p, written there at once: a
+ * copy of text made just before (a cache of the last address, for the
+ * ban line after a match) read back the small stores of the formatting
+ * before they were done, a stall that cost more than formatting again.
  */
 static char *
 put_ip(char *p, const struct addr *a)
 {
-	static struct addr last; /* a cache of a pure function of a */
-	static char text[ADDR_STRLEN + 2]; /* quoted */
-	static size_t tlen;
+	size_t n;
 
-	if (last.family == 0 || !addr_equal(&last, a)) {
-		text[0] = '"';
-		tlen = 1 + addr_format_len(a, text + 1);
-		text[tlen++] = '"';
-		last = *a;
-	}
-	memcpy(p, text, sizeof(text)); /* fixed size: a few moves */
-	return p + tlen;
+	*p = '"';
+	n = addr_format_len(a, p + 1);
+	p[n + 1] = '"';
+	return p + n + 2;
 }
 
 static void
