@@ -49,6 +49,11 @@ struct addr_list {
 int addr_parse(const char *text, size_t len, struct addr *out);
 /* Canonical text into buf[ADDR_STRLEN]; returns buf. */
 char *addr_format(const struct addr *a, char *buf);
+/*
+ * The same; returns the text's length (strlen right after the text's
+ * small stores costs a stalled load: the JSON of every match).
+ */
+size_t addr_format_len(const struct addr *a, char *buf);
 int addr_equal(const struct addr *a, const struct addr *b);
 uint64_t addr_hash(const struct addr *a);
 

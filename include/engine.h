@@ -122,6 +122,9 @@ struct engine {
 	uint64_t dup_hash[ENGINE_DUPS];
 	int64_t dup_time[ENGINE_DUPS];
 	unsigned dup_next;
+	/* how many of dup_hash[] have each top byte (empty slots: 0): a
+	 * line whose byte has none is no duplicate, without the walk */
+	uint8_t dup_count[256];
 	int warned_nocred; /* the empty-credentials hint was given */
 };
 

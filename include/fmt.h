@@ -38,6 +38,8 @@
 
 /* ISO 8601 UTC, "2026-11-27T01:02:03Z". */
 const char *fmt_time(char *buf, size_t len, int64_t t);
+/* fmt_time() that returns the text's length (no strlen over it). */
+size_t fmt_time_len(char *buf, size_t len, int64_t t);
 /* "1h", "2d", "3w", "90s": the largest unit that divides d. */
 const char *fmt_duration(char *buf, size_t len, int64_t d);
 /* Time left for people: "59d23h", "3h05m", "4m10s", "45s". */

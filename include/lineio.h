@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define LINEIO_BLOCK (256 * 1024)
 #define LINEIO_MAXLINE (16 * 1024)
@@ -61,8 +62,32 @@ void lineio_set_reader(struct lineio *lr, long (*rd)(void *, char *, size_t),
 void lineio_free(struct lineio *lr);
 /* >0 bytes read, 0 at EOF, -1 on error (errno set; EINTR/EAGAIN included). */
 long lineio_fill(struct lineio *lr);
-enum lineio_status lineio_next(struct lineio *lr, const char **line,
+enum lineio_status lineio_next_slow(struct lineio *lr, const char **line,
     size_t *len, int *truncated);
+
+/*
+ * The next line.  Inline for the common case, a whole line in the buffer
+ * and not over-long: the memchr and the few stores, in the caller's loop;
+ * the rest (over-long lines, the discarded tail, a partial line, EOF) in
+ * lineio_next_slow(), which searches again from the same place.
+ */
+static inline enum lineio_status
+lineio_next(struct lineio *lr, const char **line, size_t *len, int *truncated)
+{
+	char *buf = lr->buf, *nl;
+	size_t start = lr->start, at;
+
+	if (!lr->discarding &&
+	    (nl = memchr(buf + lr->scan, '\n', lr->end - lr->scan)) != NULL &&
+	    (at = (size_t)(nl - buf)) - start <= lr->maxline) {
+		*line = buf + start;
+		*len = at - start;
+		*truncated = 0;
+		lr->start = lr->scan = at + 1;
+		return LINEIO_LINE;
+	}
+	return lineio_next_slow(lr, line, len, truncated);
+}
 
 int file_replace(const char *path, const char *what,
     int (*write)(FILE *out, void *arg), void *arg);

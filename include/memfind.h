@@ -50,4 +50,30 @@ int memfind_glob(const char *g, const char *s, size_t slen, int path);
  */
 int memfind_force(int level);
 
+/*
+ * memfind() inline, for the prefilter's per-line searches: the AVX2 case
+ * (a subject of 32 start positions or more, a processor that has it)
+ * calls the AVX2 search at once, without memfind()'s own call and
+ * checks; every other case is memfind().  memfind_level is the level in
+ * use (-1 before the first search, which chooses it).
+ */
+#if defined(__x86_64__) && defined(__GNUC__)
+extern int memfind_level;
+int memfind_avx2(const struct memfind *mf, const char *hay, size_t ncand);
+
+static inline int
+memfind_inline(const struct memfind *mf, const char *hay, size_t hlen)
+{
+	if (hlen >= mf->len && hlen - mf->len + 1 >= 32 && memfind_level == 2)
+		return memfind_avx2(mf, hay, hlen - mf->len + 1);
+	return memfind(mf, hay, hlen);
+}
+#else
+static inline int
+memfind_inline(const struct memfind *mf, const char *hay, size_t hlen)
+{
+	return memfind(mf, hay, hlen);
+}
+#endif
+
 #endif

@@ -181,7 +181,8 @@ prefilter_hit(struct prefilter *pf, size_t n, const char *msg, size_t len)
 {
 	if (pf->nd_gen[n] != pf->gen) {
 		pf->nd_gen[n] = pf->gen;
-		pf->nd_hit[n] = (uint8_t)memfind(&pf->needles[n].mf, msg, len);
+		pf->nd_hit[n] = (uint8_t)memfind_inline(&pf->needles[n].mf, msg,
+		    len);
 	}
 	return pf->nd_hit[n];
 }

@@ -22,6 +22,8 @@
 
 #include "engine.h"
 
+struct report_name;
+
 struct report {
 	FILE *out;
 	int json;
@@ -29,10 +31,14 @@ struct report {
 	int missed; /* print each line that NOTICE_UNMATCHED counts */
 	int verbose; /* score-0 records too (event "record" in JSON) */
 	uint64_t records; /* score-0 matches seen */
+	struct report_name *names; /* the patterns' names as JSON, by index */
+	size_t nnames;
 };
 
 struct engine_hooks report_hooks(struct report *r);
 void report_summary(struct report *r, const struct engine *en);
 void report_flush(struct report *r);
+/* What the report keeps (after its last line). */
+void report_free(struct report *r);
 
 #endif

@@ -223,7 +223,7 @@ format_v4(const uint8_t *b, char *p)
  * first longest run of two or more zero groups becomes "::"; lower-case
  * hex; "::a.b.c.d" and "::ffff:a.b.c.d" for IPv4-compatible and -mapped).
  */
-static void
+static char *
 format_v6(const uint8_t *b, char *p)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -263,10 +263,8 @@ format_v6(const uint8_t *b, char *p)
 		if (i != 0)
 			*p++ = ':';
 		if (i == 6 && base == 0 &&
-		    (blen == 6 || (blen == 5 && w[5] == 0xffff))) {
-			format_v4(b + 12, p);
-			return;
-		}
+		    (blen == 6 || (blen == 5 && w[5] == 0xffff)))
+			return format_v4(b + 12, p);
 		v = w[i];
 		for (sh = v >= 0x1000 ? 12 : v >= 0x100 ? 8 : v >= 0x10 ? 4 : 0;
 		    sh >= 0; sh -= 4)
@@ -275,31 +273,38 @@ format_v6(const uint8_t *b, char *p)
 	if (base != -1 && base + blen == 8)
 		*p++ = ':';
 	*p = '\0';
+	return p;
 }
 
-char *
-addr_format(const struct addr *a, char *buf)
+size_t
+addr_format_len(const struct addr *a, char *buf)
 {
-	char *p;
+	char *end = NULL;
 
 	if (a->family == ADDR_V4)
-		format_v4(a->bytes, buf);
+		end = format_v4(a->bytes, buf);
 	else if (a->family == ADDR_V6)
-		format_v6(a->bytes, buf);
+		end = format_v6(a->bytes, buf);
 	else
 		msg_panic("addr_format: bad family %d", a->family);
 	if (a->plen != 0) {
 		unsigned v = a->plen;
 
-		p = buf + strlen(buf);
-		*p++ = '/';
+		*end++ = '/';
 		if (v >= 100)
-			*p++ = (char)('0' + v / 100);
+			*end++ = (char)('0' + v / 100);
 		if (v >= 10)
-			*p++ = (char)('0' + v / 10 % 10);
-		*p++ = (char)('0' + v % 10);
-		*p = '\0';
+			*end++ = (char)('0' + v / 10 % 10);
+		*end++ = (char)('0' + v % 10);
+		*end = '\0';
 	}
+	return (size_t)(end - buf);
+}
+
+char *
+addr_format(const struct addr *a, char *buf)
+{
+	(void)addr_format_len(a, buf);
 	return buf;
 }
 

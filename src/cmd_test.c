@@ -152,6 +152,7 @@ cmd_test(struct cmdline *cl)
 		}
 	}
 	report_summary(&rep, &en);
+	report_free(&rep);
 	engine_free(&en);
 	config_free(cfg);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

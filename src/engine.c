@@ -23,6 +23,7 @@ engine_init(struct engine *en, const struct config *cfg, int64_t now,
 	en->tr = tracker_new(cfg);
 	en->wd = widen_new(cfg);
 	en->use_clock = use_clock;
+	en->dup_count[0] = ENGINE_DUPS; /* every dup_hash[] is 0 */
 	if (hooks != NULL)
 		en->hooks = *hooks;
 	en->st.per_pattern = xcalloc(pattern_count(cfg->patterns) + 1,
@@ -236,11 +237,16 @@ is_duplicate(struct engine *en, const struct logline *ll, const char *line,
 	if (!is_exim(ll))
 		return 0;
 	h = line_hash(ll, line, len);
-	for (i = 0; i < ENGINE_DUPS; i++)
-		if (en->dup_hash[i] == h && en->dup_time[i] == ll->ts) {
-			en->dup_hash[i] = 0; /* a third copy counts again */
-			return 1;
-		}
+	if (en->dup_count[h >> 56] != 0)
+		for (i = 0; i < ENGINE_DUPS; i++)
+			if (en->dup_hash[i] == h && en->dup_time[i] == ll->ts) {
+				en->dup_hash[i] = 0; /* a third copy counts again */
+				en->dup_count[h >> 56]--;
+				en->dup_count[0]++;
+				return 1;
+			}
+	en->dup_count[en->dup_hash[en->dup_next] >> 56]--;
+	en->dup_count[h >> 56]++;
 	en->dup_hash[en->dup_next] = h;
 	en->dup_time[en->dup_next] = ll->ts;
 	en->dup_next = (en->dup_next + 1) % ENGINE_DUPS;

@@ -206,39 +206,51 @@ civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 
 #define YEAR10000 253402300800LL /* 10000-01-01T00:00:00Z */
 
-const char *
-fmt_time(char *buf, size_t len, int64_t t)
+/* "00" to "99" */
+static const char two_digits[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
+size_t
+fmt_time_len(char *buf, size_t len, int64_t t)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
 	int64_t y;
-	unsigned mo, d, sec;
+	unsigned mo, d, sec, yy;
 
 	if (t >= 0 && t < YEAR10000 && len >= 21) {
-		/* the common case, without gmtime_r, strftime or printf */
-		unsigned f[6], w[6] = {4, 2, 2, 2, 2, 2}, v, i, k;
-		static const char sep[] = "--T::Z";
-		char *p = buf;
-
+		/* the common case, without gmtime_r, strftime or printf:
+		 * "YYYY-MM-DDThh:mm:ssZ", two digits a copy */
 		civil_from_days(t / SECONDS_DAY, &y, &mo, &d);
 		sec = (unsigned)(t % SECONDS_DAY);
-		f[0] = (unsigned)y;
-		f[1] = mo;
-		f[2] = d;
-		f[3] = sec / SECONDS_HOUR;
-		f[4] = sec / 60 % 60;
-		f[5] = sec % 60;
-		for (i = 0; i < 6; i++) {
-			for (k = w[i], v = f[i]; k > 0; k--, v /= 10)
-				p[k - 1] = (char)('0' + v % 10);
-			p += w[i];
-			*p++ = sep[i];
-		}
-		*p = '\0';
-		return buf;
+		yy = (unsigned)y;
+		memcpy(buf, two_digits + 2 * (yy / 100), 2);
+		memcpy(buf + 2, two_digits + 2 * (yy % 100), 2);
+		buf[4] = '-';
+		memcpy(buf + 5, two_digits + 2 * mo, 2);
+		buf[7] = '-';
+		memcpy(buf + 8, two_digits + 2 * d, 2);
+		buf[10] = 'T';
+		memcpy(buf + 11, two_digits + 2 * (sec / SECONDS_HOUR), 2);
+		buf[13] = ':';
+		memcpy(buf + 14, two_digits + 2 * (sec / 60 % 60), 2);
+		buf[16] = ':';
+		memcpy(buf + 17, two_digits + 2 * (sec % 60), 2);
+		buf[19] = 'Z';
+		buf[20] = '\0';
+		return 20;
 	}
 	if (gmtime_r(&tt, &tm) == NULL ||
 	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(buf, len, "%" PRId64, t);
+	return strlen(buf);
+}
+
+const char *
+fmt_time(char *buf, size_t len, int64_t t)
+{
+	(void)fmt_time_len(buf, len, t);
 	return buf;
 }

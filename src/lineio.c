@@ -71,7 +71,7 @@ lineio_fill(struct lineio *lr)
 }
 
 enum lineio_status
-lineio_next(struct lineio *lr, const char **line, size_t *len, int *truncated)
+lineio_next_slow(struct lineio *lr, const char **line, size_t *len, int *truncated)
 {
 	char *nl;
 

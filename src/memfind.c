@@ -234,8 +234,9 @@ mf_avx2_steps(const struct memfind *mf, const char *hay, size_t ncand,
 	}
 }
 
-__attribute__((target("avx2"), noinline)) static int
-mf_avx2(const struct memfind *mf, const char *hay, size_t ncand)
+/* (memfind_inline in memfind.h calls it at once: ncand >= 32) */
+__attribute__((target("avx2"), noinline)) int
+memfind_avx2(const struct memfind *mf, const char *hay, size_t ncand)
 {
 	if ((mf->f1 | mf->f2) != 0)
 		return mf_avx2_steps(mf, hay, ncand, 1);
@@ -245,7 +246,7 @@ mf_avx2(const struct memfind *mf, const char *hay, size_t ncand)
 #endif
 
 /* 0 scalar, 1 SSE2, 2 AVX2; -1: not chosen yet */
-static int mf_level = -1;
+int memfind_level = -1;
 
 static int
 mf_best(void)
@@ -263,8 +264,8 @@ memfind_force(int level)
 {
 	int best = mf_best();
 
-	mf_level = level < 0 || level > best ? best : level;
-	return mf_level;
+	memfind_level = level < 0 || level > best ? best : level;
+	return memfind_level;
 }
 
 int
@@ -277,8 +278,8 @@ memfind_at(const struct memfind *mf, const char *h)
 __attribute__((noinline, cold)) static int
 mf_first(const struct memfind *mf, const char *hay, size_t hlen)
 {
-	if (mf_level < 0)
-		mf_level = mf_best();
+	if (memfind_level < 0)
+		memfind_level = mf_best();
 	return memfind(mf, hay, hlen);
 }
 
@@ -291,12 +292,12 @@ memfind(const struct memfind *mf, const char *hay, size_t hlen)
 	if (hlen < mf->len)
 		return 0;
 	ncand = hlen - mf->len + 1;
-	if (mf_level < 0)
+	if (memfind_level < 0)
 		return mf_first(mf, hay, hlen);
 #if MEMFIND_X86
-	if (ncand >= 32 && mf_level >= 2)
-		return mf_avx2(mf, hay, ncand);
-	if (ncand >= 16 && mf_level >= 1)
+	if (ncand >= 32 && memfind_level >= 2)
+		return memfind_avx2(mf, hay, ncand);
+	if (ncand >= 16 && memfind_level >= 1)
 		return mf_sse2(mf, hay, ncand);
 #endif
 	return mf_scalar(mf, hay, hlen);

@@ -28,6 +28,12 @@
 
 #define DISPATCH_SLOTS 1024 /* power of two */
 #define DISPATCH_MAX (DISPATCH_SLOTS / 2)
+#define DISPATCH_RECENT 16 /* the programs of the last lines, kept apart */
+
+/* A program name of 8 to 24 bytes as three 8-byte loads (name_words). */
+struct name_words {
+	uint64_t a, b, c;
+};
 #define PROG_MAX 128 /* longer program names are never cached */
 #define MATCH_LIMIT 100000
 #define DEPTH_LIMIT 1000
@@ -66,6 +72,18 @@ struct pattern_set {
 	struct dispatch slots[DISPATCH_SLOTS];
 	size_t nslots;
 	struct dispatch *last; /* dispatch of the previous line's program */
+	/*
+	 * Programs of 8 to 24 bytes found, direct-mapped by recent_slot(),
+	 * their names as name_words() loads them (len 0: empty): the few
+	 * programs of a log are found in these few hundred bytes, which stay
+	 * in the cache, not in the slots and their names, which a line's
+	 * other work pushes out.
+	 */
+	struct {
+		struct name_words w;
+		size_t len;
+		struct dispatch *d;
+	} recent[DISPATCH_RECENT];
 	/* the list of a name that is never cached (too long, or with a NUL):
 	 * made in place for each such line, no prefilter_prog */
 	struct dispatch scratch;
@@ -108,6 +126,7 @@ dispatch_clear(struct pattern_set *ps)
 	}
 	ps->nslots = 0;
 	ps->last = NULL;
+	memset(ps->recent, 0, sizeof(ps->recent));
 }
 
 void
@@ -298,6 +317,41 @@ prog_hash(const char *s, size_t n)
 	return h ^ h >> 32 ^ h >> 47;
 }
 
+/*
+ * The n bytes at a (8 <= n <= 24) as three 8-byte loads: [0, 8),
+ * [(n - 8) / 2, + 8) and [n - 8, n) cover them.  (A struct, not an
+ * array: no stack canary on the line path.)
+ */
+static inline struct name_words
+name_words(const char *s, size_t n)
+{
+	struct name_words w;
+
+	memcpy(&w.a, s, 8);
+	memcpy(&w.b, s + (n - 8) / 2, 8);
+	memcpy(&w.c, s + n - 8, 8);
+	return w;
+}
+
+static inline int
+same_words(struct name_words x, struct name_words y)
+{
+	return ((x.a ^ y.a) | (x.b ^ y.b) | (x.c ^ y.c)) == 0;
+}
+
+/*
+ * a and b equal over n bytes: a program name of 8 to 24 bytes (most of
+ * them: "postfix/smtpd", "sm-mta" is memcmp's) in three 8-byte loads each,
+ * inline, without memcmp's call and its set-up on every line.
+ */
+static inline int
+same_name(const char *a, const char *b, size_t n)
+{
+	if (n < 8 || n > 24)
+		return memcmp(a, b, n) == 0;
+	return same_words(name_words(a, n), name_words(b, n));
+}
+
 /* The patterns whose program globs match prog into d->list (room for
  * ps->n). */
 static void
@@ -341,6 +395,38 @@ dispatch_uncached(struct pattern_set *ps, const char *prog, size_t len)
 	return &ps->scratch;
 }
 
+/* The recent[] slot of a name's words. */
+static inline unsigned
+recent_slot(struct name_words x, size_t len)
+{
+	uint64_t h = (x.a * 0x9e3779b97f4a7c15ULL ^ x.b) *
+	    0xff51afd7ed558ccdULL ^ x.c ^ len;
+
+	h *= 0x9e3779b97f4a7c15ULL;
+	return (unsigned)(h ^ h >> 32) & (DISPATCH_RECENT - 1);
+}
+
+/* d, the cached dispatch of prog, remembered as recent (or as last). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static const struct dispatch *
+dispatch_seen(struct pattern_set *ps, const char *prog, size_t len,
+    struct dispatch *d)
+{
+	struct name_words x;
+	unsigned k;
+
+	if (len >= 8 && len <= 24) {
+		x = name_words(prog, len);
+		k = recent_slot(x, len);
+		ps->recent[k].w = x;
+		ps->recent[k].len = len;
+		ps->recent[k].d = d;
+	}
+	return ps->last = d;
+}
+
 static const struct dispatch *
 dispatch_get(struct pattern_set *ps, const char *prog, size_t len)
 {
@@ -348,10 +434,21 @@ dispatch_get(struct pattern_set *ps, const char *prog, size_t len)
 	size_t i;
 	struct dispatch *d;
 
-	/* consecutive lines often come from one program: no hashing then */
-	d = ps->last;
-	if (d != NULL && d->proglen == len && memcmp(d->prog, prog, len) == 0)
-		return d;
+	struct name_words x;
+	unsigned k;
+
+	if (len >= 8 && len <= 24) { /* a recent program */
+		x = name_words(prog, len);
+		k = recent_slot(x, len);
+		if (ps->recent[k].len == len && same_words(ps->recent[k].w, x))
+			return ps->recent[k].d;
+	} else {
+		/* consecutive lines often come from one program */
+		d = ps->last;
+		if (d != NULL && d->proglen == len &&
+		    same_name(d->prog, prog, len))
+			return d;
+	}
 	if (len > PROG_MAX)
 		return dispatch_uncached(ps, prog, len);
 	h = prog_hash(prog, len);
@@ -359,8 +456,8 @@ dispatch_get(struct pattern_set *ps, const char *prog, size_t len)
 		d = &ps->slots[i];
 		if (d->prog == NULL)
 			break;
-		if (d->proglen == len && memcmp(d->prog, prog, len) == 0)
-			return ps->last = d;
+		if (d->proglen == len && same_name(d->prog, prog, len))
+			return dispatch_seen(ps, prog, len, d);
 	}
 	/* a name with a NUL is never cached (and so never found above) */
 	if (memchr(prog, '\0', len) != NULL)
@@ -373,7 +470,7 @@ dispatch_get(struct pattern_set *ps, const char *prog, size_t len)
 	d->proglen = len;
 	dispatch_compute(ps, prog, len, d);
 	ps->nslots++;
-	return ps->last = d;
+	return dispatch_seen(ps, prog, len, d);
 }
 
 /* 1: match (*m filled when m != NULL), 0: none, -1: limit or error. */

@@ -292,36 +292,67 @@ pf_set_at(const struct prefilter *pf, const struct pf_set *st, size_t k,
 	return at <= len && nd->len <= len - at && memfind_at(&nd->mf, msg + at);
 }
 
+/* One of st's literals around the pair at msg + i, whose bit is set? */
+static int
+pf_set_pair_at(const struct prefilter *pf, const struct pf_set *st,
+    const char *msg, size_t len, size_t i)
+{
+	const unsigned char *m = (const unsigned char *)msg;
+	unsigned a = pf_lower(m[i]), b = pf_lower(m[i + 1]);
+	size_t k, off;
+
+	for (k = 0; k < st->n; k++) {
+		off = st->lit[k].off;
+		if (a == st->lit[k].x && b == st->lit[k].y && i >= off &&
+		    pf_set_at(pf, st, k, msg, len, i - off))
+			return 1;
+		if (a == st->lit[k].y && b == st->lit[k].z && i >= off + 1 &&
+		    pf_set_at(pf, st, k, msg, len, i - off - 1))
+			return 1;
+	}
+	return 0;
+}
+
+/* Bit key (a pair, its first byte the low one) of st. */
+#define PF_SET_HAS(st, key) ((st)->bits[(key) >> 6] >> ((key) & 63) & 1)
+
 /*
  * Does msg contain one of the literals of st?  One pass over the pairs
  * at even offsets: a pair set is the anchor's first pair (the literal
- * starts off bytes before) or its second (off + 1 before).
+ * starts off bytes before) or its second (off + 1 before).  Two pairs a
+ * step, from one 4-byte load: the pass is most of the cost, and the
+ * answer (is there one) does not depend on the order of the checks.
  */
 int
 prefilter_set_search(const struct prefilter *pf, const struct pf_set *st,
     const char *msg, size_t len)
 {
 	const unsigned char *m = (const unsigned char *)msg;
-	size_t i, k, off;
-	unsigned key, a, b;
+	size_t i;
+	unsigned k0, k1;
+	uint32_t w;
 
 	if (len < st->minlen)
 		return 0;
-	for (i = 0; i + 1 < len; i += 2) {
-		key = (unsigned)m[i] | (unsigned)m[i + 1] << 8;
-		if (!(st->bits[key >> 6] >> (key & 63) & 1))
-			continue;
-		a = pf_lower(m[i]);
-		b = pf_lower(m[i + 1]);
-		for (k = 0; k < st->n; k++) {
-			off = st->lit[k].off;
-			if (a == st->lit[k].x && b == st->lit[k].y && i >= off &&
-			    pf_set_at(pf, st, k, msg, len, i - off))
-				return 1;
-			if (a == st->lit[k].y && b == st->lit[k].z && i >= off + 1 &&
-			    pf_set_at(pf, st, k, msg, len, i - off - 1))
-				return 1;
-		}
+	for (i = 0; i + 3 < len; i += 4) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		memcpy(&w, m + i, 4);
+#else
+		w = (uint32_t)m[i] | (uint32_t)m[i + 1] << 8 |
+		    (uint32_t)m[i + 2] << 16 | (uint32_t)m[i + 3] << 24;
+#endif
+		k0 = w & 0xffff;
+		k1 = w >> 16;
+		if (PF_SET_HAS(st, k0) && pf_set_pair_at(pf, st, msg, len, i))
+			return 1;
+		if (PF_SET_HAS(st, k1) &&
+		    pf_set_pair_at(pf, st, msg, len, i + 2))
+			return 1;
+	}
+	if (i + 1 < len) { /* the last pair, when len is 4n + 2 or 4n + 3 */
+		k0 = (unsigned)m[i] | (unsigned)m[i + 1] << 8;
+		if (PF_SET_HAS(st, k0) && pf_set_pair_at(pf, st, msg, len, i))
+			return 1;
 	}
 	return 0;
 }

@@ -1177,11 +1177,13 @@ parse_json(struct prefix_clock *clk, const char *p, const char *end,
  * A line that starts with neither RFC 3339, Exim's stamp nor a classic
  * stamp: RFC 5424 without <PRI>, journalctl's short-unix, short-full,
  * short-monotonic and json.  -1: none of them; 0: ll is complete (json,
- * RFC 5424); 1: *pp is past the stamp, the host and tag follow.
+ * RFC 5424); more: the bytes of the stamp, the host and tag follow (a
+ * length, not a pointer stored through the caller's: no local of
+ * parse_line() has its address taken, and the line path no stack canary).
  */
-static COLD int
+static COLD long
 parse_unusual(struct prefix_clock *clk, const char *p, const char *end,
-    struct logline *ll, int lazy, const char **pp)
+    struct logline *ll, int lazy)
 {
 	size_t n;
 
@@ -1202,8 +1204,7 @@ parse_unusual(struct prefix_clock *clk, const char *p, const char *end,
 		return -1;
 	if (!ll->has_ts)
 		ll->ts = clk->now;
-	*pp = p + n;
-	return 1;
+	return (long)n;
 }
 
 /*
@@ -1510,7 +1511,7 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 {
 	const char *p = line, *end = line + len, *te, *tag_end, *br;
 	size_t n;
-	int rc;
+	long un;
 
 	/* field by field: a memset of the whole struct costs more per line */
 	ll->cred.has = 0;
@@ -1543,8 +1544,9 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 	if (p < end && *p >= '0' && *p <= '9') {
 		/* RFC 3339 or Exim's own mainlog, told apart by byte 10 */
 		if ((n = take_stamp(clk, ll, 0, p, end, lazy)) == 0) {
-			if ((rc = parse_unusual(clk, p, end, ll, lazy, &p)) <= 0)
-				return rc;
+			if ((un = parse_unusual(clk, p, end, ll, lazy)) <= 0)
+				return (int)un;
+			p += un;
 		} else if (p[10] == ' ' && !(p + n < end && p[n] == ' ' &&
 		    iso_space_is_syslog(p + n + 1, end))) {
 			/* Exim's own mainlog: no host, no tag */
@@ -1560,8 +1562,10 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 		}
 	} else if ((n = take_stamp(clk, ll, TS_CLASSIC, p, end, lazy)) != 0) {
 		p += n;
-	} else if ((rc = parse_unusual(clk, p, end, ll, lazy, &p)) <= 0) {
-		return rc;
+	} else if ((un = parse_unusual(clk, p, end, ll, lazy)) <= 0) {
+		return (int)un;
+	} else {
+		p += un;
 	}
 	if (p >= end || *p != ' ')
 		return -1;

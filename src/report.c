@@ -25,7 +25,8 @@
  */
 #define REPORT_BUFFER (1 << 20) /* stdio buffer of a non-terminal out */
 #define OB_SIZE (64 * 1024)
-#define OB_SLACK 64 /* put_time and put_ip copy more than their text */
+#define OB_SLACK 64 /* put_time copies more than its text, put_ip may
+			 * write two bytes past it */
 
 static struct {
 	FILE *out;
@@ -92,20 +93,37 @@ ob_sync(FILE *out)
 /* Fixed text (a literal) at p. */
 #define PUT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
 
+/* "00" to "99": two digits a step. */
+static const char digits2[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
 /* Decimal v at p, at most 20 bytes; returns the end. */
 static char *
 put_u64(char *p, uint64_t v)
 {
-	char tmp[20];
-	size_t k = 0;
+	uint64_t t = v;
+	unsigned n = 1, r;
+	char *q;
 
-	do {
-		tmp[k++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	while (k > 0)
-		*p++ = tmp[--k];
-	return p;
+	while (t >= 10000) {
+		t /= 10000;
+		n += 4;
+	}
+	n += (t >= 10) + (t >= 100) + (t >= 1000);
+	q = p + n;
+	while (v >= 100) {
+		r = (unsigned)(v % 100);
+		v /= 100;
+		q -= 2;
+		memcpy(q, digits2 + 2 * r, 2);
+	}
+	if (v >= 10)
+		memcpy(q - 2, digits2 + 2 * v, 2);
+	else
+		q[-1] = (char)('0' + v);
+	return p + n;
 }
 
 static char *
@@ -128,8 +146,7 @@ put_time(char *p, int64_t t)
 
 	if (t != last || last < 0) {
 		text[0] = '"';
-		fmt_time(text + 1, 32, t);
-		tlen = strlen(text);
+		tlen = 1 + fmt_time_len(text + 1, 32, t);
 		text[tlen++] = '"';
 		last = t;
 	}
@@ -138,25 +155,58 @@ put_time(char *p, int64_t t)
 }
 
 /*
- * addr_format() of a as a JSON string at p, remembering the last address:
- * a ban event repeats the address of the match just before it.
+ * A pattern's name as a JSON string (quotes included), made at its first
+ * match and kept in the report (by the pattern's index, checked against
+ * the pattern itself) until report_free(): a replay writes it on every
+ * match line.
+ */
+struct report_name {
+	const struct pattern *pat;
+	char *text;
+	size_t len;
+};
+
+static const struct report_name *
+json_name(struct report *r, const struct pattern *pat)
+{
+	size_t i = pattern_index(pat), n, nlen;
+	struct report_name *rn;
+	const char *name;
+
+	if (i >= r->nnames) {
+		n = i + 16;
+		r->names = xreallocarray(r->names, n, sizeof(*r->names));
+		memset(r->names + r->nnames, 0,
+		    (n - r->nnames) * sizeof(*r->names));
+		r->nnames = n;
+	}
+	rn = &r->names[i];
+	if (rn->pat != pat) {
+		name = pattern_name(pat);
+		nlen = strlen(name);
+		free(rn->text);
+		rn->text = xmalloc(FMT_JSON_MAX(nlen));
+		rn->len = (size_t)(fmt_json(rn->text, name, nlen) - rn->text);
+		rn->pat = pat;
+	}
+	return rn;
+}
+
+/*
+ * addr_format() of a as a JSON string at p, written there at once: a
+ * copy of text made just before (a cache of the last address, for the
+ * ban line after a match) read back the small stores of the formatting
+ * before they were done, a stall that cost more than formatting again.
  */
 static char *
 put_ip(char *p, const struct addr *a)
 {
-	static struct addr last; /* a cache of a pure function of a */
-	static char text[ADDR_STRLEN + 2]; /* quoted */
-	static size_t tlen;
+	size_t n;
 
-	if (last.family == 0 || !addr_equal(&last, a)) {
-		text[0] = '"';
-		addr_format(a, text + 1);
-		tlen = strlen(text);
-		text[tlen++] = '"';
-		last = *a;
-	}
-	memcpy(p, text, sizeof(text)); /* fixed size: a few moves */
-	return p + tlen;
+	*p = '"';
+	n = addr_format_len(a, p + 1);
+	p[n + 1] = '"';
+	return p + n + 2;
 }
 
 static void
@@ -176,12 +226,11 @@ on_match(void *ctx, const struct engine_match *m)
 			return;
 	}
 	if (r->json) {
-		const char *name = pattern_name(m->pat);
-		size_t nlen = strlen(name);
+		const struct report_name *jn = json_name(r, m->pat);
 		char *p;
 
 		/* the fixed text, numbers, address and time fit in 256 */
-		p = ob_reserve(r->out, 256 + FMT_JSON_MAX(nlen) +
+		p = ob_reserve(r->out, 256 + jn->len +
 		    FMT_JSON_MAX(m->qid != NULL ? m->qidlen : 0) +
 		    FMT_JSON_MAX(ll->proglen) + FMT_JSON_MAX(ll->hostlen) +
 		    OB_SLACK);
@@ -195,7 +244,8 @@ on_match(void *ctx, const struct engine_match *m)
 			p = put_ip(p, m->addr);
 		}
 		p = PUT(p, ",\"pattern\":");
-		p = fmt_json(p, name, nlen);
+		memcpy(p, jn->text, jn->len);
+		p += jn->len;
 		p = PUT(p, ",\"score\":");
 		p = put_i64(p, score);
 		if (m->qid != NULL) {
@@ -246,11 +296,11 @@ on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 	char ip[ADDR_STRLEN], tb[32], db[32];
 
 	if (r->json) {
-		const char *name = pattern_name(d->pat);
-		size_t nlen = strlen(name);
+		const struct report_name *jn = json_name(r, d->pat);
 		char *p;
 
-		p = ob_reserve(r->out, 256 + FMT_JSON_MAX(nlen) + OB_SLACK);
+		/* the fixed text, numbers, network, client, time fit in 384 */
+		p = ob_reserve(r->out, 384 + jn->len + OB_SLACK);
 		p = PUT(p, "{\"event\":\"ban\",\"line\":");
 		p = put_u64(p, m->line);
 		p = PUT(p, ",\"ip\":");
@@ -262,14 +312,14 @@ on_ban(void *ctx, const struct engine_match *m, const struct ban_decision *d)
 		p = PUT(p, ",\"score\":");
 		p = put_i64(p, d->score);
 		p = PUT(p, ",\"pattern\":");
-		p = fmt_json(p, name, nlen);
+		memcpy(p, jn->text, jn->len);
+		p += jn->len;
 		p = PUT(p, ",\"time\":");
 		p = put_time(p, d->start);
 		if (d->addr.plen != 0 && m->addr != NULL) {
 			/* a network: the client whose line decided it */
 			p = PUT(p, ",\"client\":\"");
-			addr_format(m->addr, p);
-			p += strlen(p);
+			p += addr_format_len(m->addr, p);
 			*p++ = '"';
 		}
 		if (m->widened)
@@ -343,6 +393,18 @@ void
 report_flush(struct report *r)
 {
 	ob_sync(r->out);
+}
+
+void
+report_free(struct report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nnames; i++)
+		free(r->names[i].text);
+	free(r->names);
+	r->names = NULL;
+	r->nnames = 0;
 }
 
 struct engine_hooks

@@ -6,7 +6,8 @@
  * strings drawn from clean text, quotes, backslashes, controls, DEL and
  * bytes >= 0x80; it writes nothing past FMT_JSON_MAX(len), and
  * fmt_json_string() gives the same on a stream, long strings included.
- * Also the numbers of report.c's JSON match lines, against printf.
+ * Also the numbers of report.c's JSON match lines, against printf, and
+ * fmt_time_len() against strftime.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 
 #include <inttypes.h>
 #include <limits.h>
+#include <time.h>
 
 #include "fmt.h"
 #include "pattern.h"
@@ -94,6 +96,7 @@ numbers(void)
 		h.on_match(h.ctx, &m);
 	}
 	report_flush(&r);
+	report_free(&r);
 	fclose(r.out);
 	at = out;
 	for (i = 0; i < n; i++) {
@@ -244,12 +247,52 @@ long_strings(void)
 	check(s, LONGEST);
 }
 
+/*
+ * fmt_time_len() (the time of every JSON line, two digits a copy) against
+ * gmtime_r and strftime: every day's first and last second from 1970 to
+ * 2100, random seconds up to the year 10000, the edges, and the times it
+ * leaves to strftime (before 1970, from 10000 on); the length returned is
+ * the text's.
+ */
+static void
+times(void)
+{
+	static const int64_t edge[] = {0, 1, 59, 60, 3599, 3600, 86399, 86400,
+	    951782400, 951868800, 4107542400LL, 253402300799LL,
+	    253402300800LL, 253402300801LL, -1, -86400, -86401};
+	char got[64], want[64];
+	int64_t t;
+	size_t i, n;
+	struct tm tm;
+	time_t tt;
+
+	srand(17);
+	for (i = 0; i < 47482 * 2 + 20000 + sizeof(edge) / sizeof(edge[0]);
+	    i++) {
+		if (i < 47482 * 2) /* 1970-01-01 to 2099-12-31 */
+			t = (int64_t)(i / 2) * 86400 + (i % 2 ? 86399 : 0);
+		else if (i < 47482 * 2 + 20000)
+			t = ((int64_t)rand() << 31 ^ rand()) % 253402300800LL;
+		else
+			t = edge[i - 47482 * 2 - 20000];
+		n = fmt_time_len(got, sizeof(got), t);
+		tt = (time_t)t;
+		if (gmtime_r(&tt, &tm) == NULL ||
+		    strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+			snprintf(want, sizeof(want), "%" PRId64, t);
+		if (strcmp(got, want) != 0 || n != strlen(want))
+			CHECK(0, "%" PRId64 ": %s (%zu), want %s", t, got, n, want);
+		CHECK_STR(fmt_time(got, sizeof(got), t), want);
+	}
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(every_byte),
 	TEST_CASE(next_to_marked),
 	TEST_CASE(random_strings),
 	TEST_CASE(long_strings),
 	TEST_CASE(numbers),
+	TEST_CASE(times),
 	{NULL, NULL},
 };
 

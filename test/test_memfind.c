@@ -122,6 +122,12 @@ subjects(int level)
 			CHECK(got == want, "level %d ci %d literal %zu bytes "
 			    "pair %zu,%zu subject %zu bytes: got %d want %d",
 			    level, ci, len, i1, i2, hlen, got, want);
+			/* the prefilter's inline entry, at the same level */
+			got = memfind_inline(&mf, h, hlen);
+			CHECK(got == want, "memfind_inline: level %d ci %d "
+			    "literal %zu bytes pair %zu,%zu subject %zu bytes: "
+			    "got %d want %d", level, ci, len, i1, i2, hlen, got,
+			    want);
 		}
 	}
 	memfind_force(-1);
