@@ -3,9 +3,11 @@
  *	cmd_ban - "mailban ban": a ban by hand
  * SYNOPSIS
  *	mailban ban [-c FILE] [-o NAME=VALUE]... [--for DURATION]
- *	    [--reason TEXT] ADDR...
+ *	    [--reason TEXT] ADDR|ADDR/LEN...
  * DESCRIPTION
- *	Each address is banned as if a pattern had decided it: the state
+ *	Each address or network is banned as if a pattern had decided it
+ *	(a network as given, its host bits cleared: 192.0.2.7/24 bans
+ *	192.0.2.0/24, one entry of the set, "list" shows ADDR/LEN): the state
  *	file gets the ban (pattern "manual", the reason, one more in the
  *	address's count, so that escalation counts it like any other) and
  *	the kernel gets the entry.  Without --for the length is the
@@ -14,7 +16,13 @@
  *	never decides a shorter ban over it, and puts it back like any other
  *	when a set is repaired.  An address in the ignore list or the
  *	runtime allow list is refused (exit 1): a ban by hand never
- *	overrules them silently; "mailban disallow" first.
+ *	overrules them silently; "mailban disallow" first.  So is a network
+ *	that holds an address of the allow list (exit 1, named).  A network
+ *	wider than the widest mailban bans itself (widen.ipv4 and
+ *	widen.ipv6, or prefix.ipv4 and prefix.ipv6 when narrower: a /24 and
+ *	a /48 by default) or one that holds an address or network of the
+ *	ignore list can never be banned: a usage error (exit 2) that names
+ *	the limit or the ignore entry, and nothing changes.
  *
  *	Each address gets one line that says what changed; with --json one
  *	document instead: {"banned":[{"ip","until","duration","count",
@@ -24,8 +32,8 @@
  *	0, 1 when one could not be banned (kernel or state file), 2 for a
  *	usage error (nothing changes).
  * SECURITY
- *	Needs CAP_NET_ADMIN.  Addresses are parsed with addr_parse() (never
- *	looked up in DNS) before anything changes.
+ *	Needs CAP_NET_ADMIN.  Addresses are parsed with addr_parse_net()
+ *	(never looked up in DNS) before anything changes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +53,7 @@
 struct allowed {
 	const struct addr *a;
 	char net[ADDR_STRLEN + 8];
+	int inside; /* a lies inside net (else net lies inside a) */
 };
 
 /* What became of one address, for --json. */
@@ -98,9 +107,10 @@ allowed_one(void *ctx, const struct state_allow *v)
 {
 	struct allowed *al = ctx;
 
-	if (!cidr_contains(&v->net, al->a))
+	if (!cidr_overlaps(&v->net, al->a))
 		return 0;
 	snprintf(al->net, sizeof(al->net), "%s", v->text);
+	al->inside = ADDR_PLEN(al->a) >= v->net.plen;
 	return 1;
 }
 
@@ -117,6 +127,45 @@ cmd_check_reason(const struct cmdline *cl)
 	for (p = (const unsigned char *)cl->reason; *p != '\0'; p++)
 		if (*p < 0x20 || *p == 0x7f)
 			msg_usage(cl->usage, "--reason: no control characters");
+}
+
+/* The widest network "ban" takes in a's family: the widest mailban bans
+ * itself. */
+static unsigned
+widest(const struct config *cfg, const struct addr *a)
+{
+	unsigned w = a->family == ADDR_V4 ? cfg->widen4 : cfg->widen6;
+	unsigned p = a->family == ADDR_V4 ? cfg->prefix4 : cfg->prefix6;
+
+	return p < w ? p : w;
+}
+
+/* A network argument that can never be banned: a usage error, before
+ * anything changes. */
+static void
+check_net(const struct cmdline *cl, const struct config *cfg,
+    const char *arg, const struct addr *a)
+{
+	const struct cidr *c;
+	char ip[ADDR_STRLEN], ig[ADDR_STRLEN + 8];
+	int v4 = a->family == ADDR_V4;
+
+	if (a->plen == 0)
+		return;
+	if (a->plen < widest(cfg, a))
+		msg_usage(cl->usage, "ban: %.64s: wider than a /%u, the widest %s "
+		    "network mailban bans (widen.%s and prefix.%s); ban "
+		    "narrower networks", arg, widest(cfg, a), v4 ? "IPv4" :
+		    "IPv6", v4 ? "ipv4" : "ipv6", v4 ? "ipv4" : "ipv6");
+	if ((c = addr_list_overlapping(&cfg->ignore, a)) == NULL)
+		return;
+	addr_format(&c->addr, ig);
+	if (c->plen < ADDR_BITS(&c->addr))
+		xsnprintf(ig + strlen(ig), sizeof(ig) - strlen(ig), "/%u",
+		    (unsigned)c->plen);
+	msg_usage(NULL, "ban: %s: %s %s of the ignore list of the "
+	    "configuration: never banned; nothing banned", addr_format(a, ip),
+	    c->plen <= a->plen ? "inside" : "holds", ig);
 }
 
 int
@@ -136,9 +185,12 @@ cmd_ban(struct cmdline *cl)
 
 	cmd_check_reason(cl);
 	for (i = 0; i < cl->nargs; i++)
-		if (addr_parse(cl->args[i], strlen(cl->args[i]), &addrs[i]) < 0)
+		if (addr_parse_net(cl->args[i], strlen(cl->args[i]),
+		    &addrs[i]) < 0)
 			msg_usage(cl->usage, "ban: \"%.64s\" is not an IPv4 or "
-			    "IPv6 address", cl->args[i]);
+			    "IPv6 address or ADDR/LEN network", cl->args[i]);
+	for (i = 0; i < cl->nargs; i++)
+		check_net(cl, cfg, cl->args[i], &addrs[i]);
 	ks = cmd_open_kset(cfg);
 	if ((st = state_open(cfg->state, STATE_WAIT)) == NULL)
 		msg_fatal("state %s cannot be opened: nothing banned",
@@ -164,9 +216,10 @@ cmd_ban(struct cmdline *cl)
 		}
 		if (al.net[0] != '\0') {
 			if (!cl->json)
-				printf("%s: not banned: in the allow list (%s); "
-				    "\"mailban disallow %s\" first\n", ip, al.net,
-				    al.net);
+				printf("%s: not banned: %s the allow list (%s); "
+				    "\"mailban disallow %s\" first\n", ip,
+				    al.inside ? "in" :
+				    "holds an address of", al.net, al.net);
 			res[i].what = REFUSED_ALLOWED;
 			memcpy(res[i].net, al.net, sizeof(res[i].net));
 			rc = 1;
