@@ -140,32 +140,38 @@ widest(const struct config *cfg, const struct addr *a)
 	return p < w ? p : w;
 }
 
-/* A network argument that can never be banned: a usage error, before
- * anything changes. */
-static void
-check_net(const struct cmdline *cl, const struct config *cfg,
-    const char *arg, const struct addr *a)
+/*
+ * A network argument that can never be banned, a usage error before
+ * anything changes: 1 (too wide: the synopsis goes with it) or 2 (it
+ * overlaps the ignore list), the message in err; 0 when it can be.
+ */
+static int
+check_net(const struct config *cfg, const char *arg, const struct addr *a,
+    char *err, size_t errlen)
 {
 	const struct cidr *c;
 	char ip[ADDR_STRLEN], ig[ADDR_STRLEN + 8];
 	int v4 = a->family == ADDR_V4;
 
 	if (a->plen == 0)
-		return;
-	if (a->plen < widest(cfg, a))
-		msg_usage(cl->usage, "ban: %.64s: wider than a /%u, the widest %s "
-		    "network mailban bans (widen.%s and prefix.%s); ban "
+		return 0;
+	if (a->plen < widest(cfg, a)) {
+		xsnprintf(err, errlen, "ban: %.64s: wider than a /%u, the widest "
+		    "%s network mailban bans (widen.%s and prefix.%s); ban "
 		    "narrower networks", arg, widest(cfg, a), v4 ? "IPv4" :
 		    "IPv6", v4 ? "ipv4" : "ipv6", v4 ? "ipv4" : "ipv6");
+		return 1;
+	}
 	if ((c = addr_list_overlapping(&cfg->ignore, a)) == NULL)
-		return;
+		return 0;
 	addr_format(&c->addr, ig);
 	if (c->plen < ADDR_BITS(&c->addr))
 		xsnprintf(ig + strlen(ig), sizeof(ig) - strlen(ig), "/%u",
 		    (unsigned)c->plen);
-	msg_usage(NULL, "ban: %s: %s %s of the ignore list of the "
+	xsnprintf(err, errlen, "ban: %s: %s %s of the ignore list of the "
 	    "configuration: never banned; nothing banned", addr_format(a, ip),
 	    c->plen <= a->plen ? "inside" : "holds", ig);
+	return 2;
 }
 
 int
@@ -179,18 +185,29 @@ cmd_ban(struct cmdline *cl)
 	struct allowed al;
 	struct kset *ks;
 	struct state *st;
-	char ip[ADDR_STRLEN], tb[32], db[32];
+	char ip[ADDR_STRLEN], tb[32], db[32], err[512];
 	int64_t now = cmd_now();
-	int i, rc = 0;
+	int i, rc = 0, k = 0;
 
 	cmd_check_reason(cl);
-	for (i = 0; i < cl->nargs; i++)
+	for (i = 0; i < cl->nargs && k == 0; i++) {
 		if (addr_parse_net(cl->args[i], strlen(cl->args[i]),
-		    &addrs[i]) < 0)
-			msg_usage(cl->usage, "ban: \"%.64s\" is not an IPv4 or "
-			    "IPv6 address or ADDR/LEN network", cl->args[i]);
-	for (i = 0; i < cl->nargs; i++)
-		check_net(cl, cfg, cl->args[i], &addrs[i]);
+		    &addrs[i]) < 0) {
+			xsnprintf(err, sizeof(err), "ban: \"%.64s\" is not an IPv4 "
+			    "or IPv6 address or ADDR/LEN network", cl->args[i]);
+			k = 1;
+		} else {
+			k = check_net(cfg, cl->args[i], &addrs[i], err,
+			    sizeof(err));
+		}
+	}
+	if (k != 0) {
+		/* everything freed first: nothing is left behind by exit */
+		free(res);
+		free(addrs);
+		config_free(cfg);
+		msg_usage(k == 1 ? cl->usage : NULL, "%s", err);
+	}
 	ks = cmd_open_kset(cfg);
 	if ((st = state_open(cfg->state, STATE_WAIT)) == NULL)
 		msg_fatal("state %s cannot be opened: nothing banned",
