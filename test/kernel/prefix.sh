@@ -147,6 +147,30 @@ rbl_line 2001:db8:1:14::5 | run run 2>/dev/null
 check "a fourth /64 is banned" in_set mailban6 "2001:db8:1:14::/64,tcp:25"
 check "and does not widen to the /48 again" not_in_set mailban6 "2001:db8:1::/48,tcp:25"
 
+# a running mailban run forgets each ban lifted inside the network as it
+# forgets a single unban: the /64s stop counting for widening
+fresh
+mkfifo "$tmp/live"
+srv "$mb" run -o "state=\"$db\"" < "$tmp/live" 2> "$tmp/live.err" &
+live=$!
+exec 7> "$tmp/live"
+for h in 2001:db8:1::5 2001:db8:1:12::5 2001:db8:1:13::5; do rbl_line $h >&7; done
+check "the running run widens three /64s to the /48" \
+    wait_for 10 in_set mailban6 "2001:db8:1::/48,tcp:25"
+run unban 2001:db8:1::/48 > /dev/null
+# reload is answered once the run has read what others changed, the
+# lifted bans first
+run reload > "$tmp/out"
+check "the run answers reload ($(cat "$tmp/out"))" grep -q '^reloaded ' "$tmp/out"
+rbl_line 2001:db8:1:14::5 >&7
+check "the running run bans a fourth /64" \
+    wait_for 10 in_set mailban6 "2001:db8:1:14::/64,tcp:25"
+check "and does not widen it again: the lifted /64s are forgotten" \
+    not_in_set mailban6 "2001:db8:1::/48,tcp:25"
+exec 7>&-
+wait $live
+check "the run ends with its input" [ $? -eq 0 ]
+
 # IPv4, --json: a widened /24 and the three addresses inside it
 fresh
 for h in 2 11 12; do rbl_line 203.0.113.$h | run run 2>/dev/null; done
