@@ -75,12 +75,19 @@ int addr_parse_net(const char *text, size_t len, struct addr *out);
 int addr_within(const struct addr *a, const struct addr *b);
 /* Whether CIDR c and network (or address) a share an address. */
 int cidr_overlaps(const struct cidr *c, const struct addr *a);
+/* Whether networks (or addresses) a and b share an address: one lies
+ * inside the other. */
+int addr_overlaps(const struct addr *a, const struct addr *b);
 
 /* "a.b.c.d/n", "x::/n" or a bare address; 0 or -1. */
 int cidr_parse(const char *text, struct cidr *out);
 int cidr_contains(const struct cidr *c, const struct addr *a);
 void addr_list_add(struct addr_list *l, const struct cidr *c);
 int addr_list_contains(const struct addr_list *l, const struct addr *a);
+/* The first entry of l that shares an address with network (or address)
+ * a, or NULL. */
+const struct cidr *addr_list_overlapping(const struct addr_list *l,
+    const struct addr *a);
 void addr_list_free(struct addr_list *l);
 
 #endif

@@ -395,6 +395,12 @@ cidr_overlaps(const struct cidr *c, const struct addr *a)
 	return cidr_contains(&n, &c->addr);
 }
 
+int
+addr_overlaps(const struct addr *a, const struct addr *b)
+{
+	return addr_within(a, b) || addr_within(b, a);
+}
+
 /*
  * A word at a time (byte-at-a-time FNV was most of a tracker lookup): the
  * bytes addr_equal compares, then murmur3's finalizer, which spreads every
@@ -503,6 +509,17 @@ addr_list_contains(const struct addr_list *l, const struct addr *a)
 		if (cidr_contains(&l->items[i], a))
 			return 1;
 	return 0;
+}
+
+const struct cidr *
+addr_list_overlapping(const struct addr_list *l, const struct addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (cidr_overlaps(&l->items[i], a))
+			return &l->items[i];
+	return NULL;
 }
 
 void

@@ -3,9 +3,11 @@
  *	cmd_ban - "mailban ban": a ban by hand
  * SYNOPSIS
  *	mailban ban [-c FILE] [-o NAME=VALUE]... [--for DURATION]
- *	    [--reason TEXT] ADDR...
+ *	    [--reason TEXT] ADDR|ADDR/LEN...
  * DESCRIPTION
- *	Each address is banned as if a pattern had decided it: the state
+ *	Each address or network is banned as if a pattern had decided it
+ *	(a network as given, its host bits cleared: 192.0.2.7/24 bans
+ *	192.0.2.0/24, one entry of the set, "list" shows ADDR/LEN): the state
  *	file gets the ban (pattern "manual", the reason, one more in the
  *	address's count, so that escalation counts it like any other) and
  *	the kernel gets the entry.  Without --for the length is the
@@ -14,7 +16,13 @@
  *	never decides a shorter ban over it, and puts it back like any other
  *	when a set is repaired.  An address in the ignore list or the
  *	runtime allow list is refused (exit 1): a ban by hand never
- *	overrules them silently; "mailban disallow" first.
+ *	overrules them silently; "mailban disallow" first.  So is a network
+ *	that holds an address of the allow list (exit 1, named).  A network
+ *	wider than the widest mailban bans itself (widen.ipv4 and
+ *	widen.ipv6, or prefix.ipv4 and prefix.ipv6 when narrower: a /24 and
+ *	a /48 by default) or one that holds an address or network of the
+ *	ignore list can never be banned: a usage error (exit 2) that names
+ *	the limit or the ignore entry, and nothing changes.
  *
  *	Each address gets one line that says what changed; with --json one
  *	document instead: {"banned":[{"ip","until","duration","count",
@@ -24,8 +32,8 @@
  *	0, 1 when one could not be banned (kernel or state file), 2 for a
  *	usage error (nothing changes).
  * SECURITY
- *	Needs CAP_NET_ADMIN.  Addresses are parsed with addr_parse() (never
- *	looked up in DNS) before anything changes.
+ *	Needs CAP_NET_ADMIN.  Addresses are parsed with addr_parse_net()
+ *	(never looked up in DNS) before anything changes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +53,7 @@
 struct allowed {
 	const struct addr *a;
 	char net[ADDR_STRLEN + 8];
+	int inside; /* a lies inside net (else net lies inside a) */
 };
 
 /* What became of one address, for --json. */
@@ -98,9 +107,10 @@ allowed_one(void *ctx, const struct state_allow *v)
 {
 	struct allowed *al = ctx;
 
-	if (!cidr_contains(&v->net, al->a))
+	if (!cidr_overlaps(&v->net, al->a))
 		return 0;
 	snprintf(al->net, sizeof(al->net), "%s", v->text);
+	al->inside = ADDR_PLEN(al->a) >= v->net.plen;
 	return 1;
 }
 
@@ -119,6 +129,51 @@ cmd_check_reason(const struct cmdline *cl)
 			msg_usage(cl->usage, "--reason: no control characters");
 }
 
+/* The widest network "ban" takes in a's family: the widest mailban bans
+ * itself. */
+static unsigned
+widest(const struct config *cfg, const struct addr *a)
+{
+	unsigned w = a->family == ADDR_V4 ? cfg->widen4 : cfg->widen6;
+	unsigned p = a->family == ADDR_V4 ? cfg->prefix4 : cfg->prefix6;
+
+	return p < w ? p : w;
+}
+
+/*
+ * A network argument that can never be banned, a usage error before
+ * anything changes: 1 (too wide: the synopsis goes with it) or 2 (it
+ * overlaps the ignore list), the message in err; 0 when it can be.
+ */
+static int
+check_net(const struct config *cfg, const char *arg, const struct addr *a,
+    char *err, size_t errlen)
+{
+	const struct cidr *c;
+	char ip[ADDR_STRLEN], ig[ADDR_STRLEN + 8];
+	int v4 = a->family == ADDR_V4;
+
+	if (a->plen == 0)
+		return 0;
+	if (a->plen < widest(cfg, a)) {
+		xsnprintf(err, errlen, "ban: %.64s: wider than a /%u, the widest "
+		    "%s network mailban bans (widen.%s and prefix.%s); ban "
+		    "narrower networks", arg, widest(cfg, a), v4 ? "IPv4" :
+		    "IPv6", v4 ? "ipv4" : "ipv6", v4 ? "ipv4" : "ipv6");
+		return 1;
+	}
+	if ((c = addr_list_overlapping(&cfg->ignore, a)) == NULL)
+		return 0;
+	addr_format(&c->addr, ig);
+	if (c->plen < ADDR_BITS(&c->addr))
+		xsnprintf(ig + strlen(ig), sizeof(ig) - strlen(ig), "/%u",
+		    (unsigned)c->plen);
+	xsnprintf(err, errlen, "ban: %s: %s %s of the ignore list of the "
+	    "configuration: never banned; nothing banned", addr_format(a, ip),
+	    c->plen <= a->plen ? "inside" : "holds", ig);
+	return 2;
+}
+
 int
 cmd_ban(struct cmdline *cl)
 {
@@ -130,15 +185,29 @@ cmd_ban(struct cmdline *cl)
 	struct allowed al;
 	struct kset *ks;
 	struct state *st;
-	char ip[ADDR_STRLEN], tb[32], db[32];
+	char ip[ADDR_STRLEN], tb[32], db[32], err[512];
 	int64_t now = cmd_now();
-	int i, rc = 0;
+	int i, rc = 0, k = 0;
 
 	cmd_check_reason(cl);
-	for (i = 0; i < cl->nargs; i++)
-		if (addr_parse(cl->args[i], strlen(cl->args[i]), &addrs[i]) < 0)
-			msg_usage(cl->usage, "ban: \"%.64s\" is not an IPv4 or "
-			    "IPv6 address", cl->args[i]);
+	for (i = 0; i < cl->nargs && k == 0; i++) {
+		if (addr_parse_net(cl->args[i], strlen(cl->args[i]),
+		    &addrs[i]) < 0) {
+			xsnprintf(err, sizeof(err), "ban: \"%.64s\" is not an IPv4 "
+			    "or IPv6 address or ADDR/LEN network", cl->args[i]);
+			k = 1;
+		} else {
+			k = check_net(cfg, cl->args[i], &addrs[i], err,
+			    sizeof(err));
+		}
+	}
+	if (k != 0) {
+		/* everything freed first: nothing is left behind by exit */
+		free(res);
+		free(addrs);
+		config_free(cfg);
+		msg_usage(k == 1 ? cl->usage : NULL, "%s", err);
+	}
 	ks = cmd_open_kset(cfg);
 	if ((st = state_open(cfg->state, STATE_WAIT)) == NULL)
 		msg_fatal("state %s cannot be opened: nothing banned",
@@ -164,9 +233,10 @@ cmd_ban(struct cmdline *cl)
 		}
 		if (al.net[0] != '\0') {
 			if (!cl->json)
-				printf("%s: not banned: in the allow list (%s); "
-				    "\"mailban disallow %s\" first\n", ip, al.net,
-				    al.net);
+				printf("%s: not banned: %s the allow list (%s); "
+				    "\"mailban disallow %s\" first\n", ip,
+				    al.inside ? "in" :
+				    "holds an address of", al.net, al.net);
 			res[i].what = REFUSED_ALLOWED;
 			memcpy(res[i].net, al.net, sizeof(res[i].net));
 			rc = 1;

@@ -2,12 +2,15 @@
  * NAME
  *	cmd_unban - "mailban unban" and "mailban flush": lift bans
  * SYNOPSIS
- *	mailban unban [-c FILE] [-o NAME=VALUE]... ADDR...
+ *	mailban unban [-c FILE] [-o NAME=VALUE]... [--json] ADDR|ADDR/LEN...
  *	mailban flush [-c FILE] [-o NAME=VALUE]...
  * DESCRIPTION
- *	unban lifts each ban that holds the address or network given: an
- *	address inside a banned prefix or widened network (2001:db8:1::7 in
- *	2001:db8:1::/64) lifts that network, and says so.  Each is removed
+ *	unban lifts each ban that shares an address with the address or
+ *	network given: the ban of it, a ban that holds it (2001:db8:1::7 in
+ *	a banned 2001:db8:1::/64 lifts the /64), and every ban inside a
+ *	network given (2001:db8:1::/48 lifts the widened /48 and the /64s
+ *	banned inside it: the whole network is free again); each lifted ban
+ *	is said.  Each is removed
  *	from its set (every configured port) and lifted in the state file;
  *	flush empties both sets and lifts every active ban.  A running
  *	"mailban run" sees the lifted bans in the state file within a second
@@ -15,10 +18,12 @@
  *	address or ADDR/LEN network is a usage error, and nothing is lifted.
  *	Each argument gets one line per ban lifted (or one that says none
  *	was); with --json one document instead: {"unbanned":[ADDR],
- *	"not_banned":[ADDR],"failed":[ADDR],"lifted":[{"ip","given"}]}
+ *	"not_banned":[ADDR],"failed":[ADDR],"lifted":[{"ip","given","how"}]}
  *	(the arguments as given; failed: the kernel or the state file
  *	refused, exit 1; lifted: each ban lifted, ip its ADDR or ADDR/LEN,
- *	given the argument that lifted it).
+ *	given the argument that lifted it, how "same" (the ban of the
+ *	argument), "holds" (a network holding it) or "inside" (inside the
+ *	network given)).
  * SECURITY
  *	Needs CAP_NET_ADMIN.  Addresses are parsed with addr_parse_net() (never
  *	looked up in DNS) before anything changes.
@@ -34,12 +39,13 @@
 #include "log.h"
 #include "state.h"
 
-/* The active bans that hold one address or network. */
+/* The active bans that share an address with one address or network:
+ * its own, those that hold it, those inside it. */
 struct holders {
 	const struct addr *a;
 	struct addr *v;
 	int *ok; /* the ban was lifted */
-	size_t n;
+	size_t n, cap;
 };
 
 static int
@@ -47,11 +53,39 @@ holder(void *ctx, const struct state_ban *b)
 {
 	struct holders *h = ctx;
 
-	if (addr_within(&b->addr, h->a)) {
-		h->v = xreallocarray(h->v, h->n + 1, sizeof(*h->v));
+	if (addr_overlaps(&b->addr, h->a)) {
+		if (h->n == h->cap) {
+			h->cap = h->cap ? 2 * h->cap : 4;
+			h->v = xreallocarray(h->v, h->cap, sizeof(*h->v));
+		}
 		h->v[h->n++] = b->addr;
 	}
 	return 0;
+}
+
+/* How ban v relates to the argument a: "same", "holds" or "inside". */
+static const char *
+how(const struct addr *v, const struct addr *a)
+{
+	if (addr_equal(v, a))
+		return "same";
+	return addr_within(v, a) ? "holds" : "inside";
+}
+
+/* The holders first (widest first), then the ban of the argument, then
+ * the bans inside it in address order: the text reads from the outside
+ * in, and says the same every time. */
+static int
+by_width(const void *x, const void *y)
+{
+	const struct addr *a = x, *b = y;
+	int c;
+
+	if (ADDR_PLEN(a) != ADDR_PLEN(b))
+		return ADDR_PLEN(a) < ADDR_PLEN(b) ? -1 : 1;
+	if ((c = memcmp(a->bytes, b->bytes, sizeof(a->bytes))) != 0)
+		return c;
+	return (int)a->family - (int)b->family;
 }
 
 int
@@ -101,6 +135,7 @@ cmd_unban(struct cmdline *cl)
 				printf("%s: %s\n", ip, k > 0 ? "unbanned" :
 				    "was not banned");
 		} else {
+			qsort(h->v, h->n, sizeof(*h->v), by_width);
 			h->ok = xcalloc(h->n, sizeof(*h->ok));
 			what[i] = 0;
 			for (j = 0; j < h->n; j++) {
@@ -118,9 +153,11 @@ cmd_unban(struct cmdline *cl)
 					continue;
 				if (addr_equal(&h->v[j], &addrs[i]))
 					printf("%s: unbanned\n", ip);
-				else
+				else if (addr_within(&h->v[j], &addrs[i]))
 					printf("%s: inside banned %s: %s unbanned\n",
 					    ip, net, net);
+				else
+					printf("%s: %s inside it unbanned\n", ip, net);
 			}
 		}
 		if (what[i] == 2)
@@ -139,9 +176,10 @@ cmd_unban(struct cmdline *cl)
 	for (i = 0, n = 0; cl->json && i < cl->nargs; i++)
 		for (j = 0; j < hs[i].n; j++)
 			if (hs[i].ok[j])
-				printf("%s{\"ip\":\"%s\",\"given\":\"%s\"}",
-				    n++ ? "," : ",\"lifted\":[", addr_format(
-				    &hs[i].v[j], net), addr_format(&addrs[i], ip));
+				printf("%s{\"ip\":\"%s\",\"given\":\"%s\","
+				    "\"how\":\"%s\"}", n++ ? "," : ",\"lifted\":[",
+				    addr_format(&hs[i].v[j], net), addr_format(
+				    &addrs[i], ip), how(&hs[i].v[j], &addrs[i]));
 	if (cl->json)
 		fputs(n ? "]}\n" : ",\"lifted\":[]}\n", stdout);
 	for (i = 0; i < cl->nargs; i++) {

@@ -139,11 +139,13 @@ static const struct command {
 	    "(default FILE: report.html)"},
 	{"ban", cmd_ban, OPT_CONFIG | OPT_JSON | OPT_FOR | OPT_REASON, 1,
 	    ARGS_ANY,
-	    "ADDR...", "ban by hand (default length: the\n"
-	    "escalation's for the address's count)"},
+	    "ADDR|ADDR/LEN...", "ban by hand (default length: the\n"
+	    "escalation's for the address's count);\n"
+	    "a network at most as wide as widen.*"},
 	{"unban", cmd_unban, OPT_CONFIG | OPT_JSON, 1, ARGS_ANY,
 	    "ADDR|ADDR/LEN...", "lift bans (an address inside a banned\n"
-	    "network lifts the network)"},
+	    "network lifts the network, a network\n"
+	    "every ban inside it too)"},
 	{"flush", cmd_flush, OPT_CONFIG, 0, 0, "", "remove every ban"},
 	{"allow", cmd_allow, OPT_CONFIG | OPT_FOR | OPT_REASON | OPT_LIST |
 	    OPT_JSON, 0, ARGS_ANY, "[ADDR|CIDR...]",

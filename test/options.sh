@@ -58,7 +58,14 @@ refused unban
 refused ban
 refused ban 192.0.2.x
 check "ban 192.0.2.x: says why ($msg)" \
-    [ "$msg" = 'mailban: ban: "192.0.2.x" is not an IPv4 or IPv6 address' ]
+    [ "$msg" = 'mailban: ban: "192.0.2.x" is not an IPv4 or IPv6 address or ADDR/LEN network' ]
+refused ban 192.0.2.1 10.0.0.0/8
+check "ban of a /8: wider than the widest network mailban bans ($msg)" \
+    [ "$msg" = 'mailban: ban: 10.0.0.0/8: wider than a /24, the widest IPv4 network mailban bans (widen.ipv4 and prefix.ipv4); ban narrower networks' ]
+refused ban 2001:db8::/32
+check "ban of an IPv6 /32: wider than a /48 ($msg)" \
+    [ "$msg" = 'mailban: ban: 2001:db8::/32: wider than a /48, the widest IPv6 network mailban bans (widen.ipv6 and prefix.ipv6); ban narrower networks' ]
+refused ban 192.0.2.0/33
 refused ban --for=soon 192.0.2.1
 check "ban --for=soon: says why ($msg)" \
     [ "$msg" = 'mailban: ban: --for: "soon" is not a duration (30s, 10m, 1h, 2d, 1w)' ]
@@ -99,7 +106,7 @@ check "test --help: its synopsis on stdout" [ $? -eq 0 ]
 # help COMMAND: the synopsis and every option the command takes, explained
 "$mb" help ban > "$tmp/out"; check "help ban exits 0" [ $? -eq 0 ]
 check "help ban: its synopsis first" [ "$(head -n 1 "$tmp/out")" = \
-    'usage: mailban ban [-c FILE] [-o NAME=VALUE]... [--json] [--for DURATION] [--reason TEXT] ADDR...' ]
+    'usage: mailban ban [-c FILE] [-o NAME=VALUE]... [--json] [--for DURATION] [--reason TEXT] ADDR|ADDR/LEN...' ]
 for o in '-c FILE' '-o NAME=VALUE' '--for DURATION' '--reason TEXT'; do
 	grep -q "^  $o  *[a-z]" "$tmp/out"; check "help ban explains $o" [ $? -eq 0 ]
 done

@@ -229,9 +229,50 @@ masks_and_containment(void)
 	CHECK(!cidr_overlaps(&c, &a), "the next /24");
 }
 
+/* unban of a network lifts the bans inside it and those around it; ban of
+ * a network is refused when an ignore entry shares an address with it */
+static void
+overlapping(void)
+{
+	struct addr n48, n64, a, v4;
+	struct addr_list l = {0};
+	struct cidr c;
+
+	addr_parse_net("2001:db8:1::/48", 15, &n48);
+	addr_parse_net("2001:db8:1:2::/64", 17, &n64);
+	addr_parse("2001:db8:1:2::9", 15, &a);
+	CHECK(addr_overlaps(&n48, &n64) && addr_overlaps(&n64, &n48),
+	    "a /64 inside the /48, either way round");
+	CHECK(addr_overlaps(&n48, &a) && addr_overlaps(&a, &n64),
+	    "an address inside both");
+	CHECK(addr_overlaps(&a, &a), "an address and itself");
+	addr_parse_net("2001:db8:2::/48", 15, &n64);
+	CHECK(!addr_overlaps(&n48, &n64) && !addr_overlaps(&n64, &a),
+	    "the next /48: nothing shared");
+	addr_parse("2001:db8:1:2::8", 15, &n64);
+	CHECK(!addr_overlaps(&a, &n64), "two addresses");
+	addr_parse_net("203.0.113.0/24", 14, &v4);
+	CHECK(!addr_overlaps(&v4, &n48), "other family");
+	CHECK(addr_list_overlapping(&l, &v4) == NULL, "an empty list");
+	cidr_parse("198.51.100.0/24", &c);
+	addr_list_add(&l, &c);
+	cidr_parse("203.0.113.7", &c);
+	addr_list_add(&l, &c);
+	cidr_parse("2001:db8::/32", &c);
+	addr_list_add(&l, &c);
+	CHECK(addr_list_overlapping(&l, &v4) == &l.items[1],
+	    "the /24 holds an ignored address: that entry");
+	CHECK(addr_list_overlapping(&l, &n48) == &l.items[2],
+	    "the /48 inside an ignored /32: that entry");
+	addr_parse_net("203.0.114.0/24", 14, &v4);
+	CHECK(addr_list_overlapping(&l, &v4) == NULL, "the next /24: none");
+	addr_list_free(&l);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(networks),
 	TEST_CASE(masks_and_containment),
+	TEST_CASE(overlapping),
 	TEST_CASE(parse_table),
 	TEST_CASE(cidr_contains_examples),
 	TEST_CASE(cidr_every_prefix_length),

@@ -176,7 +176,7 @@ m unban --json 192.0.2.61 192.0.2.62 > "$tmp/out"
 check "unban --json exits 0" [ $? -eq 0 ]
 check "unban --json: what it lifted, what was not banned ($(cat "$tmp/out"))" jq_py "
 assert d == {'unbanned': ['192.0.2.61'], 'not_banned': ['192.0.2.62'], 'failed': [],
-    'lifted': [{'ip': '192.0.2.61', 'given': '192.0.2.61'}]}, d" < "$tmp/out"
+    'lifted': [{'ip': '192.0.2.61', 'given': '192.0.2.61', 'how': 'same'}]}, d" < "$tmp/out"
 check "the ban is gone from the kernel" not_in_set mailban4 "192.0.2.61,tcp:25"
 
 # --- reload: a broken file keeps the running configuration, exit 1 ---

@@ -57,7 +57,8 @@ check "unban --json: the argument unbanned, the /64 lifted ($(cat "$tmp/out"))" 
     "$py" -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 sys.exit(d != {"unbanned": ["2001:db8:1::2"], "not_banned": ["198.51.100.99"],
-    "failed": [], "lifted": [{"ip": "2001:db8:1::/64", "given": "2001:db8:1::2"}]})' "$tmp/out"
+    "failed": [], "lifted": [{"ip": "2001:db8:1::/64", "given": "2001:db8:1::2",
+    "how": "holds"}]})' "$tmp/out"
 check "unban --json lifts the /64" not_in_set mailban6 "2001:db8:1::/64,tcp:25"
 run status --prometheus > "$tmp/prom"
 check "metrics: no active IPv6 ban after it" \
@@ -103,7 +104,7 @@ check "metrics: four bans of postfix-rbl (the widening is a ban too)" \
     grep -qx 'mailban_pattern_bans_total{pattern="postfix-rbl"} 4' "$tmp/prom"
 run unban --json 2001:db8:1:14::9 > "$tmp/out"
 check "unban --json of an address inside the /48 lifts the /48 ($(cat "$tmp/out"))" \
-    grep -qF '"lifted":[{"ip":"2001:db8:1::/48","given":"2001:db8:1:14::9"}]' "$tmp/out"
+    grep -qF '"lifted":[{"ip":"2001:db8:1::/48","given":"2001:db8:1:14::9","how":"holds"}]' "$tmp/out"
 check "the client connects again" can_connect $S6 25
 
 # IPv4: three addresses of one /24 (widen.ipv4)
@@ -117,6 +118,137 @@ check "the IPv4 client cannot connect" cannot_connect $S4 25
 run unban 203.0.113.0/24 > "$tmp/out"
 check "unban takes the network ($(cat "$tmp/out"))" grep -qx '203.0.113.0/24: unbanned' "$tmp/out"
 check "the IPv4 client connects again" can_connect $S4 25
+
+# --- unban of a network lifts every ban inside it too ---------------------
+# a widened /48 and its three /64s, one of them the client's
+fresh
+for h in 2001:db8:1::5 2001:db8:1:12::5 2001:db8:1:13::5; do
+	rbl_line $h | run run 2>/dev/null
+done
+check "three /64s widened to the /48" in_set mailban6 "2001:db8:1::/48,tcp:25"
+check "the client's /64 is banned on its own too" in_set mailban6 "2001:db8:1::/64,tcp:25"
+run unban 2001:db8:1::/48 > "$tmp/out"
+check "unban of the /48 says the /48 and each /64 inside it ($(cat "$tmp/out"))" \
+    [ "$(cat "$tmp/out")" = "2001:db8:1::/48: unbanned
+2001:db8:1::/48: 2001:db8:1::/64 inside it unbanned
+2001:db8:1::/48: 2001:db8:1:12::/64 inside it unbanned
+2001:db8:1::/48: 2001:db8:1:13::/64 inside it unbanned" ]
+check "the kernel no longer holds the /48" not_in_set mailban6 "2001:db8:1::/48,tcp:25"
+for h in 2001:db8:1:: 2001:db8:1:12:: 2001:db8:1:13::; do
+	check "nor $h/64" not_in_set mailban6 "$h/64,tcp:25"
+done
+run list --json > "$tmp/list.json"
+check "list is empty ($(cat "$tmp/list.json"))" [ ! -s "$tmp/list.json" ]
+run status --prometheus > "$tmp/prom"
+check "metrics: no active IPv6 ban" grep -qx 'mailban_bans_active{family="ipv6"} 0' "$tmp/prom"
+check "a client inside the /48 connects again" can_connect $S6 25
+# the lifted /64s are no evidence any more: a fourth /64 is banned alone
+rbl_line 2001:db8:1:14::5 | run run 2>/dev/null
+check "a fourth /64 is banned" in_set mailban6 "2001:db8:1:14::/64,tcp:25"
+check "and does not widen to the /48 again" not_in_set mailban6 "2001:db8:1::/48,tcp:25"
+
+# a running mailban run forgets each ban lifted inside the network as it
+# forgets a single unban: the /64s stop counting for widening
+fresh
+mkfifo "$tmp/live"
+srv "$mb" run -o "state=\"$db\"" < "$tmp/live" 2> "$tmp/live.err" &
+live=$!
+exec 7> "$tmp/live"
+for h in 2001:db8:1::5 2001:db8:1:12::5 2001:db8:1:13::5; do rbl_line $h >&7; done
+check "the running run widens three /64s to the /48" \
+    wait_for 10 in_set mailban6 "2001:db8:1::/48,tcp:25"
+run unban 2001:db8:1::/48 > /dev/null
+# reload is answered once the run has read what others changed, the
+# lifted bans first
+run reload > "$tmp/out"
+check "the run answers reload ($(cat "$tmp/out"))" grep -q '^reloaded ' "$tmp/out"
+rbl_line 2001:db8:1:14::5 >&7
+check "the running run bans a fourth /64" \
+    wait_for 10 in_set mailban6 "2001:db8:1:14::/64,tcp:25"
+check "and does not widen it again: the lifted /64s are forgotten" \
+    not_in_set mailban6 "2001:db8:1::/48,tcp:25"
+exec 7>&-
+wait $live
+check "the run ends with its input" [ $? -eq 0 ]
+
+# IPv4, --json: a widened /24 and the three addresses inside it
+fresh
+for h in 2 11 12; do rbl_line 203.0.113.$h | run run 2>/dev/null; done
+check "three addresses widened to 203.0.113.0/24" in_set mailban4 "203.0.113.0/24,tcp:25"
+run unban --json 203.0.113.77/24 > "$tmp/out"
+check "unban --json of the /24 lists the /24 and each address inside it ($(cat "$tmp/out"))" \
+    "$py" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+g = "203.0.113.0/24"
+sys.exit(d != {"unbanned": [g], "not_banned": [], "failed": [],
+    "lifted": [{"ip": g, "given": g, "how": "same"}] + [{"ip": "203.0.113." + h,
+    "given": g, "how": "inside"} for h in ("2", "11", "12")]})' "$tmp/out"
+for h in 0/24 2 11 12; do
+	check "the kernel no longer holds 203.0.113.$h" not_in_set mailban4 "203.0.113.$h,tcp:25"
+done
+run list --json > "$tmp/list.json"
+check "list is empty ($(cat "$tmp/list.json"))" [ ! -s "$tmp/list.json" ]
+check "the IPv4 client, banned on its own too, connects again" can_connect $S4 25
+
+# a network with bans inside it and none of its own
+fresh
+for h in 21 22; do rbl_line 2001:db8:1:$h::5 | run run 2>/dev/null; done
+run unban --json 2001:db8:1::/48 > "$tmp/out"
+check "unban --json of a /48 not banned lifts the two /64s inside it ($(cat "$tmp/out"))" \
+    "$py" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+g = "2001:db8:1::/48"
+sys.exit(d != {"unbanned": [g], "not_banned": [], "failed": [],
+    "lifted": [{"ip": "2001:db8:1:%s::/64" % h, "given": g, "how": "inside"}
+    for h in ("21", "22")]})' "$tmp/out"
+check "the kernel no longer holds them" not_in_set mailban6 "2001:db8:1:21::/64,tcp:25"
+
+# --- ban by hand of a network ---------------------------------------------
+fresh
+run ban 2001:db8:1::7/64 > "$tmp/out"
+check "ban of a /64 bans its network ($(cat "$tmp/out"))" \
+    grep -q '^2001:db8:1::/64: banned for 1h until .* (ban 1)$' "$tmp/out"
+check "the kernel holds the /64" in_set mailban6 "2001:db8:1::/64,tcp:25"
+check "the client in it cannot connect" cannot_connect $S6 25
+run ban --json --reason 'hand' 203.0.113.77/24 > "$tmp/out"
+check "ban --json of an IPv4 /24 ($(cat "$tmp/out"))" "$py" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+b = d["banned"]
+sys.exit(not (d["refused"] == [] and len(b) == 1 and b[0]["ip"] == "203.0.113.0/24"
+    and b[0]["enforced"] is True and b[0]["reason"] == "hand"))' "$tmp/out"
+check "the kernel holds the /24" in_set mailban4 "203.0.113.0/24,tcp:25"
+check "the IPv4 client in it cannot connect" cannot_connect $S4 25
+run list > "$tmp/list"
+check "list shows the /64" grep -q '^2001:db8:1::/64 ' "$tmp/list"
+check "list shows the /24" grep -q '^203\.0\.113\.0/24 ' "$tmp/list"
+run list --json > "$tmp/list.json"
+check "list --json shows the /24" grep -q '"ip":"203.0.113.0/24"' "$tmp/list.json"
+run unban 2001:db8:1::/64 203.0.113.0/24 >/dev/null
+check "unbanned, the clients connect" can_connect $S6 25
+check "over IPv4 too" can_connect $S4 25
+# never over an ignored or allowed address
+I='ignore=["127.0.0.0/8", "::1/128", "203.0.113.2", "2001:db8:1::2"]'
+run ban -o "$I" 198.51.100.0/24 203.0.113.0/24 > "$tmp/out" 2> "$tmp/err"
+check "ban of a /24 holding an ignored address: exit 2 ($?)" [ $? -eq 2 ]
+check "says which ($(cat "$tmp/err"))" grep -qx 'mailban: ban: 203.0.113.0/24: holds 203.0.113.2 of the ignore list of the configuration: never banned; nothing banned' "$tmp/err"
+check "nothing on stdout" [ ! -s "$tmp/out" ]
+check "nothing banned: not the /24" not_in_set mailban4 "203.0.113.0/24,tcp:25"
+check "nor the other argument" not_in_set mailban4 "198.51.100.0/24,tcp:25"
+run ban -o "$I" 2001:db8:1::/64 > "$tmp/out" 2> "$tmp/err"
+check "ban of a /64 holding an ignored address: exit 2 ($?)" [ $? -eq 2 ]
+check "says which ($(cat "$tmp/err"))" grep -q 'holds 2001:db8:1::2 of the ignore list' "$tmp/err"
+check "the /64 is not banned" not_in_set mailban6 "2001:db8:1::/64,tcp:25"
+run list --json > "$tmp/list.json"
+check "the state has no ban ($(cat "$tmp/list.json"))" [ ! -s "$tmp/list.json" ]
+run allow 203.0.113.2 > /dev/null
+run ban --json 203.0.113.0/24 > "$tmp/out"
+check "ban of a /24 holding an allowed address: exit 1 ($?)" [ $? -eq 1 ]
+check "refused, naming the allow entry ($(cat "$tmp/out"))" grep -qF \
+    '{"banned":[],"refused":[{"ip":"203.0.113.0/24","why":"allowed","allowed_by":"203.0.113.2/32"}]}' "$tmp/out"
+check "the /24 is not banned" not_in_set mailban4 "203.0.113.0/24,tcp:25"
+run ban 10.0.0.0/8 > "$tmp/out" 2> "$tmp/err"
+check "ban of a /8: exit 2 ($?)" [ $? -eq 2 ]
+check "says the widest it bans ($(head -n 1 "$tmp/err"))" grep -q 'wider than a /24, the widest IPv4 network' "$tmp/err"
 
 # --- an ignored or allowed address blocks widening ------------------------
 fresh
