@@ -823,9 +823,7 @@ check_rules(struct run *r, int64_t now, int at_once)
 		return;
 	ks->last_rules = now;
 	rc = k->rules_ok(k->fw, msg, sizeof(msg), &settled);
-	if (rc != 0)
-		ks->rules_moving = 0;
-	else if (!at_once && !settled) {
+	if (rc == 0 && !at_once && !settled) {
 		if (ks->rules_moving == 0)
 			ks->rules_moving = now;
 		if (now - ks->rules_moving < RUN_RULES_SETTLE_MAX) {
@@ -838,8 +836,7 @@ check_rules(struct run *r, int64_t now, int at_once)
 		    "putting the rules back while it changes",
 		    RUN_RULES_SETTLE_MAX);
 	}
-	if (rc == 0)
-		ks->rules_moving = 0;
+	ks->rules_moving = 0;
 	if (rc == 1) {
 		if (ks->rules_failed)
 			msg_info("firewall: the rules that use the sets are in "
