@@ -16,29 +16,39 @@ trap 'rm -rf "$tmp"' EXIT
 py=/usr/bin/python3
 [ -x "$py" ] || skip "no /usr/bin/python3"
 
-# FAMILY MINUTE: the offender's lines and the flood, all inside ten minutes
-# from 01:MINUTE:00 (the window is 10m)
-"$py" - > "$tmp/flood.log" <<'PY'
+# Both logs from one generator: flood.log, the offender's lines and a
+# flood of distinct addresses, per family inside ten minutes (the window
+# is 10m); one64.log, a flood of 20,000 addresses of one /64 (below)
+"$py" - "$tmp/flood.log" "$tmp/one64.log" <<'PY'
 import sys
-w = sys.stdout.write
+out = None
 def line(sec, pid, text):
-    w("2026-11-27T%02d:%02d:%02d+00:00 mx1 postfix/smtpd[%d]: %s\n"
-      % (1 + sec // 3600, sec // 60 % 60, sec % 60, pid, text))
+    out.write("2026-11-27T%02d:%02d:%02d+00:00 mx1 postfix/smtpd[%d]: %s\n"
+              % (1 + sec // 3600, sec // 60 % 60, sec % 60, pid, text))
 def sasl(sec, ip):
     line(sec, 4000 + sec % 1000, "warning: unknown[%s]: SASL LOGIN "
          "authentication failed: UGFzc3dvcmQ6" % ip)
 n = 20000
-for start, offender, flood in (
-        (0, "203.0.113.66",
-         lambda i: "10.%d.%d.%d" % (i >> 16, (i >> 8) & 255, i & 255)),
-        (1200, "2001:db8:bad::66",
-         lambda i: "2001:db8:%x:%x::%x" % (i >> 16, i & 0xffff, i % 7 + 1))):
+with open(sys.argv[1], "w") as out:
+    for start, offender, flood in (
+            (0, "203.0.113.66",
+             lambda i: "10.%d.%d.%d" % (i >> 16, (i >> 8) & 255, i & 255)),
+            (1200, "2001:db8:bad::66",
+             lambda i: "2001:db8:%x:%x::%x" % (i >> 16, i & 0xffff, i % 7 + 1))):
+        for k in range(3):
+            sasl(start + k, offender)
+        for i in range(n):
+            line(start + 3 + i * 580 // n, 5000 + i % 1000,
+                 "lost connection after AUTH from unknown[%s]" % flood(i))
+        sasl(start + 590, offender)
+with open(sys.argv[2], "w") as out:
     for k in range(3):
-        sasl(start + k, offender)
+        sasl(k, "2001:db8:bad::66")
     for i in range(n):
-        line(start + 3 + i * 580 // n, 5000 + i % 1000,
-             "lost connection after AUTH from unknown[%s]" % flood(i))
-    sasl(start + 590, offender)
+        line(3 + i * 580 // n, 5000 + i % 1000,
+             "lost connection after AUTH from unknown[2001:db8:f1::%x:%x]"
+             % (i >> 16 | 0x100, i & 0xffff))
+    sasl(590, "2001:db8:bad::66")
 PY
 check "the generated log has 40,008 lines" [ "$(wc -l < "$tmp/flood.log")" -eq 40008 ]
 
@@ -70,24 +80,6 @@ check "it holds 40,002 keys: the IPv6 flood is of distinct /64s" \
 # 20,000 addresses of one /64 are one key: the table (1000) is never full,
 # the /64 is banned as one entry once its one-offs reach the threshold,
 # and the offender's fourth failure bans it too
-"$py" - > "$tmp/one64.log" <<'PY'
-import sys
-w = sys.stdout.write
-def line(sec, pid, text):
-    w("2026-11-27T%02d:%02d:%02d+00:00 mx1 postfix/smtpd[%d]: %s\n"
-      % (1 + sec // 3600, sec // 60 % 60, sec % 60, pid, text))
-def sasl(sec, ip):
-    line(sec, 4000 + sec % 1000, "warning: unknown[%s]: SASL LOGIN "
-         "authentication failed: UGFzc3dvcmQ6" % ip)
-n = 20000
-for k in range(3):
-    sasl(k, "2001:db8:bad::66")
-for i in range(n):
-    line(3 + i * 580 // n, 5000 + i % 1000,
-         "lost connection after AUTH from unknown[2001:db8:f1::%x:%x]"
-         % (i >> 16 | 0x100, i & 0xffff))
-sasl(590, "2001:db8:bad::66")
-PY
 "$mb" test --json --now 2026-11-27T12:00:00Z -o 'limits={ tracked = 1000; }' \
     "$tmp/one64.log" > "$tmp/out" 2> "$tmp/err"
 check "one /64's flood: exit 0, nothing on stderr (the table never fills)" \
