@@ -95,6 +95,12 @@ k_add(void *ks, const struct addr *a, uint32_t timeout)
 	kset_queue_add(ks, a, timeout);
 }
 
+static int
+k_del(void *ks, const struct addr *a)
+{
+	return kset_del(ks, a);
+}
+
 static size_t
 k_pending(void *ks)
 {
@@ -155,7 +161,7 @@ k_rules_restore(void *fw, char *msg, size_t len)
 static struct run_kernel
 kset_kernel(struct kset *ks, struct firewall *fw)
 {
-	struct run_kernel k = {ks, KSET_MAX_TIMEOUT, k_add, k_pending, k_commit,
+	struct run_kernel k = {ks, KSET_MAX_TIMEOUT, k_add, k_del, k_pending, k_commit,
 	    k_dropped, k_present, k_ensure, k_recreated, NULL, NULL, NULL};
 
 	if (fw != NULL) {

@@ -1337,6 +1337,14 @@ no_add(void *ctx, const struct addr *a, uint32_t timeout)
 	(void)timeout;
 }
 
+static int
+no_del(void *ctx, const struct addr *a)
+{
+	(void)ctx;
+	(void)a;
+	return 0;
+}
+
 static size_t
 no_count(void *ctx)
 {
@@ -1368,7 +1376,8 @@ no_ensure(void *ctx, char *err, size_t errlen)
 }
 
 static const struct run_kernel no_kernel = {NULL, UINT32_MAX, no_add,
-    no_count, no_commit, no_count, no_present, no_ensure, no_count, NULL, NULL, NULL};
+    no_del, no_count, no_commit, no_count, no_present, no_ensure, no_count,
+    NULL, NULL, NULL};
 
 void
 run_attach_kernel(struct run *r, const struct run_kernel *k, int64_t now)
@@ -1429,12 +1438,36 @@ seed_scores(void *ctx, const struct addr *a, const struct score_event *ev,
 	tracker_seed_events(r->en.tr, a, ev, n, r->cur.seed_at);
 }
 
+/* Is a ban of a decided by this run and not in the state file yet? */
+static int
+backlog_holds(const struct run_backlog *bl, const struct addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < bl->n; i++)
+		if (addr_equal(&bl->v[(bl->head + i) % bl->cap].addr, a))
+			return 1;
+	return 0;
+}
+
+/*
+ * A ban lifted by another process ("mailban unban", "allow", "flush"):
+ * forgotten by the tracker, and taken out of the kernel here too.  That
+ * process took it out already, but this run may have put it back since:
+ * a poll that read the ban as made by hand just before the lift queues
+ * it, and the commit comes after the lift.  A ban this run decided
+ * again and has not written yet stays, in the tracker and the kernel:
+ * the state file will hold it once written.
+ */
 static int
 lifted_one(void *ctx, const struct state_ban *b)
 {
 	struct run *r = ctx;
 
+	if (backlog_holds(&r->sta.bl, &b->addr))
+		return 0;
 	engine_unban(&r->en, &b->addr);
+	r->ker.k.del(r->ker.k.ctx, &b->addr);
 	r->views.changes++;
 	return 0;
 }

@@ -47,6 +47,9 @@ struct fake {
 	int was_gone; /* the previous check found them gone */
 	unsigned rule_checks, restores;
 	int restore_fails; /* restores fail while set */
+	struct addr deleted[8]; /* the first deletions asked */
+	size_t ndeleted;
+	size_t added_at_del; /* nadded at the last deletion */
 };
 
 static void
@@ -63,6 +66,19 @@ fake_add(void *ctx, const struct addr *a, uint32_t timeout)
 	f->added[f->nadded] = *a;
 	f->timeouts[f->nadded++] = timeout;
 	f->pending++;
+}
+
+/* As kset_del(): queued adds of it dropped, then out of the kernel. */
+static int
+fake_del(void *ctx, const struct addr *a)
+{
+	struct fake *f = ctx;
+
+	if (f->ndeleted < sizeof(f->deleted) / sizeof(f->deleted[0]))
+		f->deleted[f->ndeleted] = *a;
+	f->ndeleted++;
+	f->added_at_del = f->nadded;
+	return 0;
 }
 
 static size_t
@@ -153,9 +169,9 @@ fake_rules_restore(void *ctx, char *msg, size_t len)
 static struct run_kernel
 fake_kernel(struct fake *f)
 {
-	struct run_kernel k = {f, 86400, fake_add, fake_pending, fake_commit,
-	    fake_dropped, fake_present, fake_ensure, fake_recreated, f,
-	    fake_rules_ok, fake_rules_restore};
+	struct run_kernel k = {f, 86400, fake_add, fake_del, fake_pending,
+	    fake_commit, fake_dropped, fake_present, fake_ensure,
+	    fake_recreated, f, fake_rules_ok, fake_rules_restore};
 
 	memset(f, 0, sizeof(*f));
 	f->present = 1;
@@ -788,6 +804,79 @@ others_read_at_the_tick(void)
 	bans(r, 5, 6);
 	run_idle(r, T0 + 4);
 	CHECK(f.nadded == before + 2, "disallowed: banned again");
+	state_close(st);
+	CHECK(run_finish(r, T0 + 5) == 0, "a clean finish");
+	run_free(r);
+	fake_free(&f);
+}
+
+/*
+ * A ban lifted by another process while this run reads it as made by
+ * hand: the poll that read the ban queued it, the commit after the lift
+ * put it back in the kernel; the next poll takes it out again.  A ban the
+ * run decided again after a lift, not written yet, is not taken out when
+ * a later poll lists that lift once more.
+ */
+static void
+lifted_while_read(void)
+{
+	struct run_kernel k;
+	struct state_ban b;
+	struct fake f;
+	struct state *st;
+	struct run *r;
+	struct addr a7;
+	char path[256], ab[32];
+	size_t before;
+	int64_t bt[1] = {3600};
+
+	fresh_dir();
+	r = new_run(&f, &k, 0, 0, NULL);
+	run_start(r, T0);
+	st = state_open(state_path(path, sizeof(path)), STATE_WAIT);
+	CHECK(st != NULL, "a second writer opens the file");
+	memset(&b, 0, sizeof(b));
+	nth(6, ab, sizeof(ab));
+	addr_parse(ab, strlen(ab), &b.addr);
+	b.last_ban = T0;
+	snprintf(b.pattern, sizeof(b.pattern), "manual");
+	CHECK(state_ban_add(st, &b, "test", T0 - 86400, bt, 1) == 0,
+	    "a ban by hand");
+	before = f.nadded;
+	run_wake(r, T0 + 1); /* the poll reads it: queued, not committed */
+	CHECK(f.nadded == before + 1 && f.pending == 1,
+	    "the poll queued the ban by hand: %zu", f.nadded - before);
+	CHECK(state_unban(st, &b.addr, T0 + 1) == 1, "then it is lifted");
+	run_idle(r, T0 + 1); /* the commit after the lift: back in */
+	CHECK(f.ndeleted == 0, "no poll within the second: %zu", f.ndeleted);
+	run_idle(r, T0 + 2);
+	CHECK(f.ndeleted == 1 && addr_equal(&f.deleted[0], &b.addr) &&
+	    f.added_at_del == before + 1, "the next poll takes it out of the "
+	    "kernel after the add: %zu", f.ndeleted);
+
+	/* the run's own ban, lifted, decided again, the lift listed again */
+	bans(r, 7, 8);
+	run_idle(r, T0 + 2);
+	CHECK(is_active_at(path, 7, T0 + 2) == 1, "the run banned .7");
+	nth(7, ab, sizeof(ab));
+	addr_parse(ab, strlen(ab), &a7);
+	CHECK(state_unban(st, &a7, T0 + 3) == 1, "lifted by hand");
+	run_idle(r, T0 + 3);
+	CHECK(f.ndeleted == 2 && addr_equal(&f.deleted[1], &a7),
+	    "out of the kernel: %zu", f.ndeleted);
+	before = f.nadded;
+	bans(r, 7, 8); /* decided again: queued, its record unwritten */
+	CHECK(f.nadded == before + 1, "banned again: %zu", f.nadded - before);
+	CHECK(state_allow_put(st, "198.18.0.5/32", T0 + 3, 0, "") == 0,
+	    "another change to the file");
+	run_wake(r, T0 + 4); /* lists the lift at T0+3 once more */
+	CHECK(f.ndeleted == 2, "the new ban stays in the kernel: %zu",
+	    f.ndeleted);
+	run_idle(r, T0 + 4);
+	CHECK(is_active_at(path, 7, T0 + 4) == 1, "and in the state");
+	bans(r, 7, 8);
+	CHECK(f.nadded == before + 1, "the tracker holds it: %zu",
+	    f.nadded - before);
 	state_close(st);
 	CHECK(run_finish(r, T0 + 5) == 0, "a clean finish");
 	run_free(r);
@@ -1538,6 +1627,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(evidence_kept),
 	TEST_CASE(evidence_with_the_cursor),
 	TEST_CASE(others_read_at_the_tick),
+	TEST_CASE(lifted_while_read),
 	TEST_CASE(cursor_with_bans_and_scores),
 	TEST_CASE(cursor_with_bans_and_scores),
 	TEST_CASE(failed_commit_retried),
