@@ -53,10 +53,15 @@
 #define TRACKER_EVENTS SCORE_EVENTS
 #define TRACKER_QID_MAX 31
 /*
- * Memory per tracked address, at most: the entry (96 bytes) and its share
- * of the hash table (8); `run` adds the list of scores changed since the
- * last write to the state file (TRACKER_DIRTY_BYTES per address, and
- * 1024 addresses more).  The qid cache is apart: cfg->max_qids entries.
+ * Memory per tracked address, at most: the entry (92 bytes, its links on
+ * its evidence level's list included) and its share of the hash table
+ * (under 10: 4-byte buckets, the power of two at or above 1.25 per
+ * address; 8.4 for the default 1,000,000), 102 in all; `run` adds the
+ * list of scores changed since the last write to the state file
+ * (TRACKER_DIRTY_BYTES per address, and 1024 addresses more).  The qid
+ * cache is apart: cfg->max_qids entries of 64 bytes (one cache line) and
+ * 8 (the parked pattern), and its buckets, the power of two at or above
+ * 2 per queue ID (8 bytes each for the default 65,536, at most 16).
  */
 #define TRACKER_ENTRY_BYTES 104
 #define TRACKER_DIRTY_BYTES 36

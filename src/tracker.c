@@ -3,11 +3,20 @@
  *	tracker - per-address scores, ban decisions, queue-ID evidence
  * DESCRIPTION
  *	See include/tracker.h.  Addresses live in an array of fixed-size
- *	entries (grown by doubling up to max_tracked), found through a chained
- *	hash of 32-bit indices, and kept on one doubly linked list of indices
- *	per evidence level (LEVEL_*), most recently seen at the head.  A bit
- *	mask of the levels that hold entries finds the lowest at once.  Times
- *	are stored as 32-bit seconds.
+ *	entries (grown by doubling up to max_tracked), found through an open
+ *	hash (linear probing) of 32-bit buckets, and kept on one doubly linked
+ *	list of indices per evidence level (LEVEL_*), most recently seen at the
+ *	head.  A bit mask of the levels that hold entries finds the lowest at
+ *	once.  Times are stored as 32-bit seconds.
+ *
+ *	A bucket holds the index of its entry plus one (0: empty) in its low
+ *	bits and, in the bits the largest index leaves free, bits of the key's
+ *	hash that the bucket's position does not use (its tag): a probe reads
+ *	an entry only when the tags agree, so an address not held, and a
+ *	neighbour in the probe sequence, are told apart without a read of the
+ *	entry (one cache miss where a chain through the entries took two).
+ *	The queue-ID cache is hashed the same way, its entries one cache line
+ *	each.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -50,42 +59,46 @@ struct entry {
 	uint32_t last_seen;
 	uint32_t banned_until;
 	uint32_t last_ban;
-	uint32_t hnext; /* hash chain */
 	uint32_t prev, next; /* its level's list; head = most recent */
 	struct event ev[TRACKER_EVENTS];
 };
 
-/* tracker.h states the memory per address: an entry and two hash heads
- * at most (the heads are the power of two at or above the entries) */
-_Static_assert(sizeof(struct entry) + 2 * sizeof(uint32_t) <=
-    TRACKER_ENTRY_BYTES, "TRACKER_ENTRY_BYTES is the bound documented");
+/* tracker.h states the memory per address: an entry and less than 2.5
+ * buckets (the buckets are the power of two at or above 1.25 entries) */
+_Static_assert(sizeof(struct entry) + 10 <= TRACKER_ENTRY_BYTES,
+    "TRACKER_ENTRY_BYTES is the bound documented");
 _Static_assert(sizeof(struct addr) * 2 <= TRACKER_DIRTY_BYTES,
     "TRACKER_DIRTY_BYTES is the bound documented");
 
+/* One cache line: what a lookup compares and what a join reads.  The
+ * pattern of parked evidence is apart (qpat), read only to join it. */
+#define QENT_ALIGN 64
 struct qent {
-	char qid[TRACKER_QID_MAX + 1];
+	_Alignas(QENT_ALIGN) char qid[TRACKER_QID_MAX + 1];
 	uint8_t qidlen;
 	uint8_t has_addr;
 	struct addr addr;
 	uint32_t t;
 	int32_t pending;
-	const struct pattern *pat;
-	uint32_t hnext;
 };
+_Static_assert(sizeof(struct qent) == QENT_ALIGN, "a qent is one line");
 
 struct tracker {
 	const struct config *cfg;
 	struct entry *e;
 	uint32_t n, cap, max;
-	uint32_t *heads;
+	uint32_t *heads; /* buckets: tag | index + 1, 0 empty */
 	uint32_t nheads; /* power of two */
+	uint32_t tagmask; /* the bits of a bucket above the largest index */
 	uint32_t lhead[LEVELS], ltail[LEVELS];
 	uint32_t levels; /* bit l: level l's list is not empty */
-	uint32_t free_list; /* evicted slots, chained through hnext */
-	struct qent *q;
+	struct qent *q; /* QENT_ALIGN-aligned within qmem */
+	void *qmem;
+	const struct pattern **qpat; /* parked evidence's pattern, by slot */
 	uint32_t qmax, qnext, qn;
-	uint32_t *qheads;
+	uint32_t *qheads; /* buckets, as heads */
 	uint32_t nqheads;
+	uint32_t qtagmask;
 	struct addr *dirty; /* addresses whose score changed since the drain */
 	uint32_t ndirty, capdirty;
 	int keep_dirty; /* only when someone drains (run mode) */
@@ -100,6 +113,13 @@ clamp_time(int64_t t)
 	if (t > (int64_t)UINT32_MAX - 1)
 		return UINT32_MAX - 1;
 	return (uint32_t)t;
+}
+
+/* The bucket bits above index + 1 for indices below max. */
+static uint32_t
+tag_mask(uint32_t max)
+{
+	return ~0u << (32 - __builtin_clz(max));
 }
 
 static uint32_t
@@ -120,15 +140,17 @@ tracker_new(const struct config *cfg)
 
 	t->cfg = cfg;
 	t->max = cfg->max_tracked;
-	t->free_list = NIL;
+	t->tagmask = tag_mask(t->max);
 	for (i = 0; i < LEVELS; i++)
 		t->lhead[i] = t->ltail[i] = NIL;
 	t->qmax = cfg->max_qids;
-	t->q = xcalloc(t->qmax, sizeof(*t->q));
+	t->qmem = xcalloc((size_t)t->qmax + 1, QENT_ALIGN);
+	t->q = (struct qent *)(((uintptr_t)t->qmem + QENT_ALIGN - 1) &
+	    ~(uintptr_t)(QENT_ALIGN - 1));
+	t->qpat = xcalloc(t->qmax, sizeof(*t->qpat));
 	t->nqheads = pow2_at_least((uint64_t)t->qmax * 2);
-	t->qheads = xmalloc(t->nqheads * sizeof(*t->qheads));
-	for (i = 0; i < t->nqheads; i++)
-		t->qheads[i] = NIL;
+	t->qheads = xcalloc(t->nqheads, sizeof(*t->qheads));
+	t->qtagmask = tag_mask(t->qmax);
 	return t;
 }
 
@@ -139,7 +161,8 @@ tracker_free(struct tracker *t)
 		return;
 	free(t->e);
 	free(t->heads);
-	free(t->q);
+	free(t->qmem);
+	free(t->qpat);
 	free(t->qheads);
 	free(t->dirty);
 	free(t);
@@ -164,21 +187,27 @@ mark_dirty(struct tracker *t, struct entry *e)
 	t->dirty[t->ndirty++] = e->addr;
 }
 
+/* Bucket i (its entry's index) into heads, where h is its key's hash. */
+static void
+hash_insert(struct tracker *t, uint32_t i, uint64_t h)
+{
+	uint32_t m = t->nheads - 1, pos = (uint32_t)h & m;
+
+	while (t->heads[pos] != 0)
+		pos = (pos + 1) & m;
+	t->heads[pos] = ((uint32_t)(h >> 32) & t->tagmask) | (i + 1);
+}
+
 static void
 rehash(struct tracker *t, uint32_t nheads)
 {
-	uint32_t i, h;
+	uint32_t i;
 
 	free(t->heads);
-	t->heads = xmalloc(nheads * sizeof(*t->heads));
+	t->heads = xcalloc(nheads, sizeof(*t->heads));
 	t->nheads = nheads;
-	for (i = 0; i < nheads; i++)
-		t->heads[i] = NIL;
-	for (i = 0; i < t->n; i++) { /* every slot below n is in use */
-		h = (uint32_t)addr_hash(&t->e[i].addr) & (nheads - 1);
-		t->e[i].hnext = t->heads[h];
-		t->heads[h] = i;
-	}
+	for (i = 0; i < t->n; i++) /* every slot below n is in use */
+		hash_insert(t, i, addr_hash(&t->e[i].addr));
 }
 
 static void
@@ -271,26 +300,64 @@ same_addr(const struct addr *a, const struct addr *b)
 static uint32_t
 lookup(const struct tracker *t, const struct addr *a)
 {
-	uint32_t i;
+	uint64_t h;
+	uint32_t m, pos, b, tag, tm = t->tagmask;
 
 	if (t->nheads == 0)
 		return NIL;
-	for (i = t->heads[(uint32_t)addr_hash(a) & (t->nheads - 1)]; i != NIL;
-	     i = t->e[i].hnext)
-		if (same_addr(&t->e[i].addr, a))
-			return i;
+	h = addr_hash(a);
+	m = t->nheads - 1;
+	tag = (uint32_t)(h >> 32) & tm;
+	for (pos = (uint32_t)h & m; (b = t->heads[pos]) != 0;
+	     pos = (pos + 1) & m)
+		if ((b & tm) == tag && same_addr(&t->e[(b & ~tm) - 1].addr, a))
+			return (b & ~tm) - 1;
 	return NIL;
+}
+
+/*
+ * Empty bucket pos of an open hash (linear probing) without tombstones:
+ * each bucket after it, up to the next empty one, moves back into the hole
+ * unless its home lies cyclically after the hole.  home() is the home
+ * bucket of a bucket's entry.
+ */
+static void
+bucket_delete(uint32_t *b, uint32_t m, uint32_t pos, const void *ctx,
+    uint32_t (*home)(const void *, uint32_t))
+{
+	uint32_t j = pos, k;
+
+	for (;;) {
+		j = (j + 1) & m;
+		if (b[j] == 0)
+			break;
+		k = home(ctx, b[j]);
+		if (((j - k) & m) >= ((j - pos) & m)) {
+			b[pos] = b[j];
+			pos = j;
+		}
+	}
+	b[pos] = 0;
+}
+
+static uint32_t
+addr_home(const void *ctx, uint32_t b)
+{
+	const struct tracker *t = ctx;
+
+	return (uint32_t)addr_hash(&t->e[(b & ~t->tagmask) - 1].addr) &
+	    (t->nheads - 1);
 }
 
 static void
 hash_remove(struct tracker *t, uint32_t i)
 {
-	uint32_t *pp = &t->heads[(uint32_t)addr_hash(&t->e[i].addr) &
-	    (t->nheads - 1)];
+	uint32_t m = t->nheads - 1,
+	    pos = (uint32_t)addr_hash(&t->e[i].addr) & m;
 
-	while (*pp != i)
-		pp = &t->e[*pp].hnext;
-	*pp = t->e[i].hnext;
+	while ((t->heads[pos] & ~t->tagmask) != i + 1)
+		pos = (pos + 1) & m;
+	bucket_delete(t->heads, m, pos, t, addr_home);
 }
 
 /*
@@ -381,7 +448,7 @@ static uint32_t
 find_or_add(struct tracker *t, const struct addr *a, uint32_t now,
     long score)
 {
-	uint32_t i = lookup(t, a), h;
+	uint32_t i = lookup(t, a);
 
 	if (i != NIL)
 		return i;
@@ -393,18 +460,17 @@ find_or_add(struct tracker *t, const struct addr *a, uint32_t now,
 			t->e = xreallocarray(t->e, t->cap, sizeof(*t->e));
 		}
 		/* rehash the entries there are, before the new slot is one:
-		 * its memory is not initialised until below */
-		if (t->n + 1 > t->nheads)
-			rehash(t, pow2_at_least(t->cap));
+		 * its memory is not initialised until below; the buckets are
+		 * at most 80% full */
+		if ((uint64_t)t->nheads < (uint64_t)t->cap + t->cap / 4)
+			rehash(t, pow2_at_least((uint64_t)t->cap + t->cap / 4));
 		i = t->n++;
 	} else if ((i = evict(t, now, score)) == NIL) {
 		return NIL;
 	}
 	memset(&t->e[i], 0, sizeof(t->e[i]));
 	t->e[i].addr = *a;
-	h = (uint32_t)addr_hash(a) & (t->nheads - 1);
-	t->e[i].hnext = t->heads[h];
-	t->heads[h] = i;
+	hash_insert(t, i, addr_hash(a));
 	t->e[i].prev = t->e[i].next = NIL;
 	t->e[i].level = LEVEL_UNLINKED;
 	return i;
@@ -605,7 +671,7 @@ tracker_set_config(struct tracker *t, const struct config *cfg)
 
 	t->cfg = cfg;
 	for (i = 0; i < t->qn; i++)
-		t->q[i].pat = NULL; /* the old patterns are about to go */
+		t->qpat[i] = NULL; /* the old patterns are about to go */
 	if (cfg->threshold != old->threshold || cfg->window != old->window ||
 	    cfg->forget != old->forget)
 		relevel(t);
@@ -624,8 +690,8 @@ tracker_get_stats(const struct tracker *t, struct tracker_stats *st)
 
 /* --- queue-ID evidence --- */
 
-static uint32_t
-qhash(const struct tracker *t, const char *qid, size_t len)
+static uint64_t
+qhash(const char *qid, size_t len)
 {
 	uint64_t h = len * 0x9e3779b97f4a7c15ULL, w;
 	size_t i = 0, k;
@@ -644,43 +710,60 @@ qhash(const struct tracker *t, const char *qid, size_t len)
 	h ^= h >> 33;
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 33;
-	return (uint32_t)h & (t->nqheads - 1);
+	return h;
 }
 
 static struct qent *
-qfind(struct tracker *t, const char *qid, size_t len)
+qfind(struct tracker *t, const char *qid, size_t len, uint64_t h)
 {
-	uint32_t i;
+	uint32_t m = t->nqheads - 1, tm = t->qtagmask, pos, b, i,
+	    tag = (uint32_t)(h >> 32) & tm;
 
-	for (i = t->qheads[qhash(t, qid, len)]; i != NIL; i = t->q[i].hnext)
+	for (pos = (uint32_t)h & m; (b = t->qheads[pos]) != 0;
+	     pos = (pos + 1) & m) {
+		if ((b & tm) != tag)
+			continue;
+		i = (b & ~tm) - 1;
 		if (t->q[i].qidlen == len && memcmp(t->q[i].qid, qid, len) == 0)
 			return &t->q[i];
+	}
 	return NULL;
 }
 
-static struct qent *
-qadd(struct tracker *t, const char *qid, size_t len, uint32_t now)
+static uint32_t
+qid_home(const void *ctx, uint32_t b)
 {
-	uint32_t i = t->qnext, *pp;
+	const struct tracker *t = ctx;
+	const struct qent *q = &t->q[(b & ~t->qtagmask) - 1];
+
+	return (uint32_t)qhash(q->qid, q->qidlen) & (t->nqheads - 1);
+}
+
+static struct qent *
+qadd(struct tracker *t, const char *qid, size_t len, uint64_t h,
+    uint32_t now)
+{
+	uint32_t i = t->qnext, m = t->nqheads - 1, pos;
 	struct qent *q = &t->q[i];
 
 	if (i < t->qn) { /* replace the oldest */
-		pp = &t->qheads[qhash(t, q->qid, q->qidlen)];
-		while (*pp != i)
-			pp = &t->q[*pp].hnext;
-		*pp = q->hnext;
+		pos = (uint32_t)qhash(q->qid, q->qidlen) & m;
+		while ((t->qheads[pos] & ~t->qtagmask) != i + 1)
+			pos = (pos + 1) & m;
+		bucket_delete(t->qheads, m, pos, t, qid_home);
 		t->st.qids_evicted++;
 	} else {
 		t->qn++;
 	}
 	t->qnext = (i + 1) % t->qmax;
 	memset(q, 0, sizeof(*q));
+	t->qpat[i] = NULL;
 	memcpy(q->qid, qid, len);
 	q->qidlen = (uint8_t)len;
 	q->t = now;
-	pp = &t->qheads[qhash(t, qid, len)];
-	q->hnext = *pp;
-	*pp = i;
+	for (pos = (uint32_t)h & m; t->qheads[pos] != 0; pos = (pos + 1) & m)
+		;
+	t->qheads[pos] = ((uint32_t)(h >> 32) & t->qtagmask) | (i + 1);
 	return q;
 }
 
@@ -691,6 +774,7 @@ tracker_qid(struct tracker *t, const char *qid, size_t qidlen,
 {
 	uint32_t tn = clamp_time(now);
 	struct qent *q;
+	uint64_t h;
 	long total;
 
 	if (qidlen == 0 || qidlen > TRACKER_QID_MAX) {
@@ -698,7 +782,8 @@ tracker_qid(struct tracker *t, const char *qid, size_t qidlen,
 			return tracker_hit(t, a, now, score, p, d);
 		return 0;
 	}
-	q = qfind(t, qid, qidlen);
+	h = qhash(qid, qidlen);
+	q = qfind(t, qid, qidlen, h);
 	if (q != NULL && (int64_t)tn - (int64_t)q->t > t->cfg->window) {
 		/* too old to join: start over under the same slot */
 		q->has_addr = 0;
@@ -706,7 +791,7 @@ tracker_qid(struct tracker *t, const char *qid, size_t qidlen,
 		q->t = tn;
 	}
 	if (q == NULL)
-		q = qadd(t, qid, qidlen, tn);
+		q = qadd(t, qid, qidlen, h, tn);
 	if (a == NULL) {
 		if (q->has_addr)
 			return tracker_hit(t, &q->addr, now, score, p, d);
@@ -714,7 +799,7 @@ tracker_qid(struct tracker *t, const char *qid, size_t qidlen,
 			int64_t s = (int64_t)q->pending + score;
 
 			q->pending = s > INT32_MAX ? INT32_MAX : (int32_t)s;
-			q->pat = p;
+			t->qpat[q - t->q] = p;
 			q->t = tn;
 			t->st.qid_parked++;
 		}
@@ -723,8 +808,8 @@ tracker_qid(struct tracker *t, const char *qid, size_t qidlen,
 	q->has_addr = 1;
 	q->addr = *a;
 	total = score + q->pending;
-	if (q->pending > 0 && q->pat != NULL && score <= 0)
-		p = q->pat;
+	if (q->pending > 0 && t->qpat[q - t->q] != NULL && score <= 0)
+		p = t->qpat[q - t->q];
 	q->pending = 0;
 	return tracker_hit(t, a, now, total, p, d);
 }

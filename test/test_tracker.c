@@ -1,4 +1,5 @@
 /* Unit tests for tracker.c: window, threshold, escalation, bounds, qids. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "config.h"
@@ -533,6 +534,63 @@ reload_places_again(void)
 	tracker_free(t);
 }
 
+/*
+ * The hashes hold under churn: addresses and queue IDs replaced one by
+ * one in tables kept nearly full, with collisions (each removal moves
+ * others back in their probe sequences); every one held is still found.
+ */
+static void
+churn_keeps_every_key(void)
+{
+	struct collect col;
+	struct tracker *t = new_tracker();
+	struct tracker_stats st;
+	struct ban_decision d;
+	char qid[16];
+	int i, k, bans = 0, bad = 0;
+
+	tracker_keep_dirty(t);
+	for (i = 0; i < 5000; i++) {
+		struct addr c = ip("10.0.0.1");
+
+		c.bytes[2] = (uint8_t)(i >> 8);
+		c.bytes[3] = (uint8_t)i;
+		tracker_hit(t, &c, t0 + i / 100, 1, NULL, &d);
+		if (i % 100 == 99) {
+			/* the last 100 are held, each with its one score */
+			memset(&col, 0, sizeof(col));
+			tracker_drain_dirty(t, collect_cb, &col);
+			if (col.calls != 100 || col.events != 100)
+				bad++;
+		}
+	}
+	CHECK(bad == 0, "%d drains missed held addresses", bad);
+	tracker_get_stats(t, &st);
+	CHECK(st.tracked == 100 && st.evicted == 4900, "tracked %llu evicted "
+	    "%llu", (unsigned long long)st.tracked,
+	    (unsigned long long)st.evicted);
+	tracker_free(t);
+	/* queue IDs: 16 in the ring, each joined 15 queue IDs later */
+	t = new_tracker();
+	for (k = 0; k < 3000; k++) {
+		struct addr c = ip("10.1.0.1");
+
+		snprintf(qid, sizeof(qid), "Q%dX", k * 7919);
+		tracker_qid(t, qid, strlen(qid), NULL, t0, 9, NULL, &d);
+		if (k < 15)
+			continue;
+		snprintf(qid, sizeof(qid), "Q%dX", (k - 15) * 7919);
+		c.bytes[2] = (uint8_t)(k >> 8);
+		c.bytes[3] = (uint8_t)k;
+		if (tracker_qid(t, qid, strlen(qid), &c, t0, 1, NULL, &d) == 1 &&
+		    d.score == 10)
+			bans++;
+	}
+	CHECK(bans == 3000 - 15, "%d of %d joins found their queue ID", bans,
+	    3000 - 15);
+	tracker_free(t);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(threshold_and_escalation),
 	TEST_CASE(window),
@@ -549,6 +607,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(flood_keeps_ban_history),
 	TEST_CASE(memory_bound),
 	TEST_CASE(reload_places_again),
+	TEST_CASE(churn_keeps_every_key),
 	{NULL, NULL},
 };
 
