@@ -70,6 +70,10 @@ struct state;
 #define RUN_RULES_SETTLE_MAX 30
 #define RUN_STATE_RETRY 2 /* seconds between attempts to open the state */
 #define RUN_BACKLOG_MAX 1000000 /* unwritten ban records kept */
+/* bans by hand put in the kernel that a lift may still have to take out
+ * again (run.c lifted_one()): at most, and for how many seconds */
+#define RUN_HAND_RECENT 256
+#define RUN_HAND_SECS 5
 #define RUN_DEGRADED_RETRY 5 /* seconds between attempts at what failed */
 #define RUN_DEGRADED_REPORT 60 /* seconds between reports of a degraded run */
 

@@ -70,6 +70,13 @@ struct run_sside {
 	int64_t allow_next; /* the earliest end of an entry; 0: none */
 	uint64_t reload_asked, reload_done; /* "mailban reload" counters */
 	int reload_known; /* the counters were read once */
+	/* the bans by hand this run put in the kernel in the last
+	 * RUN_HAND_SECS (banned_one()); more than fit: every one since
+	 * hand_all */
+	struct addr hand[RUN_HAND_RECENT];
+	int64_t hand_at[RUN_HAND_RECENT];
+	size_t nhand;
+	int64_t hand_all; /* 0: none overflowed */
 };
 
 /*
@@ -1450,24 +1457,56 @@ backlog_holds(const struct run_backlog *bl, const struct addr *a)
 	return 0;
 }
 
+/* Did banned_one() put a in the kernel within the last RUN_HAND_SECS? */
+static int
+hand_recent(const struct run_sside *s, const struct addr *a)
+{
+	size_t i;
+
+	if (s->hand_all != 0)
+		return 1;
+	for (i = 0; i < s->nhand; i++)
+		if (addr_equal(&s->hand[i], a))
+			return 1;
+	return 0;
+}
+
+/* Forget the bans by hand put in the kernel before now - RUN_HAND_SECS. */
+static void
+hand_expire(struct run_sside *s, int64_t now)
+{
+	size_t i, j;
+
+	if (s->hand_all != 0 && now - s->hand_all > RUN_HAND_SECS)
+		s->hand_all = 0;
+	for (i = j = 0; i < s->nhand; i++) {
+		if (now - s->hand_at[i] > RUN_HAND_SECS)
+			continue;
+		s->hand[j] = s->hand[i];
+		s->hand_at[j++] = s->hand_at[i];
+	}
+	s->nhand = j;
+}
+
 /*
  * A ban lifted by another process ("mailban unban", "allow", "flush"):
- * forgotten by the tracker, and taken out of the kernel here too.  That
- * process took it out already, but this run may have put it back since:
- * a poll that read the ban as made by hand just before the lift queues
- * it, and the commit comes after the lift.  A ban this run decided
- * again and has not written yet stays, in the tracker and the kernel:
- * the state file will hold it once written.
+ * forgotten by the tracker.  That process took it out of the kernel, but
+ * this run may have put it back since: a poll that read the ban as made
+ * by hand just before the lift queued it, and its commit came after the
+ * lift.  So a ban by hand this run put in the kernel within the last
+ * RUN_HAND_SECS is taken out again (only those: a flush of many bans
+ * costs no delete each), unless this run has decided it again and not
+ * written it yet (its record will put it back in the state file).
  */
 static int
 lifted_one(void *ctx, const struct state_ban *b)
 {
 	struct run *r = ctx;
 
-	if (backlog_holds(&r->sta.bl, &b->addr))
-		return 0;
 	engine_unban(&r->en, &b->addr);
-	r->ker.k.del(r->ker.k.ctx, &b->addr);
+	if (hand_recent(&r->sta, &b->addr) &&
+	    !backlog_holds(&r->sta.bl, &b->addr))
+		r->ker.k.del(r->ker.k.ctx, &b->addr);
 	r->views.changes++;
 	return 0;
 }
@@ -1493,6 +1532,12 @@ banned_one(void *ctx, const struct state_ban *b)
 	engine_seed_ban(&r->en, &b->addr, b->count, b->last_ban, b->until);
 	r->ker.k.add(r->ker.k.ctx, &b->addr, kernel_timeout(&r->ker.k,
 	    b->until - now));
+	if (r->sta.nhand < RUN_HAND_RECENT) {
+		r->sta.hand[r->sta.nhand] = b->addr;
+		r->sta.hand_at[r->sta.nhand++] = now;
+	} else {
+		r->sta.hand_all = now;
+	}
 	r->views.changes++;
 	return 0;
 }
@@ -1549,6 +1594,7 @@ poll_others(struct run *r, int64_t now)
 		return;
 	}
 	if (!s->have_version || v != s->version) {
+		hand_expire(s, now);
 		state_lifted_since(s->st, s->last_lifted_poll - 1, lifted_one, r);
 		/* queued: committed with the next batch (never inside an
 		 * omprog transaction); "mailban ban" put them in already */
