@@ -746,6 +746,22 @@ evidence_with_the_cursor(void)
 	fake_free(&f);
 }
 
+/* A ban by hand of the i-th address at time at, for len seconds, as
+ * "mailban ban" writes it (another process: st); 0 when written. */
+static int
+hand_ban(struct state *st, unsigned i, int64_t at, int64_t len,
+    struct state_ban *b)
+{
+	char ab[32];
+
+	memset(b, 0, sizeof(*b));
+	nth(i, ab, sizeof(ab));
+	addr_parse(ab, strlen(ab), &b->addr);
+	b->last_ban = at;
+	snprintf(b->pattern, sizeof(b->pattern), "manual");
+	return state_ban_add(st, b, "test", T0 - 86400, &len, 1);
+}
+
 /* What another process writes: the running mailban reads it at its next
  * tick once the file's data_version moved.  A ban by hand is held (never
  * decided over, its length given to the kernel); an allowed address is
@@ -759,22 +775,16 @@ others_read_at_the_tick(void)
 	struct fake f;
 	struct state *st;
 	struct run *r;
-	char path[256], ab[32];
+	char path[256];
 	uint64_t asked;
 	size_t before;
-	int64_t bt[1] = {7 * 86400};
 
 	fresh_dir();
 	r = new_run(&f, &k, 0, 0, NULL);
 	run_start(r, T0);
 	st = state_open(state_path(path, sizeof(path)), STATE_WAIT);
 	CHECK(st != NULL, "a second writer opens the file");
-	memset(&b, 0, sizeof(b));
-	nth(6, ab, sizeof(ab));
-	addr_parse(ab, strlen(ab), &b.addr);
-	b.last_ban = T0;
-	snprintf(b.pattern, sizeof(b.pattern), "manual");
-	CHECK(state_ban_add(st, &b, "test", T0 - 86400, bt, 1) == 0 &&
+	CHECK(hand_ban(st, 6, T0, 7 * 86400, &b) == 0 &&
 	    b.count == 1 && b.until == T0 + 7 * 86400, "a ban by hand: %u, %lld",
 	    b.count, (long long)b.until);
 	CHECK(state_allow_put(st, "198.18.0.5/32", T0, 0, "") == 0,
@@ -829,20 +839,13 @@ lifted_while_read(void)
 	struct addr a8;
 	char path[256], ab[32];
 	size_t before;
-	int64_t bt[1] = {3600};
 
 	fresh_dir();
 	r = new_run(&f, &k, 0, 0, NULL);
 	run_start(r, T0);
 	st = state_open(state_path(path, sizeof(path)), STATE_WAIT);
 	CHECK(st != NULL, "a second writer opens the file");
-	memset(&b, 0, sizeof(b));
-	nth(6, ab, sizeof(ab));
-	addr_parse(ab, strlen(ab), &b.addr);
-	b.last_ban = T0;
-	snprintf(b.pattern, sizeof(b.pattern), "manual");
-	CHECK(state_ban_add(st, &b, "test", T0 - 86400, bt, 1) == 0,
-	    "a ban by hand");
+	CHECK(hand_ban(st, 6, T0, 3600, &b) == 0, "a ban by hand");
 	before = f.nadded;
 	run_wake(r, T0 + 1); /* the poll reads it: queued, not committed */
 	CHECK(f.nadded == before + 1 && f.pending == 1,
@@ -867,12 +870,8 @@ lifted_while_read(void)
 
 	/* a ban by hand read, lifted, decided again by the run, the lift
 	 * listed once more by a later poll */
-	nth(8, ab, sizeof(ab));
-	addr_parse(ab, strlen(ab), &a8);
-	b.addr = a8;
-	b.last_ban = T0 + 3;
-	CHECK(state_ban_add(st, &b, "test", T0 - 86400, bt, 1) == 0,
-	    "a ban by hand of .8");
+	CHECK(hand_ban(st, 8, T0 + 3, 3600, &b) == 0, "a ban by hand of .8");
+	a8 = b.addr;
 	run_idle(r, T0 + 4); /* read and put in the kernel */
 	CHECK(state_unban(st, &a8, T0 + 5) == 1, "lifted");
 	run_idle(r, T0 + 5);
