@@ -380,7 +380,7 @@ dispatch_compute(struct pattern_set *ps, const char *prog, size_t len,
 
 /*
  * A name that is never cached: its list, in the set's own buffer (made
- * once for the set), and no prefilter_prog (pp.first NULL: the patterns
+ * once for the set), and no prefilter_prog (pp.cls NULL: the patterns
  * are tried one by one).  Nothing is allocated per line.
  */
 static const struct dispatch *
@@ -533,7 +533,7 @@ pattern_match(struct pattern_set *ps, const struct logline *ll,
 	if (!ps->pf_off) {
 		prefilter_line(ps->pf);
 		/* a list of at most PREFILTER_PROG_MAX, of a cached name */
-		if (d->pp.first != NULL) {
+		if (d->pp.cls != NULL) {
 			mask = prefilter_prog_mask(ps->pf, &d->pp, ll->msg,
 			    ll->msglen);
 			while (mask != 0) {
