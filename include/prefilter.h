@@ -38,7 +38,8 @@
  *	PREFILTER_PROG_LEAD bytes (against the patterns' prefixes), the last
  *	byte and the needles that patterns of the list have as their first
  *	check: one search rules out all of them.  A bit set still needs
- *	prefilter_pass().
+ *	prefilter_prog_pass() (prefilter_pass() from a record of a few bytes
+ *	a pattern in the program).
  *
  *	prefilter_text() describes pattern i's prefilter for tests:
  *	minlen N ^"prefix" "literal" (i"alt"|"alt") any(...) $[last bytes].
@@ -164,7 +165,23 @@ struct prefilter_prog {
 	 * keys' masks are disjoint: a pattern has one key at most) */
 	uint8_t *keyof;
 	uint64_t keyed;
+	/*
+	 * visit[k]: what prefilter_prog_pass() checks of list[k] before its
+	 * struct pf_pattern is read (ten cache lines; most of a program's
+	 * patterns are ruled out by these): its minimum length (at most
+	 * it), the needle of its first check after the key when that check
+	 * is one needle (nd, else PF_NO_NEEDLE), and whether more remains
+	 * (rest: a prefix, more checks from c0, the one-pass clause).
+	 */
+	struct pf_visit {
+		uint16_t minlen;
+		uint16_t nd;
+		uint8_t c0;
+		uint8_t rest;
+	} *visit;
 };
+
+#define PF_NO_NEEDLE UINT16_MAX /* needles are numbered below it */
 
 int prefilter_set_search(const struct prefilter *pf, const struct pf_set *st,
     const char *msg, size_t len);
@@ -303,6 +320,25 @@ prefilter_prog_mask(struct prefilter *pf, const struct prefilter_prog *pp,
 			pf->drift_gen = pf->gen;
 	}
 	return mask;
+}
+
+/*
+ * After prefilter_prog_mask(): 0 when list[k] (pattern i) cannot match
+ * msg, as prefilter_pass() says, for a bit k that the mask left.  Its
+ * last byte and its first PREFILTER_PROG_LEAD bytes were checked by the
+ * mask, its key found.
+ */
+static inline int
+prefilter_prog_pass(struct prefilter *pf, const struct prefilter_prog *pp,
+    size_t k, size_t i, const char *msg, size_t len)
+{
+	const struct pf_visit *v = &pp->visit[k];
+
+	if (len < v->minlen)
+		return 0;
+	if (v->nd != PF_NO_NEEDLE && !prefilter_hit(pf, v->nd, msg, len))
+		return 0;
+	return !v->rest || prefilter_pass_from(pf, i, msg, len, v->c0);
 }
 
 /*

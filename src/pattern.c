@@ -539,9 +539,8 @@ pattern_match(struct pattern_set *ps, const struct logline *ll,
 			while (mask != 0) {
 				i = (size_t)__builtin_ctzll(mask);
 				mask &= mask - 1;
-				/* a pattern with a key: found, its first check */
-				if (!prefilter_pass_from(ps->pf, d->list[i], ll->msg,
-				    ll->msglen, (size_t)(d->pp.keyed >> i & 1)))
+				if (!prefilter_prog_pass(ps->pf, &d->pp, i,
+				    d->list[i], ll->msg, ll->msglen))
 					continue;
 				p = ps->v[d->list[i]];
 				rc = regex_run(ps, p, ll->msg, ll->msglen, m);

@@ -664,6 +664,21 @@ prefilter_prog_init(struct prefilter *pf, struct prefilter_prog *pp,
 			if (pp->key[j].mask >> i & 1)
 				pp->keyof[i] = (uint8_t)j;
 	}
+	pp->visit = xcalloc(n, sizeof(*pp->visit));
+	for (i = 0; i < n; i++) {
+		const struct pf_pattern *p = &pf->v[list[i]];
+		struct pf_visit *v = &pp->visit[i];
+		size_t c0 = pp->keyed >> i & 1;
+
+		v->minlen = (uint16_t)(p->minlen < UINT16_MAX ? p->minlen :
+		    UINT16_MAX);
+		v->nd = PF_NO_NEEDLE;
+		if (c0 < p->nchk && p->chk[c0].n == 1)
+			v->nd = p->chk[c0++].nd[0];
+		v->c0 = (uint8_t)c0;
+		v->rest = p->minlen > UINT16_MAX || p->nprefix > 0 ||
+		    c0 < p->nchk || p->set != NULL;
+	}
 }
 
 void
@@ -676,6 +691,7 @@ prefilter_prog_free(struct prefilter_prog *pp)
 	free(pp->cls);
 	free(pp->key);
 	free(pp->keyof);
+	free(pp->visit);
 	memset(pp, 0, sizeof(*pp));
 }
 
