@@ -34,10 +34,12 @@
  *	once per message: prefilter_line() starts a new one.
  *
  *	prefilter_prog_mask() is the same for a list of at most
- *	PREFILTER_PROG_MAX patterns (bit k for list[k]), by the first byte,
- *	the last byte and the needles that patterns of the list have as their
- *	first check: one search rules out all of them.  A bit set still needs
- *	prefilter_pass().
+ *	PREFILTER_PROG_MAX patterns (bit k for list[k]), by the first
+ *	PREFILTER_PROG_LEAD bytes (against the patterns' prefixes), the last
+ *	byte and the needles that patterns of the list have as their first
+ *	check: one search rules out all of them.  A bit set still needs
+ *	prefilter_prog_pass() (prefilter_pass() from a record of a few bytes
+ *	a pattern in the program).
  *
  *	prefilter_text() describes pattern i's prefilter for tests:
  *	minlen N ^"prefix" "literal" (i"alt"|"alt") any(...) $[last bytes].
@@ -63,6 +65,7 @@
 
 #define PREFILTER_CHECKS 8 /* clauses searched per pattern */
 #define PREFILTER_PROG_MAX 64 /* patterns of one prefilter_prog */
+#define PREFILTER_PROG_LEAD 4 /* first bytes of a message a prog looks at */
 
 struct prefilter;
 struct prefilter_prog;
@@ -135,14 +138,18 @@ struct prefilter {
 
 struct prefilter_prog {
 	/*
-	 * first[b]: bit k set when list[k] may match a message that starts
-	 * with byte b (one of its prefixes starts with b, or it has none);
-	 * bit k of noprefix for an empty message.
+	 * by[j][cls[256 * j + b]] for j < PREFILTER_PROG_LEAD: bit k set
+	 * when list[k] may match a message whose byte j is b (it has no
+	 * prefix, or one of its prefixes is b at j or shorter than j + 1).
+	 * by[PREFILTER_PROG_LEAD][cls[256 * PREFILTER_PROG_LEAD + b]]: bit k
+	 * set when list[k] may match a message ending in b.  Bit k of
+	 * noprefix for an empty message.  The bytes with the same mask share
+	 * a class: the 256-byte class tables and the few masks stay in the
+	 * cache (256 masks a table would be 2 KiB).
 	 */
-	uint64_t *first;
+	uint8_t *cls;
+	uint64_t *by[PREFILTER_PROG_LEAD + 1];
 	uint64_t noprefix;
-	/* lastb[b]: bit k set when list[k] may match a message ending in b */
-	uint64_t *lastb;
 	/*
 	 * key[j]: the patterns of the list (bits) whose first check is needle
 	 * key[j].nd alone; a line without that needle rules them all out with
@@ -158,7 +165,23 @@ struct prefilter_prog {
 	 * keys' masks are disjoint: a pattern has one key at most) */
 	uint8_t *keyof;
 	uint64_t keyed;
+	/*
+	 * visit[k]: what prefilter_prog_pass() checks of list[k] before its
+	 * struct pf_pattern is read (ten cache lines; most of a program's
+	 * patterns are ruled out by these): its minimum length (at most
+	 * it), the needle of its first check after the key when that check
+	 * is one needle (nd, else PF_NO_NEEDLE), and whether more remains
+	 * (rest: a prefix, more checks from c0, the one-pass clause).
+	 */
+	struct pf_visit {
+		uint16_t minlen;
+		uint16_t nd;
+		uint8_t c0;
+		uint8_t rest;
+	} *visit;
 };
+
+#define PF_NO_NEEDLE UINT16_MAX /* needles are numbered below it */
 
 int prefilter_set_search(const struct prefilter *pf, const struct pf_set *st,
     const char *msg, size_t len);
@@ -265,8 +288,22 @@ prefilter_prog_mask(struct prefilter *pf, const struct prefilter_prog *pp,
 	const struct pf_key *k;
 	uint64_t mask, todo;
 
-	mask = len > 0 ? pp->first[(unsigned char)msg[0]] &
-	    pp->lastb[(unsigned char)msg[len - 1]] : pp->noprefix;
+	const unsigned char *u = (const unsigned char *)msg;
+	size_t j;
+
+	if (len >= PREFILTER_PROG_LEAD) {
+		mask = pp->by[0][pp->cls[u[0]]] &
+		    pp->by[1][pp->cls[256 + u[1]]] &
+		    pp->by[2][pp->cls[512 + u[2]]] &
+		    pp->by[3][pp->cls[768 + u[3]]] &
+		    pp->by[4][pp->cls[1024 + u[len - 1]]];
+	} else if (len > 0) {
+		mask = pp->by[PREFILTER_PROG_LEAD][pp->cls[256 *
+		    PREFILTER_PROG_LEAD + u[len - 1]]];
+		for (j = 0; j < len; j++)
+			mask &= pp->by[j][pp->cls[256 * j + u[j]]];
+	} else
+		mask = pp->noprefix;
 	/*
 	 * One search rules out every pattern that needs it.  The keys
 	 * searched are those of the patterns the first and last bytes left,
@@ -283,6 +320,25 @@ prefilter_prog_mask(struct prefilter *pf, const struct prefilter_prog *pp,
 			pf->drift_gen = pf->gen;
 	}
 	return mask;
+}
+
+/*
+ * After prefilter_prog_mask(): 0 when list[k] (pattern i) cannot match
+ * msg, as prefilter_pass() says, for a bit k that the mask left.  Its
+ * last byte and its first PREFILTER_PROG_LEAD bytes were checked by the
+ * mask, its key found.
+ */
+static inline int
+prefilter_prog_pass(struct prefilter *pf, const struct prefilter_prog *pp,
+    size_t k, size_t i, const char *msg, size_t len)
+{
+	const struct pf_visit *v = &pp->visit[k];
+
+	if (len < v->minlen)
+		return 0;
+	if (v->nd != PF_NO_NEEDLE && !prefilter_hit(pf, v->nd, msg, len))
+		return 0;
+	return !v->rest || prefilter_pass_from(pf, i, msg, len, v->c0);
 }
 
 /*

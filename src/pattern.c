@@ -380,7 +380,7 @@ dispatch_compute(struct pattern_set *ps, const char *prog, size_t len,
 
 /*
  * A name that is never cached: its list, in the set's own buffer (made
- * once for the set), and no prefilter_prog (pp.first NULL: the patterns
+ * once for the set), and no prefilter_prog (pp.cls NULL: the patterns
  * are tried one by one).  Nothing is allocated per line.
  */
 static const struct dispatch *
@@ -533,15 +533,14 @@ pattern_match(struct pattern_set *ps, const struct logline *ll,
 	if (!ps->pf_off) {
 		prefilter_line(ps->pf);
 		/* a list of at most PREFILTER_PROG_MAX, of a cached name */
-		if (d->pp.first != NULL) {
+		if (d->pp.cls != NULL) {
 			mask = prefilter_prog_mask(ps->pf, &d->pp, ll->msg,
 			    ll->msglen);
 			while (mask != 0) {
 				i = (size_t)__builtin_ctzll(mask);
 				mask &= mask - 1;
-				/* a pattern with a key: found, its first check */
-				if (!prefilter_pass_from(ps->pf, d->list[i], ll->msg,
-				    ll->msglen, (size_t)(d->pp.keyed >> i & 1)))
+				if (!prefilter_prog_pass(ps->pf, &d->pp, i,
+				    d->list[i], ll->msg, ll->msglen))
 					continue;
 				p = ps->v[d->list[i]];
 				rc = regex_run(ps, p, ll->msg, ll->msglen, m);

@@ -575,37 +575,62 @@ prefilter_add(struct prefilter *pf, const char *regex, uint32_t minlen)
 	p->minlen = minlen;
 }
 
+/*
+ * The 256 masks of by[] as classes: cls[b] the class of byte b, the
+ * masks of the classes (at most 256) in a new array, returned.
+ */
+static uint64_t *
+pf_classes(const uint64_t *by, uint8_t *cls)
+{
+	uint64_t *m = xcalloc(256, sizeof(*m));
+	size_t b, c, n = 0;
+
+	for (b = 0; b < 256; b++) {
+		for (c = 0; c < n && m[c] != by[b]; c++)
+			;
+		if (c == n)
+			m[n++] = by[b];
+		cls[b] = (uint8_t)c;
+	}
+	return xreallocarray(m, n, sizeof(*m));
+}
+
 void
 prefilter_prog_init(struct prefilter *pf, struct prefilter_prog *pp,
     const uint16_t *list, size_t n)
 {
-	size_t i, j;
+	uint64_t by[PREFILTER_PROG_LEAD + 1][256], bit;
+	size_t i, j, at;
 
 	memset(pp, 0, sizeof(*pp));
 	if (n == 0 || n > PREFILTER_PROG_MAX)
 		return;
-	pp->first = xcalloc(256, sizeof(*pp->first));
-	pp->lastb = xcalloc(256, sizeof(*pp->lastb));
+	memset(by, 0, sizeof(by));
 	for (i = 0; i < n; i++) {
 		const struct pf_pattern *p = &pf->v[list[i]];
 
+		bit = (uint64_t)1 << i;
 		for (j = 0; j < 256; j++)
 			if (!p->has_last || (p->last.w[j >> 6] >> (j & 63) & 1))
-				pp->lastb[j] |= (uint64_t)1 << i;
-	}
-	for (i = 0; i < n; i++) {
-		const struct pf_pattern *p = &pf->v[list[i]];
-
-		if (p->nprefix == 0) {
-			pp->noprefix |= (uint64_t)1 << i;
-			for (j = 0; j < 256; j++)
-				pp->first[j] |= (uint64_t)1 << i;
-		} else {
+				by[PREFILTER_PROG_LEAD][j] |= bit;
+		if (p->nprefix == 0)
+			pp->noprefix |= bit;
+		/* byte at of a match: any, unless every prefix reaches it */
+		for (at = 0; at < PREFILTER_PROG_LEAD; at++) {
+			for (j = 0; j < p->nprefix && p->prefixlen[j] > at; j++)
+				;
+			if (p->nprefix == 0 || j < p->nprefix) {
+				for (j = 0; j < 256; j++)
+					by[at][j] |= bit;
+				continue;
+			}
 			for (j = 0; j < p->nprefix; j++)
-				pp->first[(unsigned char)p->prefix[j][0]] |=
-				    (uint64_t)1 << i;
+				by[at][(unsigned char)p->prefix[j][at]] |= bit;
 		}
 	}
+	pp->cls = xcalloc(256 * (PREFILTER_PROG_LEAD + 1), sizeof(*pp->cls));
+	for (at = 0; at <= PREFILTER_PROG_LEAD; at++)
+		pp->by[at] = pf_classes(by[at], pp->cls + 256 * at);
 	if (!pf->ready)
 		prefilter_build(pf);
 	pp->key = xcalloc(n, sizeof(*pp->key));
@@ -639,15 +664,34 @@ prefilter_prog_init(struct prefilter *pf, struct prefilter_prog *pp,
 			if (pp->key[j].mask >> i & 1)
 				pp->keyof[i] = (uint8_t)j;
 	}
+	pp->visit = xcalloc(n, sizeof(*pp->visit));
+	for (i = 0; i < n; i++) {
+		const struct pf_pattern *p = &pf->v[list[i]];
+		struct pf_visit *v = &pp->visit[i];
+		size_t c0 = pp->keyed >> i & 1;
+
+		v->minlen = (uint16_t)(p->minlen < UINT16_MAX ? p->minlen :
+		    UINT16_MAX);
+		v->nd = PF_NO_NEEDLE;
+		if (c0 < p->nchk && p->chk[c0].n == 1)
+			v->nd = p->chk[c0++].nd[0];
+		v->c0 = (uint8_t)c0;
+		v->rest = p->minlen > UINT16_MAX || p->nprefix > 0 ||
+		    c0 < p->nchk || p->set != NULL;
+	}
 }
 
 void
 prefilter_prog_free(struct prefilter_prog *pp)
 {
-	free(pp->first);
-	free(pp->lastb);
+	size_t at;
+
+	for (at = 0; at <= PREFILTER_PROG_LEAD; at++)
+		free(pp->by[at]);
+	free(pp->cls);
 	free(pp->key);
 	free(pp->keyof);
+	free(pp->visit);
 	memset(pp, 0, sizeof(*pp));
 }
 
