@@ -187,15 +187,25 @@ mark_dirty(struct tracker *t, struct entry *e)
 	t->dirty[t->ndirty++] = e->addr;
 }
 
+/*
+ * Index i into the open hash b of m + 1 buckets (linear probing), where h
+ * is its key's hash: the bucket holds i + 1 and, in the bits tm, the tag.
+ */
+static void
+bucket_insert(uint32_t *b, uint32_t m, uint32_t tm, uint32_t i, uint64_t h)
+{
+	uint32_t pos = (uint32_t)h & m;
+
+	while (b[pos] != 0)
+		pos = (pos + 1) & m;
+	b[pos] = ((uint32_t)(h >> 32) & tm) | (i + 1);
+}
+
 /* Bucket i (its entry's index) into heads, where h is its key's hash. */
 static void
 hash_insert(struct tracker *t, uint32_t i, uint64_t h)
 {
-	uint32_t m = t->nheads - 1, pos = (uint32_t)h & m;
-
-	while (t->heads[pos] != 0)
-		pos = (pos + 1) & m;
-	t->heads[pos] = ((uint32_t)(h >> 32) & t->tagmask) | (i + 1);
+	bucket_insert(t->heads, t->nheads - 1, t->tagmask, i, h);
 }
 
 static void
@@ -316,18 +326,20 @@ lookup(const struct tracker *t, const struct addr *a)
 }
 
 /*
- * Empty bucket pos of an open hash (linear probing) without tombstones:
- * each bucket after it, up to the next empty one, moves back into the hole
- * unless its home lies cyclically after the hole.  home() is the home
- * bucket of a bucket's entry.
+ * Index i out of the open hash b (as bucket_insert(); pos its key's home
+ * bucket), without tombstones: each bucket after its hole, up to the next
+ * empty one, moves back into the hole unless its home lies cyclically
+ * after the hole.  home() is the home bucket of a bucket's entry.
  */
 static void
-bucket_delete(uint32_t *b, uint32_t m, uint32_t pos, const void *ctx,
-    uint32_t (*home)(const void *, uint32_t))
+bucket_delete(uint32_t *b, uint32_t m, uint32_t tm, uint32_t i, uint32_t pos,
+    const void *ctx, uint32_t (*home)(const void *, uint32_t))
 {
-	uint32_t j = pos, k;
+	uint32_t j, k;
 
-	for (;;) {
+	while ((b[pos] & ~tm) != i + 1)
+		pos = (pos + 1) & m;
+	for (j = pos;;) {
 		j = (j + 1) & m;
 		if (b[j] == 0)
 			break;
@@ -352,12 +364,10 @@ addr_home(const void *ctx, uint32_t b)
 static void
 hash_remove(struct tracker *t, uint32_t i)
 {
-	uint32_t m = t->nheads - 1,
-	    pos = (uint32_t)addr_hash(&t->e[i].addr) & m;
+	uint32_t m = t->nheads - 1;
 
-	while ((t->heads[pos] & ~t->tagmask) != i + 1)
-		pos = (pos + 1) & m;
-	bucket_delete(t->heads, m, pos, t, addr_home);
+	bucket_delete(t->heads, m, t->tagmask, i,
+	    (uint32_t)addr_hash(&t->e[i].addr) & m, t, addr_home);
 }
 
 /*
@@ -743,14 +753,12 @@ static struct qent *
 qadd(struct tracker *t, const char *qid, size_t len, uint64_t h,
     uint32_t now)
 {
-	uint32_t i = t->qnext, m = t->nqheads - 1, pos;
+	uint32_t i = t->qnext, m = t->nqheads - 1;
 	struct qent *q = &t->q[i];
 
 	if (i < t->qn) { /* replace the oldest */
-		pos = (uint32_t)qhash(q->qid, q->qidlen) & m;
-		while ((t->qheads[pos] & ~t->qtagmask) != i + 1)
-			pos = (pos + 1) & m;
-		bucket_delete(t->qheads, m, pos, t, qid_home);
+		bucket_delete(t->qheads, m, t->qtagmask, i,
+		    (uint32_t)qhash(q->qid, q->qidlen) & m, t, qid_home);
 		t->st.qids_evicted++;
 	} else {
 		t->qn++;
@@ -761,9 +769,7 @@ qadd(struct tracker *t, const char *qid, size_t len, uint64_t h,
 	memcpy(q->qid, qid, len);
 	q->qidlen = (uint8_t)len;
 	q->t = now;
-	for (pos = (uint32_t)h & m; t->qheads[pos] != 0; pos = (pos + 1) & m)
-		;
-	t->qheads[pos] = ((uint32_t)(h >> 32) & t->qtagmask) | (i + 1);
+	bucket_insert(t->qheads, m, t->qtagmask, i, h);
 	return q;
 }
 
