@@ -66,6 +66,8 @@
 #define PREFILTER_CHECKS 8 /* clauses searched per pattern */
 #define PREFILTER_PROG_MAX 64 /* patterns of one prefilter_prog */
 #define PREFILTER_PROG_LEAD 4 /* first bytes of a message a prog looks at */
+_Static_assert(PREFILTER_PROG_LEAD == 4,
+    "prefilter_prog_mask() reads a message's first bytes unrolled");
 
 struct prefilter;
 struct prefilter_prog;

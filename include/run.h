@@ -81,8 +81,9 @@ struct state;
  * The kernel as the loop sees it (kset.h's functions, with ctx the kset).
  * add queues one ban; del takes one out at once (queued adds of it
  * dropped; an entry not there is no error: 0, -1 when the kernel
- * refused); commit returns 0 when everything queued is in the kernel, -1 when some entries wait for a retry (still pending) or were
- * refused (counted by dropped); present is 0 when a set has vanished,
+ * refused); commit returns 0 when everything queued is in the kernel,
+ * -1 when some entries wait for a retry (still pending) or were refused
+ * (counted by dropped); present is 0 when a set has vanished,
  * ensure makes the sets again; recreated counts the times a set had to
  * be made again (its bans are gone: the loop puts the active ones back).
  */
