@@ -63,12 +63,18 @@ struct engine_match {
 	size_t len;
 	const struct logline *ll;
 	const struct pattern *pat;
-	const struct addr *addr; /* NULL: queue ID only, address not yet known */
+	/* NULL: queue ID only, address not yet known (a qid already bound
+	 * gives its address as keyed: addr and key the same) */
+	const struct addr *addr;
 	/* the network addr is scored under (prefix.*), or addr itself;
 	 * NULL when addr is */
 	const struct addr *key;
 	const char *qid;
 	size_t qidlen;
+	/* score parked under qid by earlier lines that this line applied to
+	 * addr (0: none), and their pattern (NULL if none was recorded) */
+	long joined;
+	const struct pattern *joined_pat;
 	int duplicate;
 	int ignored; /* address is in the ignore list (or the allow list) */
 	int widened; /* on_ban only: the ban of a wider network (widen.h) */

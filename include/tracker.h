@@ -99,13 +99,22 @@ void tracker_free(struct tracker *t);
 /* 1 when this hit decides a ban (*d filled), 0 otherwise. */
 int tracker_hit(struct tracker *t, const struct addr *a, int64_t now,
     long score, const struct pattern *p, struct ban_decision *d);
+/* What a line with a queue ID did beyond its own score (tracker_qid()). */
+struct tracker_join {
+	long joined; /* parked score it applied to the address: > 0 or 0 */
+	const struct pattern *pat; /* the parked score's pattern, if joined */
+	int bound; /* a line without address scored the qid's address: */
+	struct addr addr; /* that address (as keyed: its prefix, prefix.*) */
+};
+
 /*
  * Evidence by queue ID; a is NULL when the line carries no address.
- * 1 when a ban is decided (*d filled), 0 otherwise.
+ * 1 when a ban is decided (*d filled), 0 otherwise; *j (unless NULL)
+ * says what the line did to the qid's address besides its own score.
  */
 int tracker_qid(struct tracker *t, const char *qid, size_t qidlen,
     const struct addr *a, int64_t now, long score, const struct pattern *p,
-    struct ban_decision *d);
+    struct ban_decision *d, struct tracker_join *j);
 /* Forget an address's score and ban (unban); its ban count stays. */
 void tracker_unban(struct tracker *t, const struct addr *a);
 /* Seed history (restore from state): count bans, the last at last_ban,

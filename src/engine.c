@@ -438,6 +438,7 @@ line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 	struct pattern_match pm;
 	struct engine_match em;
 	struct ban_decision d;
+	struct tracker_join j;
 	struct addr a, key;
 	unsigned plen;
 	int64_t t;
@@ -515,11 +516,15 @@ line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 		en->st.duplicates++;
 	} else {
 		t = en->use_clock || !ll->has_ts ? en->clk.now : ll->ts;
-		if (pm.qid != NULL)
+		if (pm.qid != NULL) {
 			banned = tracker_qid(en->tr, pm.qid, pm.qidlen,
 			    em.addr != NULL ? &key : NULL, t,
-			    pattern_score(pm.pat), pm.pat, &d);
-		else
+			    pattern_score(pm.pat), pm.pat, &d, &j);
+			em.joined = j.joined;
+			em.joined_pat = j.pat;
+			if (em.addr == NULL && j.bound)
+				em.addr = em.key = &j.addr; /* the qid's */
+		} else
 			banned = tracker_hit(en->tr, &key, t, pattern_score(pm.pat),
 			    pm.pat, &d);
 	}

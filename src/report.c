@@ -215,9 +215,18 @@ on_match(void *ctx, const struct engine_match *m)
 	struct report *r = ctx;
 	char ip[ADDR_STRLEN], tb[32];
 	const struct logline *ll = m->ll;
-	long score = pattern_score(m->pat);
-	int record = score == 0;
+	const struct pattern *pat = m->pat;
+	long score = pattern_score(pat);
+	int record = score == 0 && m->joined == 0;
 
+	/* what the line put on the address: its own score and the evidence
+	 * of earlier lines it joined by queue ID; a record that joined is
+	 * told under the joined lines' pattern, as the ban it makes is */
+	if (m->joined > 0) {
+		if (score == 0 && m->joined_pat != NULL)
+			pat = m->joined_pat;
+		score += m->joined;
+	}
 	/* score 0: bookkeeping (a Sendmail session line kept for the queue-ID
 	 * join, an SPF reject), not evidence: on request only */
 	if (record) {
@@ -226,7 +235,7 @@ on_match(void *ctx, const struct engine_match *m)
 			return;
 	}
 	if (r->json) {
-		const struct report_name *jn = json_name(r, m->pat);
+		const struct report_name *jn = json_name(r, pat);
 		char *p;
 
 		/* the fixed text, numbers, address and time fit in 256 */
@@ -248,6 +257,10 @@ on_match(void *ctx, const struct engine_match *m)
 		p += jn->len;
 		p = PUT(p, ",\"score\":");
 		p = put_i64(p, score);
+		if (m->joined > 0) {
+			p = PUT(p, ",\"joined\":");
+			p = put_i64(p, m->joined);
+		}
 		if (m->qid != NULL) {
 			p = PUT(p, ",\"qid\":");
 			p = fmt_json(p, m->qid, m->qidlen);
@@ -273,12 +286,15 @@ on_match(void *ctx, const struct engine_match *m)
 	if (r->bans_only)
 		return;
 	ob_sync(r->out);
-	fprintf(r->out, "%-20s %s  %-39s %-28s line %" PRIu64 "%s\n",
+	fprintf(r->out, "%-20s %s  %-39s %-28s line %" PRIu64 "%s",
 	    ll->has_ts ? fmt_time(tb, sizeof(tb), ll->ts) : "-",
 	    record ? "record" : "match ",
 	    m->addr ? addr_format(m->addr, ip) : "(queue id)",
-	    pattern_name(m->pat), m->line,
+	    pattern_name(pat), m->line,
 	    m->ignored ? " (ignored)" : m->duplicate ? " (duplicate)" : "");
+	if (m->joined > 0)
+		fprintf(r->out, " (joined %ld by queue id)", m->joined);
+	fputc('\n', r->out);
 }
 
 static const char *

@@ -420,9 +420,13 @@ keep_evidence(struct run *r, const struct engine_match *m)
 	v->addr = *m->key; /* a prefix's evidence is all its addresses' */
 	v->time = m->ll->has_ts && r->replay_clock != 0 ? m->ll->ts :
 	    r->en.clk.now;
-	v->score = pattern_score(m->pat);
+	/* a line that joined evidence parked by queue ID carries it: its
+	 * score and, for a record, the pattern of the lines it joined */
+	v->score = pattern_score(m->pat) + m->joined;
 	e->n++;
-	snprintf(v->pattern, sizeof(v->pattern), "%s", pattern_name(m->pat));
+	snprintf(v->pattern, sizeof(v->pattern), "%s",
+	    pattern_name(pattern_score(m->pat) == 0 && m->joined_pat != NULL ?
+	    m->joined_pat : m->pat));
 	msg_quote(v->line, m->text, m->len, RUN_EVIDENCE_LINE);
 }
 
@@ -472,7 +476,8 @@ on_match(void *ctx, const struct engine_match *m)
 	if (!m->duplicate && !m->ignored)
 		r->jou.line_kept = 1;
 	if (m->addr != NULL && !m->duplicate && !m->ignored &&
-	    pattern_score(m->pat) > 0 && r->cfg->max_evidence > 0)
+	    (pattern_score(m->pat) > 0 || m->joined > 0) &&
+	    r->cfg->max_evidence > 0)
 		keep_evidence(r, m);
 }
 

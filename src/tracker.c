@@ -776,13 +776,19 @@ qadd(struct tracker *t, const char *qid, size_t len, uint64_t h,
 int
 tracker_qid(struct tracker *t, const char *qid, size_t qidlen,
     const struct addr *a, int64_t now, long score, const struct pattern *p,
-    struct ban_decision *d)
+    struct ban_decision *d, struct tracker_join *j)
 {
+	struct tracker_join none;
 	uint32_t tn = clamp_time(now);
 	struct qent *q;
 	uint64_t h;
 	long total;
 
+	if (j == NULL)
+		j = &none;
+	j->joined = 0;
+	j->pat = NULL;
+	j->bound = 0;
 	if (qidlen == 0 || qidlen > TRACKER_QID_MAX) {
 		if (a != NULL)
 			return tracker_hit(t, a, now, score, p, d);
@@ -799,8 +805,11 @@ tracker_qid(struct tracker *t, const char *qid, size_t qidlen,
 	if (q == NULL)
 		q = qadd(t, qid, qidlen, h, tn);
 	if (a == NULL) {
-		if (q->has_addr)
+		if (q->has_addr) {
+			j->bound = 1;
+			j->addr = q->addr;
 			return tracker_hit(t, &q->addr, now, score, p, d);
+		}
 		if (score > 0) {
 			int64_t s = (int64_t)q->pending + score;
 
@@ -814,8 +823,12 @@ tracker_qid(struct tracker *t, const char *qid, size_t qidlen,
 	q->has_addr = 1;
 	q->addr = *a;
 	total = score + q->pending;
-	if (q->pending > 0 && t->qpat[q - t->q] != NULL && score <= 0)
-		p = t->qpat[q - t->q];
+	if (q->pending > 0) {
+		j->joined = q->pending;
+		j->pat = t->qpat[q - t->q];
+		if (j->pat != NULL && score <= 0)
+			p = j->pat;
+	}
 	q->pending = 0;
 	return tracker_hit(t, a, now, total, p, d);
 }

@@ -119,6 +119,25 @@ check "test --json: counted in the summary" grep -q '"records":1,' "$tmp/out"
 check "test --json --verbose: the event \"record\"" \
     grep -q '^{"event":"record","line":1,"ip":"203.0.113.28","pattern":"sendmail-session","score":0,' "$tmp/out"
 
+# test: the session line that joins the recipients refused under its
+# queue ID is the match that scores the client, with what it joined;
+# a later line of the queue ID names the client too
+cat > "$tmp/smj.log" <<'L'
+2026-11-27T01:00:00+00:00 mx sm-mta[1]: 5AR1X8Ab002010: <a@example.net>... User unknown
+2026-11-27T01:00:01+00:00 mx sm-mta[1]: 5AR1X8Ab002010: <b@example.net>... User unknown
+2026-11-27T01:00:02+00:00 mx sm-mta[1]: 5AR1X8Ab002010: from=<a@example.org>, size=0, class=0, nrcpts=0, proto=ESMTP, daemon=MTA-v4, relay=mail.example.org [203.0.113.29]
+2026-11-27T01:00:03+00:00 mx sm-mta[1]: 5AR1X8Ab002010: <c@example.net>... User unknown
+L
+"$mb" test --json $now "$tmp/smj.log" > "$tmp/out"
+check "test --json: the joining line scores the client with what it joined" \
+    grep -q '^{"event":"match","line":3,"ip":"203.0.113.29","pattern":"sendmail-unknown-user","score":6,"joined":6,"qid":"5AR1X8Ab002010",' "$tmp/out"
+check "test --json: a later line of the queue ID names its client" \
+    grep -q '^{"event":"match","line":4,"ip":"203.0.113.29","pattern":"sendmail-unknown-user","score":3,"qid":' "$tmp/out"
+check "test --json: nothing left a record" grep -q '"records":0,' "$tmp/out"
+"$mb" test $now "$tmp/smj.log" > "$tmp/out"
+check "test: the joining line in text" \
+    grep -q " match   203.0.113.29 .*sendmail-unknown-user *line 3 (joined 6 by queue id)" "$tmp/out"
+
 # a state file of an older schema (version 2: no reasons, no allow
 # list, evidence, control or counters table) is brought to the current
 # version, 5, by the first command that opens it for writing, its rows kept

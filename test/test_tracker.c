@@ -258,28 +258,40 @@ queue_ids(void)
 	struct tracker *t = new_tracker();
 	struct tracker_stats st;
 	struct ban_decision d;
+	struct tracker_join j;
+	static char pat_at; /* the tracker keeps a pattern, never reads it */
+	const struct pattern *pat = (const void *)&pat_at;
 	struct addr a = ip("203.0.113.7"), b = ip("2001:db8::7");
 	int i;
 
-	CHECK(tracker_qid(t, "5AR1W9Aa012345", 14, NULL, t0, 4, NULL, &d) == 0,
+	CHECK(tracker_qid(t, "5AR1W9Aa012345", 14, NULL, t0, 4, pat, &d, NULL) == 0,
 	    "parked 1");
-	CHECK(tracker_qid(t, "5AR1W9Aa012345", 14, NULL, t0, 4, NULL, &d) == 0,
+	CHECK(tracker_qid(t, "5AR1W9Aa012345", 14, NULL, t0, 4, pat, &d, NULL) == 0,
 	    "parked 2");
-	CHECK(tracker_qid(t, "5AR1W9Aa099999", 14, NULL, t0, 4, NULL, &d) == 0,
+	CHECK(tracker_qid(t, "5AR1W9Aa099999", 14, NULL, t0, 4, pat, &d, NULL) == 0,
 	    "other qid");
-	CHECK(tracker_qid(t, "5AR1W9Aa012345", 14, &a, t0 + 1, 0, NULL, &d) == 0,
+	CHECK(tracker_qid(t, "5AR1W9Aa012345", 14, &a, t0 + 1, 0, NULL, &d, &j) == 0,
 	    "8 < 10");
-	CHECK(tracker_qid(t, "5AR1W9Aa012345", 14, NULL, t0 + 2, 4, NULL, &d) == 1
+	/* the session line says what it joined: the two parked lines */
+	CHECK(j.joined == 8 && j.pat == pat && !j.bound, "joined %ld",
+	    j.joined);
+	CHECK(tracker_qid(t, "5AR1W9Aa012345", 14, NULL, t0 + 2, 4, NULL, &d, &j) == 1
 	    && addr_equal(&d.addr, &a), "bound qid bans its address");
+	CHECK(j.bound && addr_equal(&j.addr, &a) && j.joined == 0,
+	    "a line of a bound qid says whose");
 	/* the other queue ID's evidence never counts against a */
-	CHECK(tracker_qid(t, "5AR1W9Aa099999", 14, &b, t0 + 3, 0, NULL, &d) == 0,
+	CHECK(tracker_qid(t, "5AR1W9Aa099999", 14, &b, t0 + 3, 0, NULL, &d, &j) == 0,
 	    "4 for b only");
+	CHECK(j.joined == 4 && !j.bound, "b joined %ld", j.joined);
+	/* nothing parked: nothing joined */
+	CHECK(tracker_qid(t, "5AR1W9Aa077777", 14, &b, t0 + 3, 0, NULL, &d, &j) == 0
+	    && j.joined == 0 && j.pat == NULL && !j.bound, "no join");
 	/* the qid cache is bounded: old qids are replaced */
 	for (i = 0; i < 100; i++) {
 		char q[16];
 
 		snprintf(q, sizeof(q), "Q%05d", i);
-		tracker_qid(t, q, strlen(q), NULL, t0, 4, NULL, &d);
+		tracker_qid(t, q, strlen(q), NULL, t0, 4, NULL, &d, NULL);
 	}
 	tracker_get_stats(t, &st);
 	CHECK(st.qids_evicted >= 84, "qids evicted %llu",
@@ -576,13 +588,13 @@ churn_keeps_every_key(void)
 		struct addr c = ip("10.1.0.1");
 
 		snprintf(qid, sizeof(qid), "Q%dX", k * 7919);
-		tracker_qid(t, qid, strlen(qid), NULL, t0, 9, NULL, &d);
+		tracker_qid(t, qid, strlen(qid), NULL, t0, 9, NULL, &d, NULL);
 		if (k < 15)
 			continue;
 		snprintf(qid, sizeof(qid), "Q%dX", (k - 15) * 7919);
 		c.bytes[2] = (uint8_t)(k >> 8);
 		c.bytes[3] = (uint8_t)k;
-		if (tracker_qid(t, qid, strlen(qid), &c, t0, 1, NULL, &d) == 1 &&
+		if (tracker_qid(t, qid, strlen(qid), &c, t0, 1, NULL, &d, NULL) == 1 &&
 		    d.score == 10)
 			bans++;
 	}
