@@ -2,6 +2,7 @@
  * NAME
  *	widen - adaptive widening (widen.h)
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,14 @@ struct widen_slot {
 struct widen {
 	const struct config *cfg;
 	struct widen_slot *slot; /* WIDEN_SLOTS, made on first use */
+	/* members kept in every slot: m[0..members) are zero or real; those
+	 * above are left as they were (a new slot clears only these) */
+	unsigned members;
 };
+
+/* A slot's bytes up to and with its first n members. */
+#define SLOT_BYTES(n) (offsetof(struct widen_slot, m) + \
+	(n) * sizeof(struct widen_member))
 
 struct widen *
 widen_new(const struct config *cfg)
@@ -31,6 +39,7 @@ widen_new(const struct config *cfg)
 	struct widen *w = xcalloc(1, sizeof(*w));
 
 	w->cfg = cfg;
+	w->members = cfg->widen_count;
 	return w;
 }
 
@@ -46,6 +55,15 @@ widen_free(struct widen *w)
 void
 widen_set_config(struct widen *w, const struct config *cfg)
 {
+	size_t i;
+
+	/* more members kept: those not kept until now are cleared */
+	if (w->slot != NULL && cfg->widen_count > w->members)
+		for (i = 0; i < WIDEN_SLOTS; i++)
+			memset(&w->slot[i].m[w->members], 0,
+			    (cfg->widen_count - w->members) *
+			    sizeof(struct widen_member));
+	w->members = cfg->widen_count;
 	w->cfg = cfg;
 }
 
@@ -94,7 +112,8 @@ find(struct widen *w, const struct addr *a, int make, int64_t now)
 	 * replaced (its evidence is lost: bounded, never a wrong ban) */
 	if (s->net.family != 0 && s->until > now)
 		return NULL;
-	memset(s, 0, sizeof(*s));
+	/* the kept members only: a ban's new slot writes 3 lines, not 9 */
+	memset(s, 0, SLOT_BYTES(w->members));
 	s->net = net;
 	return s;
 }
@@ -218,10 +237,10 @@ widen_unban(struct widen *w, const struct addr *a)
 		return;
 	if (same(&s->net, a)) {
 		s->until = 0;
-		memset(s->m, 0, sizeof(s->m));
+		memset(s->m, 0, w->members * sizeof(s->m[0]));
 		return;
 	}
-	for (i = 0; i < CONFIG_WIDEN_MAX; i++)
+	for (i = 0; i < w->members; i++)
 		if (s->m[i].p.family != 0 && same(&s->m[i].p, a))
 			memset(&s->m[i], 0, sizeof(s->m[i]));
 }
