@@ -63,22 +63,24 @@ struct engine_match {
 	size_t len;
 	const struct logline *ll;
 	const struct pattern *pat;
-	/* NULL: queue ID only, address not yet known (a qid already bound
-	 * gives its address as keyed: addr and key the same) */
-	const struct addr *addr;
-	/* the network addr is scored under (prefix.*), or addr itself;
-	 * NULL when addr is */
+	const struct addr *addr; /* NULL: queue ID only */
+	/* the network addr is scored under (prefix.*), or addr itself; NULL
+	 * when addr is, unless the line's queue ID is bound to a client:
+	 * what that client is scored as */
 	const struct addr *key;
 	const char *qid;
 	size_t qidlen;
-	/* score parked under qid by earlier lines that this line applied to
-	 * addr (0: none), and their pattern (NULL if none was recorded) */
-	long joined;
+	/* the pattern of the score parked under qid by earlier lines that
+	 * this line applied to addr (NULL: none, or none recorded) */
 	const struct pattern *joined_pat;
-	int duplicate;
-	int ignored; /* address is in the ignore list (or the allow list) */
-	int widened; /* on_ban only: the ban of a wider network (widen.h) */
+	int32_t joined; /* that score (0: none); parked scores are 32-bit */
+	uint8_t duplicate;
+	uint8_t ignored; /* address is in the ignore list (or the allow list) */
+	uint8_t widened; /* on_ban only: the ban of a wider network (widen.h) */
 };
+/* What every line that matched fills: kept to the size it had (a larger
+ * one costs the line path its inlining). */
+_Static_assert(sizeof(struct engine_match) <= 88, "engine_match grew");
 
 /* Lines read and not acted on, by why (names: engine_notice_name()). */
 enum engine_notice {

@@ -101,7 +101,7 @@ int tracker_hit(struct tracker *t, const struct addr *a, int64_t now,
     long score, const struct pattern *p, struct ban_decision *d);
 /* What a line with a queue ID did beyond its own score (tracker_qid()). */
 struct tracker_join {
-	long joined; /* parked score it applied to the address: > 0 or 0 */
+	int32_t joined; /* parked score it applied to the address: > 0 or 0 */
 	const struct pattern *pat; /* the parked score's pattern, if joined */
 	int bound; /* a line without address scored the qid's address: */
 	struct addr addr; /* that address (as keyed: its prefix, prefix.*) */

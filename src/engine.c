@@ -430,6 +430,31 @@ widen_after(struct engine *en, const struct engine_match *em,
 	}
 }
 
+/* The evidence of a line with a queue ID (em: its match, *key where its
+ * address is scored); what it joined goes into em, and what the qid's
+ * address is scored as into *key and em->key when the line has none.
+ * Out of line: most lines have no queue ID. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int
+qid_hit(struct engine *en, struct engine_match *em, struct addr *key,
+    int64_t t, struct ban_decision *d)
+{
+	struct tracker_join j;
+	int banned = tracker_qid(en->tr, em->qid, em->qidlen,
+	    em->addr != NULL ? key : NULL, t, pattern_score(em->pat), em->pat,
+	    d, &j);
+
+	em->joined = j.joined;
+	em->joined_pat = j.pat;
+	if (em->addr == NULL && j.bound) {
+		*key = j.addr;
+		em->key = key;
+	}
+	return banned;
+}
+
 /* A line split into its prefix and message (ll), from Exim's pieces and
  * the patterns on: the line path of engine_line() and engine_entry(). */
 static inline void
@@ -438,7 +463,6 @@ line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 	struct pattern_match pm;
 	struct engine_match em;
 	struct ban_decision d;
-	struct tracker_join j;
 	struct addr a, key;
 	unsigned plen;
 	int64_t t;
@@ -516,15 +540,9 @@ line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 		en->st.duplicates++;
 	} else {
 		t = en->use_clock || !ll->has_ts ? en->clk.now : ll->ts;
-		if (pm.qid != NULL) {
-			banned = tracker_qid(en->tr, pm.qid, pm.qidlen,
-			    em.addr != NULL ? &key : NULL, t,
-			    pattern_score(pm.pat), pm.pat, &d, &j);
-			em.joined = j.joined;
-			em.joined_pat = j.pat;
-			if (em.addr == NULL && j.bound)
-				em.addr = em.key = &j.addr; /* the qid's */
-		} else
+		if (pm.qid != NULL)
+			banned = qid_hit(en, &em, &key, t, &d);
+		else
 			banned = tracker_hit(en->tr, &key, t, pattern_score(pm.pat),
 			    pm.pat, &d);
 	}

@@ -217,16 +217,17 @@ on_match(void *ctx, const struct engine_match *m)
 	const struct logline *ll = m->ll;
 	const struct pattern *pat = m->pat;
 	long score = pattern_score(pat);
-	int record = score == 0 && m->joined == 0;
+	int record;
 
 	/* what the line put on the address: its own score and the evidence
 	 * of earlier lines it joined by queue ID; a record that joined is
 	 * told under the joined lines' pattern, as the ban it makes is */
-	if (m->joined > 0) {
+	if (__builtin_expect(m->joined > 0, 0)) {
 		if (score == 0 && m->joined_pat != NULL)
 			pat = m->joined_pat;
 		score += m->joined;
 	}
+	record = score == 0;
 	/* score 0: bookkeeping (a Sendmail session line kept for the queue-ID
 	 * join, an SPF reject), not evidence: on request only */
 	if (record) {
@@ -251,13 +252,16 @@ on_match(void *ctx, const struct engine_match *m)
 		if (m->addr != NULL) {
 			p = PUT(p, ",\"ip\":");
 			p = put_ip(p, m->addr);
+		} else if (m->key != NULL) { /* its queue ID's client */
+			p = PUT(p, ",\"ip\":");
+			p = put_ip(p, m->key);
 		}
 		p = PUT(p, ",\"pattern\":");
 		memcpy(p, jn->text, jn->len);
 		p += jn->len;
 		p = PUT(p, ",\"score\":");
 		p = put_i64(p, score);
-		if (m->joined > 0) {
+		if (__builtin_expect(m->joined > 0, 0)) {
 			p = PUT(p, ",\"joined\":");
 			p = put_i64(p, m->joined);
 		}
@@ -289,11 +293,12 @@ on_match(void *ctx, const struct engine_match *m)
 	fprintf(r->out, "%-20s %s  %-39s %-28s line %" PRIu64 "%s",
 	    ll->has_ts ? fmt_time(tb, sizeof(tb), ll->ts) : "-",
 	    record ? "record" : "match ",
-	    m->addr ? addr_format(m->addr, ip) : "(queue id)",
+	    m->addr ? addr_format(m->addr, ip) :
+	    m->key ? addr_format(m->key, ip) : "(queue id)",
 	    pattern_name(pat), m->line,
 	    m->ignored ? " (ignored)" : m->duplicate ? " (duplicate)" : "");
 	if (m->joined > 0)
-		fprintf(r->out, " (joined %ld by queue id)", m->joined);
+		fprintf(r->out, " (joined %" PRId32 " by queue id)", m->joined);
 	fputc('\n', r->out);
 }
 

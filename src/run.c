@@ -475,7 +475,7 @@ on_match(void *ctx, const struct engine_match *m)
 		r->cnt.pm_matches[pattern_index(m->pat)]++;
 	if (!m->duplicate && !m->ignored)
 		r->jou.line_kept = 1;
-	if (m->addr != NULL && !m->duplicate && !m->ignored &&
+	if (m->key != NULL && !m->duplicate && !m->ignored &&
 	    (pattern_score(m->pat) > 0 || m->joined > 0) &&
 	    r->cfg->max_evidence > 0)
 		keep_evidence(r, m);

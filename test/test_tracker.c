@@ -273,8 +273,8 @@ queue_ids(void)
 	CHECK(tracker_qid(t, "5AR1W9Aa012345", 14, &a, t0 + 1, 0, NULL, &d, &j) == 0,
 	    "8 < 10");
 	/* the session line says what it joined: the two parked lines */
-	CHECK(j.joined == 8 && j.pat == pat && !j.bound, "joined %ld",
-	    j.joined);
+	CHECK(j.joined == 8 && j.pat == pat && !j.bound, "joined %d",
+	    (int)j.joined);
 	CHECK(tracker_qid(t, "5AR1W9Aa012345", 14, NULL, t0 + 2, 4, NULL, &d, &j) == 1
 	    && addr_equal(&d.addr, &a), "bound qid bans its address");
 	CHECK(j.bound && addr_equal(&j.addr, &a) && j.joined == 0,
@@ -282,7 +282,7 @@ queue_ids(void)
 	/* the other queue ID's evidence never counts against a */
 	CHECK(tracker_qid(t, "5AR1W9Aa099999", 14, &b, t0 + 3, 0, NULL, &d, &j) == 0,
 	    "4 for b only");
-	CHECK(j.joined == 4 && !j.bound, "b joined %ld", j.joined);
+	CHECK(j.joined == 4 && !j.bound, "b joined %d", (int)j.joined);
 	/* nothing parked: nothing joined */
 	CHECK(tracker_qid(t, "5AR1W9Aa077777", 14, &b, t0 + 3, 0, NULL, &d, &j) == 0
 	    && j.joined == 0 && j.pat == NULL && !j.bound, "no join");
