@@ -30,6 +30,10 @@
  *	                     _COMM), _HOSTNAME, __REALTIME_TIMESTAMP; the
  *	                     fields journald writes itself (_PID, _UID, _GID,
  *	                     _EXE, _COMM, _SYSTEMD_UNIT) fill cred (has = 1)
+ *	  prog[pid]: msg  or  host prog[pid]: msg    a line quoted without
+ *	                     its stamp: taken at the clock (a tag that
+ *	                     starts with a letter and has its pid; a host
+ *	                     without ':')
  *	  @cred{"pid":"N","uid":"N",...} any of the above
  *
  *	The last shape is what the shipped rsyslog and syslog-ng snippets

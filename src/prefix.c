@@ -1173,6 +1173,51 @@ parse_json(struct prefix_clock *clk, const char *p, const char *end,
 	return ll->proglen > 0 ? 0 : -1;
 }
 
+
+/*
+ * A line without stamp: "prog[pid]: msg" or "host prog[pid]: msg", as
+ * lines are quoted in mail, posts and bug reports (the syslog stamp cut
+ * off).  Only a tag with a pid and a colon is taken, so that text which
+ * is not a log line stays malformed; the line is taken at the reference
+ * time.  0 (ll filled: parse_line() is done), or -1.
+ */
+static COLD int
+parse_stampless(const char *p, const char *end, struct logline *ll)
+{
+	const char *h = p, *t, *q;
+
+	/* a host first: a name or an IPv4 address, never with a ':' (a
+	 * broken stamp "Nov2701:02:03" is not a host) */
+	while (p < end && is_host_byte(*p) && *p != ':')
+		p++;
+	if (p < end && *p == ' ' && p > h && p - h <= 255) {
+		ll->host = h;
+		ll->hostlen = (size_t)(p - h);
+		p++;
+	} else {
+		p = h;
+	}
+	/* the tag: a letter first, as the MTAs' names have */
+	if (p >= end || !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+		return -1;
+	for (t = p; p < end && is_tag_byte(*p); p++)
+		;
+	if (p >= end || *p != '[')
+		return -1;
+	for (q = ++p; p < end && *p >= '0' && *p <= '9'; p++)
+		;
+	if (p == q || p >= end || *p != ']' || p + 1 >= end || p[1] != ':' ||
+	    (p + 2 < end && p[2] != ' '))
+		return -1;
+	ll->prog = t;
+	ll->proglen = (size_t)(q - 1 - t);
+	ll->msg = p + 2 < end ? p + 3 : end;
+	ll->msglen = (size_t)(end - ll->msg);
+	if (ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0)
+		prefix_exim_message(ll);
+	return 0;
+}
+
 /*
  * A line that starts with neither RFC 3339, Exim's stamp nor a classic
  * stamp: RFC 5424 without <PRI>, journalctl's short-unix, short-full,
@@ -1198,8 +1243,10 @@ parse_unusual(struct prefix_clock *clk, const char *p, const char *end,
 		n = parse_epoch(p, end, ll);
 	else if (*p == '[')
 		n = parse_monotonic(p, end);
-	else
-		n = parse_full(clk, p, end, ll, lazy);
+	else if ((n = parse_full(clk, p, end, ll, lazy)) == 0) {
+		ll->ts = clk->now;
+		return parse_stampless(p, end, ll);
+	}
 	if (n == 0)
 		return -1;
 	if (!ll->has_ts)

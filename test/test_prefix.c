@@ -114,6 +114,20 @@ static const struct {
 	    "a \"b\" \\ \xc3\xa9\xf0\x9f\x98\x80"},
 	{"{\"MESSAGE\":[104,105,255],\"SYSLOG_IDENTIFIER\":\"p\"}", 1, NOW, "",
 	    "p", "hi\xff"},
+	/* no stamp (a line quoted with it cut off): taken at the clock */
+	{"postfix/smtpd[1234]: NOQUEUE: x", 1, NOW, "", "postfix/smtpd",
+	    "NOQUEUE: x"},
+	{"mx1 sm-mta[99]: m", 1, NOW, "mx1", "sm-mta", "m"},
+	{"exim[7]: m", 1, NOW, "", "exim", "m"},
+	{"postfix/smtpd[1234]:", 1, NOW, "", "postfix/smtpd", ""},
+	{"prog: m", 0, 0, NULL, NULL, NULL},
+	{"mx1 prog[x]: m", 0, 0, NULL, NULL, NULL},
+	{"postfix/smtpd[1234]:m", 0, 0, NULL, NULL, NULL},
+	{"a b prog[1]: m", 0, 0, NULL, NULL, NULL},
+	{"mx1 [1]: m", 0, 0, NULL, NULL, NULL},
+	/* a broken stamp is no host */
+	{"Nov2701:02:03 mx1 postfix/smtpd[1]: m", 0, 0, NULL, NULL, NULL},
+	{"<150>Nov 16postfix/smtpd[3]: m", 0, 0, NULL, NULL, NULL},
 	/* no tag: the process name journald saw */
 	{"{\"MESSAGE\":\"m\",\"_COMM\":\"smtpd\"}", 1, NOW, "", "smtpd", "m"},
 	/* malformed */

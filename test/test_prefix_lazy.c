@@ -435,8 +435,8 @@ same_field(const char *a, size_t alen, const char *b, size_t blen,
 /*
  * The shapes the reference never read: journalctl's short-full,
  * short-unix, short-monotonic and json, RFC 5424 without <PRI>, "+hhmm"
- * zones, <facility.level> after the stamp, a "[prog]" tag, and a host and
- * tag after Exim's kind of stamp.  b: what prefix_parse_lazy() made of l
+ * zones, <facility.level> after the stamp, a "[prog]" tag, a host and
+ * tag after Exim's kind of stamp, and no stamp at all.  b: what prefix_parse_lazy() made of l
  * (NULL: it refused l).  The shape is the one after an "@cred{...} "
  * header.
  */
@@ -470,6 +470,8 @@ new_shape(const char *l, size_t len, const struct logline *b)
 			return 1; /* "+hhmm" */
 	if (b == NULL)
 		return 0;
+	if (!b->has_ts && (b->hostlen > 0 ? b->host : b->prog) == l)
+		return 1; /* no stamp: a tag with its pid, maybe a host first */
 	if (len > 10 && l[10] == ' ' && b->hostlen > 0)
 		return 1;
 	if (b->proglen > 0 && b->prog > l && b->prog < l + len &&
