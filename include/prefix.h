@@ -146,6 +146,15 @@ void prefix_time(struct prefix_clock *clk, struct logline *ll);
  */
 void prefix_exim_message(struct logline *ll);
 /*
+ * Solaris and illumos syslogd (log_msgid, their default) write a message
+ * ID after the tag: "sendmail[25741]: [ID 801593 mail.notice] QID: ...".
+ * Take it off the start of ll->msg (then Exim's own stamp, for exim*),
+ * when ll->msg starts with exactly "[ID DIGITS FACILITY.LEVEL] ".  The
+ * engine calls it for a message that starts with '['; prefix_parse()
+ * does not, so that no other line pays for the look.
+ */
+void prefix_msgid(struct logline *ll);
+/*
  * The "@cred{...} " header at line into *cred: the bytes it takes (the
  * space after it included), 0 when the line does not start with
  * "@cred{", -1 when it does but the header is malformed (cred->has is

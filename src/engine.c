@@ -430,6 +430,25 @@ widen_after(struct engine *en, const struct engine_match *em,
 	}
 }
 
+/*
+ * A message that starts with '[': Solaris syslogd's message ID is taken
+ * off it, then an Exim piece is put together (exim_piece()); 0 when the
+ * line is a piece kept for later.
+ */
+#if defined(__GNUC__)
+__attribute__((noinline, cold))
+#endif
+static int
+bracketed(struct engine *en, struct logline *ll, const char *line,
+    size_t len)
+{
+	prefix_msgid(ll);
+	if (ll->msglen > 6 && ll->msg[0] == '[' && is_exim(ll) &&
+	    exim_piece(en, ll, line, len) == 0)
+		return 0;
+	return 1;
+}
+
 /* The evidence of a line with a queue ID (em: its match, *key where its
  * address is scored); what it joined goes into em, and what the qid's
  * address is scored as into *key and em->key when the line has none.
@@ -468,8 +487,8 @@ line_path(struct engine *en, struct logline *ll, const char *line, size_t len)
 	int64_t t;
 	int rc, banned = 0;
 
-	if (ll->msglen > 6 && ll->msg[0] == '[' && is_exim(ll) &&
-	    exim_piece(en, ll, line, len) == 0)
+	if (ll->msglen > 6 && ll->msg[0] == '[' && bracketed(en, ll, line,
+	    len) == 0)
 		return; /* a piece of a message still incomplete */
 	rc = pattern_match(en->cfg->patterns, ll, &pm);
 	if (rc < 0)

@@ -793,6 +793,40 @@ facility_host(struct logline *ll, const char *end)
 	return ll->proglen > 0 ? 0 : -1;
 }
 
+/*
+ * Solaris and illumos syslogd with log_msgid (their default) put a
+ * message ID between the tag and the message: "sendmail[25741]: [ID
+ * 801593 mail.notice] QID: ...".  Leave it out of msg, so that the
+ * patterns read the MTA's own message.  Only that exact shape: "[ID ",
+ * digits, " ", facility.level of lower-case letters and digits, "] ".
+ * Called by the engine for a message that starts with '[' (off the path
+ * of every other line), not by prefix_parse().
+ */
+COLD void
+prefix_msgid(struct logline *ll)
+{
+	const char *p = ll->msg, *end = ll->msg + ll->msglen, *q;
+	int dots = 0;
+
+	if (end - p < 9 || memcmp(p, "[ID ", 4) != 0)
+		return;
+	q = skip_digits(p + 4, end);
+	if (q == p + 4 || q >= end || *q != ' ')
+		return;
+	for (p = ++q; q < end && *q != ']'; q++) {
+		if (*q == '.')
+			dots++;
+		else if (!(*q >= 'a' && *q <= 'z') && !(*q >= '0' && *q <= '9'))
+			return;
+	}
+	if (dots != 1 || q == p || end - q < 2 || q[1] != ' ')
+		return;
+	ll->msg = q + 2;
+	ll->msglen = (size_t)(end - ll->msg);
+	if (ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0)
+		prefix_exim_message(ll); /* Exim's stamp after the ID */
+}
+
 /* A stamp that is final (a zone or the epoch): ts, has_ts. */
 static void
 set_final_time(struct logline *ll, int64_t ts)

@@ -138,6 +138,17 @@ check "test --json: nothing left a record" grep -q '"records":0,' "$tmp/out"
 check "test: the joining line in text" \
     grep -q " match   203.0.113.29 .*sendmail-unknown-user *line 3 (joined 6 by queue id)" "$tmp/out"
 
+# test: Solaris syslogd's message ID after the tag is not the message
+cat > "$tmp/sol.log" <<'L'
+Nov 27 01:10:00 mx1 sendmail[25741]: [ID 801593 mail.notice] 5AR1f0Aa025741: ruleset=check_rcpt, arg1=<x@example.org>, relay=host.example.net [203.0.113.250] (may be forged), reject=550 5.7.1 <x@example.org>... Relaying denied. IP name possibly forged [203.0.113.250]
+Nov 27 01:10:01 mx1 exim[7]: [ID 702911 mail.info] 2026-11-27 01:10:01 H=(x) [203.0.113.251] F=<a@example.net> rejected RCPT <b@example.com>: relay not permitted
+L
+"$mb" test --json $now "$tmp/sol.log" > "$tmp/out"
+check "test: Solaris's message ID, Sendmail" \
+    grep -q '"line":1,"ip":"203.0.113.250","pattern":"sendmail-relay-denied"' "$tmp/out"
+check "test: Solaris's message ID, then Exim's stamp" \
+    grep -q '"line":2,"ip":"203.0.113.251","pattern":"exim-relay-denied"' "$tmp/out"
+
 # a state file of an older schema (version 2: no reasons, no allow
 # list, evidence, control or counters table) is brought to the current
 # version, 5, by the first command that opens it for writing, its rows kept

@@ -44,8 +44,13 @@ evaluate(struct config *cfg, const char *line, char *out, size_t outlen,
 	char ip[ADDR_STRLEN];
 
 	prefix_clock_init(&clk, NOW);
-	if (prefix_parse(&clk, line, strlen(line), &ll) < 0 ||
-	    pattern_match(cfg->patterns, &ll, &m) != 1) {
+	if (prefix_parse(&clk, line, strlen(line), &ll) < 0) {
+		snprintf(out, outlen, "-");
+		return;
+	}
+	if (ll.msglen > 0 && ll.msg[0] == '[')
+		prefix_msgid(&ll); /* as the engine does */
+	if (pattern_match(cfg->patterns, &ll, &m) != 1) {
 		snprintf(out, outlen, "-");
 		return;
 	}

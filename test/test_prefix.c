@@ -249,7 +249,52 @@ json_credentials(void)
 	    ll.cred.has == 0, "a plain line carries none");
 }
 
+/* Solaris syslogd's message ID after the tag: prefix_msgid() takes it
+ * off, and nothing else in brackets */
+static void
+solaris_msgid(void)
+{
+	static const struct {
+		const char *line, *prog, *msg;
+	} t[] = {
+		{"Aug 11 05:55:40 relay_host sendmail[25741]: [ID 801593 "
+		    "mail.notice] q7B4teTq025741: ruleset", "sendmail",
+		    "q7B4teTq025741: ruleset"},
+		{"Nov 27 01:02:03 mx1 postfix/smtpd[1]: [ID 197553 mail.info] "
+		    "connect", "postfix/smtpd", "connect"},
+		{"Nov 27 01:32:22 mx1 exim[1]: [ID 702911 mail.info] 2026-11-27 "
+		    "01:32:22 H=x", "exim", "H=x"},
+		{"Nov 27 01:02:03 mx1 prog[1]: [ID x mail.info] m", "prog",
+		    "[ID x mail.info] m"},
+		{"Nov 27 01:02:03 mx1 prog[1]: [ID 1 mail] m", "prog",
+		    "[ID 1 mail] m"},
+		{"Nov 27 01:02:03 mx1 prog[1]: [ID 1 Mail.info] m", "prog",
+		    "[ID 1 Mail.info] m"},
+		{"Nov 27 01:02:03 mx1 prog[1]: [ID 1 mail.info]m", "prog",
+		    "[ID 1 mail.info]m"},
+		{"Nov 27 01:02:03 mx1 exim[1]: [1/2] H=x", "exim", "[1/2] H=x"},
+		{"Nov 27 01:02:03 mx1 prog[1]: [ID 1 mail.info]", "prog",
+		    "[ID 1 mail.info]"},
+	};
+	struct prefix_clock clk;
+	struct logline ll;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		prefix_clock_init(&clk, NOW);
+		if (prefix_parse(&clk, t[i].line, strlen(t[i].line), &ll) < 0) {
+			CHECK(0, "rejected \"%s\"", t[i].line);
+			continue;
+		}
+		prefix_msgid(&ll);
+		CHECK(field_is(ll.prog, ll.proglen, t[i].prog) &&
+		    field_is(ll.msg, ll.msglen, t[i].msg), "\"%s\": msg \"%.*s\"",
+		    t[i].line, (int)ll.msglen, ll.msg);
+	}
+}
+
 static const struct test_case cases[] = {
+	TEST_CASE(solaris_msgid),
 	TEST_CASE(parse_table),
 	TEST_CASE(json_credentials),
 	TEST_CASE(truncations),

@@ -470,8 +470,19 @@ new_shape(const char *l, size_t len, const struct logline *b)
 			return 1; /* "+hhmm" */
 	if (b == NULL)
 		return 0;
-	if (!b->has_ts && (b->hostlen > 0 ? b->host : b->prog) == l)
-		return 1; /* no stamp: a tag with its pid, maybe a host first */
+	if (!b->has_ts) { /* no stamp: a tag with its pid, maybe a host first */
+		const char *s = l;
+
+		if (*s == '<') /* after a <PRI> */
+			for (s++; s < l + len && *s >= '0' && *s <= '9'; s++)
+				;
+		if (s > l && s < l + len && *s == '>')
+			s++;
+		else
+			s = l;
+		if ((b->hostlen > 0 ? b->host : b->prog) == s)
+			return 1;
+	}
 	if (len > 10 && l[10] == ' ' && b->hostlen > 0)
 		return 1;
 	if (b->proglen > 0 && b->prog > l && b->prog < l + len &&
