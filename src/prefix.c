@@ -467,17 +467,33 @@ pid_end:
 	return p;
 }
 
-/* For a program named exim*: skip Exim's own stamp and pid in msg. */
+/*
+ * For a program named exim*: skip Exim's own stamp and pid in msg.  With
+ * syslog_timestamp = false Exim writes no stamp to syslog, and the pid
+ * (log_selector +pid, syslog_pid = true) starts the message: "[pid] ".
+ * Only digits there: "[1/2] " and "[1\2] " are the pieces of a message
+ * Exim cut (engine.c joins them and calls this again on the whole).
+ */
 COLD void
 prefix_exim_message(struct logline *ll)
 {
-	const char *p = ll->msg, *end = ll->msg + ll->msglen;
+	const char *p = ll->msg, *end = ll->msg + ll->msglen, *q;
 	struct prefix_stamp st;
 	size_t n;
 
 	n = parse_iso(p, end, ' ', &st); /* skipped: its time is unused */
-	if (n == 0 || p + n >= end || p[n] != ' ')
+	if (n == 0 || p + n >= end || p[n] != ' ') {
+		if (p >= end || *p != '[')
+			return;
+		for (q = p + 1; q < end && *q >= '0' && *q <= '9'; q++)
+			;
+		if (q == p + 1 || end - q < 2 || q[0] != ']' || q[1] != ' ')
+			return;
+		p = q + 2;
+		ll->msglen = (size_t)(end - p);
+		ll->msg = p;
 		return;
+	}
 	p = skip_exim_pid(p + n + 1, end);
 	ll->msglen = (size_t)(end - p);
 	ll->msg = p;

@@ -48,6 +48,16 @@ static const struct {
 	    1, 1795743142LL, "mx1", "exim", "H=(h) [1.2.3.4] x"},
 	{"Nov 27 01:32:22 mx1 exim4[14931]: 2026-11-27 01:32:22 [14931] H=x", 1,
 	    1795743142LL, "mx1", "exim4", "H=x"},
+	/* syslog_timestamp = false: no stamp, the pid alone; the pieces of a
+	 * message Exim cut ("[1/2] ", "[1\\2] ") stay for the engine to join */
+	{"Nov 27 01:32:22 mx1 exim[8001]: [8001] SMTP connection from [1.2.3.4]",
+	    1, 1795743142LL, "mx1", "exim", "SMTP connection from [1.2.3.4]"},
+	{"Nov 27 01:32:22 mx1 exim[8001]: [1/2] [8001] H=x", 1, 1795743142LL,
+	    "mx1", "exim", "[1/2] [8001] H=x"},
+	{"Nov 27 01:32:22 mx1 exim[8001]: [2\\2] rest", 1, 1795743142LL, "mx1",
+	    "exim", "[2\\2] rest"},
+	{"Nov 27 01:32:22 mx1 exim[8001]: [] H=x", 1, 1795743142LL, "mx1", "exim",
+	    "[] H=x"},
 	/* ... but another program's message is left alone */
 	{"Nov 27 01:32:22 mx1 cron[1]: 2026-11-27 01:32:22 job", 1, -1, "mx1",
 	    "cron", "2026-11-27 01:32:22 job"},

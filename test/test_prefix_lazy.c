@@ -225,8 +225,20 @@ ref_strip_exim_stamp(struct logline *ll)
 	if (ll->proglen < 4 || memcmp(ll->prog, "exim", 4) != 0)
 		return;
 	n = ref_parse_iso(p, end, ' ', &st); /* skipped: its time is unused */
-	if (n == 0 || p + n >= end || p[n] != ' ')
+	if (n == 0 || p + n >= end || p[n] != ' ') {
+		/* no stamp (syslog_timestamp = false): "[pid] ", digits only */
+		const char *q = p + 1;
+
+		if (p >= end || *p != '[')
+			return;
+		while (q < end && *q >= '0' && *q <= '9')
+			q++;
+		if (q > p + 1 && q + 1 < end && q[0] == ']' && q[1] == ' ') {
+			ll->msglen = (size_t)(end - (q + 2));
+			ll->msg = q + 2;
+		}
 		return;
+	}
 	p = ref_skip_exim_pid(p + n + 1, end);
 	ll->msglen = (size_t)(end - p);
 	ll->msg = p;
