@@ -21,8 +21,10 @@
  *	The table is a direct-mapped cache of WIDEN_SLOTS networks, made on
  *	the first ban: a network whose slot holds another network banned now
  *	is not tracked, else it takes the slot and the other's evidence is
- *	lost (a collision loses evidence, never bans wrongly).  Memory: WIDEN_SLOTS * sizeof(struct widen_slot), about
- *	4 MiB, only once a ban was decided.
+ *	lost (a collision loses evidence, never bans wrongly).  Memory:
+ *	WIDEN_SLOTS slots of a header and widen.count members (40 + 32 *
+ *	count bytes: 1.1 MiB with the default 3), only once a ban was
+ *	decided; a reload with another count makes it again.
  * SECURITY
  *	Networks come from addresses in hostile input; the table is bounded.
  */

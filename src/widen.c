@@ -18,20 +18,34 @@ struct widen_slot {
 	struct addr net; /* family 0: free */
 	unsigned count; /* bans of net within forget */
 	int64_t last_ban, until; /* of net */
-	struct widen_member m[CONFIG_WIDEN_MAX];
+	struct widen_member m[]; /* widen.count of them (members) */
 };
 
 struct widen {
 	const struct config *cfg;
-	struct widen_slot *slot; /* WIDEN_SLOTS, made on first use */
-	/* members kept in every slot: m[0..members) are zero or real; those
-	 * above are left as they were (a new slot clears only these) */
-	unsigned members;
+	/* WIDEN_SLOTS slots of stride bytes (a slot and its members), made
+	 * on first use: 136 bytes a slot with the default widen.count, 1.1
+	 * MiB, not 4.5 with room for CONFIG_WIDEN_MAX members in each */
+	unsigned char *slots;
+	size_t stride;
+	unsigned members; /* in every slot */
 };
 
-/* A slot's bytes up to and with its first n members. */
-#define SLOT_BYTES(n) (offsetof(struct widen_slot, m) + \
-	(n) * sizeof(struct widen_member))
+static size_t
+slot_stride(unsigned members)
+{
+	size_t n = offsetof(struct widen_slot, m) +
+	    members * sizeof(struct widen_member);
+
+	return (n + _Alignof(struct widen_slot) - 1) &
+	    ~(_Alignof(struct widen_slot) - 1);
+}
+
+static struct widen_slot *
+slot_at(const struct widen *w, size_t i)
+{
+	return (struct widen_slot *)(void *)(w->slots + i * w->stride);
+}
 
 struct widen *
 widen_new(const struct config *cfg)
@@ -40,6 +54,7 @@ widen_new(const struct config *cfg)
 
 	w->cfg = cfg;
 	w->members = cfg->widen_count;
+	w->stride = slot_stride(w->members);
 	return w;
 }
 
@@ -48,23 +63,52 @@ widen_free(struct widen *w)
 {
 	if (w == NULL)
 		return;
-	free(w->slot);
+	free(w->slots);
 	free(w);
 }
 
+/*
+ * A reloaded configuration: a new widen.count makes the table again with
+ * slots of that many members, each network and its members kept (the
+ * most recent first, when there are fewer now).
+ */
 void
 widen_set_config(struct widen *w, const struct config *cfg)
 {
-	size_t i;
+	unsigned n = cfg->widen_count, keep = n < w->members ? n : w->members;
+	size_t stride = slot_stride(n), i;
+	unsigned char *slots;
 
-	/* more members kept: those not kept until now are cleared */
-	if (w->slot != NULL && cfg->widen_count > w->members)
-		for (i = 0; i < WIDEN_SLOTS; i++)
-			memset(&w->slot[i].m[w->members], 0,
-			    (cfg->widen_count - w->members) *
-			    sizeof(struct widen_member));
-	w->members = cfg->widen_count;
 	w->cfg = cfg;
+	if (n == w->members)
+		return;
+	if (w->slots != NULL) {
+		slots = xcalloc(WIDEN_SLOTS, stride);
+		for (i = 0; i < WIDEN_SLOTS; i++) {
+			struct widen_slot *o = slot_at(w, i),
+			    *s = (struct widen_slot *)(void *)(slots + i * stride);
+			unsigned j, k;
+
+			memcpy(s, o, offsetof(struct widen_slot, m));
+			/* the keep members banned last */
+			for (k = 0; k < keep; k++) {
+				struct widen_member *best = NULL;
+
+				for (j = 0; j < w->members; j++)
+					if (o->m[j].p.family != 0 &&
+					    (best == NULL || o->m[j].t > best->t))
+						best = &o->m[j];
+				if (best == NULL)
+					break;
+				s->m[k] = *best;
+				best->p.family = 0;
+			}
+		}
+		free(w->slots);
+		w->slots = slots;
+	}
+	w->members = n;
+	w->stride = stride;
 }
 
 /* addr_equal() for the table: every byte (an IPv4 address's last twelve
@@ -98,12 +142,12 @@ find(struct widen *w, const struct addr *a, int make, int64_t now)
 	struct widen_slot *s;
 
 	addr_mask(&net, wide_len(w->cfg, a));
-	if (w->slot == NULL) {
-		if (!make)
+	if (w->slots == NULL) {
+		if (!make || w->members == 0)
 			return NULL;
-		w->slot = xcalloc(WIDEN_SLOTS, sizeof(*w->slot));
+		w->slots = xcalloc(WIDEN_SLOTS, w->stride);
 	}
-	s = &w->slot[addr_hash(&net) & (WIDEN_SLOTS - 1)];
+	s = slot_at(w, addr_hash(&net) & (WIDEN_SLOTS - 1));
 	if (s->net.family != 0 && same(&s->net, &net))
 		return s;
 	if (!make)
@@ -112,8 +156,7 @@ find(struct widen *w, const struct addr *a, int make, int64_t now)
 	 * replaced (its evidence is lost: bounded, never a wrong ban) */
 	if (s->net.family != 0 && s->until > now)
 		return NULL;
-	/* the kept members only: a ban's new slot writes 3 lines, not 9 */
-	memset(s, 0, SLOT_BYTES(w->members));
+	memset(s, 0, w->stride);
 	s->net = net;
 	return s;
 }

@@ -125,6 +125,43 @@ reload_counts_no_other_network(void)
 	widen_free(w);
 }
 
+/* a reload that changes widen.count keeps each network's prefixes: all
+ * of them when there is more room, the most recent when there is less */
+static void
+reload_keeps_evidence(void)
+{
+	struct config three, four;
+	struct widen *w;
+
+	config_defaults(3);
+	three = cfg;
+	config_defaults(4);
+	four = cfg;
+	w = widen_new(&three);
+	CHECK(ban(w, "192.0.2.1", t0) == 0 && ban(w, "192.0.2.2", t0 + 1) == 0,
+	    "two of three");
+	widen_set_config(w, &four);
+	CHECK(ban(w, "192.0.2.3", t0 + 2) == 0, "three of four");
+	CHECK(ban(w, "192.0.2.4", t0 + 3) == 1, "four of four: the two before "
+	    "the reload counted");
+	widen_free(w);
+
+	config_defaults(4);
+	four = cfg;
+	config_defaults(2);
+	w = widen_new(&four);
+	CHECK(ban(w, "198.51.100.1", t0) == 0 && ban(w, "198.51.100.2",
+	    t0 + 50000) == 0 && ban(w, "198.51.100.3", t0 + 60000) == 0,
+	    "three of four");
+	widen_set_config(w, &cfg);
+	/* two kept, the most recent, .2 and .3; a day (forget) after .2, .4
+	 * takes the oldest member's place and .3 is still within forget:
+	 * two of two (had .1 and .2 been kept, .2 would be out of it) */
+	CHECK(ban(w, "198.51.100.4", t0 + 50000 + 86400 + 1) == 1,
+	    "the most recent kept");
+	widen_free(w);
+}
+
 /* unban of a wide network forgets the evidence of its prefixes */
 static void
 unban_forgets(void)
@@ -147,6 +184,7 @@ unban_forgets(void)
 static const struct test_case cases[] = {
 	TEST_CASE(widens_at_count),
 	TEST_CASE(reload_counts_no_other_network),
+	TEST_CASE(reload_keeps_evidence),
 	TEST_CASE(unban_forgets),
 	{NULL, NULL},
 };
