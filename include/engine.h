@@ -82,6 +82,25 @@ struct engine_match {
  * one costs the line path its inlining). */
 _Static_assert(sizeof(struct engine_match) <= 88, "engine_match grew");
 
+/* What line m put on its address: its own score and what it joined by
+ * queue ID. */
+static inline long
+engine_match_score(const struct engine_match *m)
+{
+	return pattern_score(m->pat) + m->joined;
+}
+
+/* The pattern m is told under: a record (score 0) that joined evidence
+ * parked by queue ID is told under the parked lines' pattern, as the ban
+ * it may decide is. */
+static inline const struct pattern *
+engine_match_pattern(const struct engine_match *m)
+{
+	if (m->joined > 0 && m->joined_pat != NULL && pattern_score(m->pat) == 0)
+		return m->joined_pat;
+	return m->pat;
+}
+
 /* Lines read and not acted on, by why (names: engine_notice_name()). */
 enum engine_notice {
 	NOTICE_UNTRUSTED, /* its writer is not the MTA that it names */

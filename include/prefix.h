@@ -62,6 +62,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* A stamp's fields, checked, before they become a time (prefix_time). */
 struct prefix_stamp {
@@ -145,6 +146,12 @@ void prefix_time(struct prefix_clock *clk, struct logline *ll);
  * entry's message).
  */
 void prefix_exim_message(struct logline *ll);
+/* A line of Exim's: its program's name starts with "exim". */
+static inline int
+prefix_is_exim(const struct logline *ll)
+{
+	return ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0;
+}
 /*
  * Solaris and illumos syslogd (log_msgid, their default) write a message
  * ID after the tag: "sendmail[25741]: [ID 801593 mail.notice] QID: ...".

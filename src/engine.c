@@ -129,12 +129,6 @@ line_hash(const struct logline *ll, const char *line, size_t len)
 	return h ^ (uint64_t)ll->msglen * 0xc2b2ae3d27d4eb4fULL;
 }
 
-static int
-is_exim(const struct logline *ll)
-{
-	return ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0;
-}
-
 /* The time a line is scored at. */
 static int64_t
 line_time(const struct engine *en, const struct logline *ll)
@@ -234,7 +228,7 @@ is_duplicate(struct engine *en, const struct logline *ll, const char *line,
 	uint64_t h;
 	unsigned i;
 
-	if (!is_exim(ll))
+	if (!prefix_is_exim(ll))
 		return 0;
 	h = line_hash(ll, line, len);
 	if (en->dup_count[h >> 56] != 0)
@@ -357,7 +351,7 @@ is_temporary(const struct logline *ll)
 	const char *m = ll->msg, *end = m + ll->msglen, *q;
 	size_t n = ll->msglen;
 
-	if (is_exim(ll)) /* "temporarily rejected", ": 435 Unable to ..." */
+	if (prefix_is_exim(ll)) /* "temporarily rejected", ": 435 Unable to ..." */
 		return find_small(m, n, "y rejected ", 11) != NULL ||
 		    ((q = find_small(m, n, ": 4", 3)) != NULL && end - q >= 6 &&
 		    q[3] >= '0' && q[3] <= '9' && q[4] >= '0' && q[4] <= '9' &&
@@ -443,7 +437,7 @@ bracketed(struct engine *en, struct logline *ll, const char *line,
     size_t len)
 {
 	prefix_msgid(ll);
-	if (ll->msglen > 6 && ll->msg[0] == '[' && is_exim(ll) &&
+	if (ll->msglen > 6 && ll->msg[0] == '[' && prefix_is_exim(ll) &&
 	    exim_piece(en, ll, line, len) == 0)
 		return 0;
 	return 1;

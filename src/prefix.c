@@ -839,7 +839,7 @@ prefix_msgid(struct logline *ll)
 		return;
 	ll->msg = q + 2;
 	ll->msglen = (size_t)(end - ll->msg);
-	if (ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0)
+	if (prefix_is_exim(ll))
 		prefix_exim_message(ll); /* Exim's stamp after the ID */
 }
 
@@ -1263,7 +1263,7 @@ parse_stampless(const char *p, const char *end, struct logline *ll)
 	ll->proglen = (size_t)(q - 1 - t);
 	ll->msg = p + 2 < end ? p + 3 : end;
 	ll->msglen = (size_t)(end - ll->msg);
-	if (ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0)
+	if (prefix_is_exim(ll))
 		prefix_exim_message(ll);
 	return 0;
 }
@@ -1696,7 +1696,7 @@ parse_line(struct prefix_clock *clk, const char *line, size_t len,
 		return -1;
 	if (*ll->host == '<' && facility_host(ll, end) < 0)
 		return -1;
-	if (ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0)
+	if (prefix_is_exim(ll))
 		prefix_exim_message(ll);
 	return 0;
 }

@@ -215,19 +215,10 @@ on_match(void *ctx, const struct engine_match *m)
 	struct report *r = ctx;
 	char ip[ADDR_STRLEN], tb[32];
 	const struct logline *ll = m->ll;
-	const struct pattern *pat = m->pat;
-	long score = pattern_score(pat);
-	int record;
+	const struct pattern *pat = engine_match_pattern(m);
+	long score = engine_match_score(m);
+	int record = score == 0;
 
-	/* what the line put on the address: its own score and the evidence
-	 * of earlier lines it joined by queue ID; a record that joined is
-	 * told under the joined lines' pattern, as the ban it makes is */
-	if (__builtin_expect(m->joined > 0, 0)) {
-		if (score == 0 && m->joined_pat != NULL)
-			pat = m->joined_pat;
-		score += m->joined;
-	}
-	record = score == 0;
 	/* score 0: bookkeeping (a Sendmail session line kept for the queue-ID
 	 * join, an SPF reject), not evidence: on request only */
 	if (record) {

@@ -420,13 +420,11 @@ keep_evidence(struct run *r, const struct engine_match *m)
 	v->addr = *m->key; /* a prefix's evidence is all its addresses' */
 	v->time = m->ll->has_ts && r->replay_clock != 0 ? m->ll->ts :
 	    r->en.clk.now;
-	/* a line that joined evidence parked by queue ID carries it: its
-	 * score and, for a record, the pattern of the lines it joined */
-	v->score = pattern_score(m->pat) + m->joined;
+	/* a line that joined evidence parked by queue ID carries it */
+	v->score = engine_match_score(m);
 	e->n++;
 	snprintf(v->pattern, sizeof(v->pattern), "%s",
-	    pattern_name(pattern_score(m->pat) == 0 && m->joined_pat != NULL ?
-	    m->joined_pat : m->pat));
+	    pattern_name(engine_match_pattern(m)));
 	msg_quote(v->line, m->text, m->len, RUN_EVIDENCE_LINE);
 }
 
@@ -476,8 +474,7 @@ on_match(void *ctx, const struct engine_match *m)
 	if (!m->duplicate && !m->ignored)
 		r->jou.line_kept = 1;
 	if (m->key != NULL && !m->duplicate && !m->ignored &&
-	    (pattern_score(m->pat) > 0 || m->joined > 0) &&
-	    r->cfg->max_evidence > 0)
+	    engine_match_score(m) > 0 && r->cfg->max_evidence > 0)
 		keep_evidence(r, m);
 }
 

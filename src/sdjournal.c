@@ -462,7 +462,7 @@ read_entry(struct sdj *j, struct logline *ll, int *truncated)
 		ll->proglen = commlen;
 	}
 	/* Exim's own stamp, as prefix_parse() skips it in a syslog line */
-	if (ll->proglen >= 4 && memcmp(ll->prog, "exim", 4) == 0)
+	if (prefix_is_exim(ll))
 		prefix_exim_message(ll);
 	if (sd_journal_get_realtime_usec(j->j, &usec) >= 0) {
 		ll->ts = (int64_t)(usec / 1000000);
